@@ -1,0 +1,104 @@
+"""The declarative source registry (sources.yml) as typed objects."""
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REGISTRY_PATH = Path(__file__).with_name("sources.yml")
+COLUMN_TYPES = ("area_code", "text", "integer", "number")
+# ONS GSS code prefixes for each geography level (England and Wales).
+AREA_CODE_PATTERNS = {
+    "lsoa": r"[EW]01\d{6}",
+    "ward": r"[EW]05\d{6}",
+    "la": r"(E0[6-9]|E10|W06)\d{6}",
+}
+
+
+def snake_case(name: str) -> str:
+    """Column name in the raw table: lower case, runs of other characters become '_'."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    release: str
+    url: str
+    licence: str
+    attribution: str
+    files: tuple[str, ...]
+    geography_level: str
+    geography_vintage: int
+    key: tuple[str, ...]
+    columns: dict[str, str]
+    period_label: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    required: bool = True
+    encoding: str = "utf-8-sig"
+    thousands: str = ","
+    null_markers: tuple[str, ...] = ("",)
+    format: str = "csv"
+    area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        pattern = AREA_CODE_PATTERNS[self.geography_level]
+        object.__setattr__(self, "area_code_pattern", re.compile(f"^{pattern}$"))
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.id}"
+
+    def matches(self, file_name: str) -> bool:
+        return any(fnmatch.fnmatch(file_name, pattern) for pattern in self.files)
+
+    def raw_column(self, header_name: str) -> str:
+        return snake_case(header_name)
+
+
+def _build(source_id: str, spec: dict, defaults: dict) -> Source:
+    spec = {**defaults, **spec}
+    unknown = {t for t in spec["columns"].values() if t not in COLUMN_TYPES}
+    if unknown:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown column types {sorted(unknown)}")
+    missing_keys = [k for k in spec["key"] if k not in spec["columns"]]
+    if missing_keys:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} key columns {missing_keys} are not declared")
+    period = spec.get("period") or {}
+    geography = spec["geography"]
+    if geography["level"] not in AREA_CODE_PATTERNS:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown geography level {geography['level']!r}")
+    return Source(
+        id=source_id,
+        title=spec["title"],
+        publisher=spec["publisher"],
+        release=str(spec["release"]),
+        url=spec["url"],
+        licence=spec["licence"],
+        attribution=spec["attribution"],
+        files=tuple(spec["files"]),
+        geography_level=geography["level"],
+        geography_vintage=int(geography["vintage"]),
+        key=tuple(spec["key"]),
+        columns=dict(spec["columns"]),
+        period_label=str(period["label"]) if period else None,
+        period_start=str(period["start"]) if period else None,
+        period_end=str(period["end"]) if period else None,
+        required=bool(spec["required"]),
+        encoding=spec["encoding"],
+        thousands=spec["thousands"],
+        null_markers=tuple(spec["null_markers"]),
+        format=spec["format"],
+    )
+
+
+def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
+    """All declared sources, by id, in file order."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    defaults = document.get("defaults", {})
+    return {sid: _build(sid, spec, defaults) for sid, spec in document["sources"].items()}

@@ -1,0 +1,57 @@
+"""Publish assets: render the candidate site, then swap site and warehouse into place."""
+
+import shutil
+
+import dagster as dg
+
+from dagster_project.settings import REPO_ROOT, SITE_SOURCE_DIR, get_settings
+from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish
+
+MART_TABLES = (
+    "dim_ward", "bridge_lsoa_ward", "dim_indicator", "dim_mission", "bridge_mission_indicator",
+    "dim_source", "fct_indicator_values", "fct_inequality", "fct_mission_progress",
+)
+
+
+@dg.asset(
+    key="site",
+    group_name="publish",
+    deps=[*(dg.AssetKey(["marts", t]) for t in MART_TABLES), dg.AssetKey(["audit", "quality_results"])],
+    kinds={"html"},
+)
+def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The static site rendered from site/pages into a candidate folder (not yet public)."""
+    from dagster_project.sitegen import build_site
+
+    settings = get_settings()
+    out_dir = candidate_site_path(settings, context.run_id)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    report = build_site(
+        warehouse=ensure_candidate(settings, context.run_id),
+        out_dir=out_dir,
+        pages_dir=SITE_SOURCE_DIR / "pages",
+        site_root=SITE_SOURCE_DIR,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": report.pages_written,
+            "pages_written": report.pages_written,
+            "files_written": report.files_written,
+            "bytes_written": report.bytes_written,
+        }
+    )
+
+
+@dg.asset(key="published", group_name="publish", deps=["site"], kinds={"duckdb", "html"})
+def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Moves the candidate warehouse and site into WAREHOUSE and SITE_DIR, only after every gate passed."""
+    settings = get_settings()
+    publish(settings, context.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "warehouse": str(settings.warehouse.relative_to(REPO_ROOT) if settings.warehouse.is_relative_to(REPO_ROOT) else settings.warehouse),
+            "site": dg.MetadataValue.path(str(settings.site_dir / "index.html")),
+        }
+    )

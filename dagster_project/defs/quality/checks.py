@@ -1,0 +1,75 @@
+"""Great Expectations gates as blocking Dagster asset checks, and the quality report asset."""
+
+import dagster as dg
+
+from dagster_project.defs.ingest.assets import SOURCES
+from dagster_project.defs.quality.suites import Suite, mart_suites, raw_suite
+from dagster_project.settings import get_settings
+from dagster_project.warehouse import connect
+
+
+def _failure_text(outcome) -> str:
+    column = f" column {outcome.column!r}" if outcome.column else ""
+    sample = f"; failing values: {', '.join(outcome.sample)}" if outcome.sample else ""
+    return f"{outcome.table}{column}: {outcome.expectation} failed ({outcome.observed}){sample}"
+
+
+def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(list(suite.asset)),
+        name=f"gx_{suite.name}",
+        blocking=True,
+        description=f"Great Expectations suite {suite.name}: {len(suite.expectations)} expectations.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        from dagster_project.defs.quality.gx_runner import record, validate
+
+        with connect(get_settings(), context.run.run_id) as con:
+            outcomes = validate(con, suite)
+            record(con, suite, outcomes)
+        failed = [o for o in outcomes if not o.success]
+        critical = [o for o in failed if o.severity == "critical"]
+        for outcome in failed:
+            log = context.log.error if outcome.severity == "critical" else context.log.warning
+            log(f"[{outcome.severity}] {_failure_text(outcome)}")
+        return dg.AssetCheckResult(
+            passed=not failed,
+            severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "expectations": len(outcomes),
+                "failed_critical": len(critical),
+                "failed_warning": len(failed) - len(critical),
+                "failures": dg.MetadataValue.json(
+                    [
+                        {"expectation": o.expectation, "table": o.table, "column": o.column,
+                         "severity": o.severity, "observed": o.observed, "sample": o.sample}
+                        for o in failed
+                    ]
+                ),
+            },
+        )
+
+    return _check
+
+
+RAW_SUITES = [raw_suite(source) for source in SOURCES.values()]
+MART_SUITES = mart_suites()
+gx_checks = [build_gx_check(suite) for suite in [*RAW_SUITES, *MART_SUITES]]
+
+
+@dg.asset(
+    key=dg.AssetKey(["audit", "quality_results"]),
+    group_name="quality",
+    deps=sorted({dg.AssetKey(list(s.asset)) for s in MART_SUITES}, key=str),
+    kinds={"great_expectations", "duckdb"},
+)
+def quality_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The latest result of every expectation (audit.quality_results), read by the site's data quality page."""
+    with connect(get_settings(), context.run_id) as con:
+        total, failed, warnings = con.execute(
+            "select count(*), count(*) filter (not success), "
+            "count(*) filter (not success and severity = 'warning') from audit.quality_results"
+        ).fetchone()
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": total, "failed": failed, "failed_warnings": warnings}
+    )

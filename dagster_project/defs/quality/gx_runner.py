@@ -1,0 +1,83 @@
+"""Run a suite with Great Expectations 1.x on a pandas batch read from DuckDB.
+
+GX is imported here only, and lazily, because importing it takes seconds.
+"""
+
+from dataclasses import dataclass
+
+import duckdb
+
+from dagster_project.defs.quality.suites import Suite
+
+
+@dataclass(frozen=True)
+class Outcome:
+    suite: str
+    table: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: str
+    sample: list
+
+
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
+def _observed(result: dict) -> str:
+    for key in ("observed_value", "unexpected_count"):
+        if key in result and result[key] is not None:
+            return f"{key.replace('_', ' ')}: {result[key]}"
+    return ""
+
+
+def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
+    """Validate the suite's batch; one outcome per expectation, in suite order."""
+    import great_expectations as gx
+
+    frame = con.execute(suite.query).df()
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("warehouse")
+    batch = (
+        source.add_dataframe_asset(name=suite.name)
+        .add_batch_definition_whole_dataframe("all_rows")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    gx_suite = gx.ExpectationSuite(
+        name=suite.name,
+        expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in suite.expectations],
+    )
+    results = batch.validate(gx_suite, result_format="SUMMARY").results
+    outcomes = []
+    for expectation, result in zip(suite.expectations, results, strict=True):
+        details = result.result or {}
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            details = {"observed_value": result.exception_info.get("exception_message")}
+        outcomes.append(
+            Outcome(
+                suite=suite.name,
+                table=suite.table,
+                expectation=expectation.type,
+                column=expectation.column,
+                severity=expectation.severity,
+                success=bool(result.success),
+                observed=_observed(details),
+                sample=[str(v) for v in (details.get("partial_unexpected_list") or [])[:10]],
+            )
+        )
+    return outcomes
+
+
+def record(con: duckdb.DuckDBPyConnection, suite: Suite, outcomes: list[Outcome]) -> None:
+    """Replace the suite's rows in audit.quality_results."""
+    con.execute("delete from audit.quality_results where suite = ?", [suite.name])
+    if outcomes:
+        con.executemany(
+            "insert into audit.quality_results values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [o.suite, o.table, o.expectation, o.column, o.severity, o.success, o.observed, "; ".join(o.sample)]
+                for o in outcomes
+            ],
+        )

@@ -1,0 +1,99 @@
+"""Expectation suites: YAML files in expectations/ plus the checks every registry source gets.
+
+A suite names the asset it gates, the SQL that gives its batch (default: the whole
+table) and a list of expectations, each a GX 1.x expectation type with its arguments
+and a severity: `critical` blocks everything downstream, `warning` is only reported.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from dagster_project.defs.ingest.registry import Source
+from dagster_project.settings import EXPECTATIONS_DIR
+
+SEVERITIES = ("critical", "warning")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    type: str
+    kwargs: dict
+    severity: str = "critical"
+    notes: str | None = None
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column") or self.kwargs.get("column_A") or (
+            ",".join(self.kwargs["column_list"]) if "column_list" in self.kwargs else None
+        )
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    asset: tuple[str, ...]
+    query: str
+    expectations: tuple[Expectation, ...] = field(default_factory=tuple)
+
+    @property
+    def table(self) -> str:
+        return ".".join(self.asset)
+
+
+def _expectation(spec: dict, origin: str) -> Expectation:
+    spec = dict(spec)
+    severity = spec.pop("severity", "critical")
+    if severity not in SEVERITIES:
+        raise ValueError(f"{origin}: severity {severity!r} is not one of {SEVERITIES}")
+    notes = spec.pop("notes", None)
+    (kind, kwargs), = spec.items()
+    return Expectation(kind, kwargs or {}, severity, notes)
+
+
+def load_suite_file(path: Path) -> Suite:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    asset = tuple(document["asset"].split("."))
+    return Suite(
+        name=document.get("name", path.stem),
+        asset=asset,
+        query=document.get("query", f'select * from "{asset[0]}"."{asset[1]}"'),
+        expectations=tuple(_expectation(e, str(path)) for e in document.get("expectations", [])),
+    )
+
+
+def registry_expectations(source: Source) -> list[Expectation]:
+    """What the registry declares, as expectations: required columns and types, unique keys,
+    area codes of the declared geography, and at least one row for a required source."""
+    expectations = [
+        Expectation("expect_column_to_exist", {"column": source.raw_column(name)}) for name in source.columns
+    ]
+    key = [source.raw_column(k) for k in source.key]
+    expectations.append(Expectation("expect_compound_columns_to_be_unique", {"column_list": key}))
+    for name, column_type in source.columns.items():
+        column = source.raw_column(name)
+        if column_type == "area_code":
+            expectations.append(Expectation("expect_column_values_to_not_be_null", {"column": column}))
+            expectations.append(
+                Expectation("expect_column_values_to_match_regex", {"column": column, "regex": source.area_code_pattern.pattern})
+            )
+    if source.required:
+        expectations.append(Expectation("expect_table_row_count_to_be_between", {"min_value": 1}))
+    return expectations
+
+
+def raw_suite(source: Source) -> Suite:
+    """The registry's expectations for a source plus any in expectations/raw/<id>.yml."""
+    extra = EXPECTATIONS_DIR / "raw" / f"{source.id}.yml"
+    extras = load_suite_file(extra).expectations if extra.exists() else ()
+    return Suite(
+        name=f"raw_{source.id}",
+        asset=("raw", source.id),
+        query=f"select * from {source.table}",
+        expectations=(*registry_expectations(source), *extras),
+    )
+
+
+def mart_suites(directory: Path = EXPECTATIONS_DIR / "marts") -> list[Suite]:
+    return [load_suite_file(path) for path in sorted(directory.glob("*.yml"))]

@@ -1,0 +1,56 @@
+"""dbt models as Dagster assets (group `transform`), built in the run's candidate warehouse."""
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+from dagster_project.warehouse import ensure_candidate
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Sources keep the ingest assets' keys (["raw", table]); models are [schema, name]."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return "transform"
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging views, intermediate and mart tables, with their dbt tests (errors block)."""
+    candidate = ensure_candidate(get_settings(), context.run_id)
+    os.environ["DBT_DUCKDB_PATH"] = str(candidate)
+    # DuckDB admits one writer: row counts are read after dbt's process has finished.
+    events = list(dbt.cli(["build"], context=context).stream())
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        for event in events:
+            if isinstance(event, dg.Output):
+                schema, name = context.asset_key_for_output(event.output_name).path
+                (rows,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+
+
+# dbt is installed beside this interpreter (the project's virtualenv), whatever PATH says.
+_DBT = Path(sys.executable).with_name("dbt")
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project,
+    profiles_dir=str(DBT_PROJECT_DIR),
+    dbt_executable=str(_DBT) if _DBT.exists() else "dbt",
+)

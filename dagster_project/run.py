@@ -1,0 +1,83 @@
+"""`python -m dagster_project.run`: materialize every asset in one run and print a summary.
+
+Exits non-zero when any step or blocking check failed; the published warehouse and site
+are then untouched (write-audit-publish).
+"""
+
+import os
+import sys
+
+import dagster as dg
+import duckdb
+
+from dagster_project.settings import get_settings
+from dagster_project.warehouse import discard_candidates
+
+
+def _instance() -> dg.DagsterInstance:
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.cause.message if error and error.cause else (error.message if error else "")
+            lines.append(f"step {event.step_key} failed: {message.strip().splitlines()[0] if message else ''}")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed:
+                failures = evaluation.metadata.get("failures")
+                detail = failures.value if failures else []
+                for f in detail[:5]:
+                    column = f" column {f['column']!r}" if f.get("column") else ""
+                    lines.append(
+                        f"[{f['severity']}] check {evaluation.check_name}: {f['table']}{column}: "
+                        f"{f['expectation']} ({f['observed']})"
+                    )
+    return lines
+
+
+def summary(warehouse) -> str:
+    """Rows loaded and rejected per source, checks passed and failed."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loads = con.execute(
+            "select source_id, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
+            "from audit.load_log group by source_id order by source_id"
+        ).fetchall()
+        passed, failed, warned = con.execute(
+            "select count(*) filter (success), count(*) filter (not success and severity = 'critical'), "
+            "count(*) filter (not success and severity = 'warning') from audit.quality_results"
+        ).fetchone()
+    lines = [f"{'source':<28}{'read':>8}{'loaded':>8}{'rejected':>10}"]
+    lines += [f"{s:<28}{r:>8}{l:>8}{x:>10}" for s, r, l, x in loads]
+    lines.append(f"expectations: {passed} passed, {failed} failed (critical), {warned} failed (warning)")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    from dagster_project.definitions import defs
+
+    settings = get_settings()
+    for leftover in discard_candidates(settings):
+        print(f"removed leftover candidate from an earlier run: {leftover}")
+    result = defs.get_job_def("full_refresh").execute_in_process(instance=_instance(), raise_on_error=False)
+    failures = _failures(result)
+    if not result.success:
+        print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
+        print("\n".join(failures) or "see the Dagster run log above")
+        discard_candidates(settings)
+        return 1
+    pages = sum(1 for _ in settings.site_dir.rglob("*.html"))
+    print("\n" + summary(settings.warehouse))
+    for line in failures:
+        print(line)
+    print(f"pages written: {pages}")
+    print(f"warehouse: {settings.warehouse}")
+    print(f"site: {settings.site_dir / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

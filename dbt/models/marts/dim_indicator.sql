@@ -1,0 +1,14 @@
+select
+    definitions.indicator_id,
+    definitions.title,
+    definitions.domain,
+    definitions.unit,
+    definitions.value_type,
+    definitions.multiplier,
+    definitions.polarity,
+    definitions.definition,
+    definitions.source_id,
+    sources.licence,
+    definitions.disclosure_min_count
+from {{ ref('indicator_definitions') }} as definitions
+left join {{ ref('stg_registry__sources') }} as sources using (source_id)

@@ -1,0 +1,1 @@
+select mission_id, title, statement from {{ ref('missions') }}

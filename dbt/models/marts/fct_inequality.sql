@@ -1,0 +1,70 @@
+{#- Inequality between the borough's most and least deprived wards, per indicator and period:
+    the gap and ratio between deprivation quintile 1 (most deprived) and quintile 5, with a
+    Newcombe 95% interval for the gap in proportions, and the range across wards. -#}
+{{ config(materialized='table') }}
+
+with
+
+ward_values as (
+    select values.*, wards.la_code, wards.deprivation_quintile
+    from {{ ref('int_area_indicator_values') }} as values
+    inner join {{ ref('dim_ward') }} as wards on wards.ward_code = values.area_code
+    where values.area_type = 'ward'
+),
+
+definitions as (
+    select indicator_id, value_type, multiplier from {{ ref('indicator_definitions') }}
+),
+
+quintiles as (
+    select
+        indicator_id, la_code, period, deprivation_quintile,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        sum(score * weight) / nullif(sum(weight), 0) as score
+    from ward_values
+    where deprivation_quintile in (1, 5)
+    group by all
+),
+
+paired as (
+    select
+        most.indicator_id, most.la_code, most.period, definitions.value_type, definitions.multiplier,
+        most.numerator as x1, most.denominator as n1, least.numerator as x2, least.denominator as n2,
+        case definitions.value_type when 'proportion' then most.numerator / most.denominator else most.score end
+            * definitions.multiplier as most_deprived_value,
+        case definitions.value_type when 'proportion' then least.numerator / least.denominator else least.score end
+            * definitions.multiplier as least_deprived_value
+    from quintiles as most
+    inner join quintiles as least
+        on least.indicator_id = most.indicator_id and least.period = most.period
+        and least.la_code = most.la_code and least.deprivation_quintile = 5
+    inner join definitions on definitions.indicator_id = most.indicator_id
+    where most.deprivation_quintile = 1
+),
+
+ward_range as (
+    select
+        values.indicator_id, values.la_code, values.period,
+        (max(case d.value_type when 'proportion' then numerator / denominator else score end)
+         - min(case d.value_type when 'proportion' then numerator / denominator else score end)) * any_value(d.multiplier)
+            as value
+    from ward_values as values
+    inner join definitions as d using (indicator_id)
+    group by all
+)
+
+select
+    indicator_id, la_code, period, 'quintile_gap' as measure,
+    most_deprived_value - least_deprived_value as value,
+    case when value_type = 'proportion' then proportion_difference_lower(x1, n1, x2, n2, 0.95) * multiplier end
+        as lower_ci_95,
+    case when value_type = 'proportion' then proportion_difference_upper(x1, n1, x2, n2, 0.95) * multiplier end
+        as upper_ci_95
+from paired
+union all
+select indicator_id, la_code, period, 'quintile_ratio', most_deprived_value / nullif(least_deprived_value, 0), null, null
+from paired
+union all
+select indicator_id, la_code, period, 'ward_range', value, null, null
+from ward_range

@@ -1,0 +1,25 @@
+with
+
+source as (
+    select * from {{ source('raw', 'iod2019_file8') }}
+),
+
+renamed as (
+    select
+        lsoa11_code as lsoa_code,
+        2011 as lsoa_vintage,
+        'iod2019_file8' as source_id,
+        income_domain_numerator as income_numerator,
+        income_deprivation_affecting_children_index_idaci_numerator as idaci_numerator,
+        income_deprivation_affecting_older_people_index_idaopi_numerator as idaopi_numerator,
+        employment_domain_numerator as employment_numerator,
+        adult_skills_and_english_language_proficiency_indicator as adult_skills_rate,
+        years_of_potential_life_lost_indicator as years_of_potential_life_lost,
+        comparative_illness_and_disability_ratio_indicator as comparative_illness_disability_ratio,
+        acute_morbidity_indicator as acute_morbidity,
+        mood_and_anxiety_disorders_indicator as mental_health,
+        _is_demo as is_demo
+    from source
+)
+
+select * from renamed
