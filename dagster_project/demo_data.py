@@ -1,0 +1,680 @@
+"""Deterministic SYNTHETIC demonstration data in the exact layouts of real public releases.
+
+Run ``python -m dagster_project.demo_data [--out DIR]`` (default ``data/raw/``). Every value
+is invented from one seeded random generator: a latent deprivation level per LSOA, with
+ward-level gradients, drives correlated income, employment, health, skills and other
+indicators, with gentle trends between releases. Headers, quoting, row order and number
+formatting copy the real files (see ``../shared/real``), which are never read here.
+Output is byte-for-byte reproducible; ``demo_manifest.json`` lists each file's SHA-256 so
+the pipeline can flag its rows as demonstration data.
+"""
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import statistics
+import zlib
+from bisect import bisect_right
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20230504
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO_ROOT / "data" / "raw"
+
+LAD_CODE, LAD_NAME = "E08000010", "Wigan"
+LSOA_CODES = tuple(f"E0100{n}" for n in range(6212, 6412))  # 200 codes; LSOA 2011 == 2021 for Wigan
+LSOAS_PER_WARD = 8
+N_LSOA_2019, N_LSOA_2025 = 32_844, 33_755  # LSOAs in England, IoD2019 and IoD2025
+N_UK_COMPOSITE = 41_729  # small areas in mySociety's composite UK index
+
+# May 2023 wards: code, name, mean latent deprivation (synthetic; positive = more deprived).
+WARDS = (
+    ("E05014989", "Abram", 0.7),
+    ("E05014990", "Ashton-in-Makerfield South", 0.1),
+    ("E05014991", "Aspull, New Springs & Whelley", 0.0),
+    ("E05014992", "Astley", -0.9),
+    ("E05014993", "Atherton North", 0.2),
+    ("E05014994", "Atherton South & Lilford", 0.4),
+    ("E05014995", "Bryn with Ashton-in-Makerfield North", 0.2),
+    ("E05014996", "Douglas", 1.0),
+    ("E05014997", "Golborne & Lowton West", -0.2),
+    ("E05014998", "Hindley", 0.9),
+    ("E05014999", "Hindley Green", 0.0),
+    ("E05015000", "Ince", 1.5),
+    ("E05015001", "Leigh Central & Higher Folds", 0.7),
+    ("E05015002", "Leigh South", -0.3),
+    ("E05015003", "Leigh West", 1.2),
+    ("E05015004", "Lowton East", -1.1),
+    ("E05015005", "Orrell", -0.8),
+    ("E05015006", "Pemberton", 0.8),
+    ("E05015007", "Shevington with Lower Ground & Moor", -0.7),
+    ("E05015008", "Standish with Langtree", -1.3),
+    ("E05015009", "Tyldesley & Mosley Common", 0.1),
+    ("E05015010", "Wigan Central", 1.1),
+    ("E05015011", "Wigan West", 0.0),
+    ("E05015012", "Winstanley", -0.8),
+    ("E05015013", "Worsley Mesnes", 1.3),
+)
+
+F_LOOKUP = "lookup_lsoa21_to_ward2023_bestfit_wigan.csv"
+F_IOD19_FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
+F_IOD19_FILE6 = "iod2019_file6_population_denominators_wigan.csv"
+F_IOD19_SCORES = "iod2019_scores_imd_income_employment_wigan_mysociety.csv"
+F_IOD25_FILE8 = "iod2025_file8_underlying_indicators_wigan.csv"
+F_IOD25_SCORES = "iod2025_lsoa21_scores_ranks_deciles_wigan.csv"
+F_IOD25_FILE6 = "iod2025_file6_population_denominators_wigan.csv"
+F_CENSUS21 = "census2021_ts067_highest_qualification_lsoa21_wigan.csv"
+F_CENSUS11 = "census2011_ks501ew_highest_qualification_lsoa11_wigan.csv"
+
+# The real release each file copies the layout of (README and manifest).
+LAYOUTS = {
+    F_LOOKUP: "ONS LSOA (2021) to Electoral Ward (May 2023) best-fit lookup; same layout as the "
+    "LSOA21 to Ward (May 2022) lookup extract (traffordDataLab/spatial_data), with 23 for 22",
+    F_IOD19_FILE8: "MHCLG English Indices of Deprivation 2019, File 8 (underlying indicators), "
+    "as converted by the humaniverse/IMD R package",
+    F_IOD19_FILE6: "MHCLG English Indices of Deprivation 2019, File 6 (population denominators, mid-2015)",
+    F_IOD19_SCORES: "mySociety composite UK IMD (UK_IMD_E.csv), built from MHCLG IoD2019 File 5 scores",
+    F_IOD25_FILE8: "MHCLG English Indices of Deprivation 2025, File 8 (underlying indicators), "
+    "as converted by the humaniverse/IMD R package",
+    F_IOD25_SCORES: "MHCLG English Indices of Deprivation 2025, File 7 (scores, ranks, deciles), "
+    "as selected by the humaniverse/IMD R package",
+    F_IOD25_FILE6: "MHCLG English Indices of Deprivation 2025, File 6 style (population denominators, "
+    "mid-2022), mirroring the IoD2019 File 6 layout",
+    F_CENSUS21: "ONS Census 2021 TS067 (highest level of qualification), LSOA 2021 bulk download layout",
+    F_CENSUS11: "ONS Census 2011 KS501EW (highest level of qualification), LSOA 2011; mirrors the "
+    "Census 2021 TS067 bulk download layout (not KS501EW's own layout)",
+}
+
+HEADER_LOOKUP = ("lsoa21cd", "lsoa21nm", "wd23cd", "wd23nm", "lad23cd", "lad23nm")
+HEADER_IOD19_FILE8 = (
+    "lsoa11_code",
+    "income_domain_numerator",
+    "income_deprivation_affecting_children_index_idaci_numerator",
+    "income_deprivation_affecting_older_people_index_idaopi_numerator",
+    "employment_domain_numerator",
+    "staying_on_in_education_post_16_indicator",
+    "entry_to_higher_education_indicator",
+    "adult_skills_and_english_language_proficiency_indicator",
+    "years_of_potential_life_lost_indicator",
+    "comparative_illness_and_disability_ratio_indicator",
+    "acute_morbidity_indicator",
+    "mood_and_anxiety_disorders_indicator",
+    "road_distance_to_a_post_office_indicator_km",
+    "road_distance_to_a_primary_school_indicator_km",
+    "road_distance_to_general_store_or_supermarket_indicator_km",
+    "road_distance_to_a_gp_surgery_indicator_km",
+    "household_overcrowding_indicator",
+    "homelessness_indicator_rate_per_1000_households",
+    "owner_occupation_affordability_component_of_housing_affordability_indicator",
+    "private_rental_affordability_component_of_housing_affordability_indicator",
+    "housing_affordability_indicator",
+    "housing_in_poor_condition_indicator",
+    "houses_without_central_heating_indicator",
+    "road_traffic_accidents_indicator",
+    "nitrogen_dioxide_component_of_air_quality_indicator",
+    "benzene_component_of_air_quality_indicator",
+    "sulphur_dioxide_component_of_air_quality_indicator",
+    "particulates_component_of_air_quality_indicator",
+    "air_quality_indicator",
+)
+HEADER_IOD19_FILE6 = (
+    "LSOA code (2011)",
+    "LSOA name (2011)",
+    "Local Authority District code (2019)",
+    "Local Authority District name (2019)",
+    "Total population: mid 2015 (excluding prisoners)",
+    "Dependent Children aged 0-15: mid 2015 (excluding prisoners)",
+    "Population aged 16-59: mid 2015 (excluding prisoners)",
+    "Older population aged 60 and over: mid 2015 (excluding prisoners)",
+    "Working age population 18-59/64: for use with Employment Deprivation Domain (excluding prisoners)",
+)
+HEADER_IOD19_SCORES = (
+    "nation",
+    "lsoa",
+    "overall_local_score",
+    "income_score",
+    "employment_score",
+    "UK_IMD_E_score",
+    "original_decile",
+    "E_expanded_decile",
+    "UK_IMD_E_rank",
+    "UK_IMD_E_pop_decile",
+    "UK_IMD_E_pop_quintile",
+)
+HEADER_IOD25_FILE8 = (
+    "lsoa21_code",
+    "income_domain_numerator",
+    "income_deprivation_affecting_children_index_idaci_numerator",
+    "income_deprivation_affecting_older_people_index_idaopi_numerator",
+    "employment_domain_numerator",
+    "adult_skills_and_english_language_proficiency_indicator",
+    "entry_to_higher_education_indicator",
+    "acute_morbidity_indicator",
+    "comparative_illness_and_disability_ratio_indicator",
+    "mental_health_indicator",
+    "years_of_potential_life_lost_indicator",
+    "violence_with_injury_rate_per_1_000_at_risk_population",
+    "violence_without_injury_rate_per_1_000_at_risk_population",
+    "stalking_and_harassment_rate_per_1_000_at_risk_population",
+    "burglary_rate_per_1_000_at_risk_properties",
+    "theft_rate_per_1_000_at_risk_population",
+    "criminal_damage_rate_per_1_000_at_risk_population",
+    "public_order_and_possession_of_weapons_rate_per_1_000_at_risk_population",
+    "anti_social_behaviour_rate_per_1_000_at_risk_population",
+    "connectivity_score",
+    "owner_occupation_affordability_component_of_housing_affordability_indicator",
+    "private_rental_affordability_component_of_housing_affordability_indicator",
+    "housing_affordability_indicator",
+    "digital_connectivity_broadband_download_and_upload_speeds",
+    "core_homelessness_rate_percent_of_households",
+    "patient_to_gp_ratio",
+    "homelessness_indicator_rate_per_1_000_households",
+    "household_overcrowding_indicator_rooms",
+    "household_overcrowding_indicator_bedrooms",
+)
+IOD25_DOMAINS = ("IMD", "Income", "Employment", "Education", "Health", "Crime", "Housing_and_Services", "Environment")
+HEADER_IOD25_SCORES = (
+    ("lsoa21_code",)
+    + tuple(f"{d}_decile" for d in IOD25_DOMAINS)
+    + tuple(f"{d}_rank" for d in IOD25_DOMAINS)
+    + tuple(f"{d}_score" for d in IOD25_DOMAINS)
+)
+HEADER_IOD25_FILE6 = (
+    "LSOA code (2021)",
+    "LSOA name (2021)",
+    "Local Authority District code (2024)",
+    "Local Authority District name (2024)",
+    "Total population: mid 2022 (excluding prisoners)",
+    "Dependent Children aged 0-15: mid 2022 (excluding prisoners)",
+    "Population aged 16-59: mid 2022 (excluding prisoners)",
+    "Older population aged 60 and over: mid 2022 (excluding prisoners)",
+    "Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022 (excluding prisoners)",
+)
+QUALIFICATIONS = (
+    "No qualifications",
+    "Level 1 and entry level qualifications",
+    "Level 2 qualifications",
+    "Apprenticeship",
+    "Level 3 qualifications",
+    "Level 4 qualifications and above",
+    "Other qualifications",
+)
+HEADER_CENSUS = (
+    "date",
+    "geography",
+    "geography code",
+    "Highest level of qualification: Total: All usual residents aged 16 years and over",
+) + tuple(f"Highest level of qualification: {q}" for q in QUALIFICATIONS)
+
+# Wigan-wide shares by qualification (synthetic) and their sensitivity to skills deprivation.
+QUAL_SHARES = {
+    2011: (0.275, 0.155, 0.165, 0.045, 0.115, 0.205, 0.040),
+    2021: (0.215, 0.110, 0.145, 0.070, 0.165, 0.265, 0.030),
+}
+QUAL_BETAS = (0.45, 0.18, 0.06, 0.05, -0.06, -0.50, 0.10)
+
+# Domain latents: (Wigan median national fraction, spread, loading on deprivation).
+DOMAINS = {
+    "income": (0.45, 0.95, 0.95),
+    "employment": (0.36, 0.95, 0.92),
+    "education": (0.40, 0.90, 0.92),
+    "health": (0.26, 0.85, 0.92),
+    "crime": (0.31, 0.90, 0.85),
+    "housing": (0.72, 0.60, 0.25),
+    "environment": (0.53, 0.70, 0.40),
+}
+IMD_WEIGHTS = {
+    "income": 0.225,
+    "employment": 0.225,
+    "education": 0.135,
+    "health": 0.135,
+    "crime": 0.093,
+    "housing": 0.093,
+    "environment": 0.093,
+}
+# Scaling of each domain's spread in a release: > 1 widens the gap, < 1 narrows it.
+TRENDS = {
+    2019: {},
+    2025: {"income": 1.08, "employment": 1.05, "education": 0.94, "health": 0.95},
+}
+
+# National quantile functions: (fraction of LSOAs more deprived, score). Synthetic, plausible.
+QUANTILES = {
+    (2019, "IMD"): ((0, 92), (0.01, 64), (0.1, 44), (0.2, 33.5), (0.3, 27), (0.4, 21.8), (0.5, 17.6),
+                    (0.6, 14.3), (0.7, 11.3), (0.8, 8.6), (0.9, 5.9), (1, 0.5)),
+    (2019, "income"): ((0, 0.62), (0.01, 0.44), (0.1, 0.28), (0.2, 0.21), (0.3, 0.165), (0.4, 0.13),
+                       (0.5, 0.103), (0.6, 0.082), (0.7, 0.065), (0.8, 0.05), (0.9, 0.036), (1, 0.012)),
+    (2019, "employment"): ((0, 0.42), (0.01, 0.30), (0.1, 0.205), (0.2, 0.165), (0.3, 0.135), (0.4, 0.112),
+                           (0.5, 0.094), (0.6, 0.079), (0.7, 0.066), (0.8, 0.054), (0.9, 0.042), (1, 0.02)),
+    (2025, "IMD"): ((0, 95), (0.001, 81), (0.01, 63), (0.1, 42.5), (0.2, 32.5), (0.3, 26), (0.4, 21.6),
+                    (0.5, 17.6), (0.6, 14.4), (0.7, 11.5), (0.8, 8.8), (0.9, 6.1), (0.97, 3.1), (1, 0.5)),
+    (2025, "income"): ((0, 0.8), (0.01, 0.62), (0.1, 0.43), (0.2, 0.33), (0.3, 0.265), (0.45, 0.2),
+                       (0.6, 0.15), (0.7, 0.12), (0.8, 0.095), (0.9, 0.07), (0.99, 0.03), (1, 0.01)),
+    (2025, "employment"): ((0, 0.55), (0.002, 0.48), (0.1, 0.26), (0.2, 0.2), (0.36, 0.145), (0.5, 0.115),
+                           (0.6, 0.1), (0.7, 0.085), (0.8, 0.07), (0.92, 0.048), (1, 0.025)),
+    (2025, "education"): ((0, 99), (0.003, 84), (0.1, 48), (0.2, 35), (0.3, 27), (0.4, 21.2), (0.5, 16.5),
+                          (0.6, 12.6), (0.7, 9.2), (0.8, 6.2), (0.9, 3.5), (0.985, 0.7), (1, 0.01)),
+    (2025, "health"): ((0, 3.3), (0.001, 2.8), (0.05, 1.55), (0.1, 1.15), (0.2, 0.75), (0.26, 0.57),
+                       (0.4, 0.22), (0.5, 0.0), (0.6, -0.22), (0.7, -0.46), (0.8, -0.74), (0.9, -1.1),
+                       (1, -3.2)),
+    (2025, "crime"): ((0, 3.3), (0.001, 2.6), (0.1, 1.2), (0.2, 0.78), (0.31, 0.44), (0.4, 0.22),
+                      (0.5, 0.02), (0.6, -0.17), (0.7, -0.38), (0.8, -0.62), (0.9, -0.95), (0.994, -1.95),
+                      (1, -2.8)),
+    (2025, "housing"): ((0, 70), (0.01, 45), (0.1, 34.5), (0.16, 32), (0.3, 25.5), (0.5, 20), (0.72, 14.9),
+                        (0.8, 12.8), (0.9, 9.8), (0.997, 3.0), (1, 0.5)),
+    (2025, "environment"): ((0, 85), (0.01, 67), (0.1, 38), (0.2, 30), (0.3, 25), (0.4, 21), (0.53, 16.6),
+                            (0.6, 14.6), (0.7, 11.8), (0.8, 9.0), (0.9, 6.0), (0.984, 1.3), (1, 0.1)),
+}
+SCORE_DOMAINS_2025 = (("IMD", "IMD"), ("Income", "income"), ("Employment", "employment"),
+                      ("Education", "education"), ("Health", "health"), ("Crime", "crime"),
+                      ("Housing_and_Services", "housing"), ("Environment", "environment"))
+
+# Local-authority-level indicators repeated on every LSOA row (synthetic constants).
+HOMELESSNESS_2019 = 1.271
+HOMELESSNESS_2025 = 3.862
+CORE_HOMELESSNESS_2025 = 0.614
+
+_NORMAL = statistics.NormalDist()
+N = len(LSOA_CODES)
+
+
+# ---------------------------------------------------------------- random streams and helpers
+def _rng(tag: str) -> np.random.Generator:
+    """An independent generator per named stream, so streams do not depend on call order."""
+    return np.random.default_rng([SEED, zlib.crc32(tag.encode())])
+
+
+def _normals(tag: str, n: int = N) -> list[float]:
+    return _rng(tag).standard_normal(n).tolist()
+
+
+def _interp(x: float, points) -> float:
+    xs = [p[0] for p in points]
+    i = min(max(bisect_right(xs, x) - 1, 0), len(points) - 2)
+    (x0, y0), (x1, y1) = points[i], points[i + 1]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def _bounded(x: float, lo: float, med: float, hi: float, beta: float = 0.8) -> float:
+    """Map a standard-normal-ish x into (lo, hi), with median med and spread beta."""
+    alpha = _NORMAL.inv_cdf((med - lo) / (hi - lo))
+    return lo + (hi - lo) * _NORMAL.cdf(alpha + beta * x)
+
+
+def _mix(signal: list[float], noise: list[float], rho: float) -> list[float]:
+    other = math.sqrt(1 - rho * rho)
+    return [rho * s + other * e for s, e in zip(signal, noise)]
+
+
+def _num(x: float, dp: int = 3) -> str:
+    """A float as the humaniverse/pandas conversions print it: shortest repr after rounding."""
+    return repr(float(round(x, dp)) + 0.0)  # + 0.0 turns -0.0 into 0.0
+
+
+def _round5(x: float) -> int:
+    return 5 * math.floor(x / 5 + 0.5)
+
+
+def _count(x: float, suppress: bool = False) -> str:
+    """A numerator rounded to 5 and printed as a float; blank where suppressed (below 10)."""
+    n = _round5(x)
+    return "" if suppress and n < 10 else repr(float(max(n, 5)))
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}"
+
+
+def _largest_remainder(total: int, weights: list[float]) -> list[int]:
+    raw = [total * w / sum(weights) for w in weights]
+    counts = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - counts[i]), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _ranks(fractions: list[float], n_national: int) -> list[int]:
+    """Distinct national ranks (1 = most deprived) in the order of the national fractions."""
+    order = sorted(range(len(fractions)), key=lambda i: (fractions[i], i))
+    ranks, last = [0] * len(fractions), 0
+    for i in order:
+        last = max(last + 1, min(max(math.ceil(fractions[i] * n_national), 1), n_national))
+        ranks[i] = last
+    return ranks
+
+
+def _decile(rank: int, n_national: int) -> int:
+    return -(-rank * 10 // n_national)
+
+
+def _csv_bytes(header, rows) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _indicator(tag: str, signal, rho: float, lo: float, med: float, hi: float, beta: float = 0.8):
+    """An indicator in (lo, hi) correlated (rho) with a latent signal, with fresh noise."""
+    return [_bounded(x, lo, med, hi, beta) for x in _mix(signal, _normals(tag), rho)]
+
+
+def _lasting(tag: str, year: int, signal, rho: float, lo: float, med: float, hi: float, beta: float = 0.8):
+    """As _indicator, but with noise mostly shared between releases, so LSOAs keep their place."""
+    noise = _mix(_normals(f"{tag}-persistent"), _normals(f"{tag}-{year}"), 0.8)
+    return [_bounded(x, lo, med, hi, beta) for x in _mix(signal, noise, rho)]
+
+
+# ---------------------------------------------------------------- the synthetic world
+class _World:
+    """Geography, populations and latent domain levels shared by every file."""
+
+    def __init__(self):
+        msoa_numbers = (_rng("msoa").permutation(N // 5) + 1).tolist()
+        self.names = [f"Wigan {msoa_numbers[i // 5]:03d}{'ABCDE'[i % 5]}" for i in range(N)]
+        order = _rng("wards").permutation(N).tolist()
+        self.ward = [0] * N
+        for position, lsoa in enumerate(order):
+            self.ward[lsoa] = position // LSOAS_PER_WARD
+        spread = _normals("deprivation")
+        self.deprivation = [WARDS[self.ward[i]][2] + 0.5 * spread[i] for i in range(N)]
+        self.rurality = _mix([-d for d in self.deprivation], _normals("rurality"), 0.45)
+        self._populations()
+        self.latent = {year: self._latent(year) for year in (2019, 2025)}
+
+    def _populations(self):
+        size, kids, old, work = (_normals(f"pop-{k}") for k in ("size", "kids", "old", "work"))
+        grow, kids2, old2, work2 = (_normals(f"pop22-{k}") for k in ("grow", "kids", "old", "work"))
+        self.pop2015, self.pop2022 = [], []
+        for i, d in enumerate(self.deprivation):
+            total = min(max(round(1580 * math.exp(0.2 * size[i])), 1010), 2850)
+            k_share = min(max(0.185 + 0.025 * d + 0.02 * kids[i], 0.11), 0.30)
+            o_share = min(max(0.24 - 0.035 * d + 0.04 * old[i], 0.10), 0.40)
+            children, older = round(total * k_share), round(total * o_share)
+            middle = total - children - older
+            working = round(middle * min(max(1.0 + 0.015 * work[i], 0.97), 1.06))
+            self.pop2015.append((total, children, middle, older, working))
+            total22 = min(max(round(total * math.exp(0.025 + 0.03 * grow[i])), 1010), 2950)
+            k_share22 = min(max(k_share + 0.005 * kids2[i], 0.11), 0.30)
+            o_share22 = min(max(o_share + 0.012 + 0.008 * old2[i], 0.10), 0.42)
+            children22, older22 = round(total22 * k_share22), round(total22 * o_share22)
+            middle22 = total22 - children22 - older22
+            working22 = round(middle22 * 0.965 + older22 * (0.24 + 0.02 * work2[i]))
+            self.pop2022.append((total22, children22, middle22, older22, working22))
+
+    def _latent(self, year: int) -> dict:
+        """Per domain: latent u (higher = more deprived), national fraction and rank; IMD combines them."""
+        out, zs = {}, {}
+        for domain, (centre, spread, loading) in DOMAINS.items():
+            persistent = _mix(self.deprivation, _normals(f"domain-{domain}"), loading)
+            fresh = _normals(f"domain-{domain}-{year}")
+            scale = TRENDS[year].get(domain, 1.0)
+            u = [scale * p + 0.3 * f for p, f in zip(persistent, fresh)]
+            z = [_NORMAL.inv_cdf(centre) - spread * x for x in u]
+            zs[domain] = z
+            out[domain] = {"u": u, "fraction": [_NORMAL.cdf(v) for v in z]}
+        combined = [sum(IMD_WEIGHTS[k] * zs[k][i] for k in IMD_WEIGHTS) for i in range(N)]
+        mid, sd = statistics.median(combined), statistics.pstdev(combined)
+        z_imd = [_NORMAL.inv_cdf(0.40) + 0.95 * (c - mid) / sd for c in combined]
+        out["IMD"] = {"fraction": [_NORMAL.cdf(z) for z in z_imd]}
+        n_national = N_LSOA_2019 if year == 2019 else N_LSOA_2025
+        for values in out.values():
+            values["rank"] = _ranks(values["fraction"], n_national)
+        return out
+
+    def score(self, year: int, domain: str) -> list[float]:
+        """Domain score at each LSOA's national rank, from the national quantile function."""
+        n_national = N_LSOA_2019 if year == 2019 else N_LSOA_2025
+        table = QUANTILES[(year, domain)]
+        return [_interp((r - 0.5) / n_national, table) for r in self.latent[year][domain]["rank"]]
+
+
+# ---------------------------------------------------------------- files
+def _lookup(world: _World) -> list[list[str]]:
+    return [[code, world.names[i], WARDS[world.ward[i]][0], WARDS[world.ward[i]][1], LAD_CODE, LAD_NAME]
+            for i, code in enumerate(LSOA_CODES)]
+
+
+def _file6(world: _World, populations) -> list[list[str]]:
+    return [[code, world.names[i], LAD_CODE, LAD_NAME] + [_thousands(n) for n in populations[i]]
+            for i, code in enumerate(LSOA_CODES)]
+
+
+def _income_numerators(world: _World, year: int) -> list[list[str]]:
+    """Income, IDACI, IDAOPI and employment numerators from the domain rates and denominators."""
+    pops = world.pop2015 if year == 2019 else world.pop2022
+    income, employment = world.score(year, "income"), world.score(year, "employment")
+    older_share = 0.95 if year == 2019 else 0.55  # IoD2025 income rates count more working-age claims
+    child_noise, old_noise = _normals(f"iod{year}-idaci"), _normals(f"iod{year}-idaopi")
+    rows = []
+    for i in range(N):
+        total, children, _, older, working = pops[i]
+        idaci = min(max(income[i] * 1.3 * math.exp(0.15 * child_noise[i]), 0.005), 0.85)
+        idaopi = min(max((income[i] * older_share + 0.03) * math.exp(0.15 * old_noise[i]), 0.005), 0.7)
+        rows.append([_count(income[i] * total), _count(idaci * children, suppress=True),
+                     _count(idaopi * older, suppress=True), _count(employment[i] * working)])
+    return rows
+
+
+def _iod2019_file8(world: _World) -> list[list[str]]:
+    lat = world.latent[2019]
+    edu, health, env, inc = lat["education"]["u"], lat["health"]["u"], lat["environment"]["u"], lat["income"]["u"]
+    urban = [-r for r in world.rurality]
+
+    owner = _lasting("owner", 2019, inc, 0.85, 0.18, 0.33, 0.80)
+    private = _lasting("private", 2019, inc, 0.85, 0.14, 0.32, 0.80)
+    afford_noise = _normals("afford-2019")
+    afford = [min(max(12.0 * ((o + p) / 2 - 0.33) - 2.0 + 0.25 * e, -5.4), 2.4)
+              for o, p, e in zip(owner, private, afford_noise)]
+    no2 = _indicator("no2", urban, 0.7, 0.28, 0.415, 0.70, 0.7)
+    benzene = _indicator("benzene", urban, 0.6, 0.05, 0.08, 0.14, 0.6)
+    so2 = _indicator("so2", urban, 0.4, 0.02, 0.04, 0.08, 0.6)
+    pm = _indicator("pm", urban, 0.6, 0.31, 0.35, 0.41, 0.6)
+    columns = [
+        _indicator("staying-on", edu, 0.75, 0.06, 0.20, 0.50),
+        _lasting("entry-he", 2019, edu, 0.8, 0.76, 0.905, 0.985),
+        _lasting("adult-skills", 2019, edu, 0.95, 0.10, 0.34, 0.72),
+        _lasting("ypll", 2019, health, 0.88, 40, 62, 120),
+        _lasting("cidr", 2019, health, 0.95, 60, 126, 290),
+        _lasting("acute", 2019, health, 0.88, 75, 128, 220),
+        _lasting("mood", 2019, health, 0.85, -0.8, 0.8, 2.3),
+        _indicator("post-office", world.rurality, 0.7, 0.20, 0.88, 2.4, 0.7),
+        _indicator("primary-school", world.rurality, 0.7, 0.20, 0.70, 2.3, 0.7),
+        _indicator("store", world.rurality, 0.7, 0.12, 0.45, 2.4, 0.7),
+        _indicator("gp", world.rurality, 0.7, 0.20, 0.95, 2.7, 0.7),
+        _lasting("overcrowding", 2019, inc, 0.85, 0.008, 0.039, 0.16),
+        [HOMELESSNESS_2019] * N,
+        owner,
+        private,
+        afford,
+        _indicator("poor-condition", env, 0.7, 0.06, 0.19, 0.42),
+        _indicator("central-heating", env, 0.6, 0.004, 0.015, 0.085),
+        _indicator("rta", env, 0.3, 0.26, 0.386, 0.85),
+    ]
+    numerators = _income_numerators(world, 2019)
+    rows = []
+    for i, code in enumerate(LSOA_CODES):
+        air = [round(no2[i], 2), round(benzene[i], 2), round(so2[i], 2), round(pm[i], 2)]
+        rows.append([code] + numerators[i] + [_num(c[i]) for c in columns]
+                    + [_num(a, 2) for a in air] + [_num(sum(air), 2)])
+    return rows
+
+
+def _iod2019_scores(world: _World) -> list[list[str]]:
+    lat = world.latent[2019]
+    imd, income, employment = world.score(2019, "IMD"), world.score(2019, "income"), world.score(2019, "employment")
+    halves = _rng("uk-rank-ties").random(N).tolist()
+    rows = []
+    for i in sorted(range(N), key=lambda i: (-round(imd[i], 3), LSOA_CODES[i])):
+        rank = lat["IMD"]["rank"][i]
+        decile = _decile(rank, N_LSOA_2019)
+        uk_rank = math.floor(rank * N_UK_COMPOSITE / N_LSOA_2019) + (0.5 if halves[i] < 0.25 else 0.0)
+        pop_decile = max(decile, min(10, math.ceil((uk_rank / N_UK_COMPOSITE + 0.005) * 10)))
+        rows.append(["E", LSOA_CODES[i], _num(imd[i]), repr(round(income[i], 3) * 100),
+                     repr(round(employment[i], 3) * 100), _num(imd[i]), str(decile), str(decile),
+                     repr(uk_rank), str(pop_decile), str((pop_decile + 1) // 2)])
+    return rows
+
+
+def _iod2025_file8(world: _World) -> list[list[str]]:
+    lat = world.latent[2025]
+    edu, health, crime, inc = lat["education"]["u"], lat["health"]["u"], lat["crime"]["u"], lat["income"]["u"]
+
+    def crime_rate(tag, med, lo, hi):
+        return [min(max(med * math.exp(0.65 * x), lo), hi) for x in _mix(crime, _normals(f"crime-{tag}"), 0.9)]
+
+    owner = _lasting("owner", 2025, inc, 0.85, 0.27, 0.44, 0.76)
+    private = _lasting("private", 2025, inc, 0.85, 0.04, 0.17, 0.58)
+    afford_noise = _normals("afford-2025")
+    afford = [min(max(5.0 * ((o + p) / 2 - 0.305) - 0.7 + 0.15 * e, -2.3), 1.0)
+              for o, p, e in zip(owner, private, afford_noise)]
+    rooms = _lasting("overcrowding", 2025, inc, 0.85, 0.006, 0.033, 0.11)
+    bedrooms_noise = _normals("bedrooms")
+    columns = [
+        _lasting("adult-skills", 2025, edu, 0.95, 0.07, 0.25, 0.55),
+        _lasting("entry-he", 2025, edu, 0.8, 0.78, 0.908, 0.985),
+        _lasting("acute", 2025, health, 0.88, 70, 110, 220),
+        _lasting("cidr", 2025, health, 0.95, 60, 124, 310),
+        _lasting("mood", 2025, health, 0.85, -1.4, 0.61, 3.0),
+        _lasting("ypll", 2025, health, 0.88, 42, 67, 115),
+    ]
+    crimes = [
+        crime_rate("violence-injury", 5.75, 0.5, 36.0),
+        crime_rate("violence-no-injury", 8.9, 0.6, 48.0),
+        crime_rate("stalking", 9.45, 1.2, 35.0),
+        crime_rate("burglary", 12.25, 3.0, 44.0),
+        crime_rate("theft", 10.4, 1.5, 37.0),
+        crime_rate("criminal-damage", 7.3, 0.5, 40.0),
+        crime_rate("public-order", 8.15, 0.6, 45.0),
+        crime_rate("asb", 16.55, 1.5, 75.0),
+    ]
+    access = [
+        _indicator("connectivity", [-r for r in world.rurality], 0.7, 42.0, 67.6, 86.0),
+        owner,
+        private,
+        afford,
+        _indicator("digital", world.rurality, 0.7, -1.9, -0.24, 1.5),
+        [CORE_HOMELESSNESS_2025] * N,
+        [min(max(2150 * math.exp(0.25 * x), 1000.0), 4500.0) for x in _normals("patients-per-gp")],
+        [HOMELESSNESS_2025] * N,
+        rooms,
+        [min(max(r * (0.68 + 0.06 * e), 0.004), 0.085) for r, e in zip(rooms, bedrooms_noise)],
+    ]
+    numerators = _income_numerators(world, 2025)
+    return [[code] + numerators[i] + [_num(c[i]) for c in columns] + [_num(c[i], 1) for c in crimes]
+            + [_num(c[i]) for c in access] for i, code in enumerate(LSOA_CODES)]
+
+
+def _iod2025_scores(world: _World) -> list[list[str]]:
+    lat = world.latent[2025]
+    scores = {name: world.score(2025, domain) for name, domain in SCORE_DOMAINS_2025}
+    rows = []
+    for i, code in enumerate(LSOA_CODES):
+        ranks = [lat[domain]["rank"][i] for _, domain in SCORE_DOMAINS_2025]
+        rows.append([code] + [repr(float(_decile(r, N_LSOA_2025))) for r in ranks]
+                    + [repr(float(r)) for r in ranks] + [_num(scores[name][i]) for name, _ in SCORE_DOMAINS_2025])
+    return rows
+
+
+def _census(world: _World, year: int) -> list[list[str]]:
+    edu = world.latent[2019 if year == 2011 else 2025]["education"]["u"]
+    scale = 1.0 if year == 2011 else 0.93  # the skills gap narrows slightly between censuses
+    signal = _mix(edu, _normals(f"census-{year}"), 0.9)
+    size = _normals(f"census-{year}-size")
+    category_noise = _rng(f"census-{year}-categories").standard_normal((N, len(QUALIFICATIONS))).tolist()
+    rows = []
+    for i, code in enumerate(LSOA_CODES):
+        total, children = (world.pop2015 if year == 2011 else world.pop2022)[i][:2]
+        drift = -0.015 if year == 2011 else -0.005
+        adults = round((total - children) * math.exp(drift + 0.015 * size[i]))
+        weights = [share * math.exp(beta * scale * signal[i] + 0.08 * e)
+                   for share, beta, e in zip(QUAL_SHARES[year], QUAL_BETAS, category_noise[i])]
+        counts = _largest_remainder(adults, weights)
+        rows.append([str(year), world.names[i], code, str(adults)] + [str(c) for c in counts])
+    return rows
+
+
+def _readme(files: dict[str, int]) -> str:
+    lines = [
+        "# SYNTHETIC DEMONSTRATION DATA - NOT REAL STATISTICS",
+        "",
+        "**Every number in these files is invented.** They were generated by",
+        "`python -m dagster_project.demo_data` (seed " f"{SEED}; byte-for-byte reproducible) so the",
+        "pipeline can be built and shown without downloading anything. They copy the exact layouts",
+        "(headers, quoting, number formatting, row order) of real public releases, but none of their",
+        "values. Do not use them for analysis or decisions: everything built from them is labelled",
+        "as demonstration data.",
+        "",
+        "`demo_manifest.json` lists each file with its SHA-256; the pipeline marks rows from a",
+        "listed file with a matching hash as demonstration data (`is_demo`). Replace a file with",
+        "the real release (same name pattern) and its rows are no longer marked.",
+        "",
+        "## Files",
+        "",
+        "| File | Rows | Layout copied from |",
+        "| --- | ---: | --- |",
+    ]
+    lines += [f"| `{name}` | {rows} | {LAYOUTS[name]} |" for name, rows in sorted(files.items())]
+    lines += [
+        "",
+        "All 200 Wigan (E08000010) LSOAs, E01006212 to E01006411 (for Wigan the 2011 and 2021",
+        "codes are the same), and the 25 May 2023 wards with their real codes and names. LSOA",
+        "names and the LSOA-to-ward assignment (8 LSOAs per ward) are synthetic.",
+        "",
+        "## Licence",
+        "",
+        "The layouts copy real releases published under the Open Government Licence v3.0:",
+        "",
+        "> Contains public sector information licensed under the Open Government Licence v3.0",
+        "",
+        "The synthetic values themselves are part of this project and describe no real place.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _write(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def generate(out_dir: Path) -> dict[str, str]:
+    """Write every demonstration file, README.md and demo_manifest.json; return name -> sha256."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    world = _World()
+    tables = {
+        F_LOOKUP: (HEADER_LOOKUP, _lookup(world)),
+        F_IOD19_FILE8: (HEADER_IOD19_FILE8, _iod2019_file8(world)),
+        F_IOD19_FILE6: (HEADER_IOD19_FILE6, _file6(world, world.pop2015)),
+        F_IOD19_SCORES: (HEADER_IOD19_SCORES, _iod2019_scores(world)),
+        F_IOD25_FILE8: (HEADER_IOD25_FILE8, _iod2025_file8(world)),
+        F_IOD25_SCORES: (HEADER_IOD25_SCORES, _iod2025_scores(world)),
+        F_IOD25_FILE6: (HEADER_IOD25_FILE6, _file6(world, world.pop2022)),
+        F_CENSUS21: (HEADER_CENSUS, _census(world, 2021)),
+        F_CENSUS11: (HEADER_CENSUS, _census(world, 2011)),
+    }
+    hashes = {name: _write(out_dir / name, _csv_bytes(header, rows)) for name, (header, rows) in tables.items()}
+    (out_dir / "README.md").write_bytes(_readme({n: len(r) for n, (_, r) in tables.items()}).encode("utf-8"))
+    manifest = {"generator": "dagster_project.demo_data", "seed": SEED, "files": hashes, "layouts": LAYOUTS}
+    (out_dir / "demo_manifest.json").write_bytes((json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    return dict(sorted(hashes.items()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    out = parser.parse_args(argv).out
+    for name, digest in generate(out).items():
+        print(f"{digest[:12]}  {out / name}")
+
+
+if __name__ == "__main__":
+    main()
