@@ -56,18 +56,27 @@ def summary(warehouse) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def execute(instance: dg.DagsterInstance | None = None) -> tuple[dg.ExecuteInProcessResult, list[str]]:
+    """Run the full_refresh job in this process; return the result and one line per failure."""
     from dagster_project.definitions import defs
 
     settings = get_settings()
     for leftover in discard_candidates(settings):
         print(f"removed leftover candidate from an earlier run: {leftover}")
-    result = defs.get_job_def("full_refresh").execute_in_process(instance=_instance(), raise_on_error=False)
-    failures = _failures(result)
+    result = defs.get_job_def("full_refresh").execute_in_process(
+        instance=instance or _instance(), raise_on_error=False
+    )
+    if not result.success:
+        discard_candidates(settings)
+    return result, _failures(result)
+
+
+def main() -> int:
+    settings = get_settings()
+    result, failures = execute()
     if not result.success:
         print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
         print("\n".join(failures) or "see the Dagster run log above")
-        discard_candidates(settings)
         return 1
     pages = sum(1 for _ in settings.site_dir.rglob("*.html"))
     print("\n" + summary(settings.warehouse))

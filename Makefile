@@ -1,0 +1,46 @@
+# The two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export DAGSTER_HOME ?= $(abspath .dagster_home)
+
+.PHONY: run test dev install install-test parse demo-data browser clean
+
+run: install parse ## Build the warehouse and the site from RAW_DIR (default data/raw)
+	$(BIN)/python -m dagster_project.run
+
+test: install-test parse browser ## Install test dependencies and run the test suite
+	$(BIN)/python -m pytest
+
+dev: install parse ## Open the Dagster UI on the same definitions
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+parse: ## dagster-dbt needs a parsed manifest
+	@mkdir -p $(DAGSTER_HOME)
+	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
+
+browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+demo-data: install ## Regenerate the demonstration data in data/raw
+	$(BIN)/python -m dagster_project.demo_data
+
+clean:
+	rm -rf dbt/target dbt/logs site/build data/warehouse.duckdb* .dagster_home

@@ -1,0 +1,103 @@
+"""Corrupted inputs are quarantined or stop the run, and never replace the published site."""
+
+import csv
+import hashlib
+
+import duckdb
+import pytest
+
+from conftest import make_paths, run_pipeline
+
+FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
+FILE6 = "iod2019_file6_population_denominators_wigan.csv"
+
+
+def _tree_digest(folder) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A good run, published, whose outputs the bad runs below must leave untouched."""
+    paths = make_paths(tmp_path_factory.mktemp("bad_input"))
+    result, failures = run_pipeline(paths)
+    assert result.success, "\n".join(failures)
+    return paths
+
+
+def _edit_cell(path, row_number: int, column: str, value: str) -> None:
+    """Set one cell (row numbers as in a spreadsheet: the header is row 1)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[row_number - 1][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_bad_rows_are_quarantined_with_file_row_and_column(published):
+    raw = published.raw_dir / FILE8
+    original = raw.read_bytes()
+    try:
+        _edit_cell(raw, 3, "lsoa11_code", "E0100XXXX")
+        _edit_cell(raw, 5, "income_domain_numerator", "lots")
+        result, failures = run_pipeline(published)
+        assert result.success, "\n".join(failures)
+        with duckdb.connect(str(published.warehouse), read_only=True) as con:
+            rejected = con.execute(
+                "select file_name, row_number, column_name, value, reason from audit.rejected_rows "
+                "where source_id = 'iod2019_file8' order by row_number"
+            ).fetchall()
+            read, loaded, rejected_count = con.execute(
+                "select rows_read, rows_loaded, rows_rejected from audit.load_log where source_id = 'iod2019_file8'"
+            ).fetchone()
+        assert rejected == [
+            (FILE8, 3, "lsoa11_code", "E0100XXXX", "not a LSOA code of the declared geography (lsoa 2011)"),
+            (FILE8, 5, "income_domain_numerator", "lots", "not a number"),
+        ]
+        assert (read, loaded, rejected_count) == (200, 198, 2)
+    finally:
+        raw.write_bytes(original)
+
+
+def test_a_missing_column_stops_the_run_and_keeps_the_last_good_site(published):
+    raw = published.raw_dir / FILE6
+    original = raw.read_bytes()
+    site_before = _tree_digest(published.site_dir)
+    warehouse_before = hashlib.sha256(published.warehouse.read_bytes()).hexdigest()
+    try:
+        drop = "Total population: mid 2015 (excluding prisoners)"
+        header, rest = original.decode("utf-8").split("\n", 1)
+        raw.write_text(header.replace(drop + ",", "") + "\n" + rest, encoding="utf-8")
+        result, failures = run_pipeline(published)
+        assert not result.success
+        message = "\n".join(failures)
+        assert FILE6 in message and "row 1" in message and drop in message
+        assert _tree_digest(published.site_dir) == site_before
+        assert hashlib.sha256(published.warehouse.read_bytes()).hexdigest() == warehouse_before
+        assert not [p for p in published.warehouse.parent.iterdir() if "candidate" in p.name]
+    finally:
+        raw.write_bytes(original)
+
+
+def test_a_failing_quality_gate_blocks_the_site(published):
+    raw = published.raw_dir / FILE6
+    original = raw.read_bytes()
+    site_before = _tree_digest(published.site_dir)
+    try:
+        # A plausible-looking but impossible population: it loads, then the raw GX gate stops the run.
+        _edit_cell(raw, 2, "Total population: mid 2015 (excluding prisoners)", "99,999")
+        result, failures = run_pipeline(published)
+        assert not result.success
+        message = "\n".join(failures)
+        assert "gx_raw_iod2019_file6" in message
+        assert "total_population_mid_2015_excluding_prisoners" in message
+        assert "expect_column_values_to_be_between" in message
+        assert _tree_digest(published.site_dir) == site_before
+        skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+        assert {"dbt_models", "site", "published"} <= skipped
+    finally:
+        raw.write_bytes(original)

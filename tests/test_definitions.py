@@ -1,0 +1,36 @@
+"""What a data engineer sees in `dagster dev`: groups, descriptions, checks, schedule."""
+
+import dagster as dg
+
+
+def test_asset_graph_has_the_four_groups_and_continuous_lineage():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"ingest", "transform", "quality", "publish"}
+    # dbt's sources are the ingest assets themselves: staging depends on ["raw", <source>].
+    staging = graph.get(dg.AssetKey(["staging", "stg_iod2019__file8_indicators"]))
+    assert dg.AssetKey(["raw", "iod2019_file8"]) in staging.parent_keys
+    assert graph.get(dg.AssetKey(["raw", "iod2019_file8"])).group_name == "ingest"
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, f"{key} has no description"
+
+
+def test_blocking_gx_checks_gate_raw_tables_and_marts():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {key for key in graph.asset_check_keys if key.name.startswith("gx_")}
+    assert dg.AssetCheckKey(dg.AssetKey(["raw", "iod2019_file8"]), "gx_raw_iod2019_file8") in checks
+    assert dg.AssetCheckKey(dg.AssetKey(["marts", "fct_indicator_values"]), "gx_fct_indicator_values") in checks
+    for spec in defs.asset_checks:
+        for check in spec.check_specs:
+            assert check.blocking, check.key
+
+
+def test_monthly_schedule_runs_the_full_refresh():
+    from dagster_project.definitions import defs
+
+    schedule = defs.get_schedule_def("monthly_full_refresh")
+    assert schedule.job_name == "full_refresh" and schedule.cron_schedule == "0 6 1 * *"

@@ -1,0 +1,124 @@
+"""The whole asset graph on the bundled data: real content in the warehouse and the site."""
+
+import csv
+import hashlib
+
+import duckdb
+import pytest
+
+from conftest import run_pipeline
+
+
+@pytest.fixture(scope="module")
+def con(built):
+    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
+        yield connection
+
+
+def test_only_the_published_outputs_remain(built):
+    leftovers = [p.name for p in built.warehouse.parent.iterdir() if "candidate" in p.name or "previous" in p.name]
+    assert leftovers == []
+    assert built.warehouse.exists() and (built.site_dir / "index.html").exists()
+
+
+def test_every_ward_has_a_page(built, con):
+    wards = con.execute("select ward_code, ward_name from marts.dim_ward").fetchall()
+    assert len(wards) == 25
+    for code, name in wards:
+        page = built.site_dir / "wards" / code / "index.html"
+        assert page.exists(), f"no page for ward {code}"
+        assert name.replace("&", "&amp;") in page.read_text(encoding="utf-8")
+
+
+def test_every_indicator_has_a_value_for_every_ward_and_period(con):
+    missing = con.execute(
+        """
+        with expected as (
+            select i.indicator_id, w.ward_code, p.period
+            from marts.dim_indicator as i
+            cross join marts.dim_ward as w
+            inner join (select distinct indicator_id, period from marts.fct_indicator_values) as p using (indicator_id)
+        )
+        select e.* from expected as e
+        left join marts.fct_indicator_values as v
+            on v.indicator_id = e.indicator_id and v.area_code = e.ward_code and v.period = e.period
+        where v.value is null and not coalesce(v.suppressed, false)
+        """
+    ).fetchall()
+    assert missing == []
+    indicators_with_values = con.execute("select count(distinct indicator_id) from marts.fct_indicator_values").fetchone()[0]
+    assert indicators_with_values == con.execute("select count(*) from marts.dim_indicator").fetchone()[0]
+    periods = dict(con.execute("select indicator_id, count(distinct period) from marts.fct_indicator_values group by 1").fetchall())
+    assert all(n >= 2 for n in periods.values()), periods
+
+
+def test_intervals_contain_the_value_and_nest(con):
+    bad = con.execute(
+        """
+        select * from marts.fct_indicator_values
+        where lower_ci_95 is not null and not (
+            lower_ci_998 <= lower_ci_95 and lower_ci_95 <= value and value <= upper_ci_95 and upper_ci_95 <= upper_ci_998)
+        """
+    ).fetchall()
+    assert bad == []
+    proportions = con.execute(
+        "select count(*) from marts.fct_indicator_values v join marts.dim_indicator i using (indicator_id) "
+        "where i.value_type = 'proportion' and v.lower_ci_95 is null and not v.suppressed"
+    ).fetchone()[0]
+    assert proportions == 0
+
+
+def test_borough_proportion_is_recomputed_from_ward_counts(con):
+    rows = con.execute(
+        """
+        select b.indicator_id, b.period, b.value, 100.0 * sum(w.numerator) / sum(w.denominator)
+        from marts.fct_indicator_values b
+        join marts.fct_indicator_values w using (indicator_id, period)
+        join marts.dim_indicator i using (indicator_id)
+        where b.area_type = 'la' and w.area_type = 'ward' and i.value_type = 'proportion'
+        group by all
+        """
+    ).fetchall()
+    assert rows
+    for indicator, period, borough, recomputed in rows:
+        assert borough == pytest.approx(recomputed), (indicator, period)
+
+
+def test_row_accounting_matches_the_files(built, con):
+    log = con.execute("select source_id, file_name, rows_read, rows_loaded, rows_rejected from audit.load_log").fetchall()
+    assert len(log) == 9
+    for source_id, file_name, read, loaded, rejected in log:
+        assert read == loaded + rejected
+        with (built.raw_dir / file_name).open(encoding="utf-8-sig", newline="") as handle:
+            assert read == sum(1 for _ in csv.reader(handle)) - 1, file_name
+        table_rows = con.execute(f"select count(*) from raw.{source_id} where _source_file = ?", [file_name]).fetchone()[0]
+        assert table_rows == loaded
+
+
+def test_all_data_is_marked_as_demonstration(con, built):
+    assert con.execute("select bool_and(is_demo) from marts.fct_indicator_values").fetchone()[0] is True
+    assert "Demonstration data" in (built.site_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_quality_gates_ran_and_passed(con):
+    suites, failed = con.execute(
+        "select count(distinct suite), count(*) filter (not success and severity = 'critical') from audit.quality_results"
+    ).fetchone()
+    assert suites >= 10 and failed == 0
+
+
+def _mart_checksums(warehouse) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = [t for (t,) in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        return {
+            t: hashlib.sha256(repr(connection.execute(f"select * from marts.{t} order by all").fetchall()).encode()).hexdigest()
+            for t in tables
+        }
+
+
+def test_rerun_on_unchanged_data_gives_the_same_marts(built):
+    before = _mart_checksums(built.warehouse)
+    result, failures = run_pipeline(built)
+    assert result.success, "\n".join(failures)
+    assert _mart_checksums(built.warehouse) == before
