@@ -122,3 +122,21 @@ def test_rerun_on_unchanged_data_gives_the_same_marts(built):
     result, failures = run_pipeline(built)
     assert result.success, "\n".join(failures)
     assert _mart_checksums(built.warehouse) == before
+
+
+def test_dbt_data_and_unit_tests_pass(built, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import DBT, REPO
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built.warehouse, copy)
+    completed = subprocess.run(
+        [str(DBT), "test", "--profiles-dir", "."],
+        cwd=REPO / "dbt", env={**os.environ, "DBT_DUCKDB_PATH": str(copy)}, capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "proportions_are_recomputed_and_scores_population_weighted" in completed.stdout
+    assert " ERROR=0 " in completed.stdout and " FAIL=0 " in completed.stdout
