@@ -64,7 +64,9 @@ def execute(instance: dg.DagsterInstance | None = None) -> tuple[dg.ExecuteInPro
     for leftover in discard_candidates(settings):
         print(f"removed leftover candidate from an earlier run: {leftover}")
     result = defs.get_job_def("full_refresh").execute_in_process(
-        instance=instance or _instance(), raise_on_error=False
+        instance=instance or _instance(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     if not result.success:
         discard_candidates(settings)

@@ -10,8 +10,8 @@ import pandas as pd
 from dagster_project.defs.ingest.reader import FileLoad, IngestError, read_file, sha256_of
 from dagster_project.defs.ingest.registry import Source
 
-DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double"}
-PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64"}
+DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
+PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
 DEMO_MANIFEST = "demo_manifest.json"
 
 

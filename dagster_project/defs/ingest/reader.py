@@ -1,7 +1,7 @@
 """Read one source file against its registry layout: typed rows in, bad rows quarantined.
 
 Row numbers are the file's line numbers as a spreadsheet shows them: the header is
-row 1, the first data row is row 2. Problems with the whole file (unreadable, missing
+row 1, the first data row is row 2 (in GeoJSON, row N is feature N). Problems with the whole file (unreadable, missing
 or unexpected columns) raise IngestError; problems with a row reject that row with its
 reason, so rows read = rows loaded + rows rejected.
 """
@@ -9,6 +9,7 @@ reason, so rows read = rows loaded + rows rejected.
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -73,10 +74,15 @@ def _convert(source: Source, column_type: str, raw: str):
     """Return (value, reason); reason is None when the cell is acceptable."""
     text = raw.strip()
     if text in source.null_markers:
-        if column_type == "area_code":
-            return None, "missing area code"
+        if column_type in ("area_code", "geometry"):
+            return None, f"missing {column_type.replace('_', ' ')}"
         return None, None
     if column_type == "text":
+        return text, None
+    if column_type == "geometry":
+        geometry = json.loads(text)
+        if not isinstance(geometry, dict) or not geometry.get("coordinates"):
+            return None, "missing or empty geometry"
         return text, None
     if column_type == "area_code":
         if not source.area_code_pattern.match(text):
@@ -99,15 +105,7 @@ def _convert(source: Source, column_type: str, raw: str):
     return value, None
 
 
-def read_file(source: Source, path: Path) -> FileLoad:
-    """Parse and type-check one file of a source."""
-    data = path.read_bytes()
-    text = _decode(path, data, source.encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None or not any(cell.strip() for cell in header):
-        raise IngestError(f"{path.name}: row 1: the file is empty; expected a header with columns {list(source.columns)}")
-    header = [cell.strip() for cell in header]
+def _check_header(source: Source, path: Path, header: list[str]) -> None:
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise IngestError(f"{path.name}: row 1: column {duplicated[0]!r} appears more than once in the header")
@@ -123,36 +121,78 @@ def read_file(source: Source, path: Path) -> FileLoad:
             f"{path.name}: row 1: column {unexpected[0]!r} is not in the declared layout of source {source.id!r}; "
             "a changed layout is a new release: update the registry"
         )
-    positions = [header.index(name) for name in source.columns]
+
+
+def _accept(source: Source, load: FileLoad, seen_keys: dict, row_number: int, cells: dict[str, object]) -> None:
+    """Type-check one record (column -> cell) and either keep it or reject it with its reasons."""
+    load.rows_read += 1
+    values, problems = [], []
+    for name, column_type in source.columns.items():
+        value, reason = _convert(source, column_type, cells[name])
+        if reason:
+            problems.append(Rejection(row_number, name, str(cells[name])[:200], reason))
+        values.append(value)
+    if not problems:
+        key = tuple(values[list(source.columns).index(k)] for k in source.key)
+        if key in seen_keys:
+            problems.append(
+                Rejection(row_number, source.key[0], str(key[0]), f"duplicate key: first seen on row {seen_keys[key]}")
+            )
+        else:
+            seen_keys[key] = row_number
+    if problems:
+        load.rejections.extend(problems)
+        return
+    load.rows.append(tuple(values))
+    load.row_numbers.append(row_number)
+
+
+def _read_csv(source: Source, path: Path, data: bytes) -> FileLoad:
+    reader = csv.reader(io.StringIO(_decode(path, data, source.encoding), newline=""))
+    header = next(reader, None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise IngestError(f"{path.name}: row 1: the file is empty; expected a header with columns {list(source.columns)}")
+    header = [cell.strip() for cell in header]
+    _check_header(source, path, header)
     load = FileLoad(source.id, path.name, hashlib.sha256(data).hexdigest(), list(source.columns))
     seen_keys: dict[tuple, int] = {}
-    key_positions = [list(source.columns).index(k) for k in source.key]
     for row_number, cells in enumerate(reader, start=2):
         if not cells or all(not c.strip() for c in cells):
             continue  # blank lines are layout, not data
-        load.rows_read += 1
         if len(cells) != len(header):
+            load.rows_read += 1
             load.rejections.append(
                 Rejection(row_number, None, ",".join(cells)[:200], f"expected {len(header)} fields, found {len(cells)}")
             )
             continue
-        values, problems = [], []
-        for name, position in zip(source.columns, positions):
-            value, reason = _convert(source, source.columns[name], cells[position])
-            if reason:
-                problems.append(Rejection(row_number, name, cells[position][:200], reason))
-            values.append(value)
-        if not problems:
-            key = tuple(values[p] for p in key_positions)
-            if key in seen_keys:
-                problems.append(
-                    Rejection(row_number, source.key[0], str(key[0]), f"duplicate key: first seen on row {seen_keys[key]}")
-                )
-            else:
-                seen_keys[key] = row_number
-        if problems:
-            load.rejections.extend(problems)
-            continue
-        load.rows.append(tuple(values))
-        load.row_numbers.append(row_number)
+        _accept(source, load, seen_keys, row_number, dict(zip(header, cells)))
     return load
+
+
+def _read_geojson(source: Source, path: Path, data: bytes) -> FileLoad:
+    """A FeatureCollection: each feature is a row (row N = feature N), properties are columns
+    and the geometry is kept as GeoJSON text in the column declared with type geometry."""
+    try:
+        document = json.loads(_decode(path, data, source.encoding))
+        features = document["features"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise IngestError(f"{path.name}: row 1: not a GeoJSON FeatureCollection ({error})") from error
+    geometry_columns = [n for n, t in source.columns.items() if t == "geometry"]
+    properties = sorted({key for feature in features for key in (feature.get("properties") or {})})
+    _check_header(source, path, properties + geometry_columns)
+    load = FileLoad(source.id, path.name, hashlib.sha256(data).hexdigest(), list(source.columns))
+    seen_keys: dict[tuple, int] = {}
+    for row_number, feature in enumerate(features, start=1):
+        cells = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+        for column in geometry_columns:
+            cells[column] = json.dumps(feature.get("geometry"), separators=(",", ":"))
+        _accept(source, load, seen_keys, row_number, {name: cells.get(name, "") for name in source.columns})
+    return load
+
+
+def read_file(source: Source, path: Path) -> FileLoad:
+    """Parse and type-check one file of a source."""
+    data = path.read_bytes()
+    if source.format == "geojson":
+        return _read_geojson(source, path, data)
+    return _read_csv(source, path, data)

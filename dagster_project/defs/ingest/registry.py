@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("sources.yml")
-COLUMN_TYPES = ("area_code", "text", "integer", "number")
+COLUMN_TYPES = ("area_code", "text", "integer", "number", "geometry")
 # ONS GSS code prefixes for each geography level (England and Wales).
 AREA_CODE_PATTERNS = {
     "lsoa": r"[EW]01\d{6}",

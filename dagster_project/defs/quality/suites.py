@@ -70,7 +70,10 @@ def registry_expectations(source: Source) -> list[Expectation]:
         Expectation("expect_column_to_exist", {"column": source.raw_column(name)}) for name in source.columns
     ]
     key = [source.raw_column(k) for k in source.key]
-    expectations.append(Expectation("expect_compound_columns_to_be_unique", {"column_list": key}))
+    if len(key) == 1:
+        expectations.append(Expectation("expect_column_values_to_be_unique", {"column": key[0]}))
+    else:
+        expectations.append(Expectation("expect_compound_columns_to_be_unique", {"column_list": key}))
     for name, column_type in source.columns.items():
         column = source.raw_column(name)
         if column_type == "area_code":
