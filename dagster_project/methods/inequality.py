@@ -1,0 +1,189 @@
+"""Slope and relative index of inequality (Low & Low 2004; PHE `phe_sii`; OHID SII guide).
+
+Quantile 1 is the most deprived. Each quantile's relative rank is the midpoint of its
+share of the cumulative population; the value is regressed on rank by least squares
+weighted by population share; limits come from a seeded normal simulation.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.special import expit, logit
+
+from ._common import (
+    DEFAULT_CONFIDENCE,
+    Confidence,
+    as_array,
+    check,
+    confidence_levels,
+    level_tag,
+    z_value,
+)
+
+VALUE_TYPES = {0: "normal", 1: "rate", 2: "proportion"}
+_TRANSFORMS = {
+    "normal": (lambda v: v, lambda v: v),
+    "rate": (np.log, np.exp),
+    "proportion": (logit, expit),
+}
+
+DEFAULT_REPETITIONS = 10_000
+DEFAULT_SEED = 20_240_501
+
+
+def _value_type(value_type) -> str:
+    kind = VALUE_TYPES.get(value_type, value_type)
+    if kind not in _TRANSFORMS:
+        raise ValueError(
+            f"sii: value_type must be 0/'normal', 1/'rate' or 2/'proportion' (got {value_type!r})"
+        )
+    return kind
+
+
+def _rank_design(population: np.ndarray) -> np.ndarray:
+    """Design matrix [√a, b·√a] with a = population share and b = midpoint cumulative rank."""
+    share = population / population.sum()
+    rank = np.cumsum(share) - share / 2
+    return np.column_stack([np.sqrt(share), rank * np.sqrt(share)])
+
+
+def _simulated_limit(sorted_sims: np.ndarray, level: float) -> tuple[float, float]:
+    """Elements at positions round(N(1 − cv)) and round(N·cv), 1-based, cv = c + (1 − c)/2."""
+    reps = sorted_sims.size
+    cv = level + (1 - level) / 2
+    low = max(int(np.round(reps * (1 - cv))), 1) - 1
+    high = min(int(np.round(reps * cv)), reps) - 1
+    return float(sorted_sims[low]), float(sorted_sims[high])
+
+
+def sii(
+    quantile,
+    population,
+    value=None,
+    *,
+    x=None,
+    se=None,
+    lower95=None,
+    upper95=None,
+    value_type=0,
+    transform: bool = False,
+    multiplier: float = 1.0,
+    confidence: Confidence = DEFAULT_CONFIDENCE,
+    repetitions: int = DEFAULT_REPETITIONS,
+    seed: int | None = DEFAULT_SEED,
+    n_quantiles: int | None = None,
+) -> dict | None:
+    """SII and RII with simulated limits for one area (PHE `phe_sii`).
+
+    ``quantile`` 1 = most deprived; 5 to 100 quantiles. ``value`` (or ``x``/population
+    for proportions) with either ``se`` or the 95% limits ``lower95``/``upper95``; the SE
+    is (T(upper) − T(lower))/(2·1.959964) on the log (rate) or logit (proportion) scale.
+    ``transform=True`` fits on that scale (rates and proportions, limits required).
+    SII is the fitted value at rank 1 minus rank 0 (times ``multiplier``), RII their ratio
+    (inverted for a negative multiplier), ``intercept`` the fitted value at rank 0 (times
+    ``|multiplier|``). Keys: sii, rii, intercept, sii_lower95 ... rii_upper998, repetitions.
+
+    Returns None when any quantile lacks a population (or has 0), value or SE/limits, or, given
+    ``n_quantiles``, when any of quantiles 1..n_quantiles has no row (the area is not
+    computed); raises ValueError for invalid input. Seeded, so reproducible.
+    """
+    kind = _value_type(value_type)
+    fwd, back = _TRANSFORMS[kind]
+    quantile = np.ravel(as_array(quantile, "quantile"))
+    order = np.argsort(quantile, kind="stable")
+    quantile = quantile[order]
+    k = quantile.size
+
+    def column(values, name):
+        return None if values is None else np.ravel(as_array(values, name))[order]
+
+    population, x, value = column(population, "population"), column(x, "x"), column(value, "value")
+    se, lower, upper = column(se, "se"), column(lower95, "lower95"), column(upper95, "upper95")
+
+    if np.unique(quantile).size != k or np.isnan(quantile).any():
+        raise ValueError("sii: quantiles must be distinct and present (one row per quantile)")
+    if n_quantiles is not None:
+        check(~np.isin(quantile, np.arange(1, n_quantiles + 1)), f"sii: quantiles must be 1 to {n_quantiles}")
+        if k < n_quantiles:
+            return None
+    if not 5 <= k <= 100:
+        raise ValueError(f"sii: number of quantiles must be between 5 and 100 (got {k})")
+    if k > 10:
+        warnings.warn("sii: small values can make the SII unstable with more than 10 quantiles", stacklevel=2)
+    if repetitions < 1000:
+        raise ValueError(f"sii: repetitions must be 1000 or more (got {repetitions})")
+    if transform and kind == "normal":
+        raise ValueError("sii: transform=True needs value_type 'rate' or 'proportion'")
+    if transform and (se is not None or lower is None or upper is None):
+        raise ValueError("sii: transform=True needs lower95 and upper95, not se")
+    if se is None and (lower is None or upper is None):
+        raise ValueError("sii: give either se or both lower95 and upper95")
+    if value is None:
+        if kind != "proportion" or x is None:
+            raise ValueError("sii: value is required (or x for a proportion)")
+        check(x <= 0, "sii: count x must be > 0 for a proportion")
+        value = x / population
+
+    check(population < 0, "sii: population must be >= 0")
+    if se is not None:
+        check(se < 0, "sii: standard error must be >= 0")
+    if kind == "proportion":
+        check((value < 0) | (value > 1), "sii: proportions must be between 0 and 1")
+        if se is None:
+            check((lower < 0) | (lower > 1) | (upper < 0) | (upper > 1),
+                  "sii: proportion confidence limits must be between 0 and 1")
+    if kind == "proportion" and transform:
+        check((value <= 0) | (value >= 1), "sii: proportions must be strictly between 0 and 1 (logit scale)")
+    if kind == "rate":
+        check(value <= 0, "sii: rates must be > 0 (log scale)")
+        if se is None:
+            check((lower <= 0) | (upper <= 0), "sii: rate confidence limits must be > 0 (log scale)")
+
+    needed = [population, value] + ([se] if se is not None else [lower, upper])
+    if any(np.isnan(a).any() for a in needed) or (population <= 0).any():
+        return None
+
+    if se is None:
+        se = (fwd(upper) - fwd(lower)) / (2 * z_value(0.95))
+    design = _rank_design(population)
+    projection = np.linalg.pinv(design)  # (XᵀX)⁻¹Xᵀ
+    root_share = design[:, 0]
+    centre = fwd(value)
+
+    rng = np.random.default_rng(seed)
+    draws = rng.normal(centre, se, size=(repetitions, k))
+    if transform:
+        b0, b1 = projection @ (centre * root_share)
+        sim = (draws * root_share) @ projection.T
+        result = {
+            "sii": float((back(b0 + b1) - back(b0)) * multiplier),
+            "rii": float(back(b0 + b1) / back(b0)),
+            "intercept": float(back(b0) * abs(multiplier)),
+        }
+        mid = b0 + b1 / 2
+        sim_sii = (back(mid + sim[:, 1] / 2) - back(mid - sim[:, 1] / 2)) * multiplier
+        sim_rii = back(sim[:, 0] + sim[:, 1]) / back(sim[:, 0])
+    else:
+        b0, b1 = projection @ (value * root_share)
+        sim = (back(draws) * root_share) @ projection.T
+        result = {
+            "sii": float(b1 * multiplier),
+            "rii": float((b0 + b1) / b0),
+            "intercept": float(b0 * abs(multiplier)),
+        }
+        sim_sii = sim[:, 1] * multiplier
+        sim_rii = (sim[:, 0] + sim[:, 1]) / sim[:, 0]
+    if multiplier < 0:
+        result["rii"] = 1 / result["rii"]
+        sim_rii = 1 / sim_rii
+
+    sim_sii.sort()
+    sim_rii.sort()
+    for level in confidence_levels(confidence):
+        tag = level_tag(level)
+        result[f"sii_lower{tag}"], result[f"sii_upper{tag}"] = _simulated_limit(sim_sii, level)
+        result[f"rii_lower{tag}"], result[f"rii_upper{tag}"] = _simulated_limit(sim_rii, level)
+    result["repetitions"] = repetitions
+    return result
