@@ -30,6 +30,7 @@ LAD_CODE, LAD_NAME = "E08000010", "Wigan"
 LSOA_CODES = tuple(f"E0100{n}" for n in range(6212, 6412))  # 200 codes; LSOA 2011 == 2021 for Wigan
 LSOAS_PER_WARD = 8
 N_LSOA_2019, N_LSOA_2025 = 32_844, 33_755  # LSOAs in England, IoD2019 and IoD2025
+N_LSOA = {2015: 32_844, 2019: N_LSOA_2019, 2025: N_LSOA_2025}  # IoD2015 used the same 2011 LSOAs
 N_UK_COMPOSITE = 41_729  # small areas in mySociety's composite UK index
 
 # May 2023 wards: code, name, mean latent deprivation (synthetic; positive = more deprived).
@@ -70,6 +71,9 @@ F_IOD25_SCORES = "iod2025_lsoa21_scores_ranks_deciles_wigan.csv"
 F_IOD25_FILE6 = "iod2025_file6_population_denominators_wigan.csv"
 F_CENSUS21 = "census2021_ts067_highest_qualification_lsoa21_wigan.csv"
 F_CENSUS11 = "census2011_ks501ew_highest_qualification_lsoa11_wigan.csv"
+F_IOD15_LONG = "iod2015_lsoa_long_wigan.csv"
+F_HOUSEHOLD_DEPRIVATION = "census2021_household_deprivation_lsoa21_wigan.csv"
+F_CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
 
 # The real release each file copies the layout of (README and manifest).
 LAYOUTS = {
@@ -88,6 +92,13 @@ LAYOUTS = {
     F_CENSUS21: "ONS Census 2021 TS067 (highest level of qualification), LSOA 2021 bulk download layout",
     F_CENSUS11: "ONS Census 2011 KS501EW (highest level of qualification), LSOA 2011; mirrors the "
     "Census 2021 TS067 bulk download layout (not KS501EW's own layout)",
+    F_IOD15_LONG: "DCLG English Indices of Deprivation 2015 (scores, ranks, deciles of the IMD, 7 domains, "
+    "IDACI and IDAOPI), long format as reshaped by Trafford Data Lab (IMD_2015_long.csv)",
+    F_HOUSEHOLD_DEPRIVATION: "ONS Census 2021 TS011 (households by deprivation dimensions), LSOA 2021, "
+    "as converted by the humaniverse/IMD R package",
+    F_CLAIMANTS: "ONS/DWP Claimant Count (Nomis NM_162_1), LSOA 2011, November 2018, as reshaped by "
+    "Trafford Data Lab; unlike the published counts (rounded to 5) these are not rounded, so small "
+    "numbers (1-4) occur",
 }
 
 HEADER_LOOKUP = ("lsoa21cd", "lsoa21nm", "wd23cd", "wd23nm", "lad23cd", "lad23nm")
@@ -211,6 +222,27 @@ HEADER_CENSUS = (
     "Highest level of qualification: Total: All usual residents aged 16 years and over",
 ) + tuple(f"Highest level of qualification: {q}" for q in QUALIFICATIONS)
 
+HEADER_IOD15_LONG = ("lsoa11cd", "measure", "value", "index_domain")
+IOD15_MEASURES = ("Score", "Rank", "Decile")
+IOD15_DOMAINS = (  # index_domain label, latent domain
+    ("Index of Multiple Deprivation", "IMD"),
+    ("Income", "income"),
+    ("Employment", "employment"),
+    ("Education, Skills and Training", "education"),
+    ("Health Deprivation and Disability", "health"),
+    ("Crime", "crime"),
+    ("Barriers to Housing and Services", "housing"),
+    ("Living Environment", "environment"),
+    ("Income Deprivation Affecting Children", "idaci"),
+    ("Income Deprivation Affecting Older People", "idaopi"),
+)
+# IDACI and IDAOPI latents: (Wigan median national fraction, spread, loading on the income domain).
+IOD15_SUPPLEMENTARY = {"idaci": (0.42, 0.95, 0.9), "idaopi": (0.50, 0.75, 0.8)}
+HEADER_HOUSEHOLD_DEPRIVATION = ("lsoa21_code", "households_number_deprivation_dimensions", "count", "percent")
+# Households deprived in >= 1, 2, 3, 4 dimensions: logit (intercept, slope on deprivation), synthetic.
+HOUSEHOLD_LOGITS = ((0.05, 0.42), (-1.55, 0.6), (-3.3, 0.8), (-6.4, 0.8))
+HEADER_CLAIMANTS = ("Date", "Geography", "Measure Type", "Unit", "Value")
+
 # Wigan-wide shares by qualification (synthetic) and their sensitivity to skills deprivation.
 QUAL_SHARES = {
     2011: (0.275, 0.155, 0.165, 0.045, 0.115, 0.205, 0.040),
@@ -239,6 +271,7 @@ IMD_WEIGHTS = {
 }
 # Scaling of each domain's spread in a release: > 1 widens the gap, < 1 narrows it.
 TRENDS = {
+    2015: {"income": 0.97, "employment": 0.97, "education": 1.03, "health": 1.02},
     2019: {},
     2025: {"income": 1.08, "employment": 1.05, "education": 0.94, "health": 0.95},
 }
@@ -270,6 +303,31 @@ QUANTILES = {
     (2025, "environment"): ((0, 85), (0.01, 67), (0.1, 38), (0.2, 30), (0.3, 25), (0.4, 21), (0.53, 16.6),
                             (0.6, 14.6), (0.7, 11.8), (0.8, 9.0), (0.9, 6.0), (0.984, 1.3), (1, 0.1)),
 }
+QUANTILES.update({  # IoD2015: rates a little higher than in 2019, other scales much the same
+    (2015, "IMD"): ((0, 92.6), (0.01, 63), (0.1, 43), (0.2, 32.8), (0.3, 26.5), (0.4, 21.4), (0.5, 17.3),
+                    (0.6, 14.0), (0.7, 11.1), (0.8, 8.5), (0.9, 5.9), (1, 0.4)),
+    (2015, "income"): ((0, 0.65), (0.01, 0.46), (0.1, 0.295), (0.2, 0.225), (0.3, 0.178), (0.4, 0.141),
+                       (0.5, 0.112), (0.6, 0.089), (0.7, 0.071), (0.8, 0.055), (0.9, 0.04), (1, 0.01)),
+    (2015, "employment"): ((0, 0.44), (0.01, 0.32), (0.1, 0.215), (0.2, 0.173), (0.3, 0.143), (0.4, 0.119),
+                           (0.5, 0.1), (0.6, 0.084), (0.7, 0.07), (0.8, 0.057), (0.9, 0.044), (1, 0.015)),
+    (2015, "education"): ((0, 99.7), (0.003, 84), (0.1, 47), (0.2, 34), (0.3, 26.3), (0.4, 20.6), (0.5, 16),
+                          (0.6, 12.2), (0.7, 8.9), (0.8, 6.0), (0.9, 3.4), (0.985, 0.7), (1, 0.02)),
+    (2015, "health"): ((0, 3.4), (0.001, 2.9), (0.05, 1.6), (0.1, 1.18), (0.2, 0.76), (0.3, 0.45),
+                       (0.4, 0.21), (0.5, 0.0), (0.6, -0.22), (0.7, -0.46), (0.8, -0.75), (0.9, -1.12),
+                       (0.97, -1.55), (0.995, -2.2), (1, -3.3)),
+    (2015, "crime"): ((0, 3.4), (0.001, 2.6), (0.1, 1.2), (0.2, 0.78), (0.3, 0.46), (0.4, 0.22),
+                      (0.5, 0.02), (0.6, -0.18), (0.7, -0.39), (0.8, -0.63), (0.9, -0.96), (0.994, -1.95),
+                      (1, -3.0)),
+    (2015, "housing"): ((0, 70), (0.01, 46), (0.1, 35), (0.2, 30.5), (0.3, 26.5), (0.5, 20.6), (0.7, 15.6),
+                        (0.8, 13.2), (0.9, 10.1), (0.997, 3.0), (1, 0.6)),
+    (2015, "environment"): ((0, 92), (0.01, 68), (0.1, 39), (0.2, 30.5), (0.3, 25.3), (0.4, 21.2),
+                            (0.5, 17.8), (0.6, 14.8), (0.7, 11.9), (0.8, 9.0), (0.9, 6.0), (0.984, 1.3),
+                            (1, 0.2)),
+    (2015, "idaci"): ((0, 0.87), (0.01, 0.58), (0.1, 0.375), (0.2, 0.285), (0.3, 0.225), (0.4, 0.177),
+                      (0.5, 0.14), (0.6, 0.109), (0.7, 0.083), (0.8, 0.061), (0.9, 0.041), (1, 0.006)),
+    (2015, "idaopi"): ((0, 0.99), (0.01, 0.6), (0.1, 0.32), (0.2, 0.25), (0.3, 0.205), (0.4, 0.17),
+                       (0.5, 0.142), (0.6, 0.119), (0.7, 0.099), (0.8, 0.081), (0.9, 0.062), (1, 0.01)),
+})
 SCORE_DOMAINS_2025 = (("IMD", "IMD"), ("Income", "income"), ("Employment", "employment"),
                       ("Education", "education"), ("Health", "health"), ("Crime", "crime"),
                       ("Housing_and_Services", "housing"), ("Environment", "environment"))
@@ -372,6 +430,23 @@ def _lasting(tag: str, year: int, signal, rho: float, lo: float, med: float, hi:
     return [_bounded(x, lo, med, hi, beta) for x in _mix(signal, noise, rho)]
 
 
+def _scores_at(ranks: list[int], n_national: int, table) -> list[float]:
+    """Scores at national ranks (1 = most deprived), from a national quantile function."""
+    return [_interp((r - 0.5) / n_national, table) for r in ranks]
+
+
+def _interleaved(rng: np.random.Generator, queues: list[list]) -> list:
+    """Drain the queues in runs of random length, as a long file filtered to one area interleaves its groups."""
+    queues, out = [list(q) for q in queues], []
+    while any(queues):
+        live = [k for k, q in enumerate(queues) if q]
+        k = live[int(rng.integers(len(live)))]
+        n = int(rng.integers(1, 120))
+        out += queues[k][:n]
+        del queues[k][:n]
+    return out
+
+
 # ---------------------------------------------------------------- the synthetic world
 class _World:
     """Geography, populations and latent domain levels shared by every file."""
@@ -387,7 +462,7 @@ class _World:
         self.deprivation = [WARDS[self.ward[i]][2] + 0.5 * spread[i] for i in range(N)]
         self.rurality = _mix([-d for d in self.deprivation], _normals("rurality"), 0.45)
         self._populations()
-        self.latent = {year: self._latent(year) for year in (2019, 2025)}
+        self.latent = {year: self._latent(year) for year in (2015, 2019, 2025)}
 
     def _populations(self):
         size, kids, old, work = (_normals(f"pop-{k}") for k in ("size", "kids", "old", "work"))
@@ -415,6 +490,8 @@ class _World:
         for domain, (centre, spread, loading) in DOMAINS.items():
             persistent = _mix(self.deprivation, _normals(f"domain-{domain}"), loading)
             fresh = _normals(f"domain-{domain}-{year}")
+            if year == 2015:  # IoD2015 shares most of its release-specific noise with IoD2019
+                fresh = _mix(_normals(f"domain-{domain}-2019"), fresh, 0.6)
             scale = TRENDS[year].get(domain, 1.0)
             u = [scale * p + 0.3 * f for p, f in zip(persistent, fresh)]
             z = [_NORMAL.inv_cdf(centre) - spread * x for x in u]
@@ -424,16 +501,13 @@ class _World:
         mid, sd = statistics.median(combined), statistics.pstdev(combined)
         z_imd = [_NORMAL.inv_cdf(0.40) + 0.95 * (c - mid) / sd for c in combined]
         out["IMD"] = {"fraction": [_NORMAL.cdf(z) for z in z_imd]}
-        n_national = N_LSOA_2019 if year == 2019 else N_LSOA_2025
         for values in out.values():
-            values["rank"] = _ranks(values["fraction"], n_national)
+            values["rank"] = _ranks(values["fraction"], N_LSOA[year])
         return out
 
     def score(self, year: int, domain: str) -> list[float]:
         """Domain score at each LSOA's national rank, from the national quantile function."""
-        n_national = N_LSOA_2019 if year == 2019 else N_LSOA_2025
-        table = QUANTILES[(year, domain)]
-        return [_interp((r - 0.5) / n_national, table) for r in self.latent[year][domain]["rank"]]
+        return _scores_at(self.latent[year][domain]["rank"], N_LSOA[year], QUANTILES[(year, domain)])
 
 
 # ---------------------------------------------------------------- files
@@ -601,6 +675,64 @@ def _census(world: _World, year: int) -> list[list[str]]:
     return rows
 
 
+def _iod2015_long(world: _World) -> list[list[str]]:
+    """IoD2015 in long format: every Score row, then every Rank row, then every Decile row."""
+    lat = world.latent[2015]
+    ranks = {domain: lat[domain]["rank"] for _, domain in IOD15_DOMAINS if domain in lat}
+    for domain, (centre, spread, loading) in IOD15_SUPPLEMENTARY.items():
+        noise = _mix(_normals(f"iod2019-{domain}"), _normals(f"iod2015-{domain}"), 0.7)  # as the 2019 numerators
+        u = _mix(lat["income"]["u"], noise, loading)
+        ranks[domain] = _ranks([_NORMAL.cdf(_NORMAL.inv_cdf(centre) - spread * x) for x in u], N_LSOA[2015])
+    scores = {domain: _scores_at(r, N_LSOA[2015], QUANTILES[(2015, domain)]) for domain, r in ranks.items()}
+    values = {
+        "Score": lambda domain, i: _num(scores[domain][i]),
+        "Rank": lambda domain, i: repr(float(ranks[domain][i])),
+        "Decile": lambda domain, i: repr(float(_decile(ranks[domain][i], N_LSOA[2015]))),
+    }
+    rng = _rng("iod2015-row-order")
+    rows = []
+    for measure in IOD15_MEASURES:
+        queues = [[(label, domain, i) for i in rng.permutation(N).tolist()] for label, domain in IOD15_DOMAINS]
+        order = [queues[k] for k in rng.permutation(len(queues)).tolist()]
+        rows += [[LSOA_CODES[i], measure, values[measure](domain, i), label]
+                 for label, domain, i in _interleaved(rng, order)]
+    return rows
+
+
+def _by_name(world: _World) -> list[int]:
+    """LSOA positions in name order (Wigan 001A, 001B, ...), the order of the ONS/Nomis extracts."""
+    return sorted(range(N), key=lambda i: (world.names[i], LSOA_CODES[i]))
+
+
+def _household_deprivation(world: _World) -> list[list[str]]:
+    """Census 2021 households by number of deprivation dimensions (0-4), from an ordered logit."""
+    signal = _mix(world.deprivation, _normals("households-2021"), 0.9)
+    size = _normals("households-2021-size")
+    rows = []
+    for i in _by_name(world):
+        households = round(world.pop2022[i][0] * min(max(0.425 + 0.008 * world.deprivation[i] + 0.01 * size[i],
+                                                          0.40), 0.45))
+        at_least = [1.0]
+        for intercept, slope in HOUSEHOLD_LOGITS:
+            at_least.append(min(at_least[-1], 1 / (1 + math.exp(-(intercept + slope * signal[i])))))
+        counts = _largest_remainder(households, [at_least[k] - at_least[k + 1] for k in range(4)] + [at_least[4]])
+        rows += [[LSOA_CODES[i], repr(float(k)), repr(float(c)), repr(round(100 * c / households, 1))]
+                 for k, c in enumerate(counts)]
+    return rows
+
+
+def _claimants(world: _World) -> list[list[str]]:
+    """Claimant count, November 2018: residents 18-64 times a rate tracking employment deprivation."""
+    signal = _mix(world.latent[2019]["employment"]["u"], _normals("claimants-2018-11"), 0.85)
+    draws = _rng("claimants-2018-11-counts")
+    rows = []
+    for i in _by_name(world):
+        rate = _bounded(signal[i], 0.001, 0.028, 0.13, 0.65)
+        count = min(int(draws.poisson(rate * world.pop2015[i][4])), 120)
+        rows.append(["2018-11", LSOA_CODES[i], "count", "persons", str(count)])
+    return rows
+
+
 def _readme(files: dict[str, int]) -> str:
     lines = [
         "# SYNTHETIC DEMONSTRATION DATA - NOT REAL STATISTICS",
@@ -660,6 +792,9 @@ def generate(out_dir: Path) -> dict[str, str]:
         F_IOD25_FILE6: (HEADER_IOD25_FILE6, _file6(world, world.pop2022)),
         F_CENSUS21: (HEADER_CENSUS, _census(world, 2021)),
         F_CENSUS11: (HEADER_CENSUS, _census(world, 2011)),
+        F_IOD15_LONG: (HEADER_IOD15_LONG, _iod2015_long(world)),
+        F_HOUSEHOLD_DEPRIVATION: (HEADER_HOUSEHOLD_DEPRIVATION, _household_deprivation(world)),
+        F_CLAIMANTS: (HEADER_CLAIMANTS, _claimants(world)),
     }
     hashes = {name: _write(out_dir / name, _csv_bytes(header, rows)) for name, (header, rows) in tables.items()}
     (out_dir / "README.md").write_bytes(_readme({n: len(r) for n, (_, r) in tables.items()}).encode("utf-8"))

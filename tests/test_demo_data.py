@@ -17,6 +17,9 @@ RAW_DIR = REPO_ROOT / "data" / "raw"
 REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "real"
 LOOKUP = demo_data.F_LOOKUP
 FILE8 = (demo_data.F_IOD19_FILE8, demo_data.F_IOD25_FILE8)
+IOD15 = demo_data.F_IOD15_LONG
+HOUSEHOLDS = demo_data.F_HOUSEHOLD_DEPRIVATION
+CLAIMANTS = demo_data.F_CLAIMANTS
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def _spearman(a, b) -> float:
 def test_generate_returns_manifest_hashes(generated, manifest):
     assert manifest["generator"] == "dagster_project.demo_data"
     assert manifest["seed"] == demo_data.SEED
-    assert len(manifest["files"]) == 9
+    assert len(manifest["files"]) == 12
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((generated / name).read_bytes()).hexdigest() == digest, name
     assert "TS067" in manifest["layouts"][demo_data.F_CENSUS11]
@@ -114,7 +117,115 @@ def test_headers_match_the_real_releases(generated, manifest):
             continue
         assert demo_header == real_header, name
         compared += 1
-    assert compared == 6
+    assert compared == 9
+
+
+@pytest.mark.parametrize("name, rows", [(IOD15, 6000), (HOUSEHOLDS, 1000), (CLAIMANTS, 200)])
+def test_new_files_have_the_real_headers_and_row_counts(generated, manifest, name, rows):
+    assert name in manifest["files"] and name in manifest["layouts"]
+    demo = (generated / name).read_text().splitlines()
+    assert len(demo) - 1 == rows
+    real = _real_dir() / name
+    assert demo[0] == real.read_text().split("\n", 1)[0]
+
+
+def test_iod2015_long_layout(generated):
+    lines = (generated / IOD15).read_text().splitlines()
+    rows = _rows(generated / IOD15)[1:]
+    domains = {label for label, _ in demo_data.IOD15_DOMAINS}
+    assert Counter((r[0], r[1], r[3]) for r in rows) == {
+        (code, m, d): 1 for code in demo_data.LSOA_CODES for m in ("Score", "Rank", "Decile") for d in domains}
+    measures = [r[1] for r in rows]
+    assert measures == ["Score"] * 2000 + ["Rank"] * 2000 + ["Decile"] * 2000  # as in the real file
+    assert sum(1 for a, b in zip(rows, rows[1:]) if a[3] != b[3]) > 30, "domains should interleave in runs"
+    for line, row in zip(lines[1:], rows):
+        assert line.endswith('"Education, Skills and Training"') == (row[3] == "Education, Skills and Training")
+        if row[1] == "Score":
+            assert len(row[2].split(".")[1]) <= 3 and float(row[2]) == round(float(row[2]), 3), row
+        else:
+            assert row[2].endswith(".0") and float(row[2]).is_integer(), row
+
+
+def test_iod2015_ranks_deciles_and_scores_agree(generated):
+    values: dict[tuple[str, str], dict[str, float]] = {}
+    for code, measure, value, domain in _rows(generated / IOD15)[1:]:
+        values.setdefault((domain, measure), {})[code] = float(value)
+    for label, _ in demo_data.IOD15_DOMAINS:
+        score, rank, decile = (values[(label, m)] for m in ("Score", "Rank", "Decile"))
+        assert len(set(rank.values())) == 200 and all(1 <= r <= 32_844 for r in rank.values()), label
+        assert all(decile[c] == math.ceil(rank[c] * 10 / 32_844) for c in rank), label
+        by_rank = sorted(rank, key=rank.get)
+        assert [score[c] for c in by_rank] == sorted(score.values(), reverse=True), label  # rank 1 = highest
+        if label in ("Income", "Employment", "Income Deprivation Affecting Children",
+                     "Income Deprivation Affecting Older People"):
+            assert all(0 < s < 1 for s in score.values()), label
+
+
+def test_iod2015_tracks_iod2019(generated):
+    score15 = {r[0]: float(r[2]) for r in _rows(generated / IOD15)[1:] if r[1] == "Score" and r[3] == "Income"}
+    iod19 = _dicts(generated / demo_data.F_IOD19_SCORES)
+    codes = [r["lsoa"] for r in iod19]
+    rate19 = [float(r["income_score"]) / 100 for r in iod19]
+    assert _spearman([score15[c] for c in codes], rate19) > 0.6
+    assert 0.8 < sum(rate19) / sum(score15.values()) < 1.2  # a gentle trend, not a jump
+
+
+def test_iod2015_values_within_real_ranges(generated):
+    real, demo = {}, {}
+    for target, path in ((real, _real_dir() / IOD15), (demo, generated / IOD15)):
+        for _, measure, value, domain in _rows(path)[1:]:
+            target.setdefault((measure, domain), []).append(float(value))
+    assert set(demo) == set(real)
+    for key, real_values in real.items():
+        lo, hi = min(real_values), max(real_values)
+        widen = 0.5 * (hi - lo)
+        assert lo - widen <= min(demo[key]) and max(demo[key]) <= hi + widen, key
+
+
+def test_household_deprivation_is_consistent(generated):
+    rows = _rows(generated / HOUSEHOLDS)[1:]
+    population = {r[0]: _int(r[4]) for r in _rows(generated / demo_data.F_IOD25_FILE6)[1:]}
+    imd = {r["lsoa21_code"]: float(r["IMD_score"]) for r in _dicts(generated / demo_data.F_IOD25_SCORES)}
+    deprived, shares = {}, []
+    for start in range(0, len(rows), 5):
+        group = rows[start:start + 5]
+        code = group[0][0]
+        assert [r[0] for r in group] == [code] * 5
+        assert [r[1] for r in group] == ["0.0", "1.0", "2.0", "3.0", "4.0"]
+        counts = [float(r[2]) for r in group]
+        assert all(c.is_integer() and c >= 0 and r[2].endswith(".0") for c, r in zip(counts, group))
+        households = sum(counts)
+        assert 0.395 <= households / population[code] <= 0.455, code
+        percents = [float(r[3]) for r in group]
+        assert all(p == round(100 * c / households, 1) for p, c in zip(percents, counts)), code
+        assert abs(sum(percents) - 100) <= 0.5, code
+        deprived[code] = 1 - counts[0] / households
+        shares.append((households, counts[0]))
+    assert len(deprived) == 200
+    borough = 1 - sum(c for _, c in shares) / sum(h for h, _ in shares)
+    assert 0.45 < borough < 0.6
+    codes = sorted(deprived)
+    assert _spearman([deprived[c] for c in codes], [imd[c] for c in codes]) > 0.6
+
+
+def test_claimant_counts(generated):
+    rows = _dicts(generated / CLAIMANTS)
+    assert {(r["Date"], r["Measure Type"], r["Unit"]) for r in rows} == {("2018-11", "count", "persons")}
+    counts = {r["Geography"]: int(r["Value"]) for r in rows}
+    assert all(r["Value"] == str(counts[r["Geography"]]) for r in rows)
+    values = list(counts.values())
+    assert min(values) == 0 and max(values) <= 120
+    assert sum(1 <= v <= 4 for v in values) >= 3 and {1, 2, 3, 4} & set(values)  # small numbers to handle
+    employment = {r["lsoa"]: float(r["employment_score"]) for r in _dicts(generated / demo_data.F_IOD19_SCORES)}
+    codes = sorted(counts)
+    assert _spearman([counts[c] for c in codes], [employment[c] for c in codes]) > 0.6
+
+
+def test_lsoa_files_follow_lsoa_name_order_like_the_real_extracts(generated):
+    names = {r["lsoa21cd"]: r["lsoa21nm"] for r in _dicts(generated / LOOKUP)}
+    for name, column in ((HOUSEHOLDS, 0), (CLAIMANTS, 1)):
+        codes = list(dict.fromkeys(r[column] for r in _rows(generated / name)[1:]))
+        assert codes == sorted(codes, key=lambda c: (names[c], c)), name
 
 
 def test_thousands_separators_are_quoted_like_iod2019_file6(generated):
@@ -142,9 +253,10 @@ def test_geography(generated):
         positions.setdefault(r["wd23cd"], []).append(i)
     assert all(p[-1] - p[0] > 7 for p in positions.values()), "wards should not be contiguous code blocks"
     for name in demo_data.LAYOUTS:
-        code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2}.get(name, 0)
-        rows = _rows(generated / name)[1:]
-        assert sorted(r[code_column] for r in rows) == codes, name
+        code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2,
+                       CLAIMANTS: 1}.get(name, 0)
+        per_code = Counter(r[code_column] for r in _rows(generated / name)[1:])
+        assert sorted(per_code) == codes and len(set(per_code.values())) == 1, name
 
 
 def test_population_denominators_are_consistent(generated):
