@@ -82,23 +82,32 @@ def read_boundaries(path: Path, code_field: str = "area_code", name_field: str =
         if code in seen:
             raise ValueError(f"{where} repeats the code of feature {seen[code] + 1}")
         seen[code] = index
-        if not feature.get("geometry"):
-            raise ValueError(f"{where} has no geometry")
-        try:
-            geometry = shape(feature["geometry"])
-        except Exception as error:  # shapely raises several types for malformed coordinates
-            raise ValueError(f"{where} has an unreadable geometry ({error})") from error
-        if not isinstance(geometry, (Polygon, MultiPolygon)):
-            raise ValueError(f"{where} is a {geometry.geom_type}; expected Polygon or MultiPolygon")
-        note = ""
-        if not geometry.is_empty and not geometry.is_valid:
-            note = f"repaired invalid geometry ({shapely.is_valid_reason(geometry)})"
-            geometry = _polygonal(shapely.make_valid(geometry, method="structure", keep_collapsed=False))
-        if geometry.is_empty or geometry.area == 0:
-            raise ValueError(f"{where} has an empty geometry" + (f" after it was {note}" if note else ""))
         name = str(properties.get(name_field) or "").strip() or code
-        boundaries.append(Boundary(code, name, geometry, note))
+        boundaries.append(boundary(code, name, feature.get("geometry"), where))
     return boundaries
+
+
+def boundary(code: str, name: str, geometry: dict | None, where: str) -> Boundary:
+    """One area from a GeoJSON geometry object, repairing invalid polygons (noted in ``note``).
+
+    Raises ValueError starting with ``where`` for a missing, unreadable, non-polygonal or
+    empty geometry.
+    """
+    if not geometry:
+        raise ValueError(f"{where} has no geometry")
+    try:
+        shaped = shape(geometry)
+    except Exception as error:  # shapely raises several types for malformed coordinates
+        raise ValueError(f"{where} has an unreadable geometry ({error})") from error
+    if not isinstance(shaped, (Polygon, MultiPolygon)):
+        raise ValueError(f"{where} is a {shaped.geom_type}; expected Polygon or MultiPolygon")
+    note = ""
+    if not shaped.is_empty and not shaped.is_valid:
+        note = f"repaired invalid geometry ({shapely.is_valid_reason(shaped)})"
+        shaped = _polygonal(shapely.make_valid(shaped, method="structure", keep_collapsed=False))
+    if shaped.is_empty or shaped.area == 0:
+        raise ValueError(f"{where} has an empty geometry" + (f" after it was {note}" if note else ""))
+    return Boundary(code, name, shaped, note)
 
 
 def _unique(areas: list[Boundary], what: str) -> None:

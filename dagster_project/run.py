@@ -24,7 +24,8 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             message = error.cause.message if error and error.cause else (error.message if error else "")
-            lines.append(f"step {event.step_key} failed: {message.strip().splitlines()[0] if message else ''}")
+            detail = [line.strip() for line in message.splitlines() if line.strip()][:12]
+            lines.append(f"step {event.step_key} failed: " + "\n    ".join(detail))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             if not evaluation.passed:
@@ -50,8 +51,8 @@ def summary(warehouse) -> str:
             "select count(*) filter (success), count(*) filter (not success and severity = 'critical'), "
             "count(*) filter (not success and severity = 'warning') from audit.quality_results"
         ).fetchone()
-    lines = [f"{'source':<28}{'read':>8}{'loaded':>8}{'rejected':>10}"]
-    lines += [f"{s:<28}{r:>8}{l:>8}{x:>10}" for s, r, l, x in loads]
+    lines = [f"{'source':<34}{'read':>8}{'loaded':>8}{'rejected':>10}"]
+    lines += [f"{s:<34}{r:>8}{l:>8}{x:>10}" for s, r, l, x in loads]
     lines.append(f"expectations: {passed} passed, {failed} failed (critical), {warned} failed (warning)")
     return "\n".join(lines)
 

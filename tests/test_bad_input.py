@@ -6,7 +6,7 @@ import hashlib
 import duckdb
 import pytest
 
-from conftest import make_paths, run_pipeline
+from pipeline_support import make_paths, run_pipeline
 
 FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
 FILE6 = "iod2019_file6_population_denominators_wigan.csv"

@@ -14,7 +14,7 @@ REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     started = record.start_time if record and record.start_time else None
     return datetime.fromtimestamp(started, tz=timezone.utc).replace(tzinfo=None) if started else datetime.now()
 
@@ -23,7 +23,7 @@ def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
 def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Every declared source (sources.yml) and an inventory of RAW_DIR; unknown files are reported."""
     settings = get_settings()
-    with connect(settings, context.run_id) as con:
+    with connect(settings, context.run.run_id) as con:
         count = write_registry(con, SOURCES)
         unknown = inventory(con, SOURCES, settings.raw_dir)
     for name in unknown:
@@ -43,7 +43,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = get_settings()
-        with connect(settings, context.run_id) as con:
+        with connect(settings, context.run.run_id) as con:
             loads = load_source(con, source, settings.raw_dir, _run_started_at(context))
         read = sum(l.rows_read for l in loads)
         loaded = sum(l.rows_loaded for l in loads)

@@ -14,6 +14,7 @@ AREA_CODE_PATTERNS = {
     "lsoa": r"[EW]01\d{6}",
     "ward": r"[EW]05\d{6}",
     "la": r"(E0[6-9]|E10|W06)\d{6}",
+    "country": r"(E92|W92)\d{6}",
 }
 
 
@@ -32,7 +33,7 @@ class Source:
     licence: str
     attribution: str
     files: tuple[str, ...]
-    geography_level: str
+    geography_levels: tuple[str, ...]
     geography_vintage: int
     key: tuple[str, ...]
     columns: dict[str, str]
@@ -47,8 +48,13 @@ class Source:
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        pattern = AREA_CODE_PATTERNS[self.geography_level]
-        object.__setattr__(self, "area_code_pattern", re.compile(f"^{pattern}$"))
+        pattern = "|".join(f"(?:{AREA_CODE_PATTERNS[level]})" for level in self.geography_levels)
+        object.__setattr__(self, "area_code_pattern", re.compile(f"^(?:{pattern})$"))
+
+    @property
+    def geography_level(self) -> str:
+        """The declared level(s), e.g. 'lsoa' or 'ward/la'."""
+        return "/".join(self.geography_levels)
 
     @property
     def table(self) -> str:
@@ -71,8 +77,10 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} key columns {missing_keys} are not declared")
     period = spec.get("period") or {}
     geography = spec["geography"]
-    if geography["level"] not in AREA_CODE_PATTERNS:
-        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown geography level {geography['level']!r}")
+    levels = tuple(geography["level"]) if isinstance(geography["level"], list) else (geography["level"],)
+    unknown_levels = [level for level in levels if level not in AREA_CODE_PATTERNS]
+    if unknown_levels:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown geography level {unknown_levels[0]!r}")
     return Source(
         id=source_id,
         title=spec["title"],
@@ -82,7 +90,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         licence=spec["licence"],
         attribution=spec["attribution"],
         files=tuple(spec["files"]),
-        geography_level=geography["level"],
+        geography_levels=levels,
         geography_vintage=int(geography["vintage"]),
         key=tuple(spec["key"]),
         columns=dict(spec["columns"]),

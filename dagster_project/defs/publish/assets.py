@@ -24,12 +24,12 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from dagster_project.sitegen import build_site
 
     settings = get_settings()
-    out_dir = candidate_site_path(settings, context.run_id)
+    out_dir = candidate_site_path(settings, context.run.run_id)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     report = build_site(
-        warehouse=ensure_candidate(settings, context.run_id),
+        warehouse=ensure_candidate(settings, context.run.run_id),
         out_dir=out_dir,
         pages_dir=SITE_SOURCE_DIR / "pages",
         site_root=SITE_SOURCE_DIR,
@@ -48,7 +48,7 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Moves the candidate warehouse and site into WAREHOUSE and SITE_DIR, only after every gate passed."""
     settings = get_settings()
-    publish(settings, context.run_id)
+    publish(settings, context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "warehouse": str(settings.warehouse.relative_to(REPO_ROOT) if settings.warehouse.is_relative_to(REPO_ROOT) else settings.warehouse),

@@ -65,7 +65,7 @@ gx_checks = [build_gx_check(suite) for suite in [*RAW_SUITES, *MART_SUITES]]
 )
 def quality_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The latest result of every expectation (audit.quality_results), read by the site's data quality page."""
-    with connect(get_settings(), context.run_id) as con:
+    with connect(get_settings(), context.run.run_id) as con:
         total, failed, warnings = con.execute(
             "select count(*), count(*) filter (not success), "
             "count(*) filter (not success and severity = 'warning') from audit.quality_results"

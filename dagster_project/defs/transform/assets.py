@@ -34,7 +34,7 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging views, intermediate and mart tables, with their dbt tests (errors block)."""
-    candidate = ensure_candidate(get_settings(), context.run_id)
+    candidate = ensure_candidate(get_settings(), context.run.run_id)
     os.environ["DBT_DUCKDB_PATH"] = str(candidate)
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
     events = list(dbt.cli(["build"], context=context).stream())

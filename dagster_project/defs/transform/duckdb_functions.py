@@ -38,7 +38,7 @@ FUNCTIONS = {
 def register(conn: DuckDBPyConnection) -> None:
     """Register every function in FUNCTIONS on a DuckDB connection."""
     for name, (function, arity) in FUNCTIONS.items():
-        conn.create_function(name, function, [DOUBLE] * arity, DOUBLE, side_effects=False)
+        conn.create_function(name, function, [DOUBLE] * arity, DOUBLE, null_handling="special", side_effects=False)
 
 
 class Plugin(BasePlugin):

@@ -42,4 +42,12 @@ aggregated as (
     group by indicator_id, area_code, area_type, period
 )
 
-select * from aggregated
+select
+    *,
+    {#- before the indicator's multiplier: a proportion, a weighted score or a count -#}
+    case
+        when denominator is not null then numerator / nullif(denominator, 0)
+        when score is not null then score
+        else numerator
+    end as unscaled_value
+from aggregated

@@ -1,19 +1,61 @@
-{#- One row per indicator, period and LSOA: a numerator and denominator (proportions) or a
-    score and its population weight (scores). To add an indicator, add a row to the
-    indicator_definitions seed and a select below. -#}
+{#- One row per indicator, period and LSOA: a numerator and denominator (proportions and
+    counts) or a score and its population weight (scores, and rates whose release publishes
+    no denominator). To add an indicator: a row in the indicator_definitions seed and a
+    select below. -#}
 with
 
 periods as (
-    select source_id, release, period, period_start, period_end from {{ ref('stg_registry__sources') }}
+    select source_id, release, period, period_start, period_end, try_cast(right(release, 4) as integer) as release_year
+    from {{ ref('stg_registry__sources') }}
 ),
 
 populations as (
     select * from {{ ref('int_lsoa_populations') }}
 ),
 
-latest_population as (
-    select * from populations
-    qualify row_number() over (partition by lsoa_code order by release desc) = 1
+{#- A release's own populations, else those of the nearest release (weights only). -#}
+weights as (
+    select
+        periods.source_id,
+        populations.lsoa_code,
+        populations.release = periods.release as same_release,
+        populations.population_total,
+        populations.population_children_0_15,
+        populations.population_60_plus,
+        populations.population_working_age
+    from periods
+    inner join populations on true
+    qualify row_number() over (
+        partition by periods.source_id, populations.lsoa_code
+        order by abs(populations.release_year - periods.release_year), populations.release_year desc
+    ) = 1
+),
+
+iod_scores as (
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        null::double as idaci_score, null::double as idaopi_score, is_demo
+    from {{ ref('stg_iod2019__scores') }}
+    union all by name
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        null::double as idaci_score, null::double as idaopi_score, is_demo
+    from {{ ref('stg_iod2025__scores') }}
+    union all by name
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        idaci_score, idaopi_score, is_demo
+    from {{ ref('stg_iod2015__scores') }}
+),
+
+release_scores as (
+    select
+        iod_scores.*,
+        iod_scores.imd_decile as decile,
+        periods.release,
+        periods.period, periods.period_start, periods.period_end,
+        weights.population_total as weight_total,
+        weights.population_working_age as weight_working_age
+    from iod_scores
+    inner join periods using (source_id)
+    left join weights using (source_id, lsoa_code)
 ),
 
 file8 as (
@@ -25,20 +67,19 @@ file8 as (
 file8_with_populations as (
     select
         file8.*,
-        periods.period,
-        periods.period_start,
-        periods.period_end,
-        same_release.population_total,
-        same_release.population_children_0_15,
-        same_release.population_60_plus,
-        same_release.population_working_age,
-        coalesce(same_release.population_total, latest_population.population_total) as weight_total,
-        coalesce(same_release.population_working_age, latest_population.population_working_age) as weight_working_age
+        periods.period, periods.period_start, periods.period_end,
+        case when weights.same_release then weights.population_total end as population_total,
+        case when weights.same_release then weights.population_children_0_15 end as population_children_0_15,
+        case when weights.same_release then weights.population_60_plus end as population_60_plus,
+        case when weights.same_release then weights.population_working_age end as population_working_age,
+        weights.population_total as weight_total,
+        weights.population_working_age as weight_working_age,
+        scores.income_score,
+        scores.employment_score
     from file8
     inner join periods using (source_id)
-    left join populations as same_release
-        on same_release.release = periods.release and same_release.lsoa_code = file8.lsoa_code
-    left join latest_population on latest_population.lsoa_code = file8.lsoa_code
+    left join weights using (source_id, lsoa_code)
+    left join release_scores as scores on scores.release = periods.release and scores.lsoa_code = file8.lsoa_code
 ),
 
 census as (
@@ -47,48 +88,122 @@ census as (
     inner join periods using (source_id)
 ),
 
+households as (
+    select households.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__household_deprivation') }} as households
+    inner join periods using (source_id)
+),
+
+no_qualifications_2011 as (
+    select census.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__no_qualifications_working_age') }} as census
+    inner join periods using (source_id)
+),
+
+{#- numerator/denominator rows; where a release has no denominator, its published rate and a
+    population weight (score/weight) are carried instead. -#}
 proportions as (
-    select 'income_deprivation' as indicator_id, *, income_numerator as numerator, population_total as denominator
+    select 'income_deprivation' as indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        income_numerator as numerator, population_total as denominator, income_score as score, weight_total as weight, is_demo
     from file8_with_populations
-    union all by name
-    select 'child_income_deprivation' as indicator_id, *, idaci_numerator as numerator, population_children_0_15 as denominator
+    union all
+    select 'income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        null, null, income_score, weight_total, is_demo
+    from release_scores where source_id = 'iod2015_long'
+    union all
+    select 'employment_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        employment_numerator, population_working_age, employment_score, weight_working_age, is_demo
     from file8_with_populations
-    union all by name
-    select 'older_income_deprivation' as indicator_id, *, idaopi_numerator as numerator, population_60_plus as denominator
+    union all
+    select 'employment_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        null, null, employment_score, weight_working_age, is_demo
+    from release_scores where source_id = 'iod2015_long'
+    union all
+    select 'child_income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        idaci_numerator, population_children_0_15, null, null, is_demo
     from file8_with_populations
-    union all by name
-    select 'employment_deprivation' as indicator_id, *, employment_numerator as numerator, population_working_age as denominator
+    union all
+    select 'older_income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        idaopi_numerator, population_60_plus, null, null, is_demo
     from file8_with_populations
-    union all by name
-    select 'no_qualifications' as indicator_id, *, no_qualifications as numerator, residents_16_plus as denominator
+    union all
+    select 'no_qualifications', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        no_qualifications, residents_16_plus, null, null, is_demo
     from census
-    union all by name
-    select 'degree_level_qualifications' as indicator_id, *, level_4_plus as numerator, residents_16_plus as denominator
+    union all
+    select 'degree_level_qualifications', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        level_4_plus, residents_16_plus, null, null, is_demo
     from census
+    union all
+    select 'households_deprived', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        households_deprived, households, null, null, is_demo
+    from households
+),
+
+counts as (
+    select 'working_age_no_qualifications' as indicator_id, source_id, period, period_start, period_end, lsoa_code,
+        lsoa_vintage, residents_16_64_no_qualifications as numerator, is_demo
+    from no_qualifications_2011
+    union all
+    select 'claimant_count', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage, claimants, is_demo
+    from {{ ref('stg_nomis__claimant_count_lsoa') }}
 ),
 
 scores as (
-    select 'years_of_potential_life_lost' as indicator_id, *, years_of_potential_life_lost as score, weight_total as weight
+    select 'years_of_potential_life_lost' as indicator_id, source_id, period, period_start, period_end, lsoa_code,
+        lsoa_vintage, years_of_potential_life_lost as score, weight_total as weight, is_demo
     from file8_with_populations
-    union all by name
-    select 'comparative_illness_disability_ratio' as indicator_id, *, comparative_illness_disability_ratio as score, weight_total as weight
+    union all
+    select 'comparative_illness_disability_ratio', source_id, period, period_start, period_end, lsoa_code,
+        lsoa_vintage, comparative_illness_disability_ratio, weight_total, is_demo
     from file8_with_populations
-    union all by name
-    select 'acute_morbidity' as indicator_id, *, acute_morbidity as score, weight_total as weight
+    union all
+    select 'acute_morbidity', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        acute_morbidity, weight_total, is_demo
     from file8_with_populations
-    union all by name
-    select 'mental_health' as indicator_id, *, mental_health as score, weight_total as weight
+    union all
+    select 'mental_health', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        mental_health, weight_total, is_demo
     from file8_with_populations
-    union all by name
-    select 'adult_skills_deprivation' as indicator_id, *, adult_skills_rate as score, weight_working_age as weight
+    union all
+    select 'adult_skills_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        adult_skills_rate, weight_working_age, is_demo
     from file8_with_populations
+    union all
+    select 'entry_to_higher_education', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        entry_to_higher_education, weight_total, is_demo
+    from file8_with_populations
+    union all
+    select 'staying_on_post_16', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        staying_on_post_16, weight_total, is_demo
+    from file8_with_populations
+    union all
+    select 'imd_score', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        imd_score, weight_total, is_demo
+    from release_scores
+    union all
+    {# Unweighted share of LSOAs: each LSOA counts once, as the published statistic does. #}
+    select 'most_deprived_decile_share', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        case when decile = 1 then 1.0 else 0.0 end, 1.0, is_demo
+    from release_scores
+    where decile is not null
 ),
 
 combined as (
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         numerator, denominator, null::double as score, null::double as weight, is_demo
     from proportions
-    where denominator is not null
+    where denominator is not null and numerator is not null
+    union all
+    select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        null, null, score, weight, is_demo
+    from proportions
+    where denominator is null and score is not null and weight is not null
+    union all
+    select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        numerator, null, null, null, is_demo
+    from counts
+    where numerator is not null
     union all
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         null, null, score, weight, is_demo

@@ -1,5 +1,4 @@
-{#- LSOA populations by IoD release, and the population used to weight each release's
-    scores: the release's own, or the nearest release's where it has none. -#}
+{#- LSOA populations by IoD release (File 6), with the release's year for nearest matching. -#}
 with
 
 populations as (
@@ -13,7 +12,7 @@ releases as (
 ),
 
 with_release as (
-    select releases.release, populations.*
+    select releases.release, try_cast(right(releases.release, 4) as integer) as release_year, populations.*
     from populations
     inner join releases using (source_id)
 )

@@ -1,7 +1,8 @@
-{#- One row per indicator, area (ward or borough) and period, with Wilson 95% and 99.8%
-    limits for proportions (from dagster_project.methods, registered as DuckDB functions).
-    Counts from 1 to disclosure_min_count - 1 are disclosive: value, limits and count are
-    withheld and the row is marked suppressed. -#}
+{#- One row per indicator, area and period. LSOA-built values carry Wilson 95% and 99.8%
+    limits where a numerator and denominator exist (from dagster_project.methods, registered as
+    DuckDB functions: this model must stay a table). Series published only for the borough and
+    England are carried as published. Counts from 1 to disclosure_min_count - 1 are disclosive:
+    value, limits and count are withheld and the row is marked suppressed. -#}
 {{ config(materialized='table') }}
 
 with
@@ -17,47 +18,74 @@ definitions as (
 computed as (
     select
         aggregated.*,
-        definitions.value_type,
-        definitions.multiplier,
-        definitions.value_type = 'proportion'
+        coalesce(
+            definitions.value_type in ('proportion', 'count')
             and aggregated.numerator >= 1
-            and aggregated.numerator < definitions.disclosure_min_count as disclosive,
-        case definitions.value_type
-            when 'proportion' then aggregated.numerator / aggregated.denominator
-            else aggregated.score
-        end * definitions.multiplier as raw_value,
-        case when definitions.value_type = 'proportion' then
-            wilson_lower(aggregated.numerator, aggregated.denominator, 0.95) * definitions.multiplier end as raw_lower_95,
-        case when definitions.value_type = 'proportion' then
-            wilson_upper(aggregated.numerator, aggregated.denominator, 0.95) * definitions.multiplier end as raw_upper_95,
-        case when definitions.value_type = 'proportion' then
-            wilson_lower(aggregated.numerator, aggregated.denominator, 0.998) * definitions.multiplier end as raw_lower_998,
-        case when definitions.value_type = 'proportion' then
-            wilson_upper(aggregated.numerator, aggregated.denominator, 0.998) * definitions.multiplier end as raw_upper_998
+            and aggregated.numerator < definitions.disclosure_min_count,
+            false
+        ) as disclosive,
+        aggregated.unscaled_value * definitions.multiplier as raw_value,
+        aggregated.denominator is not null as has_interval,
+        definitions.multiplier,
+        case
+            when aggregated.denominator is not null then 'numerator over denominator, Wilson score interval'
+            when definitions.value_type = 'count' then 'sum of LSOA counts'
+            when definitions.value_type = 'proportion'
+                then 'population-weighted mean of LSOA rates: this release publishes no denominator, so no interval'
+            else 'population-weighted mean of LSOA values'
+        end as method_note
     from aggregated
     inner join definitions using (indicator_id)
+),
+
+built as (
+    select
+        indicator_id,
+        area_code,
+        area_type,
+        period,
+        period_start,
+        period_end,
+        case when disclosive then null else numerator end as numerator,
+        denominator,
+        case when disclosive then null else raw_value end as value,
+        case when has_interval and not disclosive then wilson_lower(numerator, denominator, 0.95) * multiplier end
+            as lower_ci_95,
+        case when has_interval and not disclosive then wilson_upper(numerator, denominator, 0.95) * multiplier end
+            as upper_ci_95,
+        case when has_interval and not disclosive then wilson_lower(numerator, denominator, 0.998) * multiplier end
+            as lower_ci_998,
+        case when has_interval and not disclosive then wilson_upper(numerator, denominator, 0.998) * multiplier end
+            as upper_ci_998,
+        disclosive as suppressed,
+        source_id,
+        is_demo,
+        n_lsoas,
+        case area_type
+            when 'ward' then 'best-fit aggregation of LSOAs to May 2023 wards'
+            else 'aggregation of all LSOAs in the borough'
+        end as aggregation_method,
+        method_note
+    from computed
+),
+
+published as (
+    select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo
+    from {{ ref('stg_fingertips__borough_indicators') }}
+    union all
+    select 'claimant_rate', area_code, area_type, period, period_start, period_end, claimant_rate_percent,
+        source_id, is_demo
+    from {{ ref('stg_nomis__claimant_rate_ward') }}
+    where area_type = 'la'
 )
 
+select * from built
+union all by name
 select
-    indicator_id,
-    area_code,
-    area_type,
-    period,
-    period_start,
-    period_end,
-    case when disclosive then null else numerator end as numerator,
-    denominator,
-    case when disclosive then null else raw_value end as value,
-    case when disclosive then null else raw_lower_95 end as lower_ci_95,
-    case when disclosive then null else raw_upper_95 end as upper_ci_95,
-    case when disclosive then null else raw_lower_998 end as lower_ci_998,
-    case when disclosive then null else raw_upper_998 end as upper_ci_998,
-    disclosive as suppressed,
-    source_id,
-    is_demo,
-    n_lsoas,
-    case area_type
-        when 'ward' then 'best-fit aggregation of LSOAs to May 2023 wards'
-        else 'aggregation of all LSOAs in the borough'
-    end as aggregation_method
-from computed
+    indicator_id, area_code, area_type, period, period_start, period_end,
+    null::double as numerator, null::double as denominator, value,
+    null::double as lower_ci_95, null::double as upper_ci_95, null::double as lower_ci_998, null::double as upper_ci_998,
+    false as suppressed, source_id, is_demo, null::bigint as n_lsoas,
+    'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
+    'published value; no interval is published' as method_note
+from published

@@ -14,6 +14,7 @@ ward_values as (
 
 definitions as (
     select indicator_id, value_type, multiplier from {{ ref('indicator_definitions') }}
+    where value_type in ('proportion', 'score')
 ),
 
 quintiles as (
@@ -31,10 +32,8 @@ paired as (
     select
         most.indicator_id, most.la_code, most.period, definitions.value_type, definitions.multiplier,
         most.numerator as x1, most.denominator as n1, least.numerator as x2, least.denominator as n2,
-        case definitions.value_type when 'proportion' then most.numerator / most.denominator else most.score end
-            * definitions.multiplier as most_deprived_value,
-        case definitions.value_type when 'proportion' then least.numerator / least.denominator else least.score end
-            * definitions.multiplier as least_deprived_value
+        coalesce(most.numerator / most.denominator, most.score) * definitions.multiplier as most_deprived_value,
+        coalesce(least.numerator / least.denominator, least.score) * definitions.multiplier as least_deprived_value
     from quintiles as most
     inner join quintiles as least
         on least.indicator_id = most.indicator_id and least.period = most.period
@@ -46,9 +45,7 @@ paired as (
 ward_range as (
     select
         values.indicator_id, values.la_code, values.period,
-        (max(case d.value_type when 'proportion' then numerator / denominator else score end)
-         - min(case d.value_type when 'proportion' then numerator / denominator else score end)) * any_value(d.multiplier)
-            as value
+        (max(values.unscaled_value) - min(values.unscaled_value)) * any_value(d.multiplier) as value
     from ward_values as values
     inner join definitions as d using (indicator_id)
     group by all
@@ -57,9 +54,9 @@ ward_range as (
 select
     indicator_id, la_code, period, 'quintile_gap' as measure,
     most_deprived_value - least_deprived_value as value,
-    case when value_type = 'proportion' then proportion_difference_lower(x1, n1, x2, n2, 0.95) * multiplier end
+    case when n1 is not null and n2 is not null then proportion_difference_lower(x1, n1, x2, n2, 0.95) * multiplier end
         as lower_ci_95,
-    case when value_type = 'proportion' then proportion_difference_upper(x1, n1, x2, n2, 0.95) * multiplier end
+    case when n1 is not null and n2 is not null then proportion_difference_upper(x1, n1, x2, n2, 0.95) * multiplier end
         as upper_ci_95
 from paired
 union all

@@ -14,6 +14,8 @@ renamed as (
         income_deprivation_affecting_older_people_index_idaopi_numerator as idaopi_numerator,
         employment_domain_numerator as employment_numerator,
         adult_skills_and_english_language_proficiency_indicator as adult_skills_rate,
+        entry_to_higher_education_indicator as entry_to_higher_education,
+        staying_on_in_education_post_16_indicator as staying_on_post_16,
         years_of_potential_life_lost_indicator as years_of_potential_life_lost,
         comparative_illness_and_disability_ratio_indicator as comparative_illness_disability_ratio,
         acute_morbidity_indicator as acute_morbidity,

@@ -12,6 +12,7 @@ renamed as (
         overall_local_score as imd_score,
         income_score / 100.0 as income_score,
         employment_score / 100.0 as employment_score,
+        original_decile as imd_decile,
         _is_demo as is_demo
     from source
 )

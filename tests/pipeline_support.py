@@ -1,0 +1,45 @@
+"""Helpers for tests that run the whole pipeline on a copy of some raw data."""
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_RAW = REPO / "data" / "raw"
+SHARED_REAL = REPO.parent / "shared" / "real"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass
+class Paths:
+    raw_dir: Path
+    warehouse: Path
+    site_dir: Path
+
+    def env(self) -> dict[str, str]:
+        return {"RAW_DIR": str(self.raw_dir), "WAREHOUSE": str(self.warehouse), "SITE_DIR": str(self.site_dir)}
+
+
+def make_paths(root: Path, raw_source: Path = BUNDLED_RAW) -> Paths:
+    """Outputs under root, with a private copy of raw_source as RAW_DIR."""
+    paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
+    shutil.copytree(raw_source, paths.raw_dir)
+    return paths
+
+
+def run_pipeline(paths: Paths):
+    """Run the full job in-process against `paths`; return (result, failure lines)."""
+    from dagster_project.run import execute
+
+    saved = {k: os.environ.get(k) for k in paths.env()}
+    os.environ.update(paths.env())
+    try:
+        return execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
