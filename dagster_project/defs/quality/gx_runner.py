@@ -3,6 +3,7 @@
 GX is imported here only, and lazily, because importing it takes seconds.
 """
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -25,6 +26,16 @@ class Outcome:
 
 def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
+
+
+def _key(kind: str, kwargs: dict) -> str:
+    """An expectation's identity: its type and arguments (numbers compared as floats)."""
+    canonical = {
+        k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in kwargs.items()
+        if k != "batch_id"
+    }
+    return kind + json.dumps(canonical, sort_keys=True, default=str)
 
 
 def _observed(result: dict) -> str:
@@ -54,9 +65,14 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
         name=suite.name,
         expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in suite.expectations],
     )
-    results = batch.validate(gx_suite, result_format="SUMMARY").results
+    # GX returns results in its own order: pair them with the suite by type and arguments.
+    results = {
+        _key(r.expectation_config.type, r.expectation_config.kwargs): r
+        for r in batch.validate(gx_suite, result_format="SUMMARY").results
+    }
     outcomes = []
-    for expectation, result in zip(suite.expectations, results, strict=True):
+    for expectation in suite.expectations:
+        result = results[_key(expectation.type, expectation.kwargs)]
         details = result.result or {}
         if result.exception_info and result.exception_info.get("raised_exception"):
             details = {"observed_value": result.exception_info.get("exception_message")}
