@@ -1,0 +1,250 @@
+"""Static SVG charts drawn from query results (no JavaScript).
+
+Each function returns the chart's inner SVG as Markup plus the facts its component needs
+(size, a plain-English summary for <desc>). Every text label is escaped here; the Jinja
+components in site/components wrap the result in <figure>, <svg role="img">, <title> and
+<desc>, and follow it with a data table. Coordinates are printed to 1 dp so output is
+compact and byte-stable.
+"""
+
+from __future__ import annotations
+
+import math
+
+from markupsafe import Markup, escape
+
+from .data import as_result
+from .formatting import _number, format_value
+
+WIDTH = 640
+COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
+DASHES = ("", "7 4", "2 3", "10 3 2 3")                  # ...each also has its own dash
+MARKERS = ("circle", "square", "triangle", "diamond")    # ...and marker shape
+GRID, INK, BAR, BENCHMARK = "#d7d9da", "#0b0c0c", "#5694ca", "#d4351c"
+
+
+def _f(v: float) -> str:
+    text = f"{v:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], int]:
+    """Round tick values covering [lo, hi], and the decimals needed to print them."""
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi == lo:
+        pad = abs(hi) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / max(count - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    m = next(m for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = m * mag
+    ticks = [math.floor(lo / step + 1e-9) * step]
+    while ticks[-1] < hi - 1e-9 and len(ticks) < 50:
+        ticks.append(ticks[-1] + step)
+    ticks = [round(t, 10) for t in ticks]
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if m == 2.5 else 0))
+    return ticks, decimals
+
+
+def _scale(d0: float, d1: float, r0: float, r1: float):
+    k = (r1 - r0) / ((d1 - d0) or 1.0)
+    return lambda v: r0 + (v - d0) * k
+
+
+def _tick_unit(unit) -> tuple[str | None, str]:
+    """Ticks carry '%' only; any other unit is written once as the axis label."""
+    unit = (unit or "").strip()
+    return ("%", "") if unit == "%" else (None, unit)
+
+
+def _columns(data, *names):
+    """The rows as tuples of just the named columns (None for an unnamed one)."""
+    result = as_result(data)
+    result.require(*names)
+    idx = [result.columns.index(n) if n else None for n in names]
+    return result, [tuple(None if i is None else r._vals[i] for i in idx) for r in result]
+
+
+def _num(v) -> float | None:
+    n = _number(v)
+    return None if n is None else float(n)
+
+
+def _marker(shape: int, x: str, y: str, colour: str) -> str:
+    if shape == 0:
+        return f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>'
+    path = ("m-3.5 -3.5h7v7h-7z", "m0 -5l4.5 8h-9z", "m0 -5l5 5l-5 5l-5 -5z")[shape - 1]
+    return f'<path d="M{x} {y}{path}" fill="{colour}"/>'
+
+
+def _spread(labels: list[list], gap: float, lo: float, hi: float) -> None:
+    """Nudge direct labels ([y, ...] sorted by y) apart so they never overlap."""
+    labels.sort(key=lambda item: item[0])
+    for a, b in zip(labels, labels[1:]):
+        b[0] = max(b[0], a[0] + gap)
+    overflow = labels[-1][0] - hi if labels else 0
+    if overflow > 0:
+        for item in labels:
+            item[0] = max(lo, item[0] - overflow)
+
+
+def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 260) -> dict | None:
+    """Lines (one per series) with optional confidence bands; x categories in data order."""
+    _, rows = _columns(data, x, y, lower, upper, series)
+    rows = [(xv, _num(yv), _num(lo), _num(hi), s) for xv, yv, lo, hi, s in rows]
+    values = [v for r in rows for v in r[1:4] if v is not None]
+    if not any(r[1] is not None for r in rows):
+        return None
+    xs = list(dict.fromkeys(r[0] for r in rows))
+    names = list(dict.fromkeys(r[4] for r in rows))
+    left, right, top, bottom = 64, WIDTH - (150 if series else 24), 26, height - 44
+    tick_unit, axis_label = _tick_unit(unit)
+    ticks, decimals = nice_ticks(min(values), max(values))
+    sy = _scale(ticks[0], ticks[-1], bottom, top)
+    step = (right - left) / max(len(xs) - 1, 1)
+    px = {v: left + (i * step if len(xs) > 1 else (right - left) / 2) for i, v in enumerate(xs)}
+
+    out = ['<g class="axis">']
+    if axis_label:
+        out.append(f'<text x="4" y="12">{escape(axis_label)}</text>')
+    for t in ticks:
+        ty = _f(sy(t))
+        out.append(f'<line x1="{left}" x2="{right}" y1="{ty}" y2="{ty}" stroke="{GRID}" stroke-width="1"/>'
+                   f'<text x="{left - 6}" y="{ty}" dy="4" text-anchor="end">'
+                   f'{escape(format_value(t, tick_unit, decimals))}</text>')
+    out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
+    every = max(1, math.ceil(len(xs) / 8))
+    for i, v in enumerate(xs):
+        if i % every == 0 or i == len(xs) - 1:
+            out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
+    out.append("</g>")
+
+    bands, lines, labels, summary = [], [], [], []
+    for n, name in enumerate(names):
+        colour, dash, shape = COLOURS[n % 4], DASHES[n % 4], n % 4
+        own = [r for r in rows if r[4] == name]
+        segments, seg, band_segments, band = [], [], [], []
+        for xv, v, lo, hi, _ in own:
+            if v is None:
+                segments, seg = segments + ([seg] if seg else []), []
+            else:
+                seg.append((px[xv], sy(v)))
+            if lo is None or hi is None:
+                band_segments, band = band_segments + ([band] if band else []), []
+            else:
+                band.append((px[xv], sy(hi), sy(lo)))
+        segments += [seg] if seg else []
+        band_segments += [band] if band else []
+        for b in band_segments:
+            if len(b) > 1:
+                pts = [(a, t) for a, t, _ in b] + [(a, u) for a, _, u in reversed(b)]
+                bands.append(f'<polygon points="{" ".join(f"{_f(a)},{_f(c)}" for a, c in pts)}" '
+                             f'fill="{colour}" fill-opacity="0.18" stroke="none"/>')
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        lines.append('<g class="series">')
+        for s in segments:
+            d = " ".join(("M" if i == 0 else "L") + f"{_f(a)} {_f(b)}" for i, (a, b) in enumerate(s))
+            lines.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+        for s in segments:
+            lines.extend(_marker(shape, _f(a), _f(b), colour) for a, b in s)
+        lines.append("</g>")
+        if series and segments:
+            last = segments[-1][-1]
+            text = "" if name is None else str(name)
+            labels.append([last[1] + 4, _f(last[0] + 10), text if len(text) <= 22 else text[:21] + "…"])
+        known = [r for r in own if r[1] is not None]
+        if known:
+            prefix = "" if not series else f"{name}: "
+            first, final = known[0], known[-1]
+            summary.append(prefix + f"{format_value(first[1], unit)} in {first[0]}"
+                           + (f" to {format_value(final[1], unit)} in {final[0]}" if len(known) > 1 else ""))
+    _spread(labels, 15, top + 4, bottom)
+    texts = [f'<text class="series-label" x="{lx}" y="{_f(ly)}" fill="{INK}">{escape(t)}</text>'
+             for ly, lx, t in labels]
+    return {
+        "width": WIDTH, "height": height,
+        "body": Markup("\n".join(out + bands + lines + texts)),
+        "summary": "; ".join(summary) + ".",
+        "banded": bool(bands),
+    }
+
+
+def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, benchmark_label="",
+                  unit=None, sort: bool = True) -> dict | None:
+    """Horizontal bars, largest first, with interval whiskers and an optional benchmark line."""
+    _, rows = _columns(data, label, value, lower, upper)
+    rows = [(str(lab), _num(v), _num(lo), _num(hi)) for lab, v, lo, hi in rows]
+    known = [r for r in rows if r[1] is not None]
+    if not known:
+        return None
+    if sort:
+        rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0.0)))
+    bench = _num(benchmark)
+    extent = [v for r in rows for v in r[1:] if v is not None] + [0.0] + ([bench] if bench is not None else [])
+    ticks, decimals = nice_ticks(min(extent), max(extent))
+    tick_unit, axis_label = _tick_unit(unit)
+    left = min(230, 16 + 7 * max(len(r[0]) for r in rows))
+    right, top, bar = WIDTH - 28, 30, 22
+    bottom = top + bar * len(rows) + 6
+    height = bottom + 44
+    sx = _scale(ticks[0], ticks[-1], left, right)
+    zero = _f(sx(0.0))
+    out = ['<g class="axis">']
+    for t in ticks:
+        tx = _f(sx(t))
+        out.append(f'<line x1="{tx}" x2="{tx}" y1="{top - 4}" y2="{bottom - 6}" stroke="{GRID}" stroke-width="1"/>'
+                   f'<text x="{tx}" y="{bottom + 10}" text-anchor="middle">'
+                   f'{escape(format_value(t, tick_unit, decimals))}</text>')
+    out.append(f'<line x1="{zero}" x2="{zero}" y1="{top - 4}" y2="{bottom - 6}" stroke="{INK}" stroke-width="1"/>')
+    if axis_label:
+        out.append(f'<text x="{right}" y="{bottom + 30}" text-anchor="end">{escape(axis_label)}</text>')
+    out.append("</g>")
+    whiskers = False
+    for i, (text, v, lo, hi) in enumerate(rows):
+        cy = top + bar * i + bar / 2
+        short = text if len(text) <= 32 else text[:31] + "…"
+        out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{escape(short)}</text>')
+        if v is None:
+            out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">not available</text>')
+        else:
+            a, b = sorted((sx(0.0), sx(v)))
+            out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{BAR}">'
+                       f'<title>{escape(text)}: {escape(format_value(v, unit))}</title></rect>')
+        if lo is not None and hi is not None:
+            whiskers = True
+            x0, x1, yy = _f(sx(lo)), _f(sx(hi)), _f(cy)
+            out.append(f'<path d="M{x0} {yy}H{x1}M{x0} {_f(cy - 5)}V{_f(cy + 5)}M{x1} {_f(cy - 5)}V{_f(cy + 5)}" '
+                       f'stroke="{INK}" stroke-width="1.5" fill="none"/>')
+        out.append("</g>")
+    bench_text = None
+    if bench is not None:
+        bx, bench_text = _f(sx(bench)), format_value(bench, unit)
+        out.append(f'<g class="benchmark"><line x1="{bx}" x2="{bx}" y1="{top - 10}" y2="{bottom - 6}" '
+                   f'stroke="{BENCHMARK}" stroke-width="2" stroke-dasharray="6 3"/>'
+                   f'<text x="{bx}" y="{top - 14}" text-anchor="middle" fill="{INK}">'
+                   f'{escape(benchmark_label)}: {escape(bench_text)}</text></g>')
+    hi_row = max(known, key=lambda r: r[1])
+    lo_row = min(known, key=lambda r: r[1])
+    return {
+        "width": WIDTH, "height": height, "body": Markup("\n".join(out)),
+        "summary": (f"{len(known)} bars. Highest: {hi_row[0]}, {format_value(hi_row[1], unit)}. "
+                    f"Lowest: {lo_row[0]}, {format_value(lo_row[1], unit)}."),
+        "whiskers": whiskers, "benchmark": bench_text,
+    }
+
+
+def sparkline_svg(data, x, y, width: int = 120, height: int = 32) -> dict | None:
+    """A tiny trend line (no axes); its component adds a table of the same figures."""
+    _, rows = _columns(data, x, y)
+    pts = [(xv, _num(v)) for xv, v in rows if _num(v) is not None]
+    if len(pts) < 2:
+        return None
+    lo, hi = min(p[1] for p in pts), max(p[1] for p in pts)
+    sy = _scale(lo, hi if hi > lo else lo + 1, height - 4, 4)
+    step = (width - 8) / (len(pts) - 1)
+    coords = [(4 + i * step, sy(v) if hi > lo else height / 2) for i, (_, v) in enumerate(pts)]
+    line = " ".join(f"{_f(a)},{_f(b)}" for a, b in coords)
+    body = (f'<polyline points="{line}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>'
+            f'<circle cx="{_f(coords[-1][0])}" cy="{_f(coords[-1][1])}" r="3" fill="{COLOURS[0]}"/>')
+    return {"width": width, "height": height, "body": Markup(body)}

@@ -1,0 +1,59 @@
+"""Numbers as the public reads them: `12.3%`, `45.6 per 1,000`, `1,234`."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+MISSING = "n/a"
+NO_SUFFIX = {"", "score", "number", "count", "index", "ratio"}
+WHOLE_NUMBERS = {"number", "count", "people", "persons", "households"}
+
+
+def _number(value) -> float | int | None:
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int:
+        return value
+    if kind is Decimal:
+        return _number(float(value))
+    if value is None or kind is bool:
+        return None
+    return value if isinstance(value, (int, float)) else None
+
+
+def format_number(value, decimals: int | None = None) -> str:
+    """Thousands separators; whole numbers without decimals, others to 1 dp unless told."""
+    number = _number(value)
+    if number is None:
+        return MISSING if value is None else str(value)
+    if decimals is None:
+        decimals = 0 if isinstance(number, int) else 1
+    text = f"{number:,.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+
+
+def format_value(value, unit: str | None = None, decimals: int | None = None) -> str:
+    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow."""
+    unit = (unit or "").strip()
+    if decimals is None and unit.lower() in WHOLE_NUMBERS:
+        decimals = 0
+    if decimals is None and unit:
+        decimals = 1
+    text = format_number(value, decimals)
+    if _number(value) is None or unit.lower() in NO_SUFFIX | WHOLE_NUMBERS:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def format_interval(lower, upper, unit: str | None = None, decimals: int | None = None) -> str:
+    if _number(lower) is None or _number(upper) is None:
+        return MISSING
+    return f"{format_value(lower, unit, decimals)} to {format_value(upper, unit, decimals)}"
+
+
+def humanise(column: str) -> str:
+    """Default column heading: `lower_ci_95` -> `Lower ci 95`, `ward_name` -> `Ward name`."""
+    text = column.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

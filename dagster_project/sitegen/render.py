@@ -1,0 +1,113 @@
+"""The Jinja environment pages and components render in."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.runtime import Macro
+
+from . import charts
+from .csvfile import to_csv
+from .data import as_result, slugify, where
+from .formatting import format_interval, format_number, format_value, humanise
+from .tables import table_body, table_columns
+
+
+class PageState:
+    """Per-page facts components need: relative links, unique ids, CSV files to write.
+
+    Builds render one page at a time, so one mutable state object is shared safely.
+    """
+
+    def __init__(self) -> None:
+        self.begin("")
+
+    def begin(self, site_path: str) -> None:
+        self.site_path = site_path
+        self.prefix = "../" * (site_path.count("/") + 1) if site_path else ""
+        self.ids = 0
+        self.csv: dict[str, bytes] = {}
+        self._csv_objects: dict[int, tuple[object, str]] = {}
+
+    def url(self, target: str = "") -> str:
+        """Relative link from this page to a site path: 'wards/E05' -> '../../wards/E05/index.html'.
+
+        Paths ending in a file name (with a dot) are linked as they are; http(s) and mailto
+        URLs pass through and any other scheme (javascript:, data:) becomes an empty link.
+        """
+        target = str(target)
+        if target.startswith("mailto:"):
+            return target
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", target):
+            return safe_url(target)
+        if target.startswith("#"):
+            return target
+        path, _, fragment = target.partition("#")
+        path = path.strip("/")
+        if not path:
+            path = "index.html"
+        elif "." not in posixpath.basename(path):
+            path += "/index.html"
+        return self.prefix + path + (f"#{fragment}" if fragment else "")
+
+    def next_id(self, prefix: str = "c") -> str:
+        self.ids += 1
+        return f"{prefix}{self.ids}"
+
+    def csv_file(self, data) -> str:
+        """Write `data` as CSV beside this page (once per distinct content) and return its link."""
+        known = self._csv_objects.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        result = as_result(data)
+        content = to_csv(result.columns, result)
+        base, n = slugify(result.name), 1
+        name = f"{base}.csv"
+        while self.csv.get(name, content) != content:
+            n += 1
+            name = f"{base}-{n}.csv"
+        self.csv[name] = content
+        self._csv_objects[id(data)] = (data, name)
+        return name
+
+
+def safe_url(url) -> str:
+    """Only http(s) links from data are ever emitted."""
+    text = str(url or "").strip()
+    return text if re.match(r"https?://[^\s\"'<>]+\Z", text) else ""
+
+
+def _finalize(value):
+    return "" if value is None else value
+
+
+def make_environment(site_root: Path, state: PageState, site: dict) -> tuple[Environment, set[str]]:
+    """Autoescaping environment with helpers, plus every macro in site/components as a global."""
+    components = site_root / "components"
+    env = Environment(
+        loader=FileSystemLoader([str(components), str(site_root / "layouts")]),
+        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    env.globals.update(
+        url=state.url, next_id=state.next_id, csv_file=state.csv_file, site=site,
+        fmt=format_value, fmt_number=format_number, fmt_ci=format_interval, humanise=humanise,
+        as_result=as_result, line_chart_svg=charts.line_chart_svg,
+        bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
+        table_columns=table_columns, table_body=table_body,
+    )
+    env.filters.update(fmt=format_value, fmt_number=format_number, where=where,
+                       humanise=humanise, safe_url=safe_url)
+    names: set[str] = set()
+    for path in sorted(components.glob("*.html")):
+        module = env.get_template(path.name).module
+        for name, macro in vars(module).items():
+            if isinstance(macro, Macro) and not name.startswith("_"):
+                if name in env.globals:
+                    raise ValueError(f"component '{name}' in {path} clashes with another name")
+                env.globals[name] = macro
+                names.add(name)
+    return env, names

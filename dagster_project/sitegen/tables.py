@@ -1,0 +1,79 @@
+"""Column specs and rows for the data_table component (built in Python: tables are most of a page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from .data import as_result
+from .formatting import MISSING, format_value, humanise
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def table_columns(data, columns=None) -> list[dict]:
+    """Normalise `columns` (names, or dicts with id/title/unit/unit_column/decimals/link)."""
+    result = as_result(data)
+    specs = []
+    for col in columns if columns is not None else result.columns:
+        spec = {"id": col} if isinstance(col, str) else dict(col)
+        if "id" not in spec:
+            raise ValueError(f"data_table column {col!r} needs an 'id'")
+        spec.setdefault("title", humanise(spec["id"]))
+        result.require(spec["id"], spec.get("unit_column"), spec.get("link"))
+        i = result.columns.index(spec["id"])
+        spec["numeric"] = any(_is_number(r._vals[i]) for r in result)
+        specs.append(spec)
+    return specs
+
+
+def _text(value) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
+    """The <tbody> rows: numbers formatted with their unit and a data-sort key for sorting."""
+    result = as_result(data)
+    if not len(result):
+        return Markup(f'<tr><td colspan="{len(specs) or 1}">No data.</td></tr>\n')
+    cols = result.columns
+    plan = []
+    for n, spec in enumerate(specs):
+        tag = "th" if row_header and n == 0 else "td"
+        opening = f"<{tag}" + (' scope="row"' if tag == "th" else "") + (' class="num"' if spec["numeric"] else "")
+        plan.append((
+            cols.index(spec["id"]),
+            cols.index(spec["unit_column"]) if spec.get("unit_column") else None,
+            spec.get("unit"), spec.get("decimals"),
+            cols.index(spec["link"]) if spec.get("link") else None,
+            opening, f"</{tag}>\n",
+        ))
+    out = []
+    for row in result:
+        vals = row._vals
+        out.append("<tr>\n")
+        for idx, unit_idx, unit, decimals, link_idx, opening, closing in plan:
+            value = vals[idx]
+            if _is_number(value):
+                text = format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals)
+                out.append(f'{opening} data-sort="{float(value)!r}">')
+            else:
+                text = _text(value)
+                out.append(opening + ">")
+            text = escape(text)
+            if link_idx is not None:
+                out.append(f'<a href="{escape(url(vals[link_idx]))}">{text}</a>{closing}')
+            else:
+                out.append(f"{text}{closing}")
+        out.append("</tr>\n")
+    return Markup("".join(out))

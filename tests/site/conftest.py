@@ -1,0 +1,23 @@
+"""Fixtures: the small warehouse and the site built from it (once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_fixture import PAGES, SITE_ROOT, make_warehouse
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    return make_warehouse(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def built_site(warehouse, tmp_path_factory):
+    from dagster_project.sitegen import build_site
+
+    out = tmp_path_factory.mktemp("site") / "out"
+    report = build_site(warehouse=warehouse, out_dir=out, pages_dir=PAGES, site_root=SITE_ROOT)
+    return out, report

@@ -1,0 +1,155 @@
+"""Units of the site generator: Markdown/Jinja compilation, SQL quoting, formatting, CSV, links."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_fixture import PAGES, SITE_ROOT
+from dagster_project.sitegen import SiteBuildError, build_site
+from dagster_project.sitegen.charts import nice_ticks
+from dagster_project.sitegen.csvfile import neutralise
+from dagster_project.sitegen.formatting import format_interval, format_value
+from dagster_project.sitegen.page import compile_body
+from dagster_project.sitegen.render import PageState
+from dagster_project.sitegen.sql import sql_environment, sql_literal, _check_quoted
+
+BLOCKS = {"bar_chart", "data_table", "value"}
+
+
+def test_markdown_keeps_jinja_and_unwraps_block_components():
+    html = compile_body("Hello *{{ name }}* and {{ value(x) }}.\n\n{{ data_table(rows, caption='a_b *c*') }}\n", BLOCKS)
+    assert "<p>Hello <em>{{ name }}</em> and {{ value(x) }}.</p>" in html
+    assert "\n{{ data_table(rows, caption='a_b *c*') }}\n" in html and "<p>{{ data_table" not in html
+
+
+def test_a_loop_around_one_list_item_makes_one_list():
+    html = compile_body("{% for r in rows %}\n- [{{ r.name }}]({{ url(r.path) }})\n{% endfor %}\n", BLOCKS)
+    assert html.count("<ul>") == 1
+    assert html.index("<ul>") < html.index("{% for r in rows %}") < html.index("{% endfor %}") < html.index("</ul>")
+    assert '<a href="{{ url(r.path) }}">{{ r.name }}</a>' in html
+
+
+def test_multi_line_component_call_and_raw_text():
+    html = compile_body("{{ bar_chart(data=rows,\n   label='a') }}\n\n{% raw %}{{ <b> }}{% endraw %}\n", BLOCKS)
+    assert html.startswith("{{ bar_chart(data=rows,\n   label='a') }}")
+    assert "{% raw %}{{ &lt;b&gt; }}{% endraw %}" in html
+
+
+def test_sql_parameters_are_quoted_safely():
+    env = sql_environment()
+    render = lambda text, **params: _check_quoted(env.from_string(text).render(params=params))
+    assert render("select '{{ params.x }}'", x="O'Brien") == "select 'O''Brien'"
+    assert render("select 'Higher than {{ params.x }}'", x="Wigan") == "select 'Higher than Wigan'"
+    assert render("select {{ params.n }}", n=3) == "select 3"
+    assert render("select {{ params.x | sql_literal }}", x="a'b") == "select 'a''b'"
+    for bad in ("select {{ params.x }}", "select 1 -- '{{ params.x }}'", 'select "{{ params.x }}"'):
+        with pytest.raises(ValueError, match="inside a '...' string"):
+            render(bad, x="1 or 1=1")
+    assert sql_literal(None) == "NULL" and sql_literal(True) == "TRUE" and sql_literal(2.5) == "2.5"
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (12.345, "%", "12.3%"), (45.61, "per 1,000", "45.6 per 1,000"), (1234, None, "1,234"),
+    (1234.0, "count", "1,234"), (23.45, "score", "23.4"), (None, "%", "n/a"), (-0.04, "%", "0.0%"),
+    (6.5, "percentage points", "6.5 percentage points"), (1.25, None, "1.2"),
+])
+def test_numbers_are_formatted_with_units(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_interval_formatting():
+    assert format_interval(21.04, 25.9, "%") == "21.0% to 25.9%"
+    assert format_interval(None, 25.9, "%") == "n/a"
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("=SUM(1)", "'=SUM(1)"), ("+cmd", "'+cmd"), ("-foo", "'-foo"), ("@x", "'@x"), ("\tx", "'\tx"),
+    ("-12.5", "-12.5"), ("+3", "+3"), ("1e-3", "1e-3"), ("Abram", "Abram"), ("", ""),
+])
+def test_csv_formula_neutralisation(cell, safe):
+    assert neutralise(cell) == safe
+
+
+def test_links_are_relative_and_end_in_index_html():
+    state = PageState()
+    state.begin("wards/E05000841")
+    assert state.url("") == "../../index.html"
+    assert state.url("indicators/obesity_y6") == "../../indicators/obesity_y6/index.html"
+    assert state.url("static/site.css") == "../../static/site.css"
+    assert state.url("about#method") == "../../about/index.html#method"
+    assert state.url("https://example.org/x") == "https://example.org/x"
+    assert state.url("javascript:alert(1)") == ""
+    state.begin("")
+    assert state.url("wards") == "wards/index.html"
+
+
+def test_ticks_cover_the_data():
+    for lo, hi in [(0, 22), (14, 15), (-3, 7), (0.1, 0.9), (5, 5)]:
+        ticks, _ = nice_ticks(lo, hi)
+        assert ticks[0] <= lo and ticks[-1] >= hi
+
+
+def _site_with(tmp_path: Path, pages: dict[str, str], queries: dict[str, str] | None = None) -> tuple[Path, Path]:
+    root = tmp_path / "site"
+    for folder in ("components", "layouts", "static"):
+        shutil.copytree(SITE_ROOT / folder, root / folder)
+    for name, text in (queries or {}).items():
+        (root / "queries").mkdir(exist_ok=True)
+        (root / "queries" / name).write_text(text, encoding="utf-8")
+    for name, text in pages.items():
+        path = root / "pages" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root, root / "pages"
+
+
+def test_shared_queries_and_chained_blocks(warehouse, tmp_path):
+    root, pages = _site_with(
+        tmp_path,
+        {"index.md": "```sql big\nselect * from ward_list where population > 9100\n```\n\n"
+                     "```sql names\nselect string_agg(ward_code, ',' order by ward_code) as codes from big\n```\n\n"
+                     "Codes: {{ names[0].codes }}\n"},
+        {"ward_list.sql": "select ward_code, population from marts.dim_ward"},
+    )
+    report = build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "Codes: E05000844,E05000845" in html and report.pages_written == 1
+
+
+def test_a_second_h1_is_refused(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"index.md": "# Another title\n"})
+    with pytest.raises(SiteBuildError, match="only h1"):
+        build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+
+
+def test_by_blocks_need_a_templated_page(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"index.md": "```sql x by ward_code\nselect ward_code from marts.dim_ward\n```\n"})
+    with pytest.raises(SiteBuildError, match="by ward_code"):
+        build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+
+
+def test_by_blocks_give_each_page_its_own_rows(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"w/[ward].md": (
+        "---\ntitle: '{{ params.ward }}'\npages: select ward_code as ward from marts.dim_ward\n---\n\n"
+        "```sql mine by ward_code\nselect ward_code, population from marts.dim_ward order by ward_code\n```\n\n"
+        "Rows: {{ mine|length }}, population {{ value(mine, 'population') }}.\n")})
+    report = build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+    assert report.pages_written == 5
+    assert 'Rows: 1, population <span class="value">9,000</span>.' in (tmp_path / "out" / "w" / "E05000841" / "index.html").read_text()
+
+
+def test_templated_page_needs_a_pages_query_with_safe_slugs(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"w/[ward].md": "Hello\n"})
+    with pytest.raises(SiteBuildError, match="pages:"):
+        build_site(warehouse=warehouse, out_dir=tmp_path / "a", pages_dir=pages, site_root=root)
+    (pages / "w" / "[ward].md").write_text("---\npages: select ward_name as ward from marts.dim_ward\n---\nHi\n")
+    with pytest.raises(SiteBuildError, match="cannot be a page address"):
+        build_site(warehouse=warehouse, out_dir=tmp_path / "b", pages_dir=pages, site_root=root)
+
+
+def test_missing_warehouse_is_a_build_error(tmp_path):
+    with pytest.raises(SiteBuildError, match="not found"):
+        build_site(warehouse=tmp_path / "none.duckdb", out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT)
