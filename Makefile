@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: run test dev install install-test parse demo-data browser clean
+.PHONY: run test dev fetch install install-test parse demo-data browser clean
 
 run: install parse ## Build the warehouse and the site from RAW_DIR (default data/raw)
 	$(BIN)/python -m dagster_project.run
@@ -38,6 +38,9 @@ parse: ## dagster-dbt needs a parsed manifest
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+fetch: install ## Download the registry's published files into RAW_DIR (needs network; FETCH_MIRROR for a mirror)
+	$(BIN)/python -m dagster_project.fetch
 
 demo-data: install ## Regenerate the demonstration data in data/raw
 	$(BIN)/python -m dagster_project.demo_data

@@ -2,19 +2,19 @@
 
 import dagster as dg
 
-from dagster_project.defs.ingest.assets import ingest_assets
+from dagster_project.defs.ingest.assets import downloads, ingest_assets
 from dagster_project.defs.publish.assets import published, site
 from dagster_project.defs.quality.checks import gx_checks, quality_results
 from dagster_project.defs.transform.assets import dbt_models, dbt_resource
 
 full_refresh = dg.define_asset_job(
     "full_refresh",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(downloads),
     description="Ingest every source, build the marts, run every gate and publish the site.",
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, dbt_models, quality_results, site, published],
+    assets=[*ingest_assets, downloads, dbt_models, quality_results, site, published],
     asset_checks=gx_checks,
     jobs=[full_refresh],
     schedules=[

@@ -1,5 +1,6 @@
 """Ingest assets: one per registry source (group `ingest`), plus the registry itself."""
 
+import os
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -64,6 +65,23 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         )
 
     return _ingest
+
+
+
+
+@dg.asset(key=dg.AssetKey(["raw", "downloads"]), group_name="ingest", kinds={"http"})
+def downloads(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Downloads the registry's published files into RAW_DIR (needs network; not part of the
+    full refresh: materialize it by hand, or run `make fetch`). FETCH_MIRROR sets another base URL."""
+    from dagster_project.fetch import fetch
+
+    results = fetch(get_settings().raw_dir, os.environ.get("FETCH_MIRROR"))
+    failed = [f"{r.download.file}: {r.status}" for r in results if r.status.startswith("failed")]
+    if failed:
+        raise dg.Failure(description="some downloads failed; the previous files were kept", metadata={"failed": failed})
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(results), "files": dg.MetadataValue.json({r.download.file: r.status for r in results})}
+    )
 
 
 ingest_assets = [source_registry, *(build_ingest_asset(s) for s in SOURCES.values())]

@@ -45,6 +45,7 @@ class Source:
     thousands: str = ","
     null_markers: tuple[str, ...] = ("",)
     format: str = "csv"
+    downloads: tuple[dict, ...] = ()
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -102,6 +103,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         thousands=spec["thousands"],
         null_markers=tuple(spec["null_markers"]),
         format=spec["format"],
+        downloads=tuple(spec.get("download", ())),
     )
 
 

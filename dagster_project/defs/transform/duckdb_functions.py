@@ -5,7 +5,7 @@ These functions exist only inside dbt's connection: models that call them must b
 """
 
 from duckdb import DuckDBPyConnection
-from duckdb.sqltypes import DOUBLE
+from duckdb.sqltypes import DOUBLE, VARCHAR
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from dagster_project import methods
@@ -26,19 +26,25 @@ def _difference_limit(bound: str):
     return limit
 
 
-# name -> (python function, number of DOUBLE arguments)
+def _compare(lower95, upper95, lower998, upper998, benchmark, polarity):
+    """Fingertips comparison of an area's intervals with a benchmark value."""
+    return methods.compare_two_levels(lower95, upper95, lower998, upper998, benchmark, polarity or "no_judgement")
+
+
+# name -> (python function, argument types, return type)
 FUNCTIONS = {
-    "wilson_lower": (methods.wilson_lower, 3),
-    "wilson_upper": (methods.wilson_upper, 3),
-    "proportion_difference_lower": (_difference_limit("lower"), 5),
-    "proportion_difference_upper": (_difference_limit("upper"), 5),
+    "wilson_lower": (methods.wilson_lower, [DOUBLE] * 3, DOUBLE),
+    "wilson_upper": (methods.wilson_upper, [DOUBLE] * 3, DOUBLE),
+    "proportion_difference_lower": (_difference_limit("lower"), [DOUBLE] * 5, DOUBLE),
+    "proportion_difference_upper": (_difference_limit("upper"), [DOUBLE] * 5, DOUBLE),
+    "compare_with_benchmark": (_compare, [DOUBLE] * 5 + [VARCHAR], VARCHAR),
 }
 
 
 def register(conn: DuckDBPyConnection) -> None:
     """Register every function in FUNCTIONS on a DuckDB connection."""
-    for name, (function, arity) in FUNCTIONS.items():
-        conn.create_function(name, function, [DOUBLE] * arity, DOUBLE, null_handling="special", side_effects=False)
+    for name, (function, arguments, returns) in FUNCTIONS.items():
+        conn.create_function(name, function, arguments, returns, null_handling="special", side_effects=False)
 
 
 class Plugin(BasePlugin):

@@ -77,15 +77,45 @@ published as (
         source_id, is_demo
     from {{ ref('stg_nomis__claimant_rate_ward') }}
     where area_type = 'la'
+),
+
+combined as (
+    select * from built
+    union all by name
+    select
+        indicator_id, area_code, area_type, period, period_start, period_end,
+        null::double as numerator, null::double as denominator, value,
+        null::double as lower_ci_95, null::double as upper_ci_95, null::double as lower_ci_998, null::double as upper_ci_998,
+        false as suppressed, source_id, is_demo, null::bigint as n_lsoas,
+        'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
+        'published value; no interval is published' as method_note
+    from published
+),
+
+benchmarks as (
+    select indicator_id, period, area_type, value from combined where area_type in ('la', 'england')
+),
+
+polarities as (
+    select indicator_id, polarity from {{ ref('indicator_definitions') }}
 )
 
-select * from built
-union all by name
 select
-    indicator_id, area_code, area_type, period, period_start, period_end,
-    null::double as numerator, null::double as denominator, value,
-    null::double as lower_ci_95, null::double as upper_ci_95, null::double as lower_ci_998, null::double as upper_ci_998,
-    false as suppressed, source_id, is_demo, null::bigint as n_lsoas,
-    'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
-    'published value; no interval is published' as method_note
-from published
+    combined.*,
+    case when combined.area_type = 'ward' then compare_with_benchmark(
+        combined.lower_ci_95, combined.upper_ci_95, combined.lower_ci_998, combined.upper_ci_998,
+        borough.value, polarities.polarity) end as compared_to_la,
+    case when combined.area_type != 'england' and england.value is not null then compare_with_benchmark(
+        combined.lower_ci_95, combined.upper_ci_95, combined.lower_ci_998, combined.upper_ci_998,
+        england.value, polarities.polarity) end as compared_to_england,
+    coalesce(trends.trend, 'Cannot be calculated') as trend
+from combined
+inner join polarities using (indicator_id)
+left join benchmarks as borough
+    on borough.area_type = 'la' and borough.indicator_id = combined.indicator_id and borough.period = combined.period
+left join benchmarks as england
+    on england.area_type = 'england' and england.indicator_id = combined.indicator_id
+    and england.period = combined.period
+left join {{ ref('int_indicator_trends') }} as trends
+    on trends.indicator_id = combined.indicator_id and trends.area_code = combined.area_code
+    and trends.period = combined.period

@@ -1,6 +1,8 @@
 {#- Inequality between the borough's most and least deprived wards, per indicator and period:
     the gap and ratio between deprivation quintile 1 (most deprived) and quintile 5, with a
-    Newcombe 95% interval for the gap in proportions, and the range across wards. -#}
+    Newcombe 95% interval for the gap in proportions; the range across wards; and the slope and
+    relative indices of inequality across quintiles and deciles (proportions). gap_trend says
+    whether the quintile SII series shows the gap narrowing, widening or not changing. -#}
 {{ config(materialized='table') }}
 
 with
@@ -49,19 +51,41 @@ ward_range as (
     from ward_values as values
     inner join definitions as d using (indicator_id)
     group by all
+),
+
+sii as (
+    select * from {{ ref('int_inequality_sii') }}
+),
+
+measures as (
+    select
+        indicator_id, la_code, period, 'quintile_gap' as measure,
+        most_deprived_value - least_deprived_value as value,
+        case when n1 is not null and n2 is not null then proportion_difference_lower(x1, n1, x2, n2, 0.95) * multiplier end
+            as lower_ci_95,
+        case when n1 is not null and n2 is not null then proportion_difference_upper(x1, n1, x2, n2, 0.95) * multiplier end
+            as upper_ci_95
+    from paired
+    union all
+    select indicator_id, la_code, period, 'quintile_ratio', most_deprived_value / nullif(least_deprived_value, 0), null, null
+    from paired
+    union all
+    select indicator_id, la_code, period, 'ward_range', value, null, null
+    from ward_range
+    union all
+    select
+        indicator_id, la_code, period,
+        measure || '_' || case quantiles when 5 then 'quintiles' else 'deciles' end,
+        value, lower_ci_95, upper_ci_95
+    from sii
+),
+
+gap_trends as (
+    select indicator_id, la_code, period, gap_trend from sii where measure = 'sii' and quantiles = 5
 )
 
 select
-    indicator_id, la_code, period, 'quintile_gap' as measure,
-    most_deprived_value - least_deprived_value as value,
-    case when n1 is not null and n2 is not null then proportion_difference_lower(x1, n1, x2, n2, 0.95) * multiplier end
-        as lower_ci_95,
-    case when n1 is not null and n2 is not null then proportion_difference_upper(x1, n1, x2, n2, 0.95) * multiplier end
-        as upper_ci_95
-from paired
-union all
-select indicator_id, la_code, period, 'quintile_ratio', most_deprived_value / nullif(least_deprived_value, 0), null, null
-from paired
-union all
-select indicator_id, la_code, period, 'ward_range', value, null, null
-from ward_range
+    measures.*,
+    coalesce(gap_trends.gap_trend, 'not enough data') as gap_trend
+from measures
+left join gap_trends using (indicator_id, la_code, period)

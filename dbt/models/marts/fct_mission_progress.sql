@@ -1,6 +1,8 @@
 {#- Each mission indicator's borough value at its first (baseline) and latest period, whether
-    it has moved the right way, and whether the quintile gap has narrowed. A change counts only
-    when the 95% intervals do not overlap; scores without intervals compare values. -#}
+    it has moved the right way, whether the gap between the most and least deprived wards has
+    narrowed (the SII trend where it can be calculated, else the quintile gap), the borough's
+    recent trend, and a plain-English status. A change counts only when the 95% intervals do not
+    overlap; scores without intervals compare values. -#}
 with
 
 borough as (
@@ -12,7 +14,7 @@ gaps as (
 ),
 
 links as (
-    select links.mission_id, links.indicator_id, indicators.polarity
+    select links.mission_id, links.indicator_id, links.target_text, indicators.polarity
     from {{ ref('bridge_mission_indicator') }} as links
     inner join {{ ref('dim_indicator') }} as indicators using (indicator_id)
 ),
@@ -32,6 +34,9 @@ compared as (
         links.mission_id,
         links.indicator_id,
         links.polarity,
+        links.target_text,
+        latest.trend as borough_trend,
+        sii_trend.gap_trend as sii_gap_trend,
         endpoints.baseline_period,
         baseline.value as baseline_value,
         endpoints.latest_period,
@@ -54,6 +59,29 @@ compared as (
         on baseline_gap.indicator_id = links.indicator_id and baseline_gap.period = endpoints.baseline_period
     left join gaps as latest_gap
         on latest_gap.indicator_id = links.indicator_id and latest_gap.period = endpoints.latest_period
+    left join {{ ref('fct_inequality') }} as sii_trend
+        on sii_trend.indicator_id = links.indicator_id and sii_trend.period = endpoints.latest_period
+        and sii_trend.measure = 'sii_quintiles'
+),
+
+judged as (
+    select
+        *,
+        case
+            when coalesce(n_periods, 0) < 2 then 'not enough data'
+            when not (no_interval or ci_separated) or change = 0 then 'no significant change'
+            when (change < 0) = (polarity = 'low_is_good') and polarity != 'no_judgement' then 'improving'
+            when polarity = 'no_judgement' then case when change > 0 then 'increasing' else 'decreasing' end
+            else 'worsening'
+        end as direction,
+        case
+            when sii_gap_trend is not null and sii_gap_trend != 'not enough data' then sii_gap_trend
+            when coalesce(n_periods, 0) < 2 or gap_change is null then 'not enough data'
+            when not (gap_no_interval or gap_ci_separated) or gap_change = 0 then 'no significant change'
+            when gap_change < 0 then 'gap narrowing'
+            else 'gap widening'
+        end as gap_direction
+    from compared
 )
 
 select
@@ -63,17 +91,15 @@ select
     baseline_value,
     latest_period,
     latest_value,
+    target_text,
+    direction,
+    gap_direction,
+    borough_trend,
     case
-        when coalesce(n_periods, 0) < 2 then 'not enough data'
-        when not (no_interval or ci_separated) or change = 0 then 'no significant change'
-        when (change < 0) = (polarity = 'low_is_good') and polarity != 'no_judgement' then 'improving'
-        when polarity = 'no_judgement' then case when change > 0 then 'increasing' else 'decreasing' end
-        else 'worsening'
-    end as direction,
-    case
-        when coalesce(n_periods, 0) < 2 or gap_change is null then 'not enough data'
-        when not (gap_no_interval or gap_ci_separated) or gap_change = 0 then 'no significant change'
-        when gap_change < 0 then 'gap narrowing'
-        else 'gap widening'
-    end as gap_direction
-from compared
+        when direction = 'not enough data' then 'not enough data'
+        when gap_direction = 'gap narrowing' then 'gap narrowing'
+        when direction = 'improving' and gap_direction != 'gap widening' then 'on track'
+        when direction = 'worsening' or gap_direction = 'gap widening' then 'worsening'
+        else 'no significant change'
+    end as status
+from judged
