@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 parse: ## dagster-dbt needs a parsed manifest
-	@mkdir -p $(DAGSTER_HOME)
+	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)

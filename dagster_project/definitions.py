@@ -3,6 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import downloads, ingest_assets
+from dagster_project.defs.operations.sensors import sensors
 from dagster_project.defs.publish.assets import published, site
 from dagster_project.defs.quality.checks import gx_checks, quality_results
 from dagster_project.defs.transform.assets import dbt_models, dbt_resource
@@ -23,6 +24,7 @@ defs = dg.Definitions(
             execution_timezone="Europe/London",
         )
     ],
+    sensors=sensors,
     resources={"dbt": dbt_resource},
     # DuckDB admits one writer per file: every step runs in one process, in order.
     executor=dg.in_process_executor,

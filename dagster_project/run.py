@@ -1,9 +1,11 @@
 """`python -m dagster_project.run`: materialize every asset in one run and print a summary.
 
-Exits non-zero when any step or blocking check failed; the published warehouse and site
-are then untouched (write-audit-publish).
+One run at a time per warehouse (a second one waits, or exits with --no-wait). Exits
+non-zero when any step or blocking check failed; the published warehouse and site are then
+untouched (write-audit-publish), and the run-status record beside the site says why.
 """
 
+import argparse
 import os
 import sys
 
@@ -11,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.settings import get_settings
-from dagster_project.warehouse import discard_candidates
+from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, run_lock
 
 
 def _instance() -> dg.DagsterInstance:
@@ -57,26 +59,39 @@ def summary(warehouse) -> str:
     return "\n".join(lines)
 
 
-def execute(instance: dg.DagsterInstance | None = None) -> tuple[dg.ExecuteInProcessResult, list[str]]:
+def execute(
+    instance: dg.DagsterInstance | None = None, wait: bool = True, log_level: str = "INFO"
+) -> tuple[dg.ExecuteInProcessResult, list[str]]:
     """Run the full_refresh job in this process; return the result and one line per failure."""
     from dagster_project.definitions import defs
 
     settings = get_settings()
-    for leftover in discard_candidates(settings):
-        print(f"removed leftover candidate from an earlier run: {leftover}")
-    result = defs.get_job_def("full_refresh").execute_in_process(
-        instance=instance or _instance(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
-    if not result.success:
-        discard_candidates(settings)
-    return result, _failures(result)
+    with run_lock(settings, wait=wait):
+        for leftover in discard_candidates(settings):
+            print(f"removed leftover from an interrupted run: {leftover}")
+        result = defs.get_job_def("full_refresh").execute_in_process(
+            instance=instance or _instance(),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        failures = _failures(result)
+        if not result.success:
+            discard_candidates(settings)
+        record_run_status(settings, result.run_id, result.success, "\n".join(failures))
+    return result, failures
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the warehouse and the site from RAW_DIR.")
+    parser.add_argument("--no-wait", action="store_true", help="exit at once if another run is in progress")
+    parser.add_argument("--log-level", default="INFO", help="Dagster console log level (DEBUG shows every step)")
+    args = parser.parse_args(argv)
     settings = get_settings()
-    result, failures = execute()
+    try:
+        result, failures = execute(wait=not args.no_wait, log_level=args.log_level)
+    except RunInProgress as error:
+        print(f"NOT STARTED: {error}")
+        return 2
     if not result.success:
         print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
         print("\n".join(failures) or "see the Dagster run log above")

@@ -58,7 +58,9 @@ def test_every_indicator_has_a_value_for_every_ward_and_period(con):
         "healthy_life_expectancy_female", "working_age_no_qualifications",
     }
     periods = dict(con.execute("select indicator_id, count(distinct period) from marts.fct_indicator_values group by 1").fetchall())
-    assert all(n >= 2 for n in periods.values()), periods
+    single = {i for i, n in periods.items() if n < 2}
+    # sources with one release only: Census 2021 household deprivation, one claimant month, an IoD2019-only indicator
+    assert single == {"households_deprived", "claimant_count", "staying_on_post_16"}, periods
 
 
 def test_intervals_contain_the_value_and_nest(con):
