@@ -4,7 +4,8 @@ Run ``python -m dagster_project.demo_data [--out DIR]`` (default ``data/raw/``).
 is invented from one seeded random generator: a latent deprivation level per LSOA, with
 ward-level gradients, drives correlated income, employment, health, skills and other
 indicators, with gentle trends between releases. Headers, quoting, row order and number
-formatting copy the real files (see ``../shared/real``), which are never read here.
+formatting copy the real files (see ``../shared/real``), which are never read here. Two
+ward-level files (deaths; emergency admissions) stand for local extracts with no public layout.
 Output is byte-for-byte reproducible; ``demo_manifest.json`` lists each file's SHA-256 so
 the pipeline can flag its rows as demonstration data.
 """
@@ -74,6 +75,10 @@ F_CENSUS11 = "census2011_ks501ew_highest_qualification_lsoa11_wigan.csv"
 F_IOD15_LONG = "iod2015_lsoa_long_wigan.csv"
 F_HOUSEHOLD_DEPRIVATION = "census2021_household_deprivation_lsoa21_wigan.csv"
 F_CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
+F_MORTALITY = "mortality_ward2023_age_sex_wigan.csv"
+F_ADMISSIONS = "emergency_admissions_ward2023_age_wigan.csv"
+# Ward-level files standing for local extracts councils receive (no public national layout).
+LOCAL_EXTRACTS = (F_MORTALITY, F_ADMISSIONS)
 
 # The real release each file copies the layout of (README and manifest).
 LAYOUTS = {
@@ -99,6 +104,12 @@ LAYOUTS = {
     F_CLAIMANTS: "ONS/DWP Claimant Count (Nomis NM_162_1), LSOA 2011, November 2018, as reshaped by "
     "Trafford Data Lab; unlike the published counts (rounded to 5) these are not rounded, so small "
     "numbers (1-4) occur",
+    F_MORTALITY: "Local-extract layout (no public national layout): deaths and mid-year populations from the "
+    "ONS Public Health Mortality file, aggregated to May 2023 wards; pooled 3-year periods, by sex and the "
+    "20 life-table age bands; unsuppressed, so small numbers (0-4) occur",
+    F_ADMISSIONS: "Local-extract layout (no public national layout): emergency hospital admissions from "
+    "Hospital Episode Statistics with mid-year populations, aggregated to May 2023 wards; financial years, "
+    "persons, the 19 ESP2013 age bands; unsuppressed",
 }
 
 HEADER_LOOKUP = ("lsoa21cd", "lsoa21nm", "wd23cd", "wd23nm", "lad23cd", "lad23nm")
@@ -242,6 +253,8 @@ HEADER_HOUSEHOLD_DEPRIVATION = ("lsoa21_code", "households_number_deprivation_di
 # Households deprived in >= 1, 2, 3, 4 dimensions: logit (intercept, slope on deprivation), synthetic.
 HOUSEHOLD_LOGITS = ((0.05, 0.42), (-1.55, 0.6), (-3.3, 0.8), (-6.4, 0.8))
 HEADER_CLAIMANTS = ("Date", "Geography", "Measure Type", "Unit", "Value")
+HEADER_MORTALITY = ("period", "area_code", "area_name", "sex", "age_band", "deaths", "population")
+HEADER_ADMISSIONS = ("period", "area_code", "area_name", "age_band", "admissions", "population")
 
 # Wigan-wide shares by qualification (synthetic) and their sensitivity to skills deprivation.
 QUAL_SHARES = {
@@ -331,6 +344,36 @@ QUANTILES.update({  # IoD2015: rates a little higher than in 2019, other scales 
 SCORE_DOMAINS_2025 = (("IMD", "IMD"), ("Income", "income"), ("Employment", "employment"),
                       ("Education", "education"), ("Health", "health"), ("Crime", "crime"),
                       ("Housing_and_Services", "housing"), ("Environment", "environment"))
+
+# ---- ward-level local extracts (synthetic rates and structures, plausible for England)
+LIFE_TABLE_BANDS = ("0", "1-4") + tuple(f"{a}-{a + 4}" for a in range(5, 90, 5)) + ("90+",)
+ESP2013_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+SEXES = ("Female", "Male")  # row order
+MORTALITY_PERIODS = {f"{y - 2}-{y % 100:02d}": (y - 2, y - 1, y) for y in range(2019, 2024)}  # 2017-19 .. 2021-23
+ADMISSION_YEARS = {f"{y}/{(y + 1) % 100:02d}": y for y in range(2019, 2024)}  # 2019/20 .. 2023/24; mid-year y
+# England-like population by life-table band (thousands), the shape within each broad age group.
+AGE_STRUCTURE = {
+    "Female": (295, 1265, 1690, 1680, 1520, 1680, 1880, 1990, 1900, 1770,
+               1850, 1990, 1910, 1650, 1430, 1460, 1090, 770, 500, 300),
+    "Male": (310, 1330, 1770, 1760, 1600, 1730, 1880, 1950, 1860, 1740,
+             1800, 1930, 1860, 1590, 1350, 1330, 940, 610, 340, 140),
+}  # fmt: skip
+# Death rates per person-year by life-table band, England-like before the pandemic.
+DEATH_RATES = {
+    "Female": (0.0035, 0.00015, 0.00007, 0.00008, 0.00018, 0.00022, 0.0003, 0.00045, 0.00068, 0.001,
+               0.0016, 0.0024, 0.0036, 0.0056, 0.009, 0.0145, 0.0255, 0.046, 0.088, 0.21),
+    "Male": (0.0042, 0.00019, 0.00009, 0.0001, 0.0003, 0.0005, 0.0006, 0.0008, 0.0011, 0.0016,
+             0.0025, 0.0037, 0.0056, 0.0088, 0.014, 0.0225, 0.038, 0.066, 0.12, 0.25),
+}  # fmt: skip
+# Emergency admissions per 1,000 persons a year by ESP2013 band, England-like.
+ADMISSION_RATES = (130, 58, 60, 75, 80, 80, 80, 82, 85, 90, 98, 110, 128, 150, 185, 235, 295, 350, 400)
+MORTALITY_YEAR = {2017: 1.0, 2018: 1.0, 2019: 0.97, 2020: 1.13, 2021: 1.08, 2022: 1.04, 2023: 0.99}  # COVID
+ADMISSION_YEAR = {2019: 1.0, 2020: 0.85, 2021: 0.97, 2022: 0.99, 2023: 1.02}  # 2020/21 dips
+# Rate ratios at ward latent deprivation d in year y: base x exp((1 + widening (y - 2017)) (a d + b d^2)),
+# convex so that mortality climbs fastest in the most deprived wards (rate ratio ~1.6 there).
+MORTALITY_BASE = {"Female": 1.05, "Male": 0.95}
+MORTALITY_GRADIENT, MORTALITY_WIDENING = (0.24, 0.14), 0.015
+ADMISSION_GRADIENT = 0.27  # rate ratio exp(gradient d), up to ~1.5
 
 # Local-authority-level indicators repeated on every LSOA row (synthetic constants).
 HOMELESSNESS_2019 = 1.271
@@ -733,16 +776,90 @@ def _claimants(world: _World) -> list[list[str]]:
     return rows
 
 
+# ---------------------------------------------------------------- ward-level local extracts
+class _Wards:
+    """The 25 May 2023 wards: latent health levels and mid-year populations by sex and life-table band."""
+
+    def __init__(self, world: _World):
+        self.order = sorted(range(len(WARDS)), key=lambda k: WARDS[k][0])
+        members = [[i for i in range(N) if world.ward[i] == k] for k in range(len(WARDS))]
+        self.deprivation = [statistics.fmean(world.deprivation[i] for i in m) for m in members]
+        health, admissions = _normals("ward-health", len(WARDS)), _normals("ward-admissions", len(WARDS))
+        self.mortality_signal = [d + 0.1 * e for d, e in zip(self.deprivation, health)]
+        self.admission_signal = [d + 0.1 * e for d, e in zip(self.deprivation, _mix(health, admissions, 0.6))]
+        shape = _rng("ward-age-structure").standard_normal((len(WARDS), len(SEXES), len(LIFE_TABLE_BANDS)))
+        self.population = {}  # (ward, year) -> {sex: counts by life-table band}
+        for k, m in enumerate(members):
+            start, end = ([sum(pop[i][j] for i in m) for j in range(4)] for pop in (world.pop2015, world.pop2022))
+            for year in range(2017, 2024):
+                self.population[(k, year)] = self._split(start, end, (year - 2015) / 7, shape[k])
+
+    @staticmethod
+    def _split(start, end, t: float, shape) -> dict[str, list[int]]:
+        """Interpolate (t = 0 mid-2015, 1 mid-2022) a ward's total and 0-15 and 60+ shares; spread each
+        broad group over sex and band in England's shape, with a little ward-specific noise."""
+        total = round(start[0] * (end[0] / start[0]) ** t)
+        child, older = ((1 - t) * start[j] / start[0] + t * end[j] / end[0] for j in (1, 3))
+        targets = (child * 15 / 16, 1 - child * 15 / 16 - older, older)  # bands 0-14, 15-59, 60+
+        group = [0 if b < 4 else 2 if b >= 13 else 1 for b in range(len(LIFE_TABLE_BANDS))]
+        england = [sum(AGE_STRUCTURE[s][b] for s in SEXES for b in range(len(group)) if group[b] == g)
+                   for g in range(3)]
+        weights = [AGE_STRUCTURE[sex][b] / england[group[b]] * targets[group[b]] * math.exp(0.05 * shape[s][b])
+                   for s, sex in enumerate(SEXES) for b in range(len(group))]
+        counts = _largest_remainder(total, weights)
+        return {sex: counts[s * len(group):(s + 1) * len(group)] for s, sex in enumerate(SEXES)}
+
+
+def _mortality(wards: _Wards) -> list[list[str]]:
+    """Deaths and populations, 3-year totals pooled from Poisson deaths drawn year by year."""
+    draws = _rng("mortality-deaths")
+    deaths = {}
+    for k in range(len(WARDS)):
+        for year in range(2017, 2024):
+            d, (a, b) = wards.mortality_signal[k], MORTALITY_GRADIENT
+            ratio = MORTALITY_YEAR[year] * math.exp((1 + MORTALITY_WIDENING * (year - 2017)) * (a * d + b * d * d))
+            for sex in SEXES:
+                population = np.array(wards.population[(k, year)][sex])
+                rates = np.minimum(np.array(DEATH_RATES[sex]) * MORTALITY_BASE[sex] * ratio, 0.6)
+                drawn = draws.poisson(rates * population)
+                deaths[(k, year, sex)] = np.minimum(drawn, population).tolist()
+    rows = []
+    for period, years in MORTALITY_PERIODS.items():
+        for k in wards.order:
+            for sex in SEXES:
+                for b, band in enumerate(LIFE_TABLE_BANDS):
+                    died = sum(deaths[(k, y, sex)][b] for y in years)
+                    population = sum(wards.population[(k, y)][sex][b] for y in years)
+                    rows.append([period, WARDS[k][0], WARDS[k][1], sex, band, str(died), str(population)])
+    return rows
+
+
+def _admissions(wards: _Wards) -> list[list[str]]:
+    """Emergency admissions of persons in a financial year, over the mid-year population at its start."""
+    draws = _rng("emergency-admissions")
+    rates = np.array(ADMISSION_RATES) / 1000
+    rows = []
+    for period, year in ADMISSION_YEARS.items():
+        for k in wards.order:
+            persons = [f + m for f, m in zip(*(wards.population[(k, year)][sex] for sex in SEXES))]
+            population = np.array([persons[0] + persons[1]] + persons[2:])  # 0 and 1-4 make 0-4
+            ratio = ADMISSION_YEAR[year] * math.exp(ADMISSION_GRADIENT * wards.admission_signal[k])
+            admitted = draws.poisson(rates * ratio * population).tolist()
+            rows += [[period, WARDS[k][0], WARDS[k][1], band, str(a), str(n)]
+                     for band, a, n in zip(ESP2013_BANDS, admitted, population.tolist())]
+    return rows
+
+
 def _readme(files: dict[str, int]) -> str:
     lines = [
         "# SYNTHETIC DEMONSTRATION DATA - NOT REAL STATISTICS",
         "",
         "**Every number in these files is invented.** They were generated by",
         "`python -m dagster_project.demo_data` (seed " f"{SEED}; byte-for-byte reproducible) so the",
-        "pipeline can be built and shown without downloading anything. They copy the exact layouts",
+        "pipeline can be built and shown without downloading anything. Most copy the exact layouts",
         "(headers, quoting, number formatting, row order) of real public releases, but none of their",
-        "values. Do not use them for analysis or decisions: everything built from them is labelled",
-        "as demonstration data.",
+        "values; two stand for local extracts that have no public layout (see below). Do not use them",
+        "for analysis or decisions: everything built from them is labelled as demonstration data.",
         "",
         "`demo_manifest.json` lists each file with its SHA-256; the pipeline marks rows from a",
         "listed file with a matching hash as demonstration data (`is_demo`). Replace a file with",
@@ -760,9 +877,23 @@ def _readme(files: dict[str, int]) -> str:
         "codes are the same), and the 25 May 2023 wards with their real codes and names. LSOA",
         "names and the LSOA-to-ward assignment (8 LSOAs per ward) are synthetic.",
         "",
+        "## Local extracts",
+        "",
+        f"`{F_MORTALITY}` and `{F_ADMISSIONS}` are",
+        "synthetic too. They stand for ward-level extracts a council receives rather than downloads,",
+        "already aggregated to the 25 May 2023 wards: deaths with mid-year populations from the ONS",
+        "Public Health Mortality file (pooled 3-year periods 2017-19 to 2021-23, by sex and the 20",
+        "life-table age bands 0, 1-4, ..., 90+, for ward life expectancy), and emergency hospital",
+        "admissions from Hospital Episode Statistics with mid-year populations (financial years",
+        "2019/20 to 2023/24, persons, the 19 ESP2013 age bands 0-4, ..., 90+, for directly",
+        "standardised rates). The real equivalents are local extracts supplied under data-access",
+        "agreements, not public files, and no national layout is published: these files use this",
+        "project's own headers. Counts are not suppressed, so small numbers (0-4) occur; apply the",
+        "real extract's disclosure rules before publishing anything built from it.",
+        "",
         "## Licence",
         "",
-        "The layouts copy real releases published under the Open Government Licence v3.0:",
+        "The other files' layouts copy real releases published under the Open Government Licence v3.0:",
         "",
         "> Contains public sector information licensed under the Open Government Licence v3.0",
         "",
@@ -782,6 +913,7 @@ def generate(out_dir: Path) -> dict[str, str]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = _World()
+    wards = _Wards(world)
     tables = {
         F_LOOKUP: (HEADER_LOOKUP, _lookup(world)),
         F_IOD19_FILE8: (HEADER_IOD19_FILE8, _iod2019_file8(world)),
@@ -795,6 +927,8 @@ def generate(out_dir: Path) -> dict[str, str]:
         F_IOD15_LONG: (HEADER_IOD15_LONG, _iod2015_long(world)),
         F_HOUSEHOLD_DEPRIVATION: (HEADER_HOUSEHOLD_DEPRIVATION, _household_deprivation(world)),
         F_CLAIMANTS: (HEADER_CLAIMANTS, _claimants(world)),
+        F_MORTALITY: (HEADER_MORTALITY, _mortality(wards)),
+        F_ADMISSIONS: (HEADER_ADMISSIONS, _admissions(wards)),
     }
     hashes = {name: _write(out_dir / name, _csv_bytes(header, rows)) for name, (header, rows) in tables.items()}
     (out_dir / "README.md").write_bytes(_readme({n: len(r) for n, (_, r) in tables.items()}).encode("utf-8"))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dagster_project import demo_data
+from dagster_project.methods import ESP2013_20_AGE_BANDS, ESP2013_AGE_BANDS, dsr, life_expectancy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = REPO_ROOT / "data" / "raw"
@@ -20,6 +21,12 @@ FILE8 = (demo_data.F_IOD19_FILE8, demo_data.F_IOD25_FILE8)
 IOD15 = demo_data.F_IOD15_LONG
 HOUSEHOLDS = demo_data.F_HOUSEHOLD_DEPRIVATION
 CLAIMANTS = demo_data.F_CLAIMANTS
+MORTALITY = demo_data.F_MORTALITY
+ADMISSIONS = demo_data.F_ADMISSIONS
+LIFE_TABLE_BANDS = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 90, 5)] + ["90+"]
+ESP2013_BANDS = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
+MORTALITY_PERIODS = ["2017-19", "2018-20", "2019-21", "2020-22", "2021-23"]
+ADMISSION_PERIODS = ["2019/20", "2020/21", "2021/22", "2022/23", "2023/24"]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,7 @@ def _spearman(a, b) -> float:
 def test_generate_returns_manifest_hashes(generated, manifest):
     assert manifest["generator"] == "dagster_project.demo_data"
     assert manifest["seed"] == demo_data.SEED
-    assert len(manifest["files"]) == 12
+    assert len(manifest["files"]) == 14
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((generated / name).read_bytes()).hexdigest() == digest, name
     assert "TS067" in manifest["layouts"][demo_data.F_CENSUS11]
@@ -252,7 +259,7 @@ def test_geography(generated):
     for i, r in enumerate(lookup):
         positions.setdefault(r["wd23cd"], []).append(i)
     assert all(p[-1] - p[0] > 7 for p in positions.values()), "wards should not be contiguous code blocks"
-    for name in demo_data.LAYOUTS:
+    for name in set(demo_data.LAYOUTS) - set(demo_data.LOCAL_EXTRACTS):  # the ward-level extracts are tested below
         code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2,
                        CLAIMANTS: 1}.get(name, 0)
         per_code = Counter(r[code_column] for r in _rows(generated / name)[1:])
@@ -328,3 +335,162 @@ def test_file8_values_within_real_ranges(generated, name):
         widen = 0.5 * (hi - lo) if hi > lo else 0.5 * abs(hi)
         assert len(demo_values) >= 150, column
         assert lo - widen <= min(demo_values) and max(demo_values) <= hi + widen, column
+
+
+# ------------------------------------------------------------------ (d) ward-level local extracts
+@pytest.fixture(scope="module")
+def ward_imd(generated) -> dict[str, float]:
+    """May 2023 ward -> population-weighted IoD2025 IMD score of its LSOAs."""
+    ward = {r["lsoa21cd"]: r["wd23cd"] for r in _dicts(generated / LOOKUP)}
+    population = {r[0]: _int(r[4]) for r in _rows(generated / demo_data.F_IOD25_FILE6)[1:]}
+    weighted, total = Counter(), Counter()
+    for r in _dicts(generated / demo_data.F_IOD25_SCORES):
+        code = r["lsoa21_code"]
+        weighted[ward[code]] += float(r["IMD_score"]) * population[code]
+        total[ward[code]] += population[code]
+    return {w: weighted[w] / total[w] for w in total}
+
+
+def _extremes(ward_imd) -> tuple[str, str]:
+    """(most deprived, least deprived) ward codes."""
+    return max(ward_imd, key=ward_imd.get), min(ward_imd, key=ward_imd.get)
+
+
+def _by_band(rows, count: str, bands: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and populations per band, summed over the rows (one ward, or every ward for the borough)."""
+    totals = {b: [0, 0] for b in bands}
+    for r in rows:
+        totals[r["age_band"]][0] += int(r[count])
+        totals[r["age_band"]][1] += int(r["population"])
+    return tuple(np.array([totals[b][j] for b in bands], dtype=float) for j in (0, 1))
+
+
+def _selected(rows, where: dict) -> list[dict]:
+    return [r for r in rows if all(r[k] == v for k, v in where.items())]
+
+
+def _life_expectancy(rows, **where) -> float:
+    result = life_expectancy(*_by_band(_selected(rows, where), "deaths", LIFE_TABLE_BANDS))
+    assert result["suppressed"] is None, where
+    return float(result["value"][0])
+
+
+def _dsr(rows, **where) -> float:
+    return float(dsr(*_by_band(_selected(rows, where), "admissions", ESP2013_BANDS))["value"])
+
+
+def test_local_extracts_are_registered_as_local(generated, manifest):
+    readme = (generated / "README.md").read_text()
+    for name in (MORTALITY, ADMISSIONS):
+        assert name in demo_data.LOCAL_EXTRACTS and name in manifest["files"]
+        assert manifest["layouts"][name].startswith("Local-extract layout (no public national layout)")
+    assert "## Local extracts" in readme and "not public files" in readme
+    assert "Public Health Mortality file" in readme and "Hospital Episode Statistics" in readme
+
+
+@pytest.mark.parametrize("name, header, rows", [
+    (MORTALITY, "period,area_code,area_name,sex,age_band,deaths,population", 25 * 5 * 2 * 20),
+    (ADMISSIONS, "period,area_code,area_name,age_band,admissions,population", 25 * 5 * 19),
+])
+def test_local_extract_headers_and_row_counts(generated, name, header, rows):
+    lines = (generated / name).read_text().splitlines()
+    assert lines[0] == header
+    assert len(lines) - 1 == rows
+    aspull = [line for line in lines if "E05014991" in line]
+    assert aspull and all(',"Aspull, New Springs & Whelley",' in line for line in aspull)
+
+
+def test_local_extract_bands_match_the_methods():
+    assert tuple(LIFE_TABLE_BANDS) == ESP2013_20_AGE_BANDS and tuple(ESP2013_BANDS) == ESP2013_AGE_BANDS
+
+
+def test_mortality_extract_is_complete_ordered_and_consistent(generated):
+    rows = _dicts(generated / MORTALITY)
+    wards = {code: name for code, name, _ in demo_data.WARDS}
+    keys = [(r["period"], r["area_code"], r["sex"], r["age_band"]) for r in rows]
+    assert keys == [(p, w, s, b) for p in MORTALITY_PERIODS for w in sorted(wards)
+                    for s in ("Female", "Male") for b in LIFE_TABLE_BANDS]  # every key once, in order
+    assert all(r["area_name"] == wards[r["area_code"]] for r in rows)
+    deaths = [int(r["deaths"]) for r in rows]
+    populations = [int(r["population"]) for r in rows]
+    assert all(r["deaths"] == str(d) and r["population"] == str(n) for r, d, n in zip(rows, deaths, populations))
+    assert all(0 <= d <= n and n > 0 for d, n in zip(deaths, populations))
+    assert {0, 1, 2, 3, 4} <= set(deaths), "small counts (0-4) should occur"
+    per_ward = Counter()
+    for r in rows:
+        per_ward[(r["period"], r["area_code"])] += int(r["population"])
+    assert all(27_000 <= n <= 48_000 for n in per_ward.values())  # 3 x 9,000-16,000 residents
+    for w in wards:
+        sizes = [per_ward[(p, w)] for p in MORTALITY_PERIODS]
+        assert all(0.97 < b / a < 1.03 for a, b in zip(sizes, sizes[1:])), w  # gentle change
+    borough = {b: [0, 0] for b in LIFE_TABLE_BANDS}
+    for r in rows:
+        borough[r["age_band"]][0] += int(r["deaths"])
+        borough[r["age_band"]][1] += int(r["population"])
+    rate = {b: d / n for b, (d, n) in borough.items()}
+    assert 0.002 < rate["0"] < 0.008 and rate["1-4"] < 0.0005 and 0.15 < rate["90+"] < 0.4
+    assert all(rate[a] < rate[b] for a, b in zip(LIFE_TABLE_BANDS[7:], LIFE_TABLE_BANDS[8:]))  # rises from 30
+
+
+def test_admissions_extract_is_complete_ordered_and_consistent(generated):
+    rows = _dicts(generated / ADMISSIONS)
+    wards = {code: name for code, name, _ in demo_data.WARDS}
+    keys = [(r["period"], r["area_code"], r["age_band"]) for r in rows]
+    assert keys == [(p, w, b) for p in ADMISSION_PERIODS for w in sorted(wards) for b in ESP2013_BANDS]
+    assert all(r["area_name"] == wards[r["area_code"]] for r in rows)
+    assert all(r[c] == str(int(r[c])) and int(r[c]) >= 0 for r in rows for c in ("admissions", "population"))
+    totals = Counter()
+    per_ward = Counter()
+    for r in rows:
+        totals[r["period"]] += int(r["admissions"])
+        per_ward[(r["period"], r["area_code"])] += int(r["population"])
+    assert all(9_000 <= n <= 16_000 for n in per_ward.values())
+    assert 0.78 < totals["2020/21"] / totals["2019/20"] < 0.9  # the COVID dip
+    assert 0.95 < totals["2023/24"] / totals["2019/20"] < 1.15
+    rate = {}
+    for band in ESP2013_BANDS:
+        selected = [r for r in rows if r["age_band"] == band]
+        rate[band] = sum(int(r["admissions"]) for r in selected) / sum(int(r["population"]) for r in selected)
+    assert all(0.04 < v < 0.6 for v in rate.values()), rate
+    assert rate["90+"] > 3 * rate["20-24"] and rate["0-4"] > rate["5-9"]
+
+
+def test_the_extracts_share_their_populations(generated):
+    """The 2021/22 admissions population is mid-2021, one of the years pooled in the mortality file."""
+    mortality = Counter()
+    for r in _dicts(generated / MORTALITY):
+        if r["period"] in ("2019-21", "2020-22", "2021-23"):
+            mortality[(r["period"], r["area_code"])] += int(r["population"])
+    admissions = Counter()
+    for r in _dicts(generated / ADMISSIONS):
+        admissions[(r["period"], r["area_code"])] += int(r["population"])
+    for code, _, _ in demo_data.WARDS:
+        three_years = [mortality[(p, code)] for p in ("2019-21", "2020-22", "2021-23")]
+        one_year = [admissions[(p, code)] for p in ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24")]
+        assert three_years == [sum(one_year[i:i + 3]) for i in range(3)], code
+
+
+def test_life_expectancy_gap_is_plausible(generated, ward_imd):
+    rows = _dicts(generated / MORTALITY)
+    most, least = _extremes(ward_imd)
+    for sex, (lo, hi), borough_range in (("Female", (74, 84), (80, 82.5)), ("Male", (71, 82), (77, 79.5))):
+        deprived = _life_expectancy(rows, period="2021-23", area_code=most, sex=sex)
+        affluent = _life_expectancy(rows, period="2021-23", area_code=least, sex=sex)
+        assert lo <= deprived <= hi and lo <= affluent <= hi, (sex, deprived, affluent)
+        assert 4 <= affluent - deprived <= 12, (sex, deprived, affluent)
+        borough = _life_expectancy(rows, period="2021-23", sex=sex)
+        assert borough_range[0] <= borough <= borough_range[1], (sex, borough)
+        codes = sorted(ward_imd)
+        le = [_life_expectancy(rows, period="2021-23", area_code=c, sex=sex) for c in codes]
+        assert _spearman(le, [ward_imd[c] for c in codes]) < -0.6, sex
+
+
+def test_admission_rates_are_plausible(generated, ward_imd):
+    rows = _dicts(generated / ADMISSIONS)
+    most, least = _extremes(ward_imd)
+    for period in ADMISSION_PERIODS:
+        deprived, affluent = _dsr(rows, period=period, area_code=most), _dsr(rows, period=period, area_code=least)
+        assert 5_000 <= affluent < deprived <= 40_000, (period, deprived, affluent)
+    codes = sorted(ward_imd)
+    rates = [_dsr(rows, period="2023/24", area_code=c) for c in codes]
+    assert _spearman(rates, [ward_imd[c] for c in codes]) > 0.6
