@@ -1,6 +1,7 @@
 """Slope and relative index of inequality across the borough's ward deprivation quintiles
-(and deciles), per indicator and period, for proportions: quantile values are recomputed from
-summed numerators and denominators with Wilson limits, then dagster_project.methods.sii fits the
+(and deciles), per indicator and period: for proportions, quantile values are recomputed from
+summed numerators and denominators with Wilson limits; life expectancy and standardised rates
+are computed for each quintile from pooled counts. dagster_project.methods.sii fits the
 population-weighted regression and simulates the 95% limits (every quantile required)."""
 
 import numpy as np
@@ -66,7 +67,21 @@ def model(dbt, session):
                 continue
             for measure in ("sii", "rii"):
                 rows.append([indicator, la, period, n, measure, result[measure], result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
+    standardised = dbt.ref("int_standardised_values").df()
+    quintiles = standardised[(standardised["area_type"] == "quintile") & standardised["value"].notna()]
+    la_code = wards["la_code"].iloc[0] if not wards.empty else None
+    for (indicator, period), group in quintiles.groupby(["indicator_id", "period"], sort=True):
+        result = sii(
+            group["area_code"].str[1:].astype(int).to_numpy(), group["denominator"].to_numpy(float),
+            group["value"].to_numpy(float), lower95=group["lower_ci_95"].to_numpy(float),
+            upper95=group["upper_ci_95"].to_numpy(float), value_type=0, confidence=0.95, n_quantiles=5,
+        )
+        if result is not None:
+            for measure in ("sii", "rii"):
+                rows.append([indicator, la_code, period, 5, measure, result[measure],
+                             result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    values = pd.concat([values[["indicator_id", "period", "period_start"]], standardised[["indicator_id", "period", "period_start"]]])
     years = values.drop_duplicates(["indicator_id", "period"]).set_index(["indicator_id", "period"])["period_start"]
     frame["year"] = [pd.Timestamp(years[(i, p)]).year for i, p in zip(frame["indicator_id"], frame["period"])]
     frame["gap_trend"] = NOT_ENOUGH

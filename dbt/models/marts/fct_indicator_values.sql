@@ -25,6 +25,8 @@ computed as (
             false
         ) as disclosive,
         aggregated.unscaled_value * definitions.multiplier as raw_value,
+        definitions.value_type,
+        definitions.disclosure_min_count,
         aggregated.denominator is not null as has_interval,
         definitions.multiplier,
         case
@@ -38,6 +40,23 @@ computed as (
     inner join definitions using (indicator_id)
 ),
 
+{#- Secondary suppression: where exactly one ward's count is withheld, it could be recovered
+    from the borough total, so the next smallest ward count is withheld too. -#}
+protected as (
+    select
+        *,
+        disclosive or (
+            area_type = 'ward' and value_type in ('proportion', 'count') and numerator is not null
+            and count(*) filter (where disclosive) over (partition by indicator_id, period, area_type) = 1
+            and not disclosive
+            and row_number() over (
+                partition by indicator_id, period, area_type, disclosive order by numerator, area_code
+            ) = 1
+        ) as withheld,
+        case when disclosive then 'small count' end as primary_reason
+    from computed
+),
+
 built as (
     select
         indicator_id,
@@ -46,18 +65,18 @@ built as (
         period,
         period_start,
         period_end,
-        case when disclosive then null else numerator end as numerator,
+        case when withheld then null else numerator end as numerator,
         denominator,
-        case when disclosive then null else raw_value end as value,
-        case when has_interval and not disclosive then wilson_lower(numerator, denominator, 0.95) * multiplier end
+        case when withheld then null else raw_value end as value,
+        case when has_interval and not withheld then wilson_lower(numerator, denominator, 0.95) * multiplier end
             as lower_ci_95,
-        case when has_interval and not disclosive then wilson_upper(numerator, denominator, 0.95) * multiplier end
+        case when has_interval and not withheld then wilson_upper(numerator, denominator, 0.95) * multiplier end
             as upper_ci_95,
-        case when has_interval and not disclosive then wilson_lower(numerator, denominator, 0.998) * multiplier end
+        case when has_interval and not withheld then wilson_lower(numerator, denominator, 0.998) * multiplier end
             as lower_ci_998,
-        case when has_interval and not disclosive then wilson_upper(numerator, denominator, 0.998) * multiplier end
+        case when has_interval and not withheld then wilson_upper(numerator, denominator, 0.998) * multiplier end
             as upper_ci_998,
-        disclosive as suppressed,
+        withheld as suppressed,
         source_id,
         is_demo,
         n_lsoas,
@@ -65,8 +84,16 @@ built as (
             when 'ward' then 'best-fit aggregation of LSOAs to May 2023 wards'
             else 'aggregation of all LSOAs in the borough'
         end as aggregation_method,
-        method_note
-    from computed
+        case
+            when primary_reason is not null then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
+            when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the total'
+            else method_note
+        end as method_note
+    from protected
+),
+
+standardised as (
+    select * from {{ ref('int_standardised_values') }} where area_type in ('ward', 'la')
 ),
 
 published as (
@@ -90,6 +117,21 @@ combined as (
         'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
         'published value; no interval is published' as method_note
     from published
+    union all by name
+    select
+        indicator_id, area_code, area_type, period, cast(period_start as date) as period_start,
+        cast(period_end as date) as period_end,
+        numerator, denominator, value, lower_ci_95, upper_ci_95, lower_ci_998, upper_ci_998,
+        value is null as suppressed, source_id, is_demo, null::bigint as n_lsoas,
+        case area_type when 'ward' then 'computed for the May 2023 ward from age-banded counts'
+            else 'computed for the borough from age-banded counts' end as aggregation_method,
+        coalesce(
+            'withheld: ' || withheld_reason,
+            case when indicator_id like 'life_expectancy%'
+                then 'Chiang II abridged life table, Silcocks'' variance'
+                else 'directly standardised to the 2013 European Standard Population, Dobson limits' end
+        ) as method_note
+    from standardised
 ),
 
 benchmarks as (

@@ -57,6 +57,28 @@ sii as (
     select * from {{ ref('int_inequality_sii') }}
 ),
 
+{#- life expectancy and standardised rates are computed for each quintile from pooled counts -#}
+standardised_quintiles as (
+    select
+        most.indicator_id,
+        (select any_value(la_code) from {{ ref('int_ward_deprivation') }}) as la_code,
+        most.period,
+        most.value - least.value as gap,
+        most.value / nullif(least.value, 0) as ratio
+    from {{ ref('int_standardised_values') }} as most
+    inner join {{ ref('int_standardised_values') }} as least
+        on least.indicator_id = most.indicator_id and least.period = most.period and least.area_code = 'Q5'
+    where most.area_code = 'Q1'
+),
+
+standardised_ranges as (
+    select indicator_id, (select any_value(la_code) from {{ ref('int_ward_deprivation') }}) as la_code, period,
+        max(value) - min(value) as value
+    from {{ ref('int_standardised_values') }}
+    where area_type = 'ward'
+    group by all
+),
+
 measures as (
     select
         indicator_id, la_code, period, 'quintile_gap' as measure,
@@ -72,6 +94,12 @@ measures as (
     union all
     select indicator_id, la_code, period, 'ward_range', value, null, null
     from ward_range
+    union all
+    select indicator_id, la_code, period, 'quintile_gap', gap, null, null from standardised_quintiles
+    union all
+    select indicator_id, la_code, period, 'quintile_ratio', ratio, null, null from standardised_quintiles
+    union all
+    select indicator_id, la_code, period, 'ward_range', value, null, null from standardised_ranges
     union all
     select
         indicator_id, la_code, period,

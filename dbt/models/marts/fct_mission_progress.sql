@@ -14,7 +14,9 @@ gaps as (
 ),
 
 links as (
-    select links.mission_id, links.indicator_id, links.target_text, indicators.polarity
+    select
+        links.mission_id, links.indicator_id, links.target_text, links.target_type, links.target_value,
+        links.target_year, indicators.polarity
     from {{ ref('bridge_mission_indicator') }} as links
     inner join {{ ref('dim_indicator') }} as indicators using (indicator_id)
 ),
@@ -35,6 +37,13 @@ compared as (
         links.indicator_id,
         links.polarity,
         links.target_text,
+        links.target_type,
+        links.target_value,
+        links.target_year,
+        year(baseline.period_start) as baseline_year,
+        year(latest.period_start) as latest_year,
+        abs(baseline_sii.value) as baseline_sii,
+        abs(sii_trend.value) as latest_sii,
         latest.trend as borough_trend,
         sii_trend.gap_trend as sii_gap_trend,
         endpoints.baseline_period,
@@ -62,6 +71,24 @@ compared as (
     left join {{ ref('fct_inequality') }} as sii_trend
         on sii_trend.indicator_id = links.indicator_id and sii_trend.period = endpoints.latest_period
         and sii_trend.measure = 'sii_quintiles'
+    left join {{ ref('fct_inequality') }} as baseline_sii
+        on baseline_sii.indicator_id = links.indicator_id and baseline_sii.period = endpoints.baseline_period
+        and baseline_sii.measure = 'sii_quintiles'
+),
+
+{#- Where a target is set: the value (or |SII|) a straight path from the baseline to the
+    target would have reached by the latest period. -#}
+with_path as (
+    select
+        *,
+        least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1) as elapsed,
+        case target_type
+            when 'value' then baseline_value + (target_value - baseline_value)
+                * least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1)
+            when 'sii_reduction' then baseline_sii * (1 - target_value
+                * least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1))
+        end as expected_by_now
+    from compared
 ),
 
 judged as (
@@ -80,8 +107,14 @@ judged as (
             when not (gap_no_interval or gap_ci_separated) or gap_change = 0 then 'no significant change'
             when gap_change < 0 then 'gap narrowing'
             else 'gap widening'
-        end as gap_direction
-    from compared
+        end as gap_direction,
+        case
+            when target_type is null or expected_by_now is null or latest_year = baseline_year then null
+            when target_type = 'sii_reduction' then latest_sii <= expected_by_now
+            when polarity = 'low_is_good' then latest_value <= expected_by_now
+            else latest_value >= expected_by_now
+        end as on_track_for_target
+    from with_path
 )
 
 select
@@ -92,14 +125,20 @@ select
     latest_period,
     latest_value,
     target_text,
+    target_type,
+    target_value,
+    target_year,
+    expected_by_now,
+    on_track_for_target,
     direction,
     gap_direction,
     borough_trend,
     case
         when direction = 'not enough data' then 'not enough data'
+        when on_track_for_target then 'on track'
         when gap_direction = 'gap narrowing' then 'gap narrowing'
-        when direction = 'improving' and gap_direction != 'gap widening' then 'on track'
-        when direction = 'worsening' or gap_direction = 'gap widening' then 'worsening'
+        when on_track_for_target is null and direction = 'improving' and gap_direction != 'gap widening' then 'on track'
+        when direction = 'worsening' or gap_direction = 'gap widening' or not on_track_for_target then 'worsening'
         else 'no significant change'
     end as status
 from judged
