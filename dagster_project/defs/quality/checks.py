@@ -1,8 +1,10 @@
 """Great Expectations gates as blocking Dagster asset checks, and the quality report asset."""
 
 import dagster as dg
+import duckdb
 
 from dagster_project.defs.ingest.assets import SOURCES
+from dagster_project.defs.ingest.registry import Source
 from dagster_project.defs.quality.suites import Suite, mart_suites, raw_suite
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import connect
@@ -14,7 +16,19 @@ def _failure_text(outcome) -> str:
     return f"{outcome.table}{column}: {outcome.expectation} failed ({outcome.observed}){sample}"
 
 
-def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
+def _previous_rows(settings, table: str) -> int | None:
+    """Rows of `table` in the published warehouse (the previous load), if any."""
+    if not settings.warehouse.exists():
+        return None
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        schema, name = table.split(".")
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+        return con.execute(f"select count(*) from {table}").fetchone()[0] if exists else None
+
+
+def build_gx_check(suite: Suite, source: Source | None = None) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(suite.asset)),
         name=f"gx_{suite.name}",
@@ -24,9 +38,11 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from dagster_project.defs.quality.gx_runner import record, validate
 
-        with connect(get_settings(), context.run.run_id) as con:
-            outcomes = validate(con, suite)
-            record(con, suite, outcomes)
+        settings = get_settings()
+        checked = raw_suite(source, _previous_rows(settings, source.table)) if source else suite
+        with connect(settings, context.run.run_id) as con:
+            outcomes = validate(con, checked)
+            record(con, checked, outcomes)
         failed = [o for o in outcomes if not o.success]
         critical = [o for o in failed if o.severity == "critical"]
         for outcome in failed:
@@ -52,9 +68,11 @@ def build_gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     return _check
 
 
-RAW_SUITES = [raw_suite(source) for source in SOURCES.values()]
 MART_SUITES = mart_suites()
-gx_checks = [build_gx_check(suite) for suite in [*RAW_SUITES, *MART_SUITES]]
+gx_checks = [
+    *(build_gx_check(raw_suite(source), source) for source in SOURCES.values()),
+    *(build_gx_check(suite) for suite in MART_SUITES),
+]
 
 
 @dg.asset(

@@ -86,15 +86,30 @@ def registry_expectations(source: Source) -> list[Expectation]:
     return expectations
 
 
-def raw_suite(source: Source) -> Suite:
-    """The registry's expectations for a source plus any in expectations/raw/<id>.yml."""
+def row_count_band(previous_rows: int | None, tolerance: float = 0.5) -> list[Expectation]:
+    """A warning when a release's row count is far from the previous published one's."""
+    if not previous_rows:
+        return []
+    return [
+        Expectation(
+            "expect_table_row_count_to_be_between",
+            {"min_value": int(previous_rows * (1 - tolerance)), "max_value": int(previous_rows * (1 + tolerance))},
+            severity="warning",
+            notes=f"within {tolerance:.0%} of the previous published load ({previous_rows} rows)",
+        )
+    ]
+
+
+def raw_suite(source: Source, previous_rows: int | None = None) -> Suite:
+    """The registry's expectations for a source, a row-count band around the previous
+    published load, and any expectations in expectations/raw/<id>.yml."""
     extra = EXPECTATIONS_DIR / "raw" / f"{source.id}.yml"
     extras = load_suite_file(extra).expectations if extra.exists() else ()
     return Suite(
         name=f"raw_{source.id}",
         asset=("raw", source.id),
         query=f"select * from {source.table}",
-        expectations=(*registry_expectations(source), *extras),
+        expectations=(*registry_expectations(source), *row_count_band(previous_rows), *extras),
     )
 
 
