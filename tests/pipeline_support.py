@@ -1,5 +1,6 @@
 """Helpers for tests that run the whole pipeline on a copy of some raw data."""
 
+import hashlib
 import os
 import shutil
 import sys
@@ -43,3 +44,21 @@ def run_pipeline(paths: Paths):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
+    """sha256 over a file, or over every file below a folder (names and bytes), except `exclude` names."""
+    hasher = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and p.name not in exclude)
+    for file in files:
+        hasher.update(str(file.relative_to(path.parent)).encode())
+        hasher.update(file.read_bytes())
+    return hasher.hexdigest()
+
+
+def published_once(root: Path) -> Paths:
+    """Outputs under root from one successful run on the bundled data."""
+    paths = make_paths(root)
+    result, failures = run_pipeline(paths)
+    assert result.success, "\n".join(failures)
+    return paths

@@ -1,32 +1,20 @@
 """Corrupted inputs are quarantined or stop the run, and never replace the published site."""
 
 import csv
-import hashlib
 
 import duckdb
 import pytest
 
-from pipeline_support import make_paths, run_pipeline
+from pipeline_support import digest, published_once, run_pipeline
 
 FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
 FILE6 = "iod2019_file6_population_denominators_wigan.csv"
 
 
-def _tree_digest(folder) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A good run, published, whose outputs the bad runs below must leave untouched."""
-    paths = make_paths(tmp_path_factory.mktemp("bad_input"))
-    result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
-    return paths
+    return published_once(tmp_path_factory.mktemp("bad_input"))
 
 
 def _edit_cell(path, row_number: int, column: str, value: str) -> None:
@@ -66,8 +54,8 @@ def test_bad_rows_are_quarantined_with_file_row_and_column(published):
 def test_a_missing_column_stops_the_run_and_keeps_the_last_good_site(published):
     raw = published.raw_dir / FILE6
     original = raw.read_bytes()
-    site_before = _tree_digest(published.site_dir)
-    warehouse_before = hashlib.sha256(published.warehouse.read_bytes()).hexdigest()
+    site_before = digest(published.site_dir)
+    warehouse_before = digest(published.warehouse)
     try:
         drop = "Total population: mid 2015 (excluding prisoners)"
         header, rest = original.decode("utf-8").split("\n", 1)
@@ -76,8 +64,8 @@ def test_a_missing_column_stops_the_run_and_keeps_the_last_good_site(published):
         assert not result.success
         message = "\n".join(failures)
         assert FILE6 in message and "row 1" in message and drop in message
-        assert _tree_digest(published.site_dir) == site_before
-        assert hashlib.sha256(published.warehouse.read_bytes()).hexdigest() == warehouse_before
+        assert digest(published.site_dir) == site_before
+        assert digest(published.warehouse) == warehouse_before
         assert not [p for p in published.warehouse.parent.iterdir() if "candidate" in p.name]
     finally:
         raw.write_bytes(original)
@@ -86,7 +74,7 @@ def test_a_missing_column_stops_the_run_and_keeps_the_last_good_site(published):
 def test_a_failing_quality_gate_blocks_the_site(published):
     raw = published.raw_dir / FILE6
     original = raw.read_bytes()
-    site_before = _tree_digest(published.site_dir)
+    site_before = digest(published.site_dir)
     try:
         # A plausible-looking but impossible population: it loads, then the raw GX gate stops the run.
         _edit_cell(raw, 2, "Total population: mid 2015 (excluding prisoners)", "99,999")
@@ -96,7 +84,7 @@ def test_a_failing_quality_gate_blocks_the_site(published):
         assert "gx_raw_iod2019_file6" in message
         assert "total_population_mid_2015_excluding_prisoners" in message
         assert "expect_column_values_to_be_between" in message
-        assert _tree_digest(published.site_dir) == site_before
+        assert digest(published.site_dir) == site_before
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
         assert materialized and not materialized & {"marts/fct_indicator_values", "site", "published"}
     finally:

@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from pipeline_support import run_pipeline
+from pipeline_support import digest, run_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +128,13 @@ def _mart_checksums(warehouse) -> dict[str, str]:
         }
 
 
-def test_rerun_on_unchanged_data_gives_the_same_marts(built):
+def test_rerun_on_unchanged_data_gives_the_same_marts_and_site(built):
     before = _mart_checksums(built.warehouse)
+    site_before = digest(built.site_dir, exclude=("build-info.json",))
     result, failures = run_pipeline(built)
     assert result.success, "\n".join(failures)
     assert _mart_checksums(built.warehouse) == before
+    assert digest(built.site_dir, exclude=("build-info.json",)) == site_before
 
 
 def test_dbt_data_and_unit_tests_pass(built, tmp_path):

@@ -1,7 +1,6 @@
 """Write-audit-publish: a run killed at any point, or started beside another, never changes or
 corrupts the published warehouse and site, and the next run succeeds."""
 
-import hashlib
 import json
 import os
 import signal
@@ -12,24 +11,12 @@ import time
 import duckdb
 import pytest
 
-from pipeline_support import REPO, make_paths, run_pipeline
-
-
-def _digest(path) -> str:
-    digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        digest.update(str(file.relative_to(path.parent)).encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
+from pipeline_support import REPO, digest, published_once, run_pipeline
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    paths = make_paths(tmp_path_factory.mktemp("wap"))
-    result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
-    return paths
+    return published_once(tmp_path_factory.mktemp("wap"))
 
 
 def _start(paths, *args):
@@ -63,9 +50,9 @@ def _kill_when(process, marker: str, delay: float, timeout: float = 300) -> str:
     ],
 )
 def test_a_killed_run_leaves_the_published_outputs_unchanged(published, phase, marker, delay):
-    before = (_digest(published.warehouse), _digest(published.site_dir))
+    before = (digest(published.warehouse), digest(published.site_dir))
     _kill_when(_start(published), marker, delay)
-    assert (_digest(published.warehouse), _digest(published.site_dir)) == before, phase
+    assert (digest(published.warehouse), digest(published.site_dir)) == before, phase
     with duckdb.connect(str(published.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_indicator_values").fetchone()[0] > 0
     assert (published.site_dir / "index.html").exists()
@@ -110,7 +97,7 @@ def test_a_second_run_waits_for_the_first_or_exits_with_a_clear_message(publishe
     from dagster_project.warehouse import run_lock
 
     settings = Settings(published.raw_dir, published.warehouse, published.site_dir)
-    before = (_digest(published.warehouse), _digest(published.site_dir))
+    before = (digest(published.warehouse), digest(published.site_dir))
     with run_lock(settings):
         refused = subprocess.run(
             [sys.executable, "-m", "dagster_project.run", "--no-wait"],
@@ -120,4 +107,4 @@ def test_a_second_run_waits_for_the_first_or_exits_with_a_clear_message(publishe
         assert "NOT STARTED: another pipeline run is using" in refused.stdout and f"pid {os.getpid()}" in refused.stdout
         waiting = _start(published)
         _kill_when(waiting, "waiting for it to finish", 0.0, timeout=120)
-    assert (_digest(published.warehouse), _digest(published.site_dir)) == before
+    assert (digest(published.warehouse), digest(published.site_dir)) == before
