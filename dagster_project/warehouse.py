@@ -73,6 +73,7 @@ def ensure_candidate(settings: Settings, run_id: str) -> Path:
 @contextmanager
 def connect(settings: Settings, run_id: str, read_only: bool = False):
     con = duckdb.connect(str(ensure_candidate(settings, run_id)), read_only=read_only)
+    con.execute("set memory_limit = '2GB'")  # large loads spill to disk instead of growing
     try:
         yield con
     finally:

@@ -27,7 +27,8 @@ def _evaluate(cursor=None):
 
 def test_sensor_records_files_then_refreshes_only_downstream_of_a_changed_source(raw_env):
     first, context = _evaluate()
-    assert first.run_requests == [] and "recorded 14 files" in first.skip_message
+    files = sum(1 for p in raw_env.raw_dir.iterdir() if p.is_file())
+    assert first.run_requests == [] and f"recorded {files} files" in first.skip_message
     cursor = first.cursor
     unchanged, _ = _evaluate(cursor)
     assert unchanged.run_requests == []

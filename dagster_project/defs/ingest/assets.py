@@ -26,11 +26,16 @@ def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     with connect(settings, context.run.run_id) as con:
         count = write_registry(con, SOURCES)
-        unknown = inventory(con, SOURCES, settings.raw_dir)
-    for name in unknown:
-        context.log.warning(f"{settings.raw_dir / name}: no source in the registry accepts this file; it was not loaded")
+        inventory(con, SOURCES, settings.raw_dir)
+        not_taken = con.execute(
+            "select file_name, status from audit.file_inventory "
+            "where status not in ('accepted', 'documentation') order by file_name"
+        ).fetchall()
+    for name, status in not_taken:
+        reason = "no source in the registry accepts this file" if status == "unknown" else status
+        context.log.warning(f"{settings.raw_dir / name}: not loaded ({reason})")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": count, "unknown_files": dg.MetadataValue.json(unknown)}
+        metadata={"dagster/row_count": count, "files_not_loaded": dg.MetadataValue.json(dict(not_taken))}
     )
 
 
@@ -60,6 +65,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
                 "rows_read": read,
                 "rows_loaded": loaded,
                 "rows_rejected": rejected,
+                "suppressed_cells": sum(l.suppressed_cells for l in loads),
+                "blank_rows": sum(l.blank_rows for l in loads),
                 "files": dg.MetadataValue.json({l.file_name: l.sha256 for l in loads}),
             }
         )

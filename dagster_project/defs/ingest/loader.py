@@ -1,18 +1,20 @@
 """Load a source's files into its raw table and record the row accounting in audit."""
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.ingest.reader import FileLoad, IngestError, read_file, sha256_of
+from dagster_project.defs.ingest.reader import BATCH_SIZE, FileLoad, IngestError, Rejection, iter_file, sha256_of
 from dagster_project.defs.ingest.registry import Source
 
 DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
 PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
 DEMO_MANIFEST = "demo_manifest.json"
+KEPT_REJECTIONS = 1000  # rejections kept on each returned FileLoad for logs; all of them go to audit
 
 
 def demo_hashes(raw_dir: Path) -> dict[str, str]:
@@ -24,8 +26,16 @@ def demo_hashes(raw_dir: Path) -> dict[str, str]:
 
 
 def files_for(source: Source, raw_dir: Path) -> list[Path]:
-    """The files in raw_dir that the source accepts; a missing required source is an error."""
-    files = sorted(p for p in raw_dir.iterdir() if p.is_file() and source.matches(p.name))
+    """The regular files directly in raw_dir that the source accepts; a missing required source is
+    an error. Symbolic links are never followed: one whose name the source accepts is refused."""
+    matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name))
+    for path in matched:
+        if path.is_symlink():
+            raise IngestError(
+                f"{path}: is a symbolic link (to {os.readlink(path)}); links in {raw_dir} are never followed: "
+                "put the file itself there"
+            )
+    files = [p for p in matched if p.is_file()]
     if not files and source.required:
         raise IngestError(
             f"{raw_dir}: required source {source.id!r} ({source.title}) is missing: "
@@ -34,78 +44,168 @@ def files_for(source: Source, raw_dir: Path) -> list[Path]:
     return files
 
 
-def _frame(source: Source, loads: list[FileLoad], loaded_at: datetime, demo: dict[str, str]) -> pd.DataFrame:
-    data = {}
-    for i, (name, column_type) in enumerate(source.columns.items()):
-        values = [row[i] for load in loads for row in load.rows]
-        data[source.raw_column(name)] = pd.array(values, dtype=PANDAS_TYPES[column_type])
-    data["_source_file"] = pd.array([l.file_name for l in loads for _ in l.rows], dtype="string")
-    data["_source_sha256"] = pd.array([l.sha256 for l in loads for _ in l.rows], dtype="string")
-    data["_row_number"] = pd.array([n for l in loads for n in l.row_numbers], dtype="Int64")
-    data["_is_demo"] = pd.array([demo.get(l.file_name) == l.sha256 for l in loads for _ in l.rows], dtype="boolean")
-    frame = pd.DataFrame(data)
-    frame["_loaded_at"] = pd.Timestamp(loaded_at)
-    return frame
+STAGED_ROWS = "_ingest_rows"  # temporary tables: DuckDB spills them to disk rather than hold them in memory
+STAGED_REJECTIONS = "_ingest_rejections"
 
 
-def _create_table_sql(source: Source) -> str:
+def _insert_rows(con: duckdb.DuckDBPyConnection, source: Source, batch: FileLoad, loaded_at: datetime) -> None:
+    """Append a batch to the staged rows; its file's sha256 and demo flag are set once the file is read."""
+    if not batch.rows:
+        return
+    columns = list(zip(*batch.rows))
+    frame = pd.DataFrame(
+        {
+            f"c{i}": pd.array(list(values), dtype=PANDAS_TYPES[column_type])
+            for i, (values, column_type) in enumerate(zip(columns, source.columns.values()))
+        }
+        | {"_row_number": pd.array(batch.row_numbers, dtype="Int64")}
+    )
+    selected = ", ".join(f"c{i}" for i in range(len(source.columns)))
+    con.register("incoming", frame)
+    con.execute(
+        f"insert into {STAGED_ROWS} select {selected}, ?, null, _row_number, null, ? from incoming",
+        [batch.file_name, loaded_at],
+    )
+    con.unregister("incoming")
+
+
+def _insert_rejections(con: duckdb.DuckDBPyConnection, source: Source, file_name: str, rejections: list[Rejection]) -> None:
+    if not rejections:
+        return
+    frame = pd.DataFrame(
+        {
+            "row_number": pd.array([r.row_number for r in rejections], dtype="Int64"),
+            "column_name": pd.array([r.column_name for r in rejections], dtype="string"),
+            "value": pd.array([r.value for r in rejections], dtype="string"),
+            "reason": pd.array([r.reason for r in rejections], dtype="string"),
+        }
+    )
+    con.register("incoming_rejections", frame)
+    con.execute(
+        f"insert into {STAGED_REJECTIONS} select ?, ?, row_number, column_name, value, reason from incoming_rejections",
+        [source.id, file_name],
+    )
+    con.unregister("incoming_rejections")
+
+
+def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_name: str) -> list[Rejection]:
+    """Move the staged rows of one file whose key an earlier row of that file already has into the
+    staged rejections (the reader's rule, applied in the warehouse so that memory stays bounded);
+    return their rejections."""
+    keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
+    first_key = f'"{source.raw_column(source.key[0])}"'
+    con.execute(
+        f"""create or replace temp table _ingest_duplicates as
+        select _row_number, cast({first_key} as varchar) as value, first_row from (
+            select _row_number, {keys}, min(_row_number) over (partition by {keys}) as first_row
+            from {STAGED_ROWS} where _source_file = ?
+        ) where _row_number <> first_row""",
+        [file_name],
+    )
+    duplicates = [
+        Rejection(row, source.key[0], value, f"duplicate key: first seen on row {first}")
+        for row, value, first in con.execute("select * from _ingest_duplicates order by _row_number").fetchall()
+    ]
+    if duplicates:
+        con.execute(
+            f"delete from {STAGED_ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
+            [file_name],
+        )
+        _insert_rejections(con, source, file_name, duplicates)
+    con.execute("drop table _ingest_duplicates")
+    return duplicates
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, demo: dict[str, str], batch_size: int
+) -> FileLoad:
+    """Stream one file into the staged rows and rejections; return its accounting (not its rows)."""
+    load = FileLoad(source.id, path.name, "", list(source.columns))
+    for batch in iter_file(source, path, batch_size, check_keys=False):
+        _insert_rows(con, source, batch, loaded_at)
+        _insert_rejections(con, source, path.name, batch.rejections)
+        load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
+    duplicates = _reject_duplicate_keys(con, source, path.name)
+    load.rows_passed_on -= len(duplicates)
+    load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=duplicates), keep_rejections=KEPT_REJECTIONS)
+    load.rejections.sort(key=lambda r: r.row_number)
+    con.execute(
+        f"update {STAGED_ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
+        [load.sha256, demo.get(path.name) == load.sha256, path.name],
+    )
+    return load
+
+
+def _staging_table_sql(source: Source) -> str:
     columns = [f'"{source.raw_column(n)}" {DUCKDB_TYPES[t]}' for n, t in source.columns.items()]
     columns += [
         "_source_file varchar", "_source_sha256 varchar", "_row_number bigint",
         "_is_demo boolean", "_loaded_at timestamp",
     ]
-    return f"create or replace table {source.table} ({', '.join(columns)})"
+    return f"create or replace temp table {STAGED_ROWS} ({', '.join(columns)})"
 
 
-def load_source(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime) -> list[FileLoad]:
-    """Replace raw.<source> with the source's files and rewrite its audit rows."""
-    loads = [read_file(source, path) for path in files_for(source, raw_dir)]
+def load_source(
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE
+) -> list[FileLoad]:
+    """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
+
+    Files are streamed batch by batch into temporary staging tables (committed as they go, so
+    DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
+    then swaps them in. An IngestError leaves raw.<source> and its audit rows as they were. The
+    returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
+    paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
-    frame = _frame(source, loads, loaded_at, demo)
-    con.execute("begin")
+    con.execute(_staging_table_sql(source))
+    con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
     try:
-        con.execute(_create_table_sql(source))
-        con.register("incoming", frame)
-        con.execute(f"insert into {source.table} select * from incoming")
-        con.unregister("incoming")
-        con.execute("delete from audit.load_log where source_id = ?", [source.id])
-        con.execute("delete from audit.rejected_rows where source_id = ?", [source.id])
-        for load in loads:
-            con.execute(
-                "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [source.id, load.file_name, load.sha256, load.rows_read, load.rows_loaded,
-                 load.rows_rejected, demo.get(load.file_name) == load.sha256, loaded_at],
-            )
-            if load.rejections:
-                con.executemany(
-                    "insert into audit.rejected_rows values (?, ?, ?, ?, ?, ?)",
-                    [[source.id, load.file_name, r.row_number, r.column_name, r.value, r.reason]
-                     for r in load.rejections],
+        loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
+        con.execute("begin")
+        try:
+            con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")
+            con.execute("delete from audit.load_log where source_id = ?", [source.id])
+            con.execute("delete from audit.rejected_rows where source_id = ?", [source.id])
+            con.execute(f"insert into audit.rejected_rows select * from {STAGED_REJECTIONS}")
+            for load in loads:
+                con.execute(
+                    "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [source.id, load.file_name, load.sha256, load.rows_read, load.rows_loaded,
+                     load.rows_rejected, demo.get(load.file_name) == load.sha256, loaded_at],
                 )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    finally:
+        con.execute(f"drop table if exists {STAGED_ROWS}")
+        con.execute(f"drop table if exists {STAGED_REJECTIONS}")
     return loads
 
 
 def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_dir: Path) -> list[str]:
-    """Record which source accepts each file in raw_dir; return the files no source accepts."""
-    rows, unknown = [], []
-    for path in sorted(p for p in raw_dir.iterdir() if p.is_file()):
+    """Record which source accepts each file in raw_dir; return the files not taken: names no
+    source accepts, and symbolic links (never followed, so not hashed)."""
+    rows, not_taken = [], []
+    for path in sorted(raw_dir.iterdir()):
+        link = path.is_symlink()
+        if not link and not path.is_file():
+            continue
         owners = [s.id for s in sources.values() if s.matches(path.name)]
-        if path.name in (DEMO_MANIFEST, "README.md"):
+        if link:
+            status = "refused: symbolic link"
+            not_taken.append(path.name)
+        elif path.name in (DEMO_MANIFEST, "README.md"):
             status = "documentation"
         elif owners:
             status = "accepted"
         else:
             status = "unknown"
-            unknown.append(path.name)
-        rows.append([path.name, sha256_of(path), owners[0] if owners else None, status])
+            not_taken.append(path.name)
+        rows.append([path.name, None if link else sha256_of(path), owners[0] if owners else None, status])
     con.execute("delete from audit.file_inventory")
     if rows:
         con.executemany("insert into audit.file_inventory values (?, ?, ?, ?)", rows)
-    return unknown
+    return not_taken
 
 
 def write_registry(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> int:

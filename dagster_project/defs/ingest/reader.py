@@ -1,23 +1,57 @@
 """Read one source file against its registry layout: typed rows in, bad rows quarantined.
 
-Row numbers are the file's line numbers as a spreadsheet shows them: the header is
-row 1, the first data row is row 2 (in GeoJSON, row N is feature N). Problems with the whole file (unreadable, missing
-or unexpected columns) raise IngestError; problems with a row reject that row with its
-reason, so rows read = rows loaded + rows rejected.
+Row numbers are as a spreadsheet shows them: the header is row 1, the first data row is row 2,
+and a quoted cell that runs over several lines is still one row (in GeoJSON, row N is feature N).
+Problems with the whole file (unreadable, not text of the declared encoding, changed while being
+read, wrong delimiter, missing or unexpected columns, a quote never closed) raise IngestError
+naming the file, row and, where there is one, column. Problems with a row reject that row with
+its reason, so rows read = rows loaded + rows rejected. Whitespace-only rows are layout, not data:
+they are counted in `blank_rows`, not read. Cells holding a null marker load as NULL; the non-empty
+ones (suppression markers such as `*`, `c`, `..`) are counted in `suppressed_cells`.
+
+`iter_file` streams a CSV file line by line, hashing the same bytes it parses, and yields batches:
+memory is bounded by the batch size (plus the keys seen, when it checks keys). `read_file` holds a
+whole file. GeoJSON and Excel files are read whole. Symbolic links are never followed.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import math
+import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from python_calamine import CalamineWorkbook
+
 from dagster_project.defs.ingest.registry import Source
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+BATCH_SIZE = 20_000
+MAX_LINE_BYTES = 1 << 20
+_INTEGER = re.compile(r"^-?[0-9]+(?:\.0*)?$")
+_INT64_MAX = 2**63 - 1
+_NOT_FINITE = {"nan", "inf", "infinity"}
+_FORMULA_START = ("=", "+", "-", "@")
+_OTHER_DELIMITERS = (";", "\t", "|")
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Excel .xls workbook"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+    (b"%PDF", "a PDF document"),
+)
+# Text columns holding a period in one fixed format, by source id: (regex, format shown in reasons).
+# These belong in sources.yml (a per-column `period_format`) once the registry has that field.
+PERIOD_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
+    "claimant_rate_ward": {"Date": (r"[0-9]{4}-(?:0[1-9]|1[0-2])", "YYYY-MM")},
+    "claimant_count_lsoa": {"Date": (r"[0-9]{4}-(?:0[1-9]|1[0-2])", "YYYY-MM")},
+    "la_children_low_income": {"period": (r"[0-9]{4}", "YYYY")},
+    "la_healthy_life_expectancy": {"period": (r"[0-9]{4}-[0-9]{2}", "YYYY-YY")},
+}
 
 
 class IngestError(Exception):
@@ -34,6 +68,8 @@ class Rejection:
 
 @dataclass
 class FileLoad:
+    """One file's typed rows and row accounting, or one batch of them (from `iter_file`)."""
+
     source_id: str
     file_name: str
     sha256: str
@@ -42,14 +78,37 @@ class FileLoad:
     row_numbers: list[int] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
+    suppressed_cells: int = 0
+    blank_rows: int = 0
+    rows_passed_on: int = 0  # loaded rows no longer held in `rows` (streamed into the warehouse)
+    rejected_passed_on: int = 0  # rejected rows whose rejections are no longer held in `rejections`
 
     @property
     def rows_loaded(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + self.rows_passed_on
 
     @property
     def rows_rejected(self) -> int:
-        return len({r.row_number for r in self.rejections})
+        return len({r.row_number for r in self.rejections}) + self.rejected_passed_on
+
+    def absorb(self, batch: "FileLoad", keep_rows: bool = True, keep_rejections: int | None = None) -> None:
+        """Add the next batch of the same file. Rows not kept, and the rejections beyond the first
+        `keep_rejections`, are only counted."""
+        self.sha256 = batch.sha256 or self.sha256
+        self.rows_read += batch.rows_read
+        self.suppressed_cells += batch.suppressed_cells
+        self.blank_rows += batch.blank_rows
+        if keep_rows:
+            self.rows.extend(batch.rows)
+            self.row_numbers.extend(batch.row_numbers)
+            self.rows_passed_on += batch.rows_passed_on
+        else:
+            self.rows_passed_on += batch.rows_loaded
+        room = len(batch.rejections) if keep_rejections is None else max(0, keep_rejections - len(self.rejections))
+        kept = batch.rejections[:room]
+        self.rejections.extend(kept)
+        kept_rows = {r.row_number for r in kept}
+        self.rejected_passed_on += batch.rejected_passed_on + len({r.row_number for r in batch.rejections} - kept_rows)
 
 
 def sha256_of(path: Path) -> str:
@@ -60,139 +119,492 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _decode(path: Path, data: bytes, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
-        raise IngestError(
-            f"{path.name}: row {row}: byte {error.start} is not valid {encoding} text ({error.reason})"
-        ) from error
+class _FileBytes:
+    """A file's bytes, read once and hashed as they are read; a file that changes while it is
+    being read (size, modification time or identity differ between the stat before and after,
+    or the bytes read are not its size) is refused."""
 
+    def __init__(self, path: Path):
+        if path.is_symlink():
+            raise IngestError(f"{path.name}: is a symbolic link; links are never followed (put the file itself in the folder)")
+        self.path, self.name, self.offset = path, path.name, 0
+        self._before = _identity(path)
+        self._digest = hashlib.sha256()
+        self._handle = path.open("rb")
 
-def _convert(source: Source, column_type: str, raw: str):
-    """Return (value, reason); reason is None when the cell is acceptable."""
-    text = raw.strip()
-    if text in source.null_markers:
-        if column_type in ("area_code", "geometry"):
-            return None, f"missing {column_type.replace('_', ' ')}"
-        return None, None
-    if column_type == "text":
-        return text, None
-    if column_type == "geometry":
-        geometry = json.loads(text)
-        if not isinstance(geometry, dict) or not geometry.get("coordinates"):
-            return None, "missing or empty geometry"
-        return text, None
-    if column_type == "area_code":
-        if not source.area_code_pattern.match(text):
-            return None, (
-                f"not a {source.geography_level.upper()} code of the declared geography "
-                f"({source.geography_level} {source.geography_vintage})"
+    def readline(self) -> bytes:
+        line = self._handle.readline(MAX_LINE_BYTES + 1)
+        self._digest.update(line)
+        self.offset += len(line)
+        return line
+
+    def read(self) -> bytes:
+        data = self._handle.read()
+        self._digest.update(data)
+        self.offset += len(data)
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def finish(self) -> str:
+        """The sha256 of the bytes read, once the file is known not to have changed meanwhile."""
+        self.close()
+        after = _identity(self.path) if self.path.exists() else None
+        if after != self._before or self.offset != self._before[2]:
+            raise IngestError(
+                f"{self.name}: the file changed while being read ({self._before[2]} bytes before, "
+                f"{after[2] if after else 'none'} after, {self.offset} read); load it again once it is complete"
             )
-        return text, None
-    number_text = text.replace(source.thousands, "") if source.thousands else text
+        return self._digest.hexdigest()
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+class _BadByte(Exception):
+    def __init__(self, offset: int, error: UnicodeDecodeError):
+        self.offset, self.error = offset, error
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def _number_problem(text: str, default: str) -> str:
+    if text.lower().lstrip("+-") in _NOT_FINITE:
+        return "not a finite number"
+    if text.startswith(_FORMULA_START):
+        return f"{default} (looks like a spreadsheet formula)"
+    return default
+
+
+def _converter(source: Source, name: str, column_type: str) -> Callable[[str], tuple[object, str | None]]:
+    """A function from a cell's stripped, non-null text to (value, reason); reason None when acceptable."""
+    thousands = source.thousands
+    grouped = re.compile(rf"^-?[0-9]{{1,3}}(?:{re.escape(thousands)}[0-9]{{3}})+(?:\.[0-9]*)?$") if thousands else None
+
+    def ungroup(text: str) -> str | None:
+        if thousands and thousands in text:
+            return text.replace(thousands, "") if grouped.match(text) else None
+        return text
+
+    if column_type == "text":
+        pattern, label = PERIOD_FORMATS.get(source.id, {}).get(name, (None, None))
+        if pattern:
+            period = re.compile(f"^(?:{pattern})$")
+            return lambda text: (text, None) if period.match(text) else (None, f"period not in the expected format {label}")
+        return lambda text: (text, None)
+    if column_type == "area_code":
+        code = source.area_code_pattern
+        level = source.geography_level
+        reason = f"not a {level.upper()} code of the declared geography ({level} {source.geography_vintage})"
+        return lambda text: (text, None) if code.match(text) else (None, reason)
+    if column_type == "geometry":
+        def geometry(text: str):
+            try:
+                value = json.loads(text)
+            except (json.JSONDecodeError, RecursionError):
+                return None, "not GeoJSON geometry"
+            if not isinstance(value, dict) or not value.get("coordinates"):
+                return None, "missing or empty geometry"
+            return text, None
+        return geometry
     if column_type == "integer":
-        if not _INTEGER.match(number_text):
-            return None, "not a whole number"
-        return int(number_text.split(".")[0]), None
-    try:
-        value = float(number_text)
-    except ValueError:
-        return None, "not a number"
-    if not math.isfinite(value):
-        return None, "not a finite number"
-    return value, None
+        def integer(text: str):
+            digits = ungroup(text)
+            if digits is None:
+                return None, "not a whole number (misplaced thousands separator)"
+            if not _INTEGER.match(digits):
+                return None, _number_problem(text, "not a whole number")
+            value = int(digits.split(".")[0])
+            if value < 0:
+                return None, "negative count"
+            if value > _INT64_MAX:
+                return None, "too large for a 64-bit whole number"
+            return value, None
+        return integer
+
+    def number(text: str):
+        try:
+            value = float(text)
+        except ValueError:
+            digits = ungroup(text)
+            if digits is None:
+                return None, "not a number (misplaced thousands separator)"
+            if digits == text:
+                return None, _number_problem(text, "not a number")
+            return number(digits)
+        if math.isfinite(value) and text[0] != "+" and "_" not in text and text.isascii():
+            return value, None
+        return None, "not a finite number" if not math.isfinite(value) else _number_problem(text, "not a number")
+    return number
 
 
-def _check_header(source: Source, path: Path, header: list[str]) -> None:
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _batches(
+    source: Source, file_name: str, records: Iterator, finish: Callable[[], str], batch_size: int, check_keys: bool
+) -> Iterator[FileLoad]:
+    """Type-check records (row number, cells in declared order | a Rejection | None for a blank row)
+    into batches of at most batch_size rows read; the last batch carries the file's sha256."""
+    names = list(source.columns)
+    columns = [
+        (name, _converter(source, name, t), f"missing {t.replace('_', ' ')}" if t in ("area_code", "geometry") else None)
+        for name, t in source.columns.items()
+    ]
+    nulls = frozenset(source.null_markers)
+    key_at = [names.index(k) for k in source.key]
+    seen: dict[tuple, int] = {}
+    batch = FileLoad(source.id, file_name, "", names)
+    for row_number, cells in records:
+        if cells is None:
+            batch.blank_rows += 1
+            continue
+        batch.rows_read += 1
+        if isinstance(cells, Rejection):
+            batch.rejections.append(cells)
+        else:
+            values, problems, suppressed = [], [], 0
+            for (name, converter, missing), raw in zip(columns, cells):
+                text = raw.strip()
+                if text in nulls:
+                    if missing:
+                        problems.append(Rejection(row_number, name, raw[:200], missing))
+                    elif text:
+                        suppressed += 1
+                    values.append(None)
+                    continue
+                value, reason = converter(text)
+                if reason:
+                    problems.append(Rejection(row_number, name, raw[:200], reason))
+                values.append(value)
+            if not problems and check_keys:
+                key = tuple(values[i] for i in key_at)
+                first = seen.setdefault(key, row_number)
+                if first != row_number:
+                    reason = f"duplicate key: first seen on row {first}"
+                    problems.append(Rejection(row_number, source.key[0], _text(key[0]), reason))
+            if problems:
+                batch.rejections.extend(problems)
+            else:
+                batch.rows.append(tuple(values))
+                batch.row_numbers.append(row_number)
+                batch.suppressed_cells += suppressed
+        if batch.rows_read >= batch_size:
+            yield batch
+            batch = FileLoad(source.id, file_name, "", names)
+    batch.sha256 = finish()
+    yield batch
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+def _check_header(source: Source, name: str, header: list[str]) -> None:
+    if "" in header:
+        raise IngestError(f"{name}: row 1: column {header.index('') + 1} has no name in the header")
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        raise IngestError(f"{path.name}: row 1: column {duplicated[0]!r} appears more than once in the header")
-    missing = [name for name in source.columns if name not in header]
+        raise IngestError(f"{name}: row 1: column {duplicated[0]!r} appears more than once in the header")
+    if not set(header) & set(source.columns):
+        raise IngestError(
+            f"{name}: row 1: none of the declared columns is in the header (found {header[:5]}); the header must be "
+            f"row 1, with no title or merged rows above it (source {source.id!r} expects {list(source.columns)})"
+        )
+    missing = [column for column in source.columns if column not in header]
     if missing:
         raise IngestError(
-            f"{path.name}: row 1: column {missing[0]!r} is missing from the header "
+            f"{name}: row 1: column {missing[0]!r} is missing from the header "
             f"(source {source.id!r} expects {list(source.columns)})"
         )
-    unexpected = [name for name in header if name not in source.columns]
+    unexpected = [column for column in header if column not in source.columns]
     if unexpected:
         raise IngestError(
-            f"{path.name}: row 1: column {unexpected[0]!r} is not in the declared layout of source {source.id!r}; "
+            f"{name}: row 1: column {unexpected[0]!r} is not in the declared layout of source {source.id!r}; "
             "a changed layout is a new release: update the registry"
         )
 
 
-def _accept(source: Source, load: FileLoad, seen_keys: dict, row_number: int, cells: dict[str, object]) -> None:
-    """Type-check one record (column -> cell) and either keep it or reject it with its reasons."""
-    load.rows_read += 1
-    values, problems = [], []
-    for name, column_type in source.columns.items():
-        value, reason = _convert(source, column_type, cells[name])
-        if reason:
-            problems.append(Rejection(row_number, name, str(cells[name])[:200], reason))
-        values.append(value)
-    if not problems:
-        key = tuple(values[list(source.columns).index(k)] for k in source.key)
-        if key in seen_keys:
-            problems.append(
-                Rejection(row_number, source.key[0], str(key[0]), f"duplicate key: first seen on row {seen_keys[key]}")
+def _check_delimiter(source: Source, name: str, raw_header: list[str], header: list[str]) -> None:
+    """A header that matches the declared columns better when split on ';', tab or '|' is an error."""
+    declared = set(source.columns)
+    found = len(declared & set(header))
+    line = ",".join(raw_header)
+    for delimiter in _OTHER_DELIMITERS:
+        if delimiter in line and len(declared & {c.strip() for c in next(csv.reader([line], delimiter=delimiter))}) > found:
+            raise IngestError(
+                f"{name}: row 1: the delimiter looks wrong: the header is separated by {delimiter!r}, not commas "
+                f"(source {source.id!r} expects comma-separated columns {list(source.columns)})"
             )
-        else:
-            seen_keys[key] = row_number
-    if problems:
-        load.rejections.extend(problems)
-        return
-    load.rows.append(tuple(values))
-    load.row_numbers.append(row_number)
 
 
-def _read_csv(source: Source, path: Path, data: bytes) -> FileLoad:
-    reader = csv.reader(io.StringIO(_decode(path, data, source.encoding), newline=""))
-    header = next(reader, None)
-    if header is None or not any(cell.strip() for cell in header):
-        raise IngestError(f"{path.name}: row 1: the file is empty; expected a header with columns {list(source.columns)}")
-    header = [cell.strip() for cell in header]
-    _check_header(source, path, header)
-    load = FileLoad(source.id, path.name, hashlib.sha256(data).hexdigest(), list(source.columns))
-    seen_keys: dict[tuple, int] = {}
-    for row_number, cells in enumerate(reader, start=2):
-        if not cells or all(not c.strip() for c in cells):
-            continue  # blank lines are layout, not data
-        if len(cells) != len(header):
-            load.rows_read += 1
-            load.rejections.append(
-                Rejection(row_number, None, ",".join(cells)[:200], f"expected {len(header)} fields, found {len(cells)}")
-            )
+# --- tables: CSV and Excel ---------------------------------------------------------------------
+
+
+def _table_records(source: Source, name: str, rows: Iterator) -> Iterator[tuple[int, object]]:
+    """Records of a table whose row 1 is the header. `rows` yields lists of cells, or a Rejection
+    for a row that could not be split into cells."""
+    raw_header = next(rows, None)
+    if raw_header is None:
+        raise IngestError(f"{name}: row 1: the file is empty; expected a header with columns {list(source.columns)}")
+    header = [cell.strip() for cell in raw_header]
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
+    if not any(header):
+        raise IngestError(f"{name}: row 1: the header row is blank; expected columns {list(source.columns)}")
+    width = len(header)
+    while not header[-1]:
+        header.pop()  # trailing delimiters: unnamed, empty columns
+    _check_delimiter(source, name, raw_header, header)
+    _check_header(source, name, header)
+    declared = len(header)
+    positions = [header.index(column) for column in source.columns]
+    in_order = positions == list(range(declared))
+    for row_number, cells in enumerate(rows, start=2):
+        if isinstance(cells, Rejection):
+            yield row_number, Rejection(row_number, None, cells.value, cells.reason)
             continue
-        _accept(source, load, seen_keys, row_number, dict(zip(header, cells)))
-    return load
+        if not cells or (not cells[0].strip() and not "".join(cells).strip()):
+            yield row_number, None
+            continue
+        found = len(cells)
+        if found != declared and not (declared < found <= width and not "".join(cells[declared:]).strip()):
+            if any("\n" in cell or "\r" in cell for cell in cells):
+                raise IngestError(
+                    f"{name}: row {row_number}: the row has {found} fields, not {declared}, and a quoted cell runs over "
+                    "several lines: a quote is probably never closed, joining the rows after it"
+                )
+            yield row_number, Rejection(row_number, None, ",".join(cells)[:200], f"expected {declared} fields, found {found}")
+            continue
+        if in_order:
+            yield row_number, cells if found == declared else cells[:declared]
+        else:
+            yield row_number, [cells[p] for p in positions]
 
 
-def _read_geojson(source: Source, path: Path, data: bytes) -> FileLoad:
+def _csv_rows(source: Source, data: _FileBytes) -> Iterator:
+    """The rows of a CSV file as lists of cells, read line by line. A row that breaks the quoting
+    rules is yielded as a Rejection (the reader resumes at the next line); a quote still open at
+    the end of the file, or a cell over the csv module's size limit, stops the read."""
+    name, encoding = data.name, source.encoding
+    encoder = codecs.getincrementalencoder(encoding)()
+    encoder.encode("a")  # past any byte order mark
+    if encoder.encode("\n") != b"\n":
+        raise IngestError(f"{name}: declared encoding {encoding!r} is not supported for CSV (ASCII-compatible encodings only)")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    last = [""]
+
+    def lines() -> Iterator[str]:
+        first = True
+        while True:
+            start = data.offset
+            raw = data.readline()
+            if first:
+                for signature, kind in _SIGNATURES:
+                    if raw.startswith(signature):
+                        raise IngestError(f"{name}: row 1: the file is {kind}, not CSV text: save it as CSV ({encoding})")
+                first = False
+            if len(raw) > MAX_LINE_BYTES:
+                raise _LineTooLong(start)
+            if b"\x00" in raw:
+                raise _NulByte(start + raw.index(0))
+            try:
+                text = decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as error:
+                raise _BadByte(data.offset - len(error.object) + error.start, error) from None
+            if not raw:
+                return
+            last[0] = text
+            yield text
+
+    reader = csv.reader(lines(), strict=True)
+    row = line_number = width = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            message = str(error)
+            if row == 0 or "end of data" in message or "field limit" in message:
+                hint = "; a quoted cell is probably never closed" if row and "new-line" not in message else ""
+                raise IngestError(f"{name}: row {row + 1}: not valid CSV ({message}){hint}") from None
+            row, line_number = row + 1, reader.line_num
+            yield Rejection(row, None, last[0].rstrip("\r\n")[:200], f"not valid CSV ({message})")
+            continue
+        except _BadByte as problem:
+            byte = problem.error.object[problem.error.start]
+            column = _bad_cell(data.path, encoding, row + 1)
+            where = f"column {column!r}: " if column else ""
+            raise IngestError(
+                f"{name}: row {row + 1}: {where}byte {problem.offset} (0x{byte:02x}) is not valid {encoding} text "
+                f"({problem.error.reason}); save the file as {encoding} or declare its encoding in the registry"
+            ) from None
+        except _LineTooLong as problem:
+            raise IngestError(
+                f"{name}: row {row + 1}: a line starting at byte {problem.args[0]} is longer than {MAX_LINE_BYTES} bytes: "
+                "not a CSV file of the declared layout"
+            ) from None
+        except _NulByte as problem:
+            raise IngestError(
+                f"{name}: row {row + 1}: byte {problem.args[0]} is a NUL byte: not {encoding} text (a binary or UTF-16 file?)"
+            ) from None
+        row += 1
+        width = width or len(cells)
+        if reader.line_num - line_number > 1 and row > 1:
+            _check_multiline_cells(name, row, cells, width)
+        line_number = reader.line_num
+        yield cells
+
+
+def _check_multiline_cells(name: str, row: int, cells: list[str], width: int) -> None:
+    """A quoted cell spanning lines that holds what looks like whole rows (nearly a header's worth
+    of commas on one of its lines) means a quote was left open and later rows were swallowed."""
+    for cell in cells:
+        if "\n" in cell and any(line.count(",") >= max(2, width - 2) for line in cell.splitlines()):
+            raise IngestError(
+                f"{name}: row {row}: a quoted cell runs over several lines that look like rows of the file: a quote is "
+                f"probably never closed, joining the rows after it ({cell[:80]!r})"
+            )
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _NulByte(Exception):
+    pass
+
+
+def _bad_cell(path: Path, encoding: str, row: int) -> str | None:
+    """The column of the first undecodable byte in a row (found again by re-reading the file with
+    the bad bytes escaped), to name it in the error; None when it cannot be told."""
+    try:
+        with path.open(encoding=encoding, errors="surrogateescape", newline="") as handle:
+            header: list[str] = []
+            for number, cells in enumerate(csv.reader(handle), start=1):
+                header = header or [c.strip().lstrip("\ufeff") for c in cells]
+                if number == row:
+                    for i, cell in enumerate(cells):
+                        if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                            return header[i] if number > 1 and i < len(header) else f"column {i + 1}"
+                    return None
+    except (OSError, csv.Error):
+        return None
+    return None
+
+
+def _xlsx_rows(data: _FileBytes) -> tuple[str, Iterator[list[str]]]:
+    """The first sheet of a workbook as rows of text cells (row numbers as Excel shows them)."""
+    content = data.read()
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet_name = workbook.sheet_names[0]
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as error:  # calamine raises several error types for a broken workbook
+        raise IngestError(f"{data.name}: not a readable Excel workbook ({type(error).__name__}: {error})") from error
+    label = f"{data.name}: sheet {sheet_name!r}"
+    merged = sorted(sheet.merged_cell_ranges or [])
+    if merged:
+        (top, left), (bottom, right) = merged[0]
+        raise IngestError(
+            f"{label}: row {top + 1}: merged cells {_cell_ref(top, left)}:{_cell_ref(bottom, right)}; expected one header "
+            "row on row 1 and one row per record, with no merged cells"
+        )
+    return label, ([_cell_text(v) for v in row] for row in rows)
+
+
+def _cell_ref(row: int, column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return f"{letters}{row + 1}"
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- GeoJSON -----------------------------------------------------------------------------------
+
+
+def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, object]]:
     """A FeatureCollection: each feature is a row (row N = feature N), properties are columns
     and the geometry is kept as GeoJSON text in the column declared with type geometry."""
+    content = data.read()
     try:
-        document = json.loads(_decode(path, data, source.encoding))
+        text = content.decode(source.encoding)
+    except UnicodeDecodeError as error:
+        raise IngestError(
+            f"{data.name}: byte {error.start} (0x{content[error.start]:02x}) is not valid {source.encoding} text ({error.reason})"
+        ) from None
+    try:
+        document = json.loads(text.removeprefix("\ufeff"))
         features = document["features"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise IngestError(f"{path.name}: row 1: not a GeoJSON FeatureCollection ({error})") from error
+        if not isinstance(features, list):
+            raise TypeError("'features' is not a list")
+    except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
+        raise IngestError(f"{data.name}: row 1: not a GeoJSON FeatureCollection ({type(error).__name__}: {error})") from None
     geometry_columns = [n for n, t in source.columns.items() if t == "geometry"]
-    properties = sorted({key for feature in features for key in (feature.get("properties") or {})})
-    _check_header(source, path, properties + geometry_columns)
-    load = FileLoad(source.id, path.name, hashlib.sha256(data).hexdigest(), list(source.columns))
-    seen_keys: dict[tuple, int] = {}
+    properties = sorted(
+        {key for f in features if isinstance(f, dict) and isinstance(f.get("properties"), dict) for key in f["properties"]}
+    )
+    _check_header(source, data.name, properties + geometry_columns)
     for row_number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
+            yield row_number, Rejection(row_number, None, json.dumps(feature)[:200], "not a GeoJSON Feature with properties")
+            continue
         cells = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
         for column in geometry_columns:
             cells[column] = json.dumps(feature.get("geometry"), separators=(",", ":"))
-        _accept(source, load, seen_keys, row_number, {name: cells.get(name, "") for name in source.columns})
-    return load
+        yield row_number, [cells.get(name, "") for name in source.columns]
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def iter_file(source: Source, path: Path, batch_size: int = BATCH_SIZE, check_keys: bool = True) -> Iterator[FileLoad]:
+    """Parse and type-check one file of a source in batches of at most `batch_size` rows read.
+
+    Each batch is a FileLoad holding only its own rows, rejections and counts. The last batch
+    (perhaps empty) carries the sha256 of the whole file, known only once every byte has been
+    read and the file is known not to have changed meanwhile. With check_keys=False duplicate keys
+    are left to the caller (load_source checks them in the warehouse, keeping memory bounded)."""
+    data = _FileBytes(path)
+    try:
+        if source.format == "geojson":
+            records = _geojson_records(source, data)
+        elif source.format == "xlsx":
+            label, rows = _xlsx_rows(data)
+            records = _table_records(source, label, rows)
+        elif source.format == "csv":
+            records = _table_records(source, path.name, _csv_rows(source, data))
+        else:
+            raise IngestError(
+                f"{path.name}: source {source.id!r} has format {source.format!r}; the reader knows csv, xlsx and geojson"
+            )
+        yield from _batches(source, path.name, records, data.finish, batch_size, check_keys)
+    finally:
+        data.close()
 
 
 def read_file(source: Source, path: Path) -> FileLoad:
-    """Parse and type-check one file of a source."""
-    data = path.read_bytes()
-    if source.format == "geojson":
-        return _read_geojson(source, path, data)
-    return _read_csv(source, path, data)
+    """Parse and type-check one whole file, holding every row (for small files and tests)."""
+    load = None
+    for batch in iter_file(source, path):
+        if load is None:
+            load = batch
+        else:
+            load.absorb(batch)
+    return load
