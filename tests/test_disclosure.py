@@ -1,0 +1,99 @@
+"""No disclosive count is published: a ward whose claimant count is 3 is suppressed in the
+marts, in every site table and CSV download, and a second ward is withheld so the 3 cannot be
+worked out from the borough total."""
+
+import csv
+
+import duckdb
+import pytest
+
+from pipeline_support import make_paths, run_pipeline
+
+CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
+LOOKUP = "lookup_lsoa21_to_ward2023_bestfit_wigan.csv"
+SMALL = 3
+
+
+@pytest.fixture(scope="module")
+def disclosive(tmp_path_factory):
+    """The bundled data with one ward's claimants reduced to a total of 3."""
+    paths = make_paths(tmp_path_factory.mktemp("disclosure"))
+    with (paths.raw_dir / LOOKUP).open(encoding="utf-8", newline="") as handle:
+        lookup = list(csv.DictReader(handle))
+    ward = lookup[0]["wd23cd"]
+    lsoas = [r["lsoa21cd"] for r in lookup if r["wd23cd"] == ward]
+    path = paths.raw_dir / CLAIMANTS
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows[1:]:
+        if row[1] in lsoas:
+            row[4] = str(SMALL) if row[1] == lsoas[0] else "0"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    result, failures = run_pipeline(paths)
+    assert result.success, "\n".join(failures)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        suppressed = con.execute(
+            "select area_code, numerator, value from marts.fct_indicator_values "
+            "where indicator_id = 'claimant_count' and suppressed order by area_code"
+        ).fetchall()
+        names = dict(con.execute("select ward_code, ward_name from marts.dim_ward").fetchall())
+        smallest_other = con.execute(
+            "select area_code from intermediate.int_area_indicator_values where indicator_id = 'claimant_count' "
+            "and area_type = 'ward' and area_code != ? order by numerator, area_code limit 1",
+            [ward],
+        ).fetchone()[0]
+    return paths, ward, suppressed, names, smallest_other
+
+
+def test_the_small_count_and_one_secondary_cell_are_suppressed_in_the_marts(disclosive):
+    _, ward, suppressed, _, smallest_other = disclosive
+    codes = [code for code, _, _ in suppressed]
+    assert ward in codes and len(codes) == 2
+    assert smallest_other in codes
+    assert all(numerator is None and value is None for _, numerator, value in suppressed)
+
+
+def _rows(site):
+    for path in sorted(site.rglob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                yield path, row
+
+
+def test_no_site_table_or_csv_shows_a_withheld_count(disclosive):
+    paths, ward, suppressed, names, _ = disclosive
+    withheld = {code for code, _, _ in suppressed}
+    checked = 0
+    for path, row in _rows(paths.site_dir):
+        cells = set(row.values())
+        about_claimants = "claimant_count" in str(path) or "claimant_count" in cells or (
+            "People claiming unemployment-related benefits" in cells
+        )
+        for code in withheld:
+            if about_claimants and (code in cells or names[code] in cells):
+                checked += 1
+                for column in ("value", "numerator", "lower_ci_95", "upper_ci_95"):
+                    assert not row.get(column), f"{path}: {column}={row[column]!r} published for withheld {code}"
+    assert checked >= 4, "the withheld cells should appear (as suppressed) in several tables"
+
+
+def test_no_published_count_anywhere_is_disclosive(disclosive):
+    paths, *_ = disclosive
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        rules = dict(con.execute(
+            "select indicator_id, disclosure_min_count from marts.dim_indicator "
+            "where value_type in ('proportion', 'count')"
+        ).fetchall())
+        counts = dict(con.execute(
+            "select indicator_id, value_type = 'count' from marts.dim_indicator"
+        ).fetchall())
+    download = paths.site_dir / "downloads" / "marts" / "fct_indicator_values.csv"
+    with download.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["indicator_id"] in rules]
+    assert rows
+    for row in rows:
+        limit = rules[row["indicator_id"]]
+        published = [row["numerator"]] + ([row["value"]] if counts[row["indicator_id"]] else [])
+        for cell in published:
+            assert not cell or not 1 <= float(cell) < limit, row
