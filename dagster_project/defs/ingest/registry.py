@@ -46,6 +46,7 @@ class Source:
     null_markers: tuple[str, ...] = ("",)
     format: str = "csv"
     downloads: tuple[dict, ...] = ()
+    period_column: str | None = None
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -73,7 +74,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
     unknown = {t for t in spec["columns"].values() if t not in COLUMN_TYPES}
     if unknown:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown column types {sorted(unknown)}")
-    missing_keys = [k for k in spec["key"] if k not in spec["columns"]]
+    missing_keys = [k for k in [*spec["key"], *([spec["period_column"]] if spec.get("period_column") else [])]
+                    if k not in spec["columns"]]
     if missing_keys:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} key columns {missing_keys} are not declared")
     period = spec.get("period") or {}
@@ -104,6 +106,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         null_markers=tuple(spec["null_markers"]),
         format=spec["format"],
         downloads=tuple(spec.get("download", ())),
+        period_column=spec.get("period_column"),
     )
 
 

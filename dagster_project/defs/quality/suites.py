@@ -115,3 +115,23 @@ def raw_suite(source: Source, previous_rows: int | None = None) -> Suite:
 
 def mart_suites(directory: Path = EXPECTATIONS_DIR / "marts") -> list[Suite]:
     return [load_suite_file(path) for path in sorted(directory.glob("*.yml"))]
+
+
+def period_completeness_suite(source: Source) -> Suite | None:
+    """For a source whose rows carry their period: every period has as many rows as the
+    fullest one (a period cut short is a warning, shown on the data quality page)."""
+    if not source.period_column:
+        return None
+    column = source.raw_column(source.period_column)
+    return Suite(
+        name=f"raw_{source.id}_periods",
+        asset=("raw", source.id),
+        query=(
+            f"with counts as (select {column} as period, count(*) as n from {source.table} group by 1) "
+            "select period, n, (select max(n) from counts) as fullest from counts where n < (select max(n) from counts)"
+        ),
+        expectations=(
+            Expectation("expect_table_row_count_to_equal", {"value": 0}, severity="warning",
+                        notes="every period has as many rows as the fullest period"),
+        ),
+    )
