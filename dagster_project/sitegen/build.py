@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import jinja2
+import yaml
 from markupsafe import Markup, escape
 
+from . import downloads, geo, search
+from .cache import OutputCache, digest
 from .data import QueryResult
 from .errors import MissingColumnError, SiteBuildError
 from .page import JINJA_TAG, PageSource, compile_body, read_page
@@ -24,30 +31,58 @@ _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 @dataclass
 class SiteBuildReport:
+    """What a build produced: every page and file in the site, and how many pages were rendered
+    (the rest were unchanged and taken from the cache)."""
+
     pages_written: int = 0
     files_written: int = 0
     pages: list[str] = field(default_factory=list)
     bytes_written: int = 0
+    pages_rendered: int = 0
+    pages_cached: int = 0
+    search_indexed: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # per page file, and per other step
 
 
 class _Writer:
-    """Writes files under out_dir only, once each, counting them."""
+    """Writes files under out_dir only, once each per build, counting them. An existing file is
+    replaced by a new one (never rewritten in place: it may be a hard link into the cache)."""
 
     def __init__(self, out_dir: Path, report: SiteBuildReport):
         self.root, self.report, self.dirs = out_dir.resolve(), report, set()
+        self.written: set[str] = set()
+
+    def _claim(self, rel: str) -> Path:
+        if rel in self.written:
+            raise ValueError(f"two pages write the same file: {rel}")
+        path = self.root / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            raise ValueError(f"refusing to write outside the site folder: {rel}")
+        self.written.add(rel)
+        return path
 
     def write(self, rel: str, data: bytes) -> None:
-        path = (self.root / rel).resolve()
-        if self.root not in path.parents:
-            raise ValueError(f"refusing to write outside the site folder: {rel}")
-        if path.exists():
-            raise ValueError(f"two pages write the same file: {rel}")
+        path = self._claim(rel)
         if path.parent not in self.dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.dirs.add(path.parent)
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data) if not path.exists() else _replace(path, data)
+        except IsADirectoryError as exc:
+            raise ValueError(f"{rel} is a folder") from exc
         self.report.files_written += 1
         self.report.bytes_written += len(data)
+
+    def count(self, rel: str) -> None:
+        """A file put in place by someone else (the cache, DuckDB, Pagefind)."""
+        path = self._claim(rel)
+        self.report.files_written += 1
+        self.report.bytes_written += path.stat().st_size
+
+
+def _replace(path: Path, data: bytes) -> None:
+    path.unlink()
+    path.write_bytes(data)
 
 
 @dataclass
@@ -57,6 +92,7 @@ class _Compiled:
     description: jinja2.Template
     body: jinja2.Template
     blocks: list[SqlBlock]
+    digest: str = ""
 
 
 def _literal_template(env: jinja2.Environment, text: str) -> jinja2.Template:
@@ -68,17 +104,56 @@ def _literal_template(env: jinja2.Environment, text: str) -> jinja2.Template:
     return env.from_string("".join(parts) + str(escape(text[last:])))
 
 
+def _inputs_digest(site_root: Path, site: dict, geography: geo.WardGeography) -> str:
+    """Everything every page depends on besides its own source and data: the engine's code,
+    components, layouts, shared queries, the ward shapes and the site facts."""
+    files = [p for p in sorted(Path(__file__).parent.glob("*.py"))]
+    for folder in ("components", "layouts", "queries"):
+        files += sorted(p for p in (site_root / folder).rglob("*") if p.is_file())
+    return digest(sorted(site.items()), [(p.name, p.read_bytes()) for p in files], geography.digest_parts())
+
+
 class _Builder:
-    def __init__(self, con, site_root: Path, pages_dir: Path, out_dir: Path, is_demo: bool):
+    def __init__(self, con, site_root: Path, pages_dir: Path, is_demo: bool, geography: geo.WardGeography,
+                 cache: OutputCache, report: SiteBuildReport, writer: _Writer, workers: int = 1):
         self.con, self.pages_dir = con, pages_dir
         self.state = PageState()
-        self.site = {"name": SITE_NAME, "is_demo": is_demo}
-        self.env, self.components = make_environment(site_root, self.state, self.site)
+        self.site = {"name": SITE_NAME, "is_demo": is_demo, "map_kind": geography.kind}
+        self.env, self.components = make_environment(site_root, self.state, self.site, geography)
         self.layout = self.env.get_template("base.html")
         self.sql_env = sql_environment()
-        self.runner = QueryRunner(con)
-        self.report = SiteBuildReport()
-        self.writer = _Writer(out_dir, self.report)
+        self.cache = cache
+        self.runner = QueryRunner(con, hashing=cache.enabled)
+        self.inputs = _inputs_digest(site_root, self.site, geography) if cache.enabled else ""
+        self.report, self.writer = report, writer
+        self.page_digests: list[str] = []
+        self.workers = workers
+
+    def start_share(self) -> None:
+        """Forget what the parent did so a worker reports only its own pages."""
+        self.report = self.writer.report = SiteBuildReport()
+        self.writer.written, self.cache.new, self.page_digests = set(), {}, []
+
+    def share_result(self) -> dict:
+        r = self.report
+        return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
+                "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
+                "digests": self.page_digests}
+
+    def merge(self, part: dict) -> None:
+        r = self.report
+        r.pages += part["pages"]
+        r.pages_written += len(part["pages"])
+        r.files_written += part["files"]
+        r.bytes_written += part["bytes"]
+        r.pages_rendered += part["rendered"]
+        r.pages_cached += part["cached"]
+        overlap = self.writer.written & part["written"]
+        if overlap:
+            raise SiteBuildError(str(self.pages_dir), f"two pages write the same file: {sorted(overlap)[0]}")
+        self.writer.written |= part["written"]
+        self.cache.new.update(part["cache"])
+        self.page_digests += part["digests"]
 
     def compile(self, source: PageSource) -> _Compiled:
         html = compile_body(source.body, self.components)
@@ -92,6 +167,7 @@ class _Builder:
             description=_literal_template(self.env, str(meta.get("description") or "")),
             body=self.env.from_string(html),
             blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None),
+            digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
 
     def build_file(self, path: Path) -> None:
@@ -105,10 +181,33 @@ class _Builder:
             if column is None:
                 self.render(compiled, {}, None)
             else:
-                for params in self.page_rows(compiled, column):
-                    self.render(compiled, params, str(params[column]))
+                rows = self.page_rows(compiled, column)
+                if self.workers > 1 and len(rows) >= PARALLEL_MIN_PAGES and all(b.static for b in compiled.blocks):
+                    self.render_parallel(compiled, rows, column)
+                else:
+                    for params in rows:
+                        self.render(compiled, params, str(params[column]))
         finally:
             self.runner.drop(compiled.blocks, static=True)
+
+    def render_parallel(self, compiled: _Compiled, rows: list, column: str) -> None:
+        """Render a template's pages in forked worker processes (one per core).
+
+        Only for templates whose blocks do not use params: the parent runs every block once
+        (they run once per template anyway), so the workers inherit the results and never
+        touch DuckDB; they only render and write. Output is identical to a serial build.
+        """
+        global _FORKED
+        self.render(compiled, rows[0], str(rows[0][column]))  # runs (and keeps) every block
+        _FORKED = (self, compiled, rows, column)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(self.workers) as pool:
+                parts = pool.map(_render_share, [(i, self.workers) for i in range(self.workers)])
+        finally:
+            _FORKED = None
+        for part in parts:
+            self.merge(part)
 
     def page_rows(self, compiled: _Compiled, column: str) -> list:
         page, sql = str(compiled.source.path), compiled.source.meta.get("pages")
@@ -131,9 +230,23 @@ class _Builder:
         page = str(compiled.source.path)
         where = f"{compiled.source.slug_column}={slug}" if slug else None
         site_path = compiled.source.site_path(slug)
+        prefix = f"{site_path}/" if site_path else ""
         self.state.begin(site_path)
         try:
             data = self.runner.run(compiled.blocks, params, slug)
+            page_digest = ""
+            if self.cache.enabled:
+                page_digest = digest(compiled.digest, getattr(params, "_vals", params),
+                                     sorted(self.runner.digests.items()))
+                self.page_digests.append(page_digest)
+                files = self.cache.hit(prefix + "index.html", page_digest)
+                if files is not None:
+                    for rel in files:
+                        self.writer.count(rel)
+                    self.report.pages.append(f"{prefix}index.html")
+                    self.report.pages_written += 1
+                    self.report.pages_cached += 1
+                    return
             ctx = {**data, "params": params, "page": {
                 "path": site_path, "section": site_path.split("/")[0], "source": compiled.source.rel.as_posix()}}
             content = compiled.body.render(ctx)
@@ -150,15 +263,31 @@ class _Builder:
         finally:
             self.runner.current = None
             self.runner.drop(compiled.blocks, static=False)
-        prefix = f"{site_path}/" if site_path else ""
+        files = {f"{prefix}index.html": html.encode("utf-8")}
+        files.update((prefix + name, content) for name, content in self.state.csv.items())
         try:
-            self.writer.write(f"{prefix}index.html", html.encode("utf-8"))
-            for name, content in self.state.csv.items():
-                self.writer.write(prefix + name, content)
+            for rel, content in files.items():
+                self.writer.write(rel, content)
+            self.cache.record(f"{prefix}index.html", page_digest, files)
         except (OSError, ValueError) as exc:
             raise SiteBuildError(page, str(exc), params=where) from exc
         self.report.pages.append(f"{prefix}index.html")
         self.report.pages_written += 1
+        self.report.pages_rendered += 1
+
+
+PARALLEL_MIN_PAGES = 200
+_FORKED = None  # (builder, compiled, rows, column) inherited by forked workers
+
+
+def _render_share(share: tuple[int, int]) -> dict:
+    """In a worker: render pages 1+i, 1+i+n, ... of the template and return what was done."""
+    builder, compiled, rows, column = _FORKED
+    i, n = share
+    builder.start_share()
+    for params in rows[1 + i::n]:
+        builder.render(compiled, params, str(params[column]))
+    return builder.share_result()
 
 
 def _data_is_demo(con) -> bool:
@@ -175,18 +304,52 @@ def _shared_queries(con, site_root: Path) -> None:
             raise SiteBuildError(str(path), str(exc), block=path.stem) from exc
 
 
+def _workers() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report) -> None:
+    key_digest = digest("pagefind", search.version(), sorted(builder.page_digests)) if cache.enabled else ""
+    files = cache.hit(search.FOLDER, key_digest) if cache.enabled else None
+    if files is None:
+        try:
+            files = search.build_index(out_dir, sorted(p for p in report.pages if p != "search/index.html"))
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            raise SiteBuildError(str(out_dir), f"search index: {exc}") from exc
+        cache.record(search.FOLDER, key_digest, dict.fromkeys(files))
+    for rel in files:
+        writer.count(rel)
+    report.search_indexed = True
+
+
 def build_site(
     warehouse: Path,
     out_dir: Path,
     pages_dir: Path = Path("site/pages"),
     site_root: Path = Path("site"),
     is_demo: bool | None = None,
+    cache_dir: Path | None = None,
+    search_index: bool = True,
+    workers: int | None = None,
 ) -> SiteBuildReport:
     """Render every page under pages_dir from the (read-only) warehouse into out_dir.
 
+    Also writes every marts and audit table as CSV and Parquet with a data dictionary
+    (downloads/), the ward HexJSON, the static files and a Pagefind search index.
     Raises SiteBuildError naming the page, SQL block and cause on any failure; the
     caller then discards out_dir. `is_demo=True` forces the demonstration banner; it is
     also shown whenever any indicator value is flagged is_demo.
+
+    `cache_dir` (kept between builds, e.g. site/.cache) makes rebuilds incremental: a page
+    whose source, components, engine and query results are unchanged is not rendered again,
+    and is put back from the cache if out_dir lacks it. `report.pages_rendered` counts the
+    pages actually rendered. `workers` (default: one per available core) renders large
+    templated pages in that many forked processes; 1 renders everything in this process.
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     pages_dir, site_root = Path(pages_dir), Path(site_root)
@@ -199,30 +362,55 @@ def build_site(
             demo = bool(is_demo) or _data_is_demo(con)
         except duckdb.Error as exc:
             raise SiteBuildError(str(warehouse), f"cannot read marts.fct_indicator_values: {exc}") from exc
+        cache = OutputCache(cache_dir, out_dir)
+        report = SiteBuildReport()
+        writer = _Writer(out_dir, report)
+        try:
+            geography = geo.prepare(con)
+            writer.write(f"{downloads.FOLDER}/wards.hexjson", geography.hexjson)
+        except (duckdb.Error, ValueError, OSError) as exc:
+            raise SiteBuildError(str(warehouse), f"ward geography: {type(exc).__name__}: {exc}") from exc
+        dictionary_file = site_root / "data_dictionary.yml"
+        started = time.perf_counter()
+        try:
+            downloads.export(con, out_dir, cache, downloads.load_dictionary(dictionary_file), writer)
+        except (duckdb.Error, ValueError, OSError, yaml.YAMLError) as exc:
+            raise SiteBuildError(str(dictionary_file), f"downloads: {type(exc).__name__}: {exc}") from exc
+        report.seconds["downloads (CSV and Parquet)"] = time.perf_counter() - started
         _shared_queries(con, site_root)
         try:
-            builder = _Builder(con, site_root, pages_dir, out_dir, demo)
+            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer,
+                               workers=_workers() if workers is None else max(1, workers))
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())
         if not sources:
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
         for path in sources:
+            started = time.perf_counter()
             builder.build_file(path)
-        report = builder.report
+            report.seconds[path.relative_to(pages_dir).as_posix()] = time.perf_counter() - started
+        static = site_root / "static"
+        try:
+            for path in sorted(p for p in static.rglob("*") if p.is_file()):
+                writer.write("static/" + path.relative_to(static).as_posix(), path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise SiteBuildError(str(static), str(exc)) from exc
+        if search_index:
+            started = time.perf_counter()
+            _search_index(out_dir, builder, cache, writer, report)
+            report.seconds["search index (Pagefind)"] = time.perf_counter() - started
         info = {
             "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "is_demo": demo,
             "pages_written": report.pages_written,
+            "pages_rendered": report.pages_rendered,
             "warehouse": warehouse.name,
         }
-        static = site_root / "static"
-        try:
-            for path in sorted(p for p in static.rglob("*") if p.is_file()):
-                builder.writer.write("static/" + path.relative_to(static).as_posix(), path.read_bytes())
-            builder.writer.write("build-info.json", (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
-        except (OSError, ValueError) as exc:
-            raise SiteBuildError(str(static), str(exc)) from exc
+        writer.write("build-info.json", (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
+        for rel in cache.finish():
+            if rel not in writer.written:
+                (out_dir / rel).unlink(missing_ok=True)
         return report
     finally:
         con.close()

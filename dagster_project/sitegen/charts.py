@@ -115,8 +115,9 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
     every = max(1, math.ceil(len(xs) / 8))
+    last = len(xs) - 1
     for i, v in enumerate(xs):
-        if i % every == 0 or i == len(xs) - 1:
+        if (i % every == 0 and last - i >= every * 0.6) or i == last:
             out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
     out.append("</g>")
 
@@ -171,17 +172,22 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
 
 
 def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, benchmark_label="",
-                  unit=None, sort: bool = True) -> dict | None:
-    """Horizontal bars, largest first, with interval whiskers and an optional benchmark line."""
-    _, rows = _columns(data, label, value, lower, upper)
-    rows = [(str(lab), _num(v), _num(lo), _num(hi)) for lab, v, lo, hi in rows]
+                  unit=None, sort: bool = True, note=None) -> dict | None:
+    """Horizontal bars, largest first, with interval whiskers and an optional benchmark line.
+
+    A missing value is written "not available", or the text of its `note` column if it has one
+    (e.g. "suppressed (fewer than 5)")."""
+    _, rows = _columns(data, label, value, lower, upper, note)
+    notes = {i: n for i, (*_, n) in enumerate(rows)}
+    rows = [(str(lab), _num(v), _num(lo), _num(hi), notes[i] or "not available")
+            for i, (lab, v, lo, hi, _) in enumerate(rows)]
     known = [r for r in rows if r[1] is not None]
     if not known:
         return None
     if sort:
         rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0.0)))
     bench = _num(benchmark)
-    extent = [v for r in rows for v in r[1:] if v is not None] + [0.0] + ([bench] if bench is not None else [])
+    extent = [v for r in rows for v in r[1:4] if v is not None] + [0.0] + ([bench] if bench is not None else [])
     ticks, decimals = nice_ticks(min(extent), max(extent))
     tick_unit, axis_label = _tick_unit(unit)
     left = min(230, 16 + 7 * max(len(r[0]) for r in rows))
@@ -201,12 +207,12 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
         out.append(f'<text x="{right}" y="{bottom + 30}" text-anchor="end">{escape(axis_label)}</text>')
     out.append("</g>")
     whiskers = False
-    for i, (text, v, lo, hi) in enumerate(rows):
+    for i, (text, v, lo, hi, missing) in enumerate(rows):
         cy = top + bar * i + bar / 2
         short = text if len(text) <= 32 else text[:31] + "…"
         out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{escape(short)}</text>')
         if v is None:
-            out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">not available</text>')
+            out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">{escape(missing)}</text>')
         else:
             a, b = sorted((sx(0.0), sx(v)))
             out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{BAR}">'

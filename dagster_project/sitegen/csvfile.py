@@ -37,9 +37,19 @@ def _cell(value) -> str:
 
 
 def to_csv(columns: list[str], rows) -> bytes:
+    """CSV bytes; only columns holding text (or other non-numbers) are visited cell by cell."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([neutralise(c) for c in columns])
-    for row in rows:
-        writer.writerow([_cell(v) for v in row._vals])
+    data = [row._vals for row in rows]
+    plain = (float, int, type(None))
+    slow = [i for i in range(len(columns)) if any(type(r[i]) not in plain for r in data)]
+    if slow:
+        for r in data:
+            r = list(r)
+            for i in slow:
+                r[i] = _cell(r[i])
+            writer.writerow(r)
+    else:
+        writer.writerows(data)
     return buf.getvalue().encode("utf-8")

@@ -105,3 +105,24 @@ def where(data, column: str, value) -> QueryResult:
     result.require(column)
     i = result.columns.index(column)
     return result.subset(f"{result.name}-{slugify(value)}", [r for r in result if r._vals[i] == value])
+
+
+def groups(data, column: str) -> dict:
+    """Jinja filter: {value: rows with that value in `column`}, in one pass (for loops over many
+    groups, where repeated `where` would scan every row each time). Missing keys give no rows."""
+    result = as_result(data)
+    result.require(column)
+    i = result.columns.index(column)
+    split: dict = {}
+    for r in result:
+        split.setdefault(r._vals[i], []).append(r)
+    return _Groups(result, split)
+
+
+class _Groups(dict):
+    def __init__(self, result: QueryResult, split: dict):
+        super().__init__((k, result.subset(f"{result.name}-{slugify(k)}", rows)) for k, rows in split.items())
+        self._empty = result.subset(result.name, [])
+
+    def __missing__(self, key):
+        return self._empty

@@ -9,6 +9,9 @@ class SiteBuildError(Exception):
         where = page + (f" ({params})" if params else "") + (f", block '{block}'" if block else "")
         super().__init__(f"{where}: {detail}")
 
+    def __reduce__(self):  # pickled back from a worker process
+        return (SiteBuildError, (self.page, self.detail, self.block, self.params))
+
 
 class MissingColumnError(Exception):
     """A template or component asked a query result for a column it does not have."""

@@ -57,3 +57,32 @@ def humanise(column: str) -> str:
     """Default column heading: `lower_ci_95` -> `Lower ci 95`, `ward_name` -> `Ward name`."""
     text = column.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def formatter(unit: str | None = None, decimals: int | None = None, html: bool = False):
+    """A fast `format_value` for many values of one unit (same output). With `html`, the
+    result is HTML-escaped (numbers never need it: only the unit is escaped, once)."""
+    from markupsafe import escape
+
+    unit_text = (unit or "").strip()
+    low = unit_text.lower()
+    if decimals is None and low in WHOLE_NUMBERS:
+        decimals = 0
+    if decimals is None and unit_text:
+        decimals = 1
+    suffix = "" if not unit_text or low in NO_SUFFIX | WHOLE_NUMBERS else (
+        unit_text if unit_text == "%" else " " + unit_text)
+    if html:
+        suffix = str(escape(suffix))
+    spec = f",.{decimals if decimals is not None else 1}f"
+
+    def fmt(value) -> str:
+        if type(value) is not float or not math.isfinite(value):
+            text = format_value(value, unit, decimals)
+            return str(escape(text)) if html else text
+        text = format(value, spec)
+        if text[0] == "-" and text.strip("-0.,") == "":
+            text = text[1:]
+        return text + suffix
+
+    return fmt

@@ -9,9 +9,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.runtime import Macro
 
-from . import charts
+from . import charts, maps, trend
 from .csvfile import to_csv
-from .data import as_result, slugify, where
+from .data import as_result, groups, slugify, where
 from .formatting import format_interval, format_number, format_value, humanise
 from .tables import table_body, table_columns
 
@@ -84,7 +84,7 @@ def _finalize(value):
     return "" if value is None else value
 
 
-def make_environment(site_root: Path, state: PageState, site: dict) -> tuple[Environment, set[str]]:
+def make_environment(site_root: Path, state: PageState, site: dict, geography=None) -> tuple[Environment, set[str]]:
     """Autoescaping environment with helpers, plus every macro in site/components as a global."""
     components = site_root / "components"
     env = Environment(
@@ -98,8 +98,10 @@ def make_environment(site_root: Path, state: PageState, site: dict) -> tuple[Env
         as_result=as_result, line_chart_svg=charts.line_chart_svg,
         bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
         table_columns=table_columns, table_body=table_body,
+        map_svg=lambda data, *args, **kwargs: maps.map_svg(data, geography, *args, **kwargs),
+        trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
     )
-    env.filters.update(fmt=format_value, fmt_number=format_number, where=where,
+    env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups,
                        humanise=humanise, safe_url=safe_url)
     names: set[str] = set()
     for path in sorted(components.glob("*.html")):

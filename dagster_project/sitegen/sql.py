@@ -9,6 +9,7 @@ from decimal import Decimal
 import duckdb
 from jinja2 import Environment, StrictUndefined, Template
 
+from .cache import digest
 from .data import QueryResult
 from .errors import MissingColumnError
 
@@ -110,11 +111,18 @@ def plan_blocks(env: Environment, blocks: list[tuple[str, str, str | None]], tem
 
 @dataclass
 class QueryRunner:
-    """Runs a page's blocks in order; static results are cached across a template's pages."""
+    """Runs a page's blocks in order; static results are cached across a template's pages.
+
+    With `hashing`, `digests` holds a digest of each block's rows for the page just run
+    (the content-hash cache's view of the page's data).
+    """
 
     con: duckdb.DuckDBPyConnection
-    cache: dict[str, QueryResult] = field(default_factory=dict)
+    hashing: bool = False
+    cache: dict[str, tuple[QueryResult, str]] = field(default_factory=dict)
     parts: dict[str, tuple[list[str], dict[str, list[tuple]]]] = field(default_factory=dict)
+    part_digests: dict[tuple[str, str], str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     current: str | None = None
 
     def _execute(self, block: SqlBlock, params) -> tuple[list[str], list[tuple]]:
@@ -125,6 +133,9 @@ class QueryRunner:
         else:
             cur = self.con.execute(sql)
         return [d[0] for d in cur.description], cur.fetchall()
+
+    def _digest(self, columns, rows) -> str:
+        return digest(columns, rows) if self.hashing else ""
 
     def run_block(self, block: SqlBlock, params, slug: str | None) -> QueryResult:
         self.current = block.name
@@ -138,15 +149,25 @@ class QueryRunner:
                     split.setdefault(str(row[key]), []).append(row)
                 self.parts[block.name] = (columns, split)
             columns, split = self.parts[block.name]
-            return QueryResult(block.name, columns, split.get(slug, []))
+            rows = split.get(slug, [])
+            if self.hashing:
+                known = self.part_digests.get((block.name, slug))
+                if known is None:
+                    known = self.part_digests[(block.name, slug)] = self._digest(columns, rows)
+                self.digests[block.name] = known
+            return QueryResult(block.name, columns, rows)
         if block.static and block.name in self.cache:
-            return self.cache[block.name]
-        result = QueryResult(block.name, *self._execute(block, params))
+            result, self.digests[block.name] = self.cache[block.name]
+            return result
+        columns, rows = self._execute(block, params)
+        result = QueryResult(block.name, columns, rows)
+        self.digests[block.name] = self._digest(columns, rows)
         if block.static:
-            self.cache[block.name] = result
+            self.cache[block.name] = (result, self.digests[block.name])
         return result
 
     def run(self, blocks: list[SqlBlock], params, slug: str | None = None) -> dict[str, QueryResult]:
+        self.digests = {}
         results = {b.name: self.run_block(b, params, slug) for b in blocks}
         self.current = None
         return results
@@ -159,3 +180,4 @@ class QueryRunner:
         if static:
             self.cache.clear()
             self.parts.clear()
+            self.part_digests.clear()

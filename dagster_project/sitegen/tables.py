@@ -16,7 +16,10 @@ def _is_number(value) -> bool:
 
 
 def table_columns(data, columns=None) -> list[dict]:
-    """Normalise `columns` (names, or dicts with id/title/unit/unit_column/decimals/link)."""
+    """Normalise `columns` (names, or dicts with id/title/unit/unit_column/decimals/link/missing/optional).
+
+    `missing` names a column of text shown where the value is empty (e.g. "suppressed (fewer
+    than 5)"); an `optional` column is left out when it is empty in every row."""
     result = as_result(data)
     specs = []
     for col in columns if columns is not None else result.columns:
@@ -24,8 +27,10 @@ def table_columns(data, columns=None) -> list[dict]:
         if "id" not in spec:
             raise ValueError(f"data_table column {col!r} needs an 'id'")
         spec.setdefault("title", humanise(spec["id"]))
-        result.require(spec["id"], spec.get("unit_column"), spec.get("link"))
+        result.require(spec["id"], spec.get("unit_column"), spec.get("link"), spec.get("missing"))
         i = result.columns.index(spec["id"])
+        if spec.get("optional") and all(r._vals[i] is None for r in result):
+            continue
         spec["numeric"] = any(_is_number(r._vals[i]) for r in result)
         specs.append(spec)
     return specs
@@ -56,19 +61,20 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             cols.index(spec["unit_column"]) if spec.get("unit_column") else None,
             spec.get("unit"), spec.get("decimals"),
             cols.index(spec["link"]) if spec.get("link") else None,
+            cols.index(spec["missing"]) if spec.get("missing") else None,
             opening, f"</{tag}>\n",
         ))
     out = []
     for row in result:
         vals = row._vals
         out.append("<tr>\n")
-        for idx, unit_idx, unit, decimals, link_idx, opening, closing in plan:
+        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing in plan:
             value = vals[idx]
             if _is_number(value):
                 text = format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals)
                 out.append(f'{opening} data-sort="{float(value)!r}">')
             else:
-                text = _text(value)
+                text = _text(value if value is not None or missing_idx is None else (vals[missing_idx] or None))
                 out.append(opening + ">")
             text = escape(text)
             if link_idx is not None:

@@ -1,7 +1,15 @@
-"""A small warehouse in the public marts/audit contract, for the site tests (not the real pipeline)."""
+"""A small warehouse in the public marts/audit contract, for the site tests (not the real pipeline).
+
+It has every shape the site must handle: a ward indicator with intervals, a suppressed ward
+and every comparison label; a score whose release has no denominator; a borough-only series
+with England; a series published only on the 2017 wards; mission statuses computed "in dbt"
+(deliberately not what the values alone would suggest, so pages must show the column); ward
+boundaries (square wards on a grid) unless `boundaries=False`; and hostile text.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -11,32 +19,51 @@ SITE_ROOT = REPO / "site"
 PAGES = SITE_ROOT / "pages"
 XSS = "<script>alert(1)</script>"
 FORMULA = "=SUM(1)"
+LA = "E08000010"
+BOUNDARY_ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+                        "Contains OS data © Crown copyright and database right 2023")
+NO_DENOMINATOR = "population-weighted mean of LSOA rates: this release publishes no denominator, so no interval"
 
 DDL = """
 create schema marts;
 create schema audit;
-create table marts.dim_ward (ward_code varchar, ward_name varchar, ward_vintage varchar, la_code varchar,
-    la_name varchar, population integer, imd_score double, deprivation_quintile integer);
+create schema raw;
+create table marts.dim_ward (ward_code varchar, ward_name varchar, ward_vintage integer, la_code varchar,
+    la_name varchar, population bigint, imd_score double, deprivation_quintile bigint, deprivation_decile bigint,
+    n_lsoas bigint);
+create table marts.bridge_lsoa_ward (lsoa_code varchar, lsoa_vintage integer, ward_code varchar, ward_vintage integer,
+    method varchar);
 create table marts.dim_indicator (indicator_id varchar, title varchar, domain varchar, unit varchar,
-    value_type varchar, multiplier double, polarity varchar, definition varchar, source_id varchar, licence varchar);
+    value_type varchar, multiplier double, polarity varchar, definition varchar, source_id varchar, licence varchar,
+    disclosure_min_count integer);
 create table marts.dim_mission (mission_id varchar, title varchar, statement varchar);
-create table marts.bridge_mission_indicator (mission_id varchar, indicator_id varchar, target_text varchar);
+create table marts.bridge_mission_indicator (mission_id varchar, indicator_id varchar, target_text varchar,
+    target_type varchar, target_value double, target_year integer);
+create table marts.dim_source (source_id varchar, title varchar, publisher varchar, release varchar,
+    url varchar, licence varchar, attribution varchar, geography_level varchar, geography_vintage bigint,
+    period varchar, period_start date, period_end date);
 create table marts.fct_indicator_values (indicator_id varchar, area_code varchar, area_type varchar,
     period varchar, period_start date, period_end date, numerator double, denominator double, value double,
     lower_ci_95 double, upper_ci_95 double, lower_ci_998 double, upper_ci_998 double, suppressed boolean,
-    source_id varchar, is_demo boolean);
+    source_id varchar, is_demo boolean, n_lsoas bigint, aggregation_method varchar, method_note varchar,
+    compared_to_la varchar, compared_to_england varchar, trend varchar);
 create table marts.fct_inequality (indicator_id varchar, la_code varchar, period varchar, measure varchar,
-    value double, lower_ci_95 double, upper_ci_95 double);
+    value double, lower_ci_95 double, upper_ci_95 double, gap_trend varchar);
 create table marts.fct_mission_progress (mission_id varchar, indicator_id varchar, baseline_period varchar,
-    baseline_value double, latest_period varchar, latest_value double, direction varchar);
-create table marts.dim_source (source_id varchar, title varchar, publisher varchar, release varchar,
-    url varchar, licence varchar, attribution varchar);
+    baseline_value double, latest_period varchar, latest_value double, target_text varchar, target_type varchar,
+    target_value double, target_year integer, expected_by_now double, on_track_for_target boolean,
+    direction varchar, gap_direction varchar, borough_trend varchar, status varchar);
+create table marts.fct_ward_values_own_vintage (indicator_id varchar, ward_code varchar, ward_name varchar,
+    ward_vintage integer, period varchar, period_start date, period_end date, value double, source_id varchar,
+    is_demo boolean, note varchar);
 create table audit.load_log (source_id varchar, file_name varchar, sha256 varchar, rows_read bigint,
-    rows_loaded bigint, rows_rejected bigint, loaded_at timestamp);
+    rows_loaded bigint, rows_rejected bigint, is_demo boolean, loaded_at timestamp);
 create table audit.rejected_rows (source_id varchar, file_name varchar, row_number bigint, column_name varchar,
     value varchar, reason varchar);
+create table audit.file_inventory (file_name varchar, sha256 varchar, source_id varchar, status varchar);
 create table audit.quality_results (suite varchar, table_name varchar, expectation varchar, column_name varchar,
     severity varchar, success boolean, observed varchar, details varchar);
+create table raw.boundaries_ward23 (area_code varchar, area_name varchar, geometry varchar);
 """
 
 BASE_WARDS = [
@@ -47,70 +74,137 @@ BASE_WARDS = [
     ("E05000845", FORMULA),
 ]
 PERIODS = [("2021/22", "2021-04-01", "2022-03-31"), ("2022/23", "2022-04-01", "2023-03-31")]
+# Labels the marts use (Fingertips wording); the XSS ward is 'Worst' in the latest period.
+LA_LABELS = ["Better", "Similar", "Best", "Worst", "Worse"]
+WARD_METHOD = "best-fit aggregation of LSOAs to May 2023 wards"
+LA_METHOD = "aggregation of all LSOAs in the borough"
+WILSON = "numerator over denominator, Wilson score interval"
 
 
 def wards(extra: int = 0) -> list[tuple[str, str]]:
     return BASE_WARDS + [(f"E05{900000 + i:06d}", f"Synthetic ward {i}") for i in range(extra)]
 
 
-def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True) -> Path:
+def _square(i: int) -> str:
+    """Ward i as a square on a 3-wide grid near Wigan: grid neighbours share an edge."""
+    x0, y0 = -2.70 + 0.02 * (i % 3), 53.60 - 0.012 * (i // 3)
+    ring = [[x0, y0], [x0 + 0.02, y0], [x0 + 0.02, y0 - 0.012], [x0, y0 - 0.012], [x0, y0]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, boundaries: bool = True) -> Path:
     """Write the fixture warehouse; `extra_wards` adds synthetic wards for load tests."""
     con = duckdb.connect(str(path))
     con.execute(DDL)
     ward_list = wards(extra_wards)
     con.executemany(
-        "insert into marts.dim_ward values (?, ?, '2023', 'E08000010', 'Wigan', ?, ?, ?)",
-        [(code, name, 9000 + 37 * i, 10.0 + 3.1 * (i % 17), 1 + i % 5) for i, (code, name) in enumerate(ward_list)],
+        f"insert into marts.dim_ward values (?, ?, 2023, '{LA}', 'Wigan', ?, ?, ?, ?, ?)",
+        [(code, name, 9000 + 37 * i, 10.0 + 3.1 * (i % 17), 1 + i % 5, 1 + (2 * i) % 10, 6 + i % 3)
+         for i, (code, name) in enumerate(ward_list)],
     )
+    con.executemany("insert into marts.bridge_lsoa_ward values (?, 2021, ?, 2023, ?)",
+                    [(f"E0100{i:04d}", code, "derived from boundaries (point on surface)")
+                     for i, (code, _) in enumerate(ward_list)])
+    if boundaries:
+        con.executemany("insert into raw.boundaries_ward23 values (?, ?, ?)",
+                        [(code, name, _square(i)) for i, (code, name) in enumerate(ward_list)])
     con.execute("""insert into marts.dim_indicator values
         ('obesity_y6', 'Obesity in year 6 children', 'health', '%', 'proportion', 100, 'low_is_good',
-         'Year 6 children measured as obese, as a share of those measured.', 'ncmp', 'OGL v3.0'),
+         'Year 6 children measured as obese, as a share of those measured.', 'ncmp', 'OGL v3.0', 5),
         ('income_score', 'Income deprivation score', 'income', 'score', 'score', 1, 'low_is_good',
-         'Population-weighted income deprivation score.', 'iod', 'OGL v3.0')""")
+         'Population-weighted income deprivation score.', 'iod', 'OGL v3.0', 0),
+        ('hle_male', 'Healthy life expectancy at birth (males)', 'health', 'years', 'published', 1, 'high_is_good',
+         'Average years a newborn boy could expect to live in good health.', 'hle', 'OGL v3.0', 0),
+        ('claimant_rate', 'Claimant rate', 'income', '%', 'published', 1, 'low_is_good',
+         'Claimants as a percentage of residents aged 16 to 64.', 'claimants', 'OGL v3.0', 0)""")
     con.execute("""insert into marts.dim_mission values
         ('fair-opportunities', 'Create fair opportunities for all children, families, residents and businesses',
          'Close the gap between the most and least deprived wards.')""")
     con.execute("""insert into marts.bridge_mission_indicator values
-        ('fair-opportunities', 'obesity_y6', 'Narrow the gap in year 6 obesity'),
-        ('fair-opportunities', 'income_score', 'Reduce income deprivation in the most deprived wards')""")
-    con.execute("""insert into marts.dim_source values
+        ('fair-opportunities', 'obesity_y6', 'Narrow the gap in year 6 obesity', 'sii_reduction', 0.333, 2030),
+        ('fair-opportunities', 'income_score', 'Reduce income deprivation in the most deprived wards', null, null, null),
+        ('fair-opportunities', 'hle_male', 'Longer healthy lives for men by 2030', 'value', 63.0, 2030)""")
+    ogl = "Contains public sector information licensed under the Open Government Licence v3.0"
+    con.execute(f"""insert into marts.dim_source values
         ('ncmp', 'National Child Measurement Programme', 'NHS England', '2022/23', 'https://example.org/ncmp',
-         'OGL v3.0', 'Contains public sector information licensed under the Open Government Licence v3.0'),
+         'OGL v3.0', '{ogl}', 'lsoa', 2021, '2022/23', '2022-04-01', '2023-03-31'),
         ('iod', 'English Indices of Deprivation', 'MHCLG', '2019', 'javascript:alert(1)',
-         'OGL v3.0', 'Contains public sector information licensed under the Open Government Licence v3.0')""")
+         'OGL v3.0', '{ogl}', 'lsoa', 2011, '2019', '2015-04-01', '2016-03-31'),
+        ('hle', 'Health state life expectancies', 'Office for National Statistics', '2016-18',
+         'https://example.org/hle', 'OGL v3.0', '{ogl}', 'la', 2021, '2016-18', '2016-01-01', '2018-12-31'),
+        ('claimants', 'Claimant count by ward', 'Office for National Statistics', 'monthly',
+         'https://example.org/claimants', 'OGL v3.0', '{ogl}', 'ward', 2017, '2018-11', '2018-11-01', '2018-11-30'),
+        ('boundaries_ward23', 'Electoral ward boundaries (May 2023), generalised', 'Office for National Statistics',
+         'May 2023', 'https://example.org/boundaries', 'OGL v3.0', '{BOUNDARY_ATTRIBUTION}', 'ward', 2023,
+         null, null, null)""")
     rows = []
     for p, (period, start, end) in enumerate(PERIODS):
+        latest = p == len(PERIODS) - 1
         for i, (code, _) in enumerate(ward_list):
             denominator = 100.0 + 7 * (i % 11)
             numerator = 15.0 + (i % 9) + 2 * p
             value = 100 * numerator / denominator
-            suppressed = i == 1 and p == len(PERIODS) - 1
-            rows.append(("obesity_y6", code, "ward", period, start, end, numerator, denominator,
-                         None if suppressed else value, None if suppressed else value - 5,
-                         None if suppressed else value + 5, None, None, suppressed, "ncmp", is_demo))
-            rows.append(("income_score", code, "ward", period, start, end, None, None,
-                         12.0 + (i % 13) - p, None, None, None, None, False, "iod", is_demo))
-        rows.append(("obesity_y6", "E08000010", "la", period, start, end, 900.0, 4000.0, 22.5 - p,
-                     21.9 - p, 23.1 - p, None, None, False, "ncmp", is_demo))
-        rows.append(("income_score", "E08000010", "la", period, start, end, None, None, 15.0 - p,
-                     None, None, None, None, False, "iod", is_demo))
-    con.executemany("insert into marts.fct_indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            suppressed = i == 1 and latest
+            label = None if suppressed else (LA_LABELS[i % 5] if latest else "Similar")
+            rows.append(("obesity_y6", code, "ward", period, start, end, None if suppressed else numerator,
+                         None if suppressed else denominator, None if suppressed else value,
+                         None if suppressed else value - 5, None if suppressed else value + 5,
+                         None if suppressed else value - 8, None if suppressed else value + 8, suppressed, "ncmp",
+                         is_demo, 6, WARD_METHOD, WILSON, label, None, "Cannot be calculated"))
+            rows.append(("income_score", code, "ward", period, start, end, None, None, 12.0 + (i % 13) - p,
+                         None, None, None, None, False, "iod", is_demo, 6, WARD_METHOD, NO_DENOMINATOR,
+                         "Not compared", None, "Cannot be calculated"))
+        rows.append(("obesity_y6", LA, "la", period, start, end, 900.0, 4000.0, 22.5 - p, 21.9 - p, 23.1 - p,
+                     21.5 - p, 23.5 - p, False, "ncmp", is_demo, 30, LA_METHOD, WILSON, None, None,
+                     "Cannot be calculated"))
+        rows.append(("income_score", LA, "la", period, start, end, None, None, 15.0 - p, None, None, None, None,
+                     False, "iod", is_demo, 30, LA_METHOD, NO_DENOMINATOR, None, None, "Cannot be calculated"))
+    for period, start, end, wigan, england in (("2015-17", "2015-01-01", "2017-12-31", 60.2, 63.1),
+                                               ("2016-18", "2016-01-01", "2018-12-31", 61.1, 63.1)):
+        rows.append(("hle_male", LA, "la", period, start, end, None, None, wigan, None, None, None, None, False,
+                     "hle", is_demo, None, "as published for the borough", "published value; no interval is published",
+                     None, "Not compared", "Cannot be calculated"))
+        rows.append(("hle_male", "E92000001", "england", period, start, end, None, None, england, None, None, None,
+                     None, False, "hle", is_demo, None, "as published for the country",
+                     "published value; no interval is published", None, None, "Cannot be calculated"))
+    months = [("2018-09", "2018-09-01", "2018-09-30"), ("2018-10", "2018-10-01", "2018-10-31"),
+              ("2018-11", "2018-11-01", "2018-11-30")]
+    for m, (period, start, end) in enumerate(months):
+        rows.append(("claimant_rate", LA, "la", period, start, end, None, None, 2.5 + 0.1 * m, None, None, None,
+                     None, False, "claimants", is_demo, None, "as published for the borough",
+                     "published value; no interval is published", None, None, "Cannot be calculated"))
+    con.executemany("insert into marts.fct_indicator_values values (" + ", ".join("?" * 22) + ")", rows)
+    own = [("claimant_rate", f"E0500084{k}", name, 2017, period, start, end, 1.5 + k + 0.1 * m, "claimants", is_demo,
+            "published for the December 2017 wards; not comparable with the May 2023 wards")
+           for m, (period, start, end) in enumerate(months)
+           for k, name in enumerate(["Abram (2017)", "Ashton (2017)", "Atherleigh (2017)"])]
+    con.executemany("insert into marts.fct_ward_values_own_vintage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", own)
     con.execute("""insert into marts.fct_inequality values
-        ('obesity_y6', 'E08000010', '2021/22', 'quintile_gap', 8.0, 5.5, 10.5),
-        ('obesity_y6', 'E08000010', '2022/23', 'quintile_gap', 6.5, 4.0, 9.0),
-        ('obesity_y6', 'E08000010', '2021/22', 'quintile_ratio', 1.6, 1.4, 1.8),
-        ('obesity_y6', 'E08000010', '2022/23', 'quintile_ratio', 1.4, 1.2, 1.6),
-        ('income_score', 'E08000010', '2021/22', 'quintile_gap', 9.0, null, null),
-        ('income_score', 'E08000010', '2022/23', 'quintile_gap', 9.5, null, null)""")
+        ('obesity_y6', 'E08000010', '2021/22', 'quintile_gap', 8.0, 5.5, 10.5, 'gap narrowing'),
+        ('obesity_y6', 'E08000010', '2022/23', 'quintile_gap', 6.5, 4.0, 9.0, 'gap narrowing'),
+        ('obesity_y6', 'E08000010', '2021/22', 'quintile_ratio', 1.6, 1.4, 1.8, 'not enough data'),
+        ('obesity_y6', 'E08000010', '2022/23', 'quintile_ratio', 1.4, 1.2, 1.6, 'not enough data'),
+        ('obesity_y6', 'E08000010', '2021/22', 'sii_quintiles', 9.1, 6.0, 12.2, 'not enough data'),
+        ('obesity_y6', 'E08000010', '2022/23', 'sii_quintiles', 7.3, 4.4, 10.2, 'not enough data'),
+        ('obesity_y6', 'E08000010', '2022/23', 'ward_range', 12.0, null, null, 'not enough data'),
+        ('income_score', 'E08000010', '2021/22', 'quintile_gap', 9.0, null, null, 'gap widening'),
+        ('income_score', 'E08000010', '2022/23', 'quintile_gap', 9.5, null, null, 'gap widening')""")
     con.execute("""insert into marts.fct_mission_progress values
-        ('fair-opportunities', 'obesity_y6', '2021/22', 22.5, '2022/23', 21.5, 'improving'),
-        ('fair-opportunities', 'income_score', '2021/22', 15.0, '2022/23', 14.0, 'improving')""")
+        ('fair-opportunities', 'obesity_y6', '2021/22', 22.5, '2022/23', 21.5, 'Narrow the gap in year 6 obesity',
+         'sii_reduction', 0.333, 2030, 8.75, true, 'improving', 'gap narrowing', 'Cannot be calculated', 'gap narrowing'),
+        ('fair-opportunities', 'income_score', '2021/22', 15.0, '2022/23', 14.0,
+         'Reduce income deprivation in the most deprived wards', null, null, null, null, null, 'improving',
+         'gap widening', 'Cannot be calculated', 'worsening'),
+        ('fair-opportunities', 'hle_male', '2015-17', 60.2, '2016-18', 61.1, 'Longer healthy lives for men by 2030',
+         'value', 63.0, 2030, 60.4, true, 'improving', 'not enough data', 'Cannot be calculated', 'on track')""")
     con.execute("""insert into audit.load_log values
-        ('ncmp', 'ncmp_ward.csv', 'abc123', 12, 10, 2, '2024-01-01 09:00:00'),
-        ('iod', 'iod_lsoa.xlsx', 'def456', 50, 50, 0, '2024-01-01 09:00:01')""")
+        ('ncmp', 'ncmp_ward.csv', 'abc123', 12, 10, 2, true, '2024-01-01 09:00:00'),
+        ('iod', 'iod_lsoa.xlsx', 'def456', 50, 50, 0, true, '2024-01-01 09:00:01')""")
     con.execute(f"""insert into audit.rejected_rows values
         ('ncmp', 'ncmp_ward.csv', 7, 'value', '{FORMULA}', 'not a number'),
         ('ncmp', 'ncmp_ward.csv', 9, 'area_code', 'X999', 'unknown area code')""")
+    con.execute("""insert into audit.file_inventory values
+        ('ncmp_ward.csv', 'abc123', 'ncmp', 'loaded'), ('notes.txt', 'fff000', null, 'unknown file')""")
     con.execute("""insert into audit.quality_results values
         ('marts', 'fct_indicator_values', 'expect_column_values_to_not_be_null', 'indicator_id', 'error', true, '0 nulls', ''),
         ('marts', 'fct_indicator_values', 'expect_column_values_to_be_between', 'value', 'warning', false, '1 outside', 'value 101 > 100')""")

@@ -153,3 +153,38 @@ def test_templated_page_needs_a_pages_query_with_safe_slugs(warehouse, tmp_path)
 def test_missing_warehouse_is_a_build_error(tmp_path):
     with pytest.raises(SiteBuildError, match="not found"):
         build_site(warehouse=tmp_path / "none.duckdb", out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT)
+
+
+def test_fast_formatter_matches_format_value():
+    from dagster_project.sitegen.formatting import formatter
+
+    for unit in ("%", "score", None, "per 1,000", "count", "years", "ratio", "<b>"):
+        for decimals in (None, 0, 2):
+            fmt = formatter(unit, decimals)
+            for v in (0.0, -0.04, -0.0, 12.345, 1234.5, -3.2, 1e6, None, 7, float("nan")):
+                assert fmt(v) == format_value(v, unit, decimals), (unit, decimals, v)
+    assert formatter("<b>", html=True)(1.0) == "1.0 &lt;b&gt;"
+
+
+def test_map_classes_keep_equal_values_together():
+    from dagster_project.sitegen.maps import _classes
+
+    assert _classes([]) == []
+    assert _classes([5.0, 5.0, 5.0]) == [(5.0, 5.0)]
+    bounds = _classes([float(v) for v in range(1, 11)])
+    assert len(bounds) == 5 and bounds[0][0] == 1.0 and bounds[-1][1] == 10.0
+    assert all(a[1] < b[0] for a, b in zip(bounds, bounds[1:]))
+    tied = _classes([1.0, 2.0, 2.0, 2.0, 2.0, 3.0])
+    assert sum(1 for lo, hi in tied if lo <= 2.0 <= hi) == 1
+
+
+def test_search_indexes_page_text_without_charts_or_tables():
+    from dagster_project.sitegen.search import light_page
+
+    html = ("<html><head><title>Abram – Wigan</title></head><body><nav>Menu</nav><main><h1>Abram</h1><p>Text</p>"
+            '<figure class="chart"><svg><text>9.9</text></svg></figure>'
+            '<div class="table-wrap" role="region"><table><tr><td>12.3%</td></tr></table>\n</div>'
+            '<p class="download"><a href="x.csv">Download</a></p></main></body></html>')
+    light = light_page(html)
+    assert "<title>Abram – Wigan</title>" in light and "<h1>Abram</h1><p>Text</p>" in light
+    assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light

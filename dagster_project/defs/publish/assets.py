@@ -33,11 +33,13 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         out_dir=out_dir,
         pages_dir=SITE_SOURCE_DIR / "pages",
         site_root=SITE_SOURCE_DIR,
+        cache_dir=SITE_SOURCE_DIR / ".cache",
     )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": report.pages_written,
             "pages_written": report.pages_written,
+            "pages_rendered": report.pages_rendered,
             "files_written": report.files_written,
             "bytes_written": report.bytes_written,
         }

@@ -1,0 +1,131 @@
+"""The whole published dataset as downloads: every marts and audit table as CSV and Parquet.
+
+DuckDB writes the files itself (``COPY ... TO``), so large tables cost no Python time. In
+CSV files text that a spreadsheet would run as a formula (starting with = + - @, tab or
+carriage return, and not a number) gets a leading ``'``, exactly as the page CSVs do.
+Results are temporary tables for the downloads page:
+
+- ``site_downloads(table_schema, table_name, description, row_count, csv_file, csv_bytes,
+  parquet_file, parquet_bytes)``
+- ``site_data_dictionary(table_schema, table_name, column_name, data_type, description)``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .cache import OutputCache, digest
+from .csvfile import to_csv
+from .data import QueryResult
+
+SCHEMAS = ("marts", "audit")
+FOLDER = "downloads"
+UNDESCRIBED = "Not yet described."
+_NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _csv_select(columns: list[tuple[str, str]]) -> str:
+    parts = []
+    for name, kind in columns:
+        col = _ident(name)
+        if kind.upper().startswith("VARCHAR"):
+            parts.append(f"case when regexp_matches({col}, '^[=+@\\t\\r-]') and not regexp_matches({col}, '{_NUMBER}') "
+                         f"then '''' || {col} else {col} end as {col}")
+        else:
+            parts.append(col)
+    return ", ".join(parts)
+
+
+def load_dictionary(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected schema -> table -> description/columns")
+    return data
+
+
+def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> int:
+    """downloads/indicators/<indicator_id>.csv: every value of one indicator (linked from its page)."""
+    table = "marts.fct_indicator_values"
+    columns = con.execute("select column_name, data_type from information_schema.columns "
+                          "where table_schema = 'marts' and table_name = 'fct_indicator_values' "
+                          "order by ordinal_position").fetchall()
+    state = con.execute(f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} t").fetchone()
+    ids = [r[0] for r in con.execute("select indicator_id from marts.dim_indicator order by indicator_id").fetchall()]
+    key, key_digest = f"{FOLDER}/indicators", digest("per-indicator", 1, columns, state[0], state[1], str(state[2]), ids)
+    files = {f"{FOLDER}/indicators/{i}.csv": None for i in ids}
+    if cache.hit(key, key_digest) is None:
+        (out_dir / FOLDER / "indicators").mkdir(parents=True, exist_ok=True)
+        for indicator_id, rel in zip(ids, files):
+            (out_dir / rel).unlink(missing_ok=True)
+            con.execute(f"copy (select {_csv_select(columns)} from {table} where indicator_id = ? "
+                        f"order by area_type, coalesce(period_start, period_end), period, area_code) "
+                        f"to '{(out_dir / rel).as_posix()}' (header, delimiter ',')", [indicator_id])
+        cache.record(key, key_digest, files)
+    for rel in files:
+        write.count(rel)
+    return len(files)
+
+
+def _tables(con) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_schema in ({', '.join('?' for _ in SCHEMAS)}) and table_type = 'BASE TABLE' "
+        "order by table_schema, table_name", list(SCHEMAS)).fetchall()
+
+
+def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> int:
+    """Write every table's CSV and Parquet (unless cached), the data dictionary CSV, and the
+    site_downloads / site_data_dictionary temp tables. Returns the number of files exported."""
+    downloads, columns_rows, written = [], [], 0
+    (out_dir / FOLDER).mkdir(parents=True, exist_ok=True)
+    for schema, table in _tables(con):
+        described = (dictionary.get(schema) or {}).get(table) or {}
+        col_text = described.get("columns") or {}
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+        for name, kind in columns:
+            columns_rows.append((schema, table, name, kind, str(col_text.get(name) or UNDESCRIBED)))
+        source = f"{_ident(schema)}.{_ident(table)}"
+        rows, h1, h2 = con.execute(f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {source} t").fetchone()
+        base = f"{FOLDER}/{schema}/{table}"
+        files = {f"{base}.csv": None, f"{base}.parquet": None}
+        key_digest = digest("download", 1, columns, rows, h1, str(h2))
+        if cache.hit(base, key_digest) is None:
+            (out_dir / FOLDER / schema).mkdir(parents=True, exist_ok=True)
+            for rel in files:
+                (out_dir / rel).unlink(missing_ok=True)
+            order = " order by all" if columns else ""
+            con.execute(f"copy (select {_csv_select(columns)} from {source}{order}) "
+                        f"to '{(out_dir / base).as_posix()}.csv' (header, delimiter ',')")
+            con.execute(f"copy (select * from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
+                        "(format parquet)")
+            cache.record(base, key_digest, files)
+        for rel in files:
+            write.count(rel)
+        written += 2
+        downloads.append((schema, table, str(described.get("description") or UNDESCRIBED), rows,
+                          f"{base}.csv", (out_dir / f"{base}.csv").stat().st_size,
+                          f"{base}.parquet", (out_dir / f"{base}.parquet").stat().st_size))
+    written += _per_indicator(con, out_dir, cache, write)
+    dictionary_csv = to_csv(["table_schema", "table_name", "column_name", "data_type", "description"],
+                            QueryResult("dictionary", ["a", "b", "c", "d", "e"], columns_rows))
+    write.write(f"{FOLDER}/data-dictionary.csv", dictionary_csv)
+    con.execute("create or replace temp table site_downloads (table_schema varchar, table_name varchar, "
+                "description varchar, row_count bigint, csv_file varchar, csv_bytes bigint, "
+                "parquet_file varchar, parquet_bytes bigint)")
+    con.execute("create or replace temp table site_data_dictionary (table_schema varchar, table_name varchar, "
+                "column_name varchar, data_type varchar, description varchar)")
+    for name, rows in (("site_downloads", downloads), ("site_data_dictionary", columns_rows)):
+        if rows:
+            cols = [list(c) for c in zip(*rows)]
+            con.execute(f"insert into {name} select {', '.join(f'unnest(${i + 1})' for i in range(len(cols)))}", cols)
+    return written

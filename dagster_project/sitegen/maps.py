@@ -1,0 +1,111 @@
+"""Static SVG ward maps: a choropleth of the ward boundaries, or a hex cartogram.
+
+Values fall into up to five classes of (about) equal numbers of wards, shaded from light to
+dark blue: darker always means a higher value, and the legend says whether higher is better.
+Suppressed wards are hatched and missing ones are white with a dashed edge, so neither is
+confused with a value or with each other. Colour never carries meaning alone: every ward's
+value is in the table the component puts beside the map, each shape has a <title>, and
+hexes are labelled with their values. Label colours meet 4.5:1 against their fill.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .charts import _columns, _num
+from .formatting import format_value
+from .geo import WardGeography
+
+# Light to dark; text on the first three is near-black, on the last two white (>= 4.5:1 both).
+PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5", "#08306b")
+TEXT_ON = ("#0b0c0c", "#0b0c0c", "#0b0c0c", "#ffffff", "#ffffff")
+INK = "#0b0c0c"
+MAX_WARDS = 400  # beyond this a map is unreadable: the table carries the figures
+BETTER = {
+    "high_is_good": "Higher values are better.",
+    "low_is_good": "Lower values are better.",
+}
+NEITHER = "Neither higher nor lower values are better or worse."
+
+
+def _classes(values: list[float]) -> list[tuple[float, float]]:
+    """Up to five classes with about equal numbers of wards: [(lowest, highest), ...]."""
+    ordered = sorted(values)
+    k = min(5, len(set(ordered)))
+    if k == 0:
+        return []
+    bounds, start = [], 0
+    for i in range(1, k + 1):
+        end = round(i * len(ordered) / k)
+        while end < len(ordered) and end > 0 and ordered[end] == ordered[end - 1]:
+            end += 1  # equal values stay in one class
+        if end > start:
+            bounds.append((ordered[start], ordered[end - 1]))
+        start = end
+        if start >= len(ordered):
+            break
+    return bounds
+
+
+def _class_of(value: float, bounds: list[tuple[float, float]]) -> int:
+    for i, (_, hi) in enumerate(bounds):
+        if value <= hi:
+            return i
+    return len(bounds) - 1
+
+
+def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: str | None = None,
+            unit=None, polarity=None, uid: str = "m") -> dict | None:
+    """The map's inner SVG, its legend entries and a one-sentence summary (None: nothing to draw)."""
+    if not geography.shapes or len(geography.shapes) > MAX_WARDS:
+        return None
+    _, rows = _columns(data, code, value, suppressed)
+    by_code = {str(c): (_num(v), bool(s)) for c, v, s in rows}
+    values = [v for v, s in by_code.values() if v is not None and not s]
+    bounds = _classes(values)
+    steps = [round(i * 4 / (len(bounds) - 1)) for i in range(len(bounds))] if len(bounds) > 1 else [2]
+    palette, text_on = [PALETTE[i] for i in steps], [TEXT_ON[i] for i in steps]
+    hatch, hexes = f"{uid}-suppressed", geography.kind == "hex"
+    out = [f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" '
+           f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+           f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2.5"/></pattern></defs>']
+    labels, counts = [], {"suppressed": 0, "missing": 0}
+    for ward, (d, lx, ly) in sorted(geography.shapes.items()):
+        name = geography.names.get(ward, ward)
+        v, is_suppressed = by_code.get(ward, (None, False))
+        dash = ""
+        if is_suppressed:
+            fill, text, colour, counts["suppressed"] = f"url(#{hatch})", "suppressed", INK, counts["suppressed"] + 1
+        elif v is None:
+            fill, text, colour, dash = "#ffffff", "no data", INK, ' stroke-dasharray="3 2"'
+            counts["missing"] += 1
+        else:
+            i = _class_of(v, bounds)
+            fill, text, colour = palette[i], format_value(v, unit), text_on[i]
+        out.append(f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="0.8"{dash}>'
+                   f'<title>{escape(name)}: {escape(text)}</title></path>')
+        if hexes:
+            if is_suppressed or v is None:
+                labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 8:.1f}" width="54" height="14" fill="#ffffff"/>')
+            tone = ("on-dark" if colour == "#ffffff" else "on-light") + (" small" if is_suppressed else "")
+            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" '
+                          f'fill="{colour}">{escape(text)}</text>')
+    legend = [(palette[i], f"{format_value(lo, unit)} to {format_value(hi, unit)}" if lo != hi
+               else format_value(lo, unit)) for i, (lo, hi) in enumerate(bounds)]
+    if counts["suppressed"]:
+        legend.append((f"url(#{hatch})", "suppressed (too few to publish)"))
+    if counts["missing"]:
+        legend.append(("#ffffff", "no data"))
+    direction = BETTER.get(polarity or "", NEITHER)
+    shape = "hexagon" if hexes else "ward"
+    summary = (f"Map of {len(geography.shapes)} wards, each {shape} shaded by its value: darker means higher. "
+               f"{direction}")
+    if counts["suppressed"]:
+        summary += f" {counts['suppressed']} suppressed (hatched)."
+    if counts["missing"]:
+        summary += f" {counts['missing']} with no data (white, dashed edge)."
+    return {
+        "width": geography.width, "height": geography.height,
+        "body": Markup("\n".join(out + labels)), "legend": legend, "direction": direction,
+        "summary": summary, "kind": geography.kind, "note": geography.note,
+    }

@@ -1,0 +1,74 @@
+"""The static search index: Pagefind (the `pagefind_bin` package's binary), run offline.
+
+Pagefind would parse every page in full, and most of a page's bytes are charts and tables
+it is told to ignore anyway; so it indexes a light copy of the site in a temporary folder
+instead: for each page its <title>, description and the text of its <main>, without
+figures, tables or download links. Result addresses are the real pages' addresses.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+FOLDER = "pagefind"
+
+
+def pagefind_executable() -> Path | None:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        return None
+    try:
+        return get_executable()
+    except FileNotFoundError:
+        return None
+
+
+def version() -> str:
+    exe = pagefind_executable()
+    return "" if exe is None else exe.name + ":" + str(exe.stat().st_size)
+
+
+_DROP = re.compile(r'<figure\b.*?</figure>|<div class="table-wrap".*?</table>\s*</div>|<p class="download">.*?</p>', re.S)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+_MAIN = re.compile(r"<main\b[^>]*>(.*?)</main>", re.S)
+
+
+def light_page(html: str) -> str:
+    """The searchable part of a page: its title and the text of <main> without charts and tables."""
+    title = _TITLE.search(html)
+    main = _MAIN.search(html)
+    body = _DROP.sub("", main.group(1)) if main else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title.group(1) if title else ""}'
+            f"</title></head><body><main>{body}</main></body></html>")
+
+
+def build_index(out_dir: Path, pages: list[str]) -> list[str]:
+    """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
+
+    Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
+    without its search index is not published).
+    """
+    exe = pagefind_executable()
+    if exe is None:
+        raise RuntimeError("Pagefind is not installed (pip package pagefind_bin)")
+    target = out_dir / FOLDER
+    if target.exists():
+        shutil.rmtree(target)
+    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as light:
+        root = Path(light)
+        for rel in pages:
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(light_page((out_dir / rel).read_text(encoding="utf-8")), encoding="utf-8")
+        result = subprocess.run(
+            [str(exe), "--site", str(root), "--output-path", str(target.resolve()), "--keep-index-url", "--silent"],
+            capture_output=True, text=True, timeout=1800, check=False,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[:2000]}")
+    return sorted(p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file())

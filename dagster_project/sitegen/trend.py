@@ -1,0 +1,127 @@
+"""trend_chart: one area against a benchmark over time, as a compact SVG and a table, in Python.
+
+Ward pages draw one per indicator for thousands of wards, so this component is written for
+speed (one pass over the rows, no axis machinery) while keeping the rules of every chart:
+<title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
+95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .charts import COLOURS, GRID, nice_ticks
+from .data import as_result
+from .formatting import format_value, formatter
+
+WIDTH, HEIGHT = 480, 150
+LEFT, RIGHT, TOP, BOTTOM = 56, 380, 14, 118
+
+
+def _f(v: float) -> str:
+    return f"{v:.1f}"
+
+
+def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None, benchmark=None,
+                     note=None, area_label="Area", benchmark_label="Benchmark", title="", unit=None,
+                     csv=True, csv_data=None, csv_label=None) -> Markup:
+    result = as_result(data)
+    result.require(x, y, lower, upper, benchmark, note)
+    cols = result.columns
+    ix, iy = cols.index(x), cols.index(y)
+    il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
+    ib = cols.index(benchmark) if benchmark else None
+    inote = cols.index(note) if note else None
+    rows = [r._vals for r in result]
+    num = (int, float)
+    values = []
+    for r in rows:
+        for i in (iy, il, iu, ib):
+            if i is not None and type(r[i]) in num:
+                values.append(r[i])
+    if not values:
+        return Markup(f'<p class="no-data">{escape(title)}: no data to show.</p>\n')
+    ticks, decimals = nice_ticks(min(values), max(values), 3)
+    lo_t, hi_t = ticks[0], ticks[-1]
+    k = (BOTTOM - TOP) / ((hi_t - lo_t) or 1.0)
+    n = len(rows)
+    step = (RIGHT - LEFT) / max(n - 1, 1)
+    xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
+    sy = lambda v: BOTTOM - (v - lo_t) * k  # noqa: E731
+    tick_unit = "%" if unit == "%" else None
+    out = ['<g class="axis">']
+    for t in ticks:
+        ty = _f(sy(t))
+        out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
+                   f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
+    out.append(f'<text x="{LEFT}" y="{BOTTOM + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
+    if n > 1:
+        out.append(f'<text x="{RIGHT}" y="{BOTTOM + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
+    if unit and unit != "%":
+        out.append(f'<text x="4" y="{BOTTOM + 30}">{escape(unit)}</text>')
+    out.append("</g>")
+    if il is not None:
+        band = [(xs[i], r[iu], r[il]) for i, r in enumerate(rows) if type(r[il]) in num and type(r[iu]) in num]
+        if len(band) > 1:
+            pts = ([f"{a:.1f},{sy(h):.1f}" for a, h, _ in band]
+                   + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
+            out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
+    labels = []
+    for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
+        if i_col is None:
+            continue
+        pts = [(xs[i], sy(r[i_col])) for i, r in enumerate(rows) if type(r[i_col]) in num]
+        if not pts:
+            continue
+        if len(pts) > 1:
+            out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in pts])}" fill="none" '
+                       f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+        out.append(f'<circle cx="{_f(pts[-1][0])}" cy="{_f(pts[-1][1])}" r="3.5" fill="{colour}"/>')
+        text = str(name)
+        labels.append([pts[-1][1] + 4, text if len(text) <= 16 else text[:15] + "…"])
+    labels.sort()
+    if len(labels) == 2 and labels[1][0] - labels[0][0] < 14:
+        labels[1][0] = labels[0][0] + 14
+    for ly, text in labels:
+        out.append(f'<text class="series-label" x="{RIGHT + 8}" y="{_f(min(ly, HEIGHT - 4))}">{escape(text)}</text>')
+
+    first = next((r for r in rows if type(r[iy]) in num), None)
+    last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
+    summary = f"{area_label}: " + (
+        f"{format_value(first[iy], unit)} in {first[ix]} to {format_value(last[iy], unit)} in {last[ix]}."
+        if first is not None and last is not first else
+        (f"{format_value(first[iy], unit)} in {first[ix]}." if first is not None else "no figures."))
+    if ib is not None:
+        bl = next((r for r in reversed(rows) if type(r[ib]) in num), None)
+        if bl is not None:
+            summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {bl[ix]}."
+    cid = state.next_id("c")
+    tid = state.next_id("t")
+    head = (f'<figure class="chart trend-chart">\n'
+            f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{cid}-title" '
+            f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
+            f'<desc id="{cid}-desc">{escape(summary)}{" Shaded band: 95% confidence interval." if il is not None else ""}'
+            f' Dashed line: {escape(benchmark_label)}. The same figures are in the table below.</desc>\n')
+    cells = []
+    fmt = formatter(unit, html=True)
+    for r in rows:
+        v = r[iy]
+        vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
+        ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
+              else "n/a")
+        b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
+        cells.append(f'<tr><th scope="row">{escape(r[ix])}</th><td class="num">{vt}</td>'
+                     f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
+    link = ""
+    if csv:
+        download = as_result(csv_data) if csv_data is not None else result
+        link = (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
+                f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({escape(title)})</span></a></p>\n')
+    table = (f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures</caption>\n'
+             f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
+             f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
+             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n' + link)
+    return Markup(head + "\n".join(out) + "\n</svg>\n"
+                  f"<figcaption>{escape(title)}. Solid line: {escape(area_label)}; dashed line: {escape(benchmark_label)}."
+                  f"{' Shaded band: 95% confidence interval.' if il is not None else ''}</figcaption>\n</figure>\n" + table)
