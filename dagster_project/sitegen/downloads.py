@@ -21,6 +21,9 @@ from .csvfile import to_csv
 from .data import QueryResult
 
 SCHEMAS = ("marts", "audit")
+# Columns that change on every run (when a file was loaded): left out of the downloads so an
+# unchanged rebuild is byte-identical; the build time is in build-info.json.
+RUN_SPECIFIC = {"loaded_at"}
 FOLDER = "downloads"
 UNDESCRIBED = "Not yet described."
 _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
@@ -92,10 +95,14 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+        columns = [(name, kind) for name, kind in columns if name not in RUN_SPECIFIC]
         for name, kind in columns:
             columns_rows.append((schema, table, name, kind, str(col_text.get(name) or UNDESCRIBED)))
         source = f"{_ident(schema)}.{_ident(table)}"
-        rows, h1, h2 = con.execute(f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {source} t").fetchone()
+        listed = ", ".join(_ident(name) for name, _ in columns)
+        rows, h1, h2 = con.execute(
+            f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from (select {listed} from {source}) t"
+        ).fetchone()
         base = f"{FOLDER}/{schema}/{table}"
         files = {f"{base}.csv": None, f"{base}.parquet": None}
         key_digest = digest("download", 1, columns, rows, h1, str(h2))
@@ -106,7 +113,7 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
             order = " order by all" if columns else ""
             con.execute(f"copy (select {_csv_select(columns)} from {source}{order}) "
                         f"to '{(out_dir / base).as_posix()}.csv' (header, delimiter ',')")
-            con.execute(f"copy (select * from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
+            con.execute(f"copy (select {listed} from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
                         "(format parquet)")
             cache.record(base, key_digest, files)
         for rel in files:

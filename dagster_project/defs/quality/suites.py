@@ -87,9 +87,14 @@ def registry_expectations(source: Source) -> list[Expectation]:
 
 
 def row_count_band(previous_rows: int | None, tolerance: float = 0.5) -> list[Expectation]:
-    """A warning when a release's row count is far from the previous published one's."""
+    """A warning when a release's row count is far from the previous published one's (with no
+    previous load, only that the count is known: the same expectation either way, so reruns
+    report the same results)."""
     if not previous_rows:
-        return []
+        return [
+            Expectation("expect_table_row_count_to_be_between", {"min_value": 0}, severity="warning",
+                        notes="no previous published load to compare with")
+        ]
     return [
         Expectation(
             "expect_table_row_count_to_be_between",
