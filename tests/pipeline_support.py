@@ -1,5 +1,6 @@
 """Helpers for tests that run the whole pipeline on a copy of some raw data."""
 
+import csv
 import hashlib
 import os
 import shutil
@@ -62,3 +63,13 @@ def published_once(root: Path) -> Paths:
     result, failures = run_pipeline(paths)
     assert result.success, "\n".join(failures)
     return paths
+
+
+def edit_cells(path: Path, edits: dict[tuple[int, str], str]) -> None:
+    """Set cells of a CSV file: {(row number as a spreadsheet shows it, column name): value}."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for (row_number, column), value in edits.items():
+        rows[row_number - 1][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)

@@ -1,11 +1,9 @@
 """Corrupted inputs are quarantined or stop the run, and never replace the published site."""
 
-import csv
-
 import duckdb
 import pytest
 
-from pipeline_support import digest, published_once, run_pipeline
+from pipeline_support import digest, edit_cells, published_once, run_pipeline
 
 FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
 FILE6 = "iod2019_file6_population_denominators_wigan.csv"
@@ -17,21 +15,11 @@ def published(tmp_path_factory):
     return published_once(tmp_path_factory.mktemp("bad_input"))
 
 
-def _edit_cell(path, row_number: int, column: str, value: str) -> None:
-    """Set one cell (row numbers as in a spreadsheet: the header is row 1)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    rows[row_number - 1][rows[0].index(column)] = value
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-
-
 def test_bad_rows_are_quarantined_with_file_row_and_column(published):
     raw = published.raw_dir / FILE8
     original = raw.read_bytes()
     try:
-        _edit_cell(raw, 3, "lsoa11_code", "E0100XXXX")
-        _edit_cell(raw, 5, "income_domain_numerator", "lots")
+        edit_cells(raw, {(3, "lsoa11_code"): "E0100XXXX", (5, "income_domain_numerator"): "lots"})
         result, failures = run_pipeline(published)
         assert result.success, "\n".join(failures)
         with duckdb.connect(str(published.warehouse), read_only=True) as con:
@@ -77,7 +65,7 @@ def test_a_failing_quality_gate_blocks_the_site(published):
     site_before = digest(published.site_dir)
     try:
         # A plausible-looking but impossible population: it loads, then the raw GX gate stops the run.
-        _edit_cell(raw, 2, "Total population: mid 2015 (excluding prisoners)", "99,999")
+        edit_cells(raw, {(2, "Total population: mid 2015 (excluding prisoners)"): "99,999"})
         result, failures = run_pipeline(published)
         assert not result.success
         message = "\n".join(failures)

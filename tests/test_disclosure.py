@@ -7,7 +7,7 @@ import csv
 import duckdb
 import pytest
 
-from pipeline_support import make_paths, run_pipeline
+from pipeline_support import edit_cells, make_paths, run_pipeline
 
 CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
 LOOKUP = "lookup_lsoa21_to_ward2023_bestfit_wigan.csv"
@@ -24,12 +24,11 @@ def disclosive(tmp_path_factory):
     lsoas = [r["lsoa21cd"] for r in lookup if r["wd23cd"] == ward]
     path = paths.raw_dir / CLAIMANTS
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    for row in rows[1:]:
-        if row[1] in lsoas:
-            row[4] = str(SMALL) if row[1] == lsoas[0] else "0"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+        codes = [row["Geography"] for row in csv.DictReader(handle)]
+    edit_cells(path, {
+        (number, "Value"): str(SMALL) if code == lsoas[0] else "0"
+        for number, code in enumerate(codes, start=2) if code in lsoas
+    })
     result, failures = run_pipeline(paths)
     assert result.success, "\n".join(failures)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
