@@ -356,8 +356,7 @@ def test_nan_and_infinity_are_rejected(tmp_path, value):
 
 
 def test_periods_in_an_unexpected_format_are_rejected(tmp_path):
-    """The claimant Date is a month as YYYY-MM. The format is declared in reader.PERIOD_FORMATS
-    until the registry has a per-column `period_format` field (asked of the lead)."""
+    """The claimant Date is a month as YYYY-MM, as its period_format in sources.yml declares."""
     text = (
         CLAIMANT_HEADER + "\n2018-11,E05000840,percent,persons,2.9\n"
         "Nov 2018,E05000841,percent,persons,1.9\n2018-13,E05000842,percent,persons,1.2\n"

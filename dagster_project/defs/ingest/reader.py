@@ -28,7 +28,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from dagster_project.defs.ingest.registry import Source
+from dagster_project.defs.ingest.registry import PERIOD_FORMATS, Source
 
 BATCH_SIZE = 20_000
 MAX_LINE_BYTES = 1 << 20
@@ -44,16 +44,6 @@ _SIGNATURES = (
     (b"\xfe\xff", "UTF-16 text"),
     (b"%PDF", "a PDF document"),
 )
-# Text columns holding a period in one fixed format, by source id: (regex, format shown in reasons).
-# These belong in sources.yml (a per-column `period_format`) once the registry has that field.
-PERIOD_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
-    "claimant_rate_ward": {"Date": (r"[0-9]{4}-(?:0[1-9]|1[0-2])", "YYYY-MM")},
-    "claimant_count_lsoa": {"Date": (r"[0-9]{4}-(?:0[1-9]|1[0-2])", "YYYY-MM")},
-    "la_children_low_income": {"period": (r"[0-9]{4}", "YYYY")},
-    "la_healthy_life_expectancy": {"period": (r"[0-9]{4}-[0-9]{2}", "YYYY-YY")},
-}
-
-
 class IngestError(Exception):
     """A file cannot be loaded at all; the message names the file, row and column."""
 
@@ -191,9 +181,9 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
         return text
 
     if column_type == "text":
-        pattern, label = PERIOD_FORMATS.get(source.id, {}).get(name, (None, None))
-        if pattern:
-            period = re.compile(f"^(?:{pattern})$")
+        if name == source.period_column:
+            label = source.period_format
+            period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
             return lambda text: (text, None) if period.match(text) else (None, f"period not in the expected format {label}")
         return lambda text: (text, None)
     if column_type == "area_code":

@@ -18,6 +18,15 @@ AREA_CODE_PATTERNS = {
 }
 
 
+# Period formats a source may declare for its period_column, as regular expressions.
+PERIOD_FORMATS = {
+    "YYYY": r"[0-9]{4}",
+    "YYYY-MM": r"[0-9]{4}-(?:0[1-9]|1[0-2])",
+    "YYYY-YY": r"[0-9]{4}-[0-9]{2}",
+    "YYYY/YY": r"[0-9]{4}/[0-9]{2}",
+}
+
+
 def snake_case(name: str) -> str:
     """Column name in the raw table: lower case, runs of other characters become '_'."""
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
@@ -47,6 +56,7 @@ class Source:
     format: str = "csv"
     downloads: tuple[dict, ...] = ()
     period_column: str | None = None
+    period_format: str | None = None
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -78,6 +88,10 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
                     if k not in spec["columns"]]
     if missing_keys:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} key columns {missing_keys} are not declared")
+    if spec.get("period_format") and spec["period_format"] not in PERIOD_FORMATS:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown period_format {spec['period_format']!r}")
+    if bool(spec.get("period_format")) != bool(spec.get("period_column")):
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} needs period_column and period_format together")
     period = spec.get("period") or {}
     geography = spec["geography"]
     levels = tuple(geography["level"]) if isinstance(geography["level"], list) else (geography["level"],)
@@ -107,6 +121,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         format=spec["format"],
         downloads=tuple(spec.get("download", ())),
         period_column=spec.get("period_column"),
+        period_format=spec.get("period_format"),
     )
 
 
