@@ -7,9 +7,9 @@ claimant_rate as (
 ),
 
 ward_names as (
-    select wd17cd as ward_code, any_value(wd17nm) as ward_name
-    from {{ source('raw', 'lookup_lsoa11_ward17') }}
-    group by wd17cd
+    select ward_code, any_value(ward_name) as ward_name
+    from {{ ref('stg_ons__lsoa_ward17_lookup') }}
+    group by ward_code
 )
 
 select
