@@ -32,9 +32,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-parse: ## dagster-dbt needs a parsed manifest
+parse: ## dagster-dbt needs a parsed manifest (same profile and vars as the pipeline: partial parsing)
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
+	$(BIN)/python -m dagster_project.defs.transform.invocation parse
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.defs.transform.invocation import dbt_env, dbt_vars, keep_partial_parse, link_candidate
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 from dagster_project.warehouse import ensure_candidate
 
@@ -34,10 +35,15 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging views, intermediate and mart tables, with their dbt tests (errors block)."""
-    candidate = ensure_candidate(get_settings(), context.run.run_id)
-    os.environ["DBT_DUCKDB_PATH"] = str(candidate)
+    settings = get_settings()
+    candidate = ensure_candidate(settings, context.run.run_id)
+    # A stable profile (a fixed link to the candidate) and vars keep dbt's partial parsing.
+    link_candidate(settings, candidate)
+    os.environ.update(dbt_env(settings))
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
-    events = list(dbt.cli(["build"], context=context).stream())
+    invocation = dbt.cli(["build", "--vars", dbt_vars()], context=context)
+    events = list(invocation.stream())
+    keep_partial_parse(invocation.target_path)
     with duckdb.connect(str(candidate), read_only=True) as con:
         for event in events:
             if isinstance(event, dg.Output):
