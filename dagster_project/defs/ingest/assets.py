@@ -47,12 +47,16 @@ def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 _INGEST_CODE = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
 ).hexdigest()
-INGEST_STATE_DDL = "create table if not exists audit.ingest_state (source_id varchar primary key, fingerprint varchar)"
+# Bookkeeping for reruns, kept out of the published audit schema.
+INGEST_STATE_DDL = (
+    "create schema if not exists pipeline_state; "
+    "create table if not exists pipeline_state.ingest (source_id varchar primary key, fingerprint varchar)"
+)
 
 
 def ingest_fingerprint(source: Source, raw_dir: Path) -> str:
     """sha256 over the source's declaration, the ingest code, and each accepted file's name,
-    content hash and demonstration flag: equal fingerprints mean a reload would change nothing."""
+    content hash and demonstration flag (kept in pipeline_state.ingest): equal fingerprints mean a reload would change nothing."""
     demo = demo_hashes(raw_dir)
     parts = [repr(source), _INGEST_CODE]
     for path in files_for(source, raw_dir):
@@ -64,7 +68,7 @@ def ingest_fingerprint(source: Source, raw_dir: Path) -> str:
 def _already_loaded(con, source: Source, fingerprint: str) -> bool:
     con.execute(INGEST_STATE_DDL)
     (stored,) = con.execute(
-        "select any_value(fingerprint) from audit.ingest_state where source_id = ?", [source.id]
+        "select any_value(fingerprint) from pipeline_state.ingest where source_id = ?", [source.id]
     ).fetchone()
     schema, table = source.table.split(".")
     (exists,) = con.execute(
@@ -101,7 +105,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
                     },
                 )
             loads = load_source(con, source, settings.raw_dir, _run_started_at(context))
-            con.execute("insert or replace into audit.ingest_state values (?, ?)", [source.id, fingerprint])
+            con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
         read = sum(l.rows_read for l in loads)
         loaded = sum(l.rows_loaded for l in loads)
         rejected = sum(l.rows_rejected for l in loads)
