@@ -195,3 +195,31 @@ def test_the_site_carries_the_configured_title(three_councils):
     assert three_councils.failures is None, three_councils.failures
     index = (three_councils.site_dir / "index.html").read_text(encoding="utf-8")
     assert "Three councils&#39; ward inequalities" in index or "Three councils' ward inequalities" in index
+
+
+def test_the_default_configuration_is_wigan():
+    from dagster_project.settings import DEFAULT_COUNCILS_CONFIG, get_councils_config
+
+    with _environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
+        config = get_councils_config()
+    assert config.la_codes == ["E08000010"] and config.site_title == "Wigan ward inequalities"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("site_title: T\ncouncils:\n  - la_code: W123\n", "councils entry 1: la_code 'W123' is not an English local authority code"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n  - la_code: E08000010\n", "councils entry 2: la_code E08000010 is listed twice"),
+        ("councils:\n  - la_code: E08000010\n", "site_title must be a non-empty string"),
+        ("site_title: T\ncouncils: []\n", "councils must be a non-empty list"),
+        ("site_title: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, message):
+    from dagster_project.settings import get_councils_config
+
+    path = tmp_path / "councils.yml"
+    path.write_text(text, encoding="utf-8")
+    with _environment({"COUNCILS_CONFIG": str(path)}), pytest.raises(ValueError) as error:
+        get_councils_config()
+    assert str(path) in str(error.value) and message in str(error.value)
