@@ -223,3 +223,17 @@ def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, mess
     with _environment({"COUNCILS_CONFIG": str(path)}), pytest.raises(ValueError) as error:
         get_councils_config()
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_dbt_defaults_are_the_default_configuration():
+    """Bare dbt commands (no --vars) see the same councils as the pipeline's default run."""
+    import json
+
+    import yaml
+
+    from dagster_project.defs.transform.invocation import dbt_vars
+    from dagster_project.settings import DEFAULT_COUNCILS_CONFIG, DBT_PROJECT_DIR
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    with _environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
+        assert json.loads(dbt_vars()) == project["vars"]

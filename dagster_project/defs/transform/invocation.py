@@ -27,8 +27,13 @@ def dbt_database_link(settings: Settings) -> Path:
 
 
 def dbt_vars() -> str:
-    """The `--vars` dbt gets: the configured councils' LA codes."""
-    return json.dumps({"councils": get_councils_config().la_codes}, separators=(",", ":"))
+    """The `--vars` dbt gets: the configured councils' LA codes (`councils`) and each council's
+    missions (`council_missions`, LA code -> mission ids)."""
+    config = get_councils_config()
+    return json.dumps(
+        {"councils": config.la_codes, "council_missions": {c.la_code: list(c.missions) for c in config.councils}},
+        separators=(",", ":"),
+    )
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
