@@ -74,7 +74,26 @@ WARDS = (
     ("E05015013", "Worsley Mesnes", 1.3),
 )
 
+# December 2017 wards (real codes and names; the LSOA assignment below is synthetic).
+WARDS_2017 = (
+    ("E05000840", "Abram"), ("E05000841", "Ashton"), ("E05000842", "Aspull New Springs Whelley"),
+    ("E05000843", "Astley Mosley Common"), ("E05000844", "Atherleigh"), ("E05000845", "Atherton"),
+    ("E05000846", "Bryn"), ("E05000847", "Douglas"), ("E05000848", "Golborne and Lowton West"),
+    ("E05000849", "Hindley"), ("E05000850", "Hindley Green"), ("E05000851", "Ince"), ("E05000852", "Leigh East"),
+    ("E05000853", "Leigh South"), ("E05000854", "Leigh West"), ("E05000855", "Lowton East"), ("E05000856", "Orrell"),
+    ("E05000857", "Pemberton"), ("E05000858", "Shevington with Lower Ground"), ("E05000859", "Standish with Langtree"),
+    ("E05000860", "Tyldesley"), ("E05000861", "Wigan Central"), ("E05000862", "Wigan West"),
+    ("E05000863", "Winstanley"), ("E05000864", "Worsley Mesnes"),
+)
+CLAIMANT_MONTHS = tuple(f"{y}-{m:02d}" for y in range(2014, 2018) for m in range(1, 13))[:46]  # 2014-01 .. 2017-10
+INSOLVENCY_YEARS = tuple(range(2012, 2023))
+INSOLVENCY_TYPES = ("Bankruptcy", "DRO", "IVA")  # then Total
+
 F_LOOKUP = "lookup_lsoa21_to_ward2023_bestfit_wigan.csv"
+F_LOOKUP17 = "lookup_lsoa11_to_ward2017_bestfit_wigan.csv"
+F_CLAIMANTS_WARD17 = "nomis_claimant_count_ward_monthly_2014_2017_wigan.csv"
+F_INSOLVENCIES = "individual_insolvencies_ward_annual_2012_2022_wigan.csv"
+F_POPULATION_2016 = "population_mid2016_lsoa_syoa_wigan.csv"
 F_IOD19_FILE8 = "iod2019_file8_underlying_indicators_wigan.csv"
 F_IOD19_FILE6 = "iod2019_file6_population_denominators_wigan.csv"
 F_IOD19_SCORES = "iod2019_scores_imd_income_employment_wigan_mysociety.csv"
@@ -93,6 +112,15 @@ LOCAL_EXTRACTS = (F_MORTALITY, F_ADMISSIONS)
 
 # The real release each file copies the layout of (README and manifest).
 LAYOUTS = {
+    F_LOOKUP17: "ONS LSOA (2011) to Electoral Ward (December 2017) best-fit lookup, as extracted by "
+    "traffordDataLab/spatial_data (with LSOA names)",
+    F_CLAIMANTS_WARD17: "ONS/DWP Claimant Count (Nomis NM_162_1), 2017 wards and the district, monthly "
+    "January 2014 to October 2017, as downloaded by Trafford Data Lab (ward names with a ' (Wigan)' "
+    "suffix; counts rounded to 5)",
+    F_INSOLVENCIES: "The Insolvency Service, individual insolvencies by ward (2017 wards), calendar years "
+    "2012 to 2022 wide, one row per ward and type (Bankruptcy, DRO, IVA, Total)",
+    F_POPULATION_2016: "ONS small area population estimates, mid-2016, LSOA 2011 by single year of age, as "
+    "reshaped by Trafford Data Lab (totals that are whole thousands written as R does, e.g. 2e3)",
     F_LOOKUP: "ONS LSOA (2021) to Electoral Ward (May 2023) best-fit lookup; same layout as the "
     "LSOA21 to Ward (May 2022) lookup extract (traffordDataLab/spatial_data), with 23 for 22",
     F_IOD19_FILE8: "MHCLG English Indices of Deprivation 2019, File 8 (underlying indicators), "
@@ -264,6 +292,11 @@ HEADER_HOUSEHOLD_DEPRIVATION = ("lsoa21_code", "households_number_deprivation_di
 # Households deprived in >= 1, 2, 3, 4 dimensions: logit (intercept, slope on deprivation), synthetic.
 HOUSEHOLD_LOGITS = ((0.05, 0.42), (-1.55, 0.6), (-3.3, 0.8), (-6.4, 0.8))
 HEADER_CLAIMANTS = ("Date", "Geography", "Measure Type", "Unit", "Value")
+HEADER_LOOKUP17 = ("lsoa11cd", "lsoa11nm", "wd17cd", "wd17nm", "lad17cd", "lad17nm")
+HEADER_CLAIMANTS_WARD17 = ("date", "area_code", "area_name", "measure", "value")
+HEADER_INSOLVENCIES = ("ward_code", "ward_name", "local_authority_code", "local_authority_name", "insolvency_type",
+                       *map(str, INSOLVENCY_YEARS))
+HEADER_POPULATION_2016 = ("lsoa11cd", "lsoa11nm", "lad16nm", "total_pop", *map(str, range(90)), "90+")
 HEADER_MORTALITY = ("period", "area_code", "area_name", "sex", "age_band", "deaths", "population")
 HEADER_ADMISSIONS = ("period", "area_code", "area_name", "age_band", "admissions", "population")
 
@@ -787,6 +820,95 @@ def _claimants(world: _World) -> list[list[str]]:
     return rows
 
 
+# ---------------------------------------------------------------- series on the 2017 wards
+def _ward17(world: _World) -> list[int]:
+    """Each LSOA's December 2017 ward: its May 2023 ward's, except that the last LSOA (by code) of
+    every third 2023 ward belonged to the next ward in 2017, so some 2017 wards were divided."""
+    out = list(world.ward)
+    for k in range(0, len(WARDS), 3):
+        members = sorted(i for i in range(N) if world.ward[i] == k)
+        out[members[-1]] = (k + 1) % len(WARDS_2017)
+    return out
+
+
+def _lookup_2017(world: _World) -> list[list[str]]:
+    ward17 = _ward17(world)
+    return [[LSOA_CODES[i], world.names[i], *WARDS_2017[ward17[i]], LAD_CODE, LAD_NAME] for i in _by_name(world)]
+
+
+def _single_years(world: _World) -> list[list[int]]:
+    """Mid-2016 population by single year of age 0..89 and 90+, from the mid-2015 groups grown 0.4%."""
+    draws = _rng("population-2016-ages")
+    out = []
+    for total, children, middle, older, _ in world.pop2015:
+        groups = ((children, 16, 0.0), (middle, 44, 0.0), (older, 31, -0.09))  # 0-15, 16-59, 60-89 and 90+
+        ages = []
+        for size, years, slope in groups:
+            weights = [math.exp(slope * a) * max(0.4, 1 + 0.15 * draws.standard_normal()) for a in range(years)]
+            ages += _largest_remainder(round(size * 1.004), weights)
+        out.append(ages)
+    return out
+
+
+def _population_2016(world: _World) -> list[list[str]]:
+    rows = []
+    for i, ages in zip(range(N), _single_years(world)):
+        total = sum(ages)
+        shown = f"{total // 1000}e3" if total % 1000 == 0 else str(total)
+        rows.append([LSOA_CODES[i], world.names[i], LAD_NAME, shown, *map(str, ages)])
+    return [rows[i] for i in _by_name(world)]
+
+
+def _ward17_members(world: _World) -> list[list[int]]:
+    ward17 = _ward17(world)
+    return [[i for i in range(N) if ward17[i] == k] for k in range(len(WARDS_2017))]
+
+
+def _claimants_ward17(world: _World) -> list[list[str]]:
+    """Monthly claimants on the 2017 wards: 16-64 residents times a rate that falls to 2016 and turns
+    up in 2017 (Universal Credit), faster in the more deprived wards; seasonal; rounded to 5."""
+    ages = _single_years(world)
+    working = [sum(a[16:65]) for a in ages]
+    draws = _rng("claimants-ward17")
+    rows = []
+    for t, month in enumerate(CLAIMANT_MONTHS):
+        season = 0.04 * math.cos(2 * math.pi * (int(month[5:]) - 1) / 12)
+        level = -0.018 * t + (0.012 * (t - 36) if t > 36 else 0.0)
+        expected = []
+        for members in _ward17_members(world):
+            d = statistics.fmean(world.deprivation[i] for i in members)
+            rate = 0.022 * math.exp(0.55 * d + level * (1 + 0.35 * max(d, 0)) + season)
+            expected.append(draws.poisson(rate * sum(working[i] for i in members)))
+        date = f"{month}-01"
+        rows.append([date, LAD_CODE, LAD_NAME, "Claimant count", str(_round5(sum(expected)))])
+        rows += [[date, code, f"{name} ({LAD_NAME})", "Claimant count", str(_round5(x))]
+                 for (code, name), x in zip(WARDS_2017, expected)]
+    return rows
+
+
+def _insolvencies(world: _World) -> list[list[str]]:
+    """New individual insolvencies by 2017 ward and year: bankruptcies falling, IVAs rising to 2019,
+    debt relief orders jumping when eligibility widened in 2021; 2020-21 dip (COVID-19)."""
+    ages = _single_years(world)
+    adults = [sum(a[18:]) for a in ages]
+    draws = _rng("insolvencies")
+    per_10000 = {
+        "Bankruptcy": [4.2, 3.6, 3.0, 2.4, 2.2, 2.0, 2.0, 1.9, 1.3, 1.1, 1.2],
+        "DRO": [3.4, 3.2, 3.0, 2.9, 2.9, 3.0, 3.0, 2.9, 2.0, 3.2, 3.8],
+        "IVA": [6.0, 6.5, 7.5, 8.0, 9.5, 11.0, 13.0, 14.5, 12.0, 11.5, 11.0],
+    }
+    rows = {kind: [] for kind in (*INSOLVENCY_TYPES, "Total")}
+    for (code, name), members in zip(WARDS_2017, _ward17_members(world)):
+        d = statistics.fmean(world.deprivation[i] for i in members)
+        population = sum(adults[i] for i in members)
+        counts = {kind: [int(draws.poisson(r / 10_000 * population * math.exp(0.35 * d))) for r in per_10000[kind]]
+                  for kind in INSOLVENCY_TYPES}
+        counts["Total"] = [sum(v) for v in zip(*counts.values())]
+        for kind, values in counts.items():
+            rows[kind].append([code, name, LAD_CODE, LAD_NAME, kind, *map(str, values)])
+    return [row for kind in rows for row in rows[kind]]
+
+
 # ---------------------------------------------------------------- ward-level local extracts
 class _Wards:
     """The 25 May 2023 wards: latent health levels and mid-year populations by sex and life-table band."""
@@ -934,10 +1056,13 @@ def _as_council(tables: dict, k: int) -> dict:
     code, name = council(k)
     codes = {old: f"E01{100000 + k * N + i:06d}" for i, old in enumerate(LSOA_CODES)}
     codes |= {ward[0]: f"E05{100000 + k * len(WARDS) + j:06d}" for j, ward in enumerate(WARDS)}
+    codes |= {ward[0]: f"E05{200000 + k * len(WARDS_2017) + j:06d}" for j, ward in enumerate(WARDS_2017)}
     codes |= {LAD_CODE: code, LAD_NAME: name}
     prefix = LAD_NAME + " "
 
     def recode(cell: str) -> str:
+        if cell.endswith(f" ({LAD_NAME})"):
+            return cell[: -len(LAD_NAME) - 2] + f"({name})"
         return codes.get(cell) or (name + " " + cell[len(prefix):] if cell.startswith(prefix) else cell)
 
     out = {}
@@ -979,6 +1104,10 @@ def generate(out_dir: Path, councils: int = 1) -> dict[str, str]:
         F_CLAIMANTS: (HEADER_CLAIMANTS, _claimants(world)),
         F_MORTALITY: (HEADER_MORTALITY, _mortality(wards)),
         F_ADMISSIONS: (HEADER_ADMISSIONS, _admissions(wards)),
+        F_LOOKUP17: (HEADER_LOOKUP17, _lookup_2017(world)),
+        F_CLAIMANTS_WARD17: (HEADER_CLAIMANTS_WARD17, _claimants_ward17(world)),
+        F_INSOLVENCIES: (HEADER_INSOLVENCIES, _insolvencies(world)),
+        F_POPULATION_2016: (HEADER_POPULATION_2016, _population_2016(world)),
     }
     others = [_as_council(tables, k) for k in range(1, councils)]
     for name, (header, rows) in tables.items():

@@ -218,8 +218,11 @@ select
                 when 'decreasing' then 'the council figure fell'
                 else 'the change in the council figure cannot be tested (' || coalesce(direction_reason, 'no test') || ')'
             end
-            || case when baseline_period is not null and baseline_period != latest_period
-                then ' between ' || baseline_period || ' and ' || latest_period else '' end
+            || case
+                when test_method like 'Fingertips%' then ' over the most recent points of the series, to ' || latest_period
+                when baseline_period is not null and baseline_period != latest_period
+                    then ' between ' || baseline_period || ' and ' || latest_period
+                else '' end
             || case when p_value is not null then ' (' || test_method || ', p = ' || printf('%.3g', p_value) || ')' else '' end
             || case gap_direction
                 when 'gap narrowing' then '; the gap between the most and least deprived wards narrowed'
