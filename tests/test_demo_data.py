@@ -79,7 +79,7 @@ def _spearman(a, b) -> float:
 def test_generate_returns_manifest_hashes(generated, manifest):
     assert manifest["generator"] == "dagster_project.demo_data"
     assert manifest["seed"] == demo_data.SEED
-    assert len(manifest["files"]) == 14
+    assert len(manifest["files"]) == 18
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((generated / name).read_bytes()).hexdigest() == digest, name
     assert "TS067" in manifest["layouts"][demo_data.F_CENSUS11]
@@ -124,7 +124,7 @@ def test_headers_match_the_real_releases(generated, manifest):
             continue
         assert demo_header == real_header, name
         compared += 1
-    assert compared == 9
+    assert compared == 13
 
 
 @pytest.mark.parametrize("name, rows", [(IOD15, 6000), (HOUSEHOLDS, 1000), (CLAIMANTS, 200)])
@@ -259,11 +259,37 @@ def test_geography(generated):
     for i, r in enumerate(lookup):
         positions.setdefault(r["wd23cd"], []).append(i)
     assert all(p[-1] - p[0] > 7 for p in positions.values()), "wards should not be contiguous code blocks"
-    for name in set(demo_data.LAYOUTS) - set(demo_data.LOCAL_EXTRACTS):  # the ward-level extracts are tested below
+    ward_level = {*demo_data.LOCAL_EXTRACTS, demo_data.F_CLAIMANTS_WARD17, demo_data.F_INSOLVENCIES}
+    for name in set(demo_data.LAYOUTS) - ward_level:  # the ward-level files are tested below
         code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2,
                        CLAIMANTS: 1}.get(name, 0)
         per_code = Counter(r[code_column] for r in _rows(generated / name)[1:])
         assert sorted(per_code) == codes and len(set(per_code.values())) == 1, name
+
+
+def test_2017_ward_series_cover_every_ward_and_period(generated):
+    wards17 = {code for code, _ in demo_data.WARDS_2017}
+    lookup = _dicts(generated / demo_data.F_LOOKUP17)
+    assert {r["wd17cd"] for r in lookup} == wards17 and len(lookup) == 200
+    split = {r["wd17cd"] for r in lookup} and Counter(r["wd17cd"] for r in lookup)
+    assert set(split.values()) == {7, 8, 9}, "some 2017 wards must be divided between May-2023 wards"
+    claimants = _dicts(generated / demo_data.F_CLAIMANTS_WARD17)
+    assert Counter(r["date"] for r in claimants) == {f"{m}-01": 26 for m in demo_data.CLAIMANT_MONTHS}
+    assert all(int(r["value"]) % 5 == 0 for r in claimants) and all(r["area_name"].endswith(" (Wigan)") for r in claimants
+                                                                      if r["area_code"].startswith("E05"))
+    insolvencies = _dicts(generated / demo_data.F_INSOLVENCIES)
+    assert Counter(r["insolvency_type"] for r in insolvencies) == {"Bankruptcy": 25, "DRO": 25, "IVA": 25, "Total": 25}
+    by_ward = {}
+    for r in insolvencies:
+        by_ward.setdefault(r["ward_code"], {})[r["insolvency_type"]] = r
+    for rows in by_ward.values():
+        for year in map(str, demo_data.INSOLVENCY_YEARS):
+            assert int(rows["Total"][year]) == sum(int(rows[k][year]) for k in ("Bankruptcy", "DRO", "IVA"))
+    population = _dicts(generated / demo_data.F_POPULATION_2016)
+    for r in population:
+        ages = [int(r[str(a)]) for a in range(90)] + [int(r["90+"])]
+        assert float(r["total_pop"]) == sum(ages)
+    assert any("e3" in r["total_pop"] for r in population), "R's scientific notation should occur, as in the real file"
 
 
 def test_population_denominators_are_consistent(generated):

@@ -43,7 +43,8 @@ aggregated as (
         any_value(areas.period_end) as period_end,
         any_value(areas.source_id) as source_id,
         sum(areas.numerator) as numerator,
-        sum(areas.numerator) + count(*) filter (where areas.input_suppressed) * any_value(definitions.suppressed_input_max)
+        sum(areas.numerator) + case when count(*) filter (where areas.input_suppressed) > 0
+            then count(*) filter (where areas.input_suppressed) * any_value(definitions.suppressed_input_max) else 0 end
             as numerator_upper,
         count(*) filter (where areas.input_suppressed) as n_suppressed,
         sum(areas.denominator) as denominator,
