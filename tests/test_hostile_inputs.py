@@ -595,3 +595,38 @@ def test_streaming_holds_a_batch_not_the_file(tmp_path):
     whole = peak(lambda: read_file(FILE8, path))
     streamed = peak(stream)
     assert streamed * 4 < whole, (streamed, whole)
+
+
+# --- a source that vanished (issue 11, case 4) ----------------------------------------------------
+
+
+def test_a_source_that_vanished_or_emptied_is_refused_unless_retired(tmp_path):
+    """A source that loaded rows into the last published warehouse and now has none (file deleted,
+    or replaced by a header-only file) would empty or drop a published series: refused, keeping the
+    previous rows; `retired: true` in the registry lets it go."""
+    optional = dataclasses.replace(FILE6, required=False)
+    con = _con()
+    path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n")
+    load_source(con, optional, path.parent, LOADED_AT)
+    path.write_text(F6_HEADER + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=rf"source 'iod2019_file6' .* had 2 rows in the last published warehouse "
+                                          rf"\(from {path.name}\) but now {path.name} has no data rows"):
+        load_source(con, optional, path.parent, LOADED_AT)
+    path.unlink()
+    with pytest.raises(IngestError, match=r"had 2 rows .* but now no file matches .* a published series would be lost"):
+        load_source(con, optional, path.parent, LOADED_AT)
+    assert con.execute(f"select count(*) from {optional.table}").fetchone() == (2,)
+    assert con.execute("select sum(rows_loaded) from audit.load_log").fetchone() == (2,)
+    assert load_source(con, dataclasses.replace(optional, retired=True), path.parent, LOADED_AT) == []
+    assert con.execute(f"select count(*) from {optional.table}").fetchone() == (0,)
+
+
+def test_retired_is_a_registry_field_that_makes_a_source_optional(tmp_path):
+    from dagster_project.defs.ingest.registry import load_registry as load
+
+    text = (Path(__file__).parents[1] / "dagster_project/defs/ingest/sources.yml").read_text(encoding="utf-8")
+    registry = tmp_path / "sources.yml"
+    registry.write_text(text.replace("  iod2019_file6:\n", "  iod2019_file6:\n    retired: true\n", 1), encoding="utf-8")
+    retired = load(registry)["iod2019_file6"]
+    assert (retired.retired, retired.required) == (True, False)
+    assert (FILE6.retired, FILE6.required) == (False, True)

@@ -136,6 +136,25 @@ def _stage_file(
     return load
 
 
+def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad]) -> None:
+    """A source that had rows in the last published warehouse and now has none (its file deleted,
+    or replaced by a header-only file) would silently drop or empty a published series: refused,
+    unless the registry marks the source `retired: true`."""
+    if source.retired or sum(load.rows_loaded for load in loads):
+        return
+    before, files = con.execute(
+        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name) "
+        "from audit.load_log where source_id = ?", [source.id]
+    ).fetchone()
+    if before:
+        now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
+        raise IngestError(
+            f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "
+            f"(from {files}) but now {now}: a published series would be lost. Put the file back, or mark the "
+            f"source `retired: true` in sources.yml to stop publishing it"
+        )
+
+
 def _staging_table_sql(source: Source) -> str:
     columns = [f'"{source.raw_column(n)}" {DUCKDB_TYPES[t]}' for n, t in source.columns.items()]
     columns += [
@@ -152,7 +171,8 @@ def load_source(
 
     Files are streamed batch by batch into temporary staging tables (committed as they go, so
     DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
-    then swaps them in. An IngestError leaves raw.<source> and its audit rows as they were. The
+    then swaps them in. A source that loaded rows before and now has none is refused (unless it
+    is retired in the registry). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
@@ -160,6 +180,7 @@ def load_source(
     con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
+        _refuse_vanished(con, source, raw_dir, loads)
         con.execute("begin")
         try:
             con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")

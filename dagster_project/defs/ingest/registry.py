@@ -50,6 +50,7 @@ class Source:
     period_start: str | None = None
     period_end: str | None = None
     required: bool = True
+    retired: bool = False
     encoding: str = "utf-8-sig"
     thousands: str = ","
     null_markers: tuple[str, ...] = ("",)
@@ -114,7 +115,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         period_label=str(period["label"]) if period else None,
         period_start=str(period["start"]) if period else None,
         period_end=str(period["end"]) if period else None,
-        required=bool(spec["required"]),
+        required=bool(spec["required"]) and not spec.get("retired", False),
+        retired=bool(spec.get("retired", False)),
         encoding=spec["encoding"],
         thousands=spec["thousands"],
         null_markers=tuple(spec["null_markers"]),
