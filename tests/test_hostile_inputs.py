@@ -14,6 +14,7 @@ import builtins
 import csv
 import dataclasses
 import json
+import math
 import re
 import tracemalloc
 import zipfile
@@ -630,3 +631,54 @@ def test_retired_is_a_registry_field_that_makes_a_source_optional(tmp_path):
     retired = load(registry)["iod2019_file6"]
     assert (retired.retired, retired.required) == (True, False)
     assert (FILE6.retired, FILE6.required) == (False, True)
+
+
+# --- boundaries beyond sane bounds, and invalid ward polygons (issue 11, cases 6 and 8) ----------
+
+
+def _ward_feature(code: str, ring: list) -> dict:
+    properties = {"area_code": code, "area_name": "Orrell", "lat": 53.5, "lon": -2.7, "area": 1.0,
+                  "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
+    return {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+SQUARE = [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
+BOWTIE = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]  # its edges cross: a self-intersecting ring
+
+
+def test_a_boundary_with_too_many_points_is_refused(tmp_path):
+    """56,000 random points per ward once took the site step past 8 GB: a feature beyond the
+    registry's max_vertices (20,000 by default) is refused before anything downstream sees it."""
+    circle = [[math.cos(2 * math.pi * i / 30_000), math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
+    many = circle + [circle[0]]
+    document = {"type": "FeatureCollection", "features": [
+        _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", many)]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    message = _refused(WARDS23, path, r"wards2023_hostile\.geojson: row 2: column 'geometry': the geometry has 30,001 points")
+    assert "more than the 20,000 a feature may have (registry: max_vertices)" in message
+    assert _quarantine(dataclasses.replace(WARDS23, max_vertices=40_000), path).rows_loaded == 2
+
+
+def test_a_file_read_whole_beyond_its_size_bound_is_refused(tmp_path):
+    document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE)]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    small = dataclasses.replace(WARDS23, max_whole_file_bytes=100)
+    with pytest.raises(IngestError, match=r"wards2023_hostile\.geojson: the file is [0-9,]+ bytes, more than the 100 "
+                                          r"a GeoJSON file may have \(it is read whole\)"):
+        read_file(small, path)
+
+
+def test_a_self_intersecting_ward_boundary_is_refused_but_an_lsoa_one_loads(tmp_path):
+    """A ward polygon is the map and decides the ward's neighbours, so it is never repaired
+    silently; an LSOA polygon is used only for its point on surface (the real 2021 LSOA file has
+    one self-intersecting ring), so it loads and the repair is recorded downstream."""
+    wards = {"type": "FeatureCollection", "features": [
+        _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", BOWTIE)]}
+    path = _write(tmp_path, WARDS23, json.dumps(wards), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"row 2: column 'geometry': the ward boundary is not a valid polygon \(Self-intersection")
+    lsoas = SOURCES["boundaries_lsoa21"]
+    feature = {"type": "Feature", "properties": {"area_code": "E01006212", "area_name": "Wigan 015A"},
+               "geometry": {"type": "Polygon", "coordinates": [BOWTIE]}}
+    lsoa_path = _write(tmp_path, lsoas, json.dumps({"type": "FeatureCollection", "features": [feature]}),
+                       name="lsoa2021_hostile.geojson")
+    assert _quarantine(lsoas, lsoa_path).rows_loaded == 1

@@ -109,6 +109,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _vertices(coordinates) -> int:
+    """How many points a GeoJSON geometry's coordinates hold (iteratively: no recursion limit)."""
+    count, stack = 0, [coordinates]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list) and item and isinstance(item[0], (int, float)):
+            count += 1
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
 class _FileBytes:
     """A file's bytes, read once and hashed as they are read; a file that changes while it is
     being read (size, modification time or identity differ between the stat before and after,
@@ -128,7 +140,13 @@ class _FileBytes:
         self.offset += len(line)
         return line
 
-    def read(self) -> bytes:
+    def read(self, limit: int | None = None, what: str = "") -> bytes:
+        """The rest of the file; more than `limit` bytes is refused before anything is read."""
+        if limit is not None and self._before[2] > limit:
+            raise IngestError(
+                f"{self.name}: the file is {self._before[2]:,} bytes, more than the {limit:,} a {what} file may have "
+                "(it is read whole); refused so that memory stays bounded (registry: max_whole_file_bytes)"
+            )
         data = self._handle.read()
         self._digest.update(data)
         self.offset += len(data)
@@ -488,9 +506,9 @@ def _bad_cell(path: Path, encoding: str, row: int) -> str | None:
     return None
 
 
-def _xlsx_rows(data: _FileBytes) -> tuple[str, Iterator[list[str]]]:
+def _xlsx_rows(source: Source, data: _FileBytes) -> tuple[str, Iterator[list[str]]]:
     """The first sheet of a workbook as rows of text cells (row numbers as Excel shows them)."""
-    content = data.read()
+    content = data.read(source.max_whole_file_bytes, "workbook")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheet_name = workbook.sheet_names[0]
@@ -531,8 +549,12 @@ def _cell_text(value) -> str:
 
 def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, object]]:
     """A FeatureCollection: each feature is a row (row N = feature N), properties are columns
-    and the geometry is kept as GeoJSON text in the column declared with type geometry."""
-    content = data.read()
+    and the geometry is kept as GeoJSON text in the column declared with type geometry.
+    A feature with more than the source's max_vertices points is refused (memory stays bounded
+    downstream), and so is a ward boundary that is not a valid polygon (self-intersecting, say):
+    a silent repair would change the map and the ward's neighbours. LSOA boundaries are only
+    used for their point on surface: they are repaired downstream and the repair recorded."""
+    content = data.read(source.max_whole_file_bytes, "GeoJSON")
     try:
         text = content.decode(source.encoding)
     except UnicodeDecodeError as error:
@@ -556,9 +578,36 @@ def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, ob
             yield row_number, Rejection(row_number, None, json.dumps(feature)[:200], "not a GeoJSON Feature with properties")
             continue
         cells = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+        _check_geometry(source, data.name, row_number, geometry_columns, feature.get("geometry"))
         for column in geometry_columns:
             cells[column] = json.dumps(feature.get("geometry"), separators=(",", ":"))
         yield row_number, [cells.get(name, "") for name in source.columns]
+
+
+def _check_geometry(source: Source, name: str, row_number: int, columns: list[str], geometry) -> None:
+    if not columns or not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
+        return
+    where = f"{name}: row {row_number}: column {columns[0]!r}"
+    count = _vertices(geometry["coordinates"])
+    if count > source.max_vertices:
+        raise IngestError(
+            f"{where}: the geometry has {count:,} points, more than the {source.max_vertices:,} a feature may have "
+            "(registry: max_vertices); use generalised boundaries"
+        )
+    if "ward" in source.geography_levels:
+        import shapely
+        from shapely.geometry import shape
+
+        try:
+            shaped = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as error:
+            raise IngestError(f"{where}: not a valid GeoJSON geometry ({error})") from None
+        if not shaped.is_valid:
+            raise IngestError(
+                f"{where}: the ward boundary is not a valid polygon ({shapely.is_valid_reason(shaped)}); "
+                "it is not repaired silently, as a repair would change the map and the ward's neighbours: "
+                "correct the file, or use the published generalised boundaries"
+            )
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -576,7 +625,7 @@ def iter_file(source: Source, path: Path, batch_size: int = BATCH_SIZE, check_ke
         if source.format == "geojson":
             records = _geojson_records(source, data)
         elif source.format == "xlsx":
-            label, rows = _xlsx_rows(data)
+            label, rows = _xlsx_rows(source, data)
             records = _table_records(source, label, rows)
         elif source.format == "csv":
             records = _table_records(source, path.name, _csv_rows(source, data))

@@ -58,6 +58,8 @@ class Source:
     downloads: tuple[dict, ...] = ()
     period_column: str | None = None
     period_format: str | None = None
+    max_vertices: int = 20_000
+    max_whole_file_bytes: int = 256 << 20
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -124,6 +126,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         downloads=tuple(spec.get("download", ())),
         period_column=spec.get("period_column"),
         period_format=spec.get("period_format"),
+        max_vertices=int(spec.get("max_vertices", 20_000)),
+        max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
     )
 
 
