@@ -682,3 +682,24 @@ def test_a_self_intersecting_ward_boundary_is_refused_but_an_lsoa_one_loads(tmp_
     lsoa_path = _write(tmp_path, lsoas, json.dumps({"type": "FeatureCollection", "features": [feature]}),
                        name="lsoa2021_hostile.geojson")
     assert _quarantine(lsoas, lsoa_path).rows_loaded == 1
+
+
+# --- periods that cannot be real (issue 11, case 8) -----------------------------------------------
+
+
+def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
+    """'Wigan, 2031-11' was published: a period that starts after the month of the run, a span
+    that ends before it starts, or a financial year that is not one year long is no release's data."""
+    text = CLAIMANT_HEADER + "\n2018-11,E05000840,percent,persons,2.9\n2999-11,E05000841,percent,persons,1.9\n"
+    load = _quarantine(CLAIMANT, _write(tmp_path, CLAIMANT, text))
+    assert _reasons(load) == [(3, "Date", "2999-11", "period 2999-11 starts in the future")]
+    mortality, admissions = SOURCES["mortality_ward23"], SOURCES["admissions_ward23"]
+    rows = "\n".join(f"{p},E05014989,Abram,Male,0,1,195" for p in ("2017-19", "2019-17", "2019-19", "2998-99"))
+    load = _quarantine(mortality, _write(tmp_path, mortality, ",".join(mortality.columns) + "\n" + rows + "\n"))
+    assert [(r[0], r[3]) for r in _reasons(load)] == [
+        (3, "period 2019-17 is not a span of years"), (4, "period 2019-19 is not a span of years"),
+        (5, "period 2998-99 starts in the future"),
+    ]
+    rows = "\n".join(f"{p},E05014989,Abram,0-4,10,766" for p in ("2019/20", "2019/21", "1999/00"))
+    load = _quarantine(admissions, _write(tmp_path, admissions, ",".join(admissions.columns) + "\n" + rows + "\n"))
+    assert [(r[0], r[3]) for r in _reasons(load)] == [(3, "period 2019/21 is not a financial year")]

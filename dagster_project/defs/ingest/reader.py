@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -188,6 +189,29 @@ def _number_problem(text: str, default: str) -> str:
     return default
 
 
+def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
+    """Periods in the declared format that can be real: a span that ends after it starts, within
+    ten years (a financial year YYYY/YY runs into the next year), and that has started by the month of the
+    run (a period in the future is not data of any release)."""
+    period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
+    today = datetime.now()
+
+    def convert(text: str):
+        if not period.match(text):
+            return None, f"period not in the expected format {label}"
+        year = int(text[:4])
+        month = int(text[5:7]) if label == "YYYY-MM" else 1
+        if label in ("YYYY-YY", "YYYY/YY"):
+            last = year // 100 * 100 + int(text[5:7])
+            last += 100 if last < year else 0
+            if not year < last <= year + 10 or (label == "YYYY/YY" and last != year + 1):
+                return None, f"period {text} is not a {'financial year' if label == 'YYYY/YY' else 'span of years'}"
+        if (year, month) > (today.year, today.month):
+            return None, f"period {text} starts in the future"
+        return text, None
+    return convert
+
+
 def _converter(source: Source, name: str, column_type: str) -> Callable[[str], tuple[object, str | None]]:
     """A function from a cell's stripped, non-null text to (value, reason); reason None when acceptable."""
     thousands = source.thousands
@@ -200,9 +224,7 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
 
     if column_type == "text":
         if name == source.period_column:
-            label = source.period_format
-            period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
-            return lambda text: (text, None) if period.match(text) else (None, f"period not in the expected format {label}")
+            return _period_converter(source.period_format)
         return lambda text: (text, None)
     if column_type == "area_code":
         code = source.area_code_pattern
