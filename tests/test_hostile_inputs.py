@@ -251,12 +251,20 @@ def test_truncated_last_line_is_rejected_with_its_field_count(tmp_path):
     assert _reasons(load) == [(3, None, "E01006213,Wigan 024A,E08000010,Wig", "expected 9 fields, found 4")]
 
 
-def test_duplicated_keys_are_rejected_naming_the_first_row(tmp_path):
-    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW.replace("1438", "9") + "\n"
+def test_a_repeated_row_is_rejected_naming_the_first_row(tmp_path):
+    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW + "\n"
     load = _quarantine(FILE6, _write(tmp_path, FILE6, text))
     assert _outcome(load) == (3, 2, 1)
     assert _reasons(load) == [(4, "LSOA code (2011)", "E01006212", "duplicate key: first seen on row 2")]
-    assert load.rows[0][4] == 1438  # the first occurrence is the one kept
+
+
+def test_conflicting_duplicate_keys_are_refused(tmp_path):
+    """Issue 11, case 8: the same key with different values used to resolve as 'first row wins'
+    with a warning; which row is right cannot be told, so the file is refused naming both rows."""
+    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW.replace("1438", "9") + "\n"
+    _refused(FILE6, _write(tmp_path, FILE6, text),
+             r"_hostile\.csv: row 4: column 'Total population: mid 2015 \(excluding prisoners\)': key \(E01006212\) "
+             r"is also on row 2 with a different value \(9 here, 1438 there\): which row is right cannot be told")
 
 
 def test_unknown_area_code_of_the_right_shape_loads(tmp_path):

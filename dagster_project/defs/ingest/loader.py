@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.ingest.reader import BATCH_SIZE, FileLoad, IngestError, Rejection, iter_file, sha256_of
+from dagster_project.defs.ingest.reader import (
+    BATCH_SIZE, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
+)
 from dagster_project.defs.ingest.registry import Source
 
 DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
@@ -94,6 +96,20 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     return their rejections."""
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
+    every = ", ".join(f'cast("{source.raw_column(n)}" as varchar)' for n in source.columns)
+    conflict = con.execute(
+        f"""select _row_number, first_row, first_values, this_values from (
+            select _row_number, [{every}] as this_values,
+                first_value(_row_number) over w as first_row, first_value([{every}]) over w as first_values
+            from {STAGED_ROWS} where _source_file = ?
+            window w as (partition by {keys} order by _row_number)
+        ) where _row_number <> first_row and this_values is distinct from first_values
+        order by _row_number limit 1""",
+        [file_name],
+    ).fetchone()
+    if conflict:
+        row, first, first_values, values = conflict
+        raise conflicting_duplicate(source, file_name, row, first, _typed(source, first_values), _typed(source, values))
     con.execute(
         f"""create or replace temp table _ingest_duplicates as
         select _row_number, cast({first_key} as varchar) as value, first_row from (
@@ -114,6 +130,12 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         _insert_rejections(con, source, file_name, duplicates)
     con.execute("drop table _ingest_duplicates")
     return duplicates
+
+
+def _typed(source: Source, texts: list) -> list:
+    """Cells read back from the warehouse as text, typed as the reader types them (for messages)."""
+    convert = {"integer": int, "number": float}
+    return [None if t is None else convert.get(kind, str)(t) for t, kind in zip(texts, source.columns.values())]
 
 
 def _stage_file(

@@ -272,6 +272,19 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
     return number
 
 
+def conflicting_duplicate(source: Source, file_name: str, row: int, first: int, first_values: list, values: list) -> "IngestError":
+    """Two rows with the same key and different values: which is right cannot be told, so the
+    file is refused (an identical repeat is only rejected)."""
+    names = list(source.columns)
+    column = next(n for n, a, b in zip(names, first_values, values) if a != b)
+    i = names.index(column)
+    key = ", ".join(str(values[names.index(k)]) for k in source.key)
+    return IngestError(
+        f"{file_name}: row {row}: column {column!r}: key ({key}) is also on row {first} with a different value "
+        f"({values[i]!r} here, {first_values[i]!r} there): which row is right cannot be told; keep one of them"
+    )
+
+
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
@@ -288,7 +301,7 @@ def _batches(
     ]
     nulls = frozenset(source.null_markers)
     key_at = [names.index(k) for k in source.key]
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, tuple[int, tuple]] = {}
     batch = FileLoad(source.id, file_name, "", names)
     for row_number, cells in records:
         if cells is None:
@@ -314,8 +327,10 @@ def _batches(
                 values.append(value)
             if not problems and check_keys:
                 key = tuple(values[i] for i in key_at)
-                first = seen.setdefault(key, row_number)
+                first, first_values = seen.setdefault(key, (row_number, tuple(values)))
                 if first != row_number:
+                    if tuple(values) != first_values:
+                        raise conflicting_duplicate(source, file_name, row_number, first, list(first_values), values)
                     reason = f"duplicate key: first seen on row {first}"
                     problems.append(Rejection(row_number, source.key[0], _text(key[0]), reason))
             if problems:
