@@ -98,3 +98,24 @@ def test_impossible_row_values_are_named(tmp_path):
         "iod2019_file8: LSOA E01006235, income_deprivation 2019: numerator 5000.0 is more than the denominator (2576.0)",
         "mortality_ward2023_age_sex_x.csv: row 3: column deaths: 300 deaths is more than the population (195)",
     ])]
+
+
+def test_a_ward_missing_an_age_band_is_named(tmp_path):
+    """A rejected (negative, say) or deleted mortality row would leave a ward's standardised rate
+    built from some of its age bands: the gate names the ward, period, sex and band."""
+    mortality = SOURCES["mortality_ward23"]
+    rows = [f"2017-19,{ward},W,{sex},{band},1,100" for ward in ("E05014989", "E05014990")
+            for sex in ("Male", "Female") for band in ("0", "1-4")]
+    rows[-1] = "2017-19,E05014990,W,Female,1-4,-1,100"  # rejected: a negative count
+    con = _warehouse(tmp_path, {
+        "mortality_ward23": ("mortality_ward2023_age_sex_x.csv", ",".join(mortality.columns) + "\n" + "\n".join(rows) + "\n"),
+    })
+    assert con.execute("select reason from audit.rejected_rows").fetchall() == [("negative count",)]
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_lsoa_ward_bestfit as select * from (values ('E05014989'), "
+                "('E05014990'), ('E05014991')) as t(ward_code)")
+    suite = load_suite_file(EXPECTATIONS_DIR / "marts" / "ward_inputs_complete.yml")
+    (failed,) = _failed(con, suite)
+    assert failed[1][:2] == ["mortality_ward23: no row for E05014990, 2017-19, Female, age 1-4",
+                             "mortality_ward23: no row for E05014991, 2017-19, Female, age 0"]
+    assert len(failed[1]) == 5  # ward E05014991 has none of its four rows, E05014990 lacks one
