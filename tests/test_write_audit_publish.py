@@ -186,3 +186,14 @@ def test_a_second_run_waits_for_the_first_or_exits_with_a_clear_message(publishe
         waiting = _start(published)
         _kill_when(waiting, "waiting for it to finish", 0.0, timeout=120)
     assert (digest(published.warehouse), digest(published.site_dir)) == before
+
+
+def test_site_dir_from_the_environment_stays_the_link_not_its_target(tmp_path, monkeypatch):
+    """SITE_DIR is a symbolic link after a publish: the settings keep the link (resolving it would
+    make the next publish switch the build folder instead of the link)."""
+    from dagster_project.settings import get_settings
+
+    (tmp_path / "site.published-abcd1234").mkdir()
+    (tmp_path / "site").symlink_to("site.published-abcd1234")
+    monkeypatch.setenv("SITE_DIR", str(tmp_path / "." / "site"))
+    assert get_settings().site_dir == tmp_path.resolve() / "site"
