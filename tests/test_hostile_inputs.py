@@ -711,3 +711,20 @@ def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
     rows = "\n".join(f"{p},E05014989,Abram,0-4,10,766" for p in ("2019/20", "2019/21", "1999/00"))
     load = _quarantine(admissions, _write(tmp_path, admissions, ",".join(admissions.columns) + "\n" + rows + "\n"))
     assert [(r[0], r[3]) for r in _reasons(load)] == [(3, "period 2019/21 is not a financial year")]
+
+
+def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path):
+    """The vanished-source rule compares like with like: a RAW_DIR of real extracts after the
+    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused."""
+    optional = dataclasses.replace(FILE6, required=False)
+    con = _con()
+    path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n")
+    manifest = path.parent / "demo_manifest.json"
+    manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    load_source(con, optional, path.parent, LOADED_AT)
+    assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
+    path.unlink()
+    with pytest.raises(IngestError, match="a published series would be lost"):
+        load_source(con, optional, path.parent, LOADED_AT)  # still the demonstration data: a lost file
+    manifest.unlink()
+    assert load_source(con, optional, path.parent, LOADED_AT) == []  # real data now: a new dataset

@@ -161,14 +161,15 @@ def _stage_file(
 def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad]) -> None:
     """A source that had rows in the last published warehouse and now has none (its file deleted,
     or replaced by a header-only file) would silently drop or empty a published series: refused,
-    unless the registry marks the source `retired: true`."""
+    unless the registry marks the source `retired: true`, or RAW_DIR switched between the bundled
+    demonstration data and real data (a different dataset, not a lost file)."""
     if source.retired or sum(load.rows_loaded for load in loads):
         return
-    before, files = con.execute(
-        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name) "
+    before, files, was_demo = con.execute(
+        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name), bool_and(is_demo) "
         "from audit.load_log where source_id = ?", [source.id]
     ).fetchone()
-    if before:
+    if before and bool(was_demo) == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
         now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
         raise IngestError(
             f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "
