@@ -46,4 +46,4 @@ demo-data: install ## Regenerate the demonstration data in data/raw (COUNCILS=3 
 	$(BIN)/python -m dagster_project.demo_data --councils $(or $(COUNCILS),1) $(if $(OUT),--out $(OUT))
 
 clean:
-	rm -rf dbt/target dbt/logs site/build data/warehouse.duckdb* .dagster_home
+	rm -rf dbt/target dbt/logs site/build site/build.* data/warehouse.duckdb* .dagster_home

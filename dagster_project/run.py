@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.settings import get_settings
-from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, run_lock
+from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
 
 def _instance() -> dg.DagsterInstance:
@@ -35,9 +35,10 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
                 detail = failures.value if failures else []
                 for f in detail[:5]:
                     column = f" column {f['column']!r}" if f.get("column") else ""
+                    sample = f"; failing values: {'; '.join(f['sample'][:5])}" if f.get("sample") else ""
                     lines.append(
                         f"[{f['severity']}] check {evaluation.check_name}: {f['table']}{column}: "
-                        f"{f['expectation']} ({f['observed']})"
+                        f"{f['expectation']} ({f['observed']}){sample}"
                     )
     return lines
 
@@ -75,9 +76,13 @@ def execute(
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         failures = _failures(result)
+        release_candidate(settings, result.run_id)
         if not result.success:
             discard_candidates(settings)
-        record_run_status(settings, result.run_id, result.success, "\n".join(failures))
+        status = record_run_status(settings, result.run_id, result.success, "\n".join(failures))
+        note = status["last_success" if result.success else "last_failure"].get("note")
+        if note:
+            failures.append(f"run-status record: {note}; written beside the warehouse instead")
     return result, failures
 
 
@@ -92,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     except RunInProgress as error:
         print(f"NOT STARTED: {error}")
         return 2
+    except Exception as error:  # outside any step (the folders themselves): still a clear verdict
+        print(f"\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.\n"
+              f"{type(error).__name__}: {error}")
+        try:
+            record_run_status(settings, "none", False, f"{type(error).__name__}: {error}")
+        except OSError as unwritable:
+            print(f"the run-status record could not be written either: {unwritable}")
+        return 1
     if not result.success:
         print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
         print("\n".join(failures) or "see the Dagster run log above")

@@ -24,8 +24,13 @@ class Settings:
 
 
 def _path(var: str, default: Path) -> Path:
+    """An absolute path; its last part is not resolved, as SITE_DIR is a symbolic link that
+    each publish switches (resolving it would point at one build)."""
     value = os.environ.get(var)
-    return Path(value).resolve() if value else default
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return path.parent.resolve() / path.name
 
 
 def get_settings() -> Settings:

@@ -39,6 +39,10 @@ class RunInProgress(RuntimeError):
     """Another pipeline run holds the warehouse lock."""
 
 
+_HELD: dict[Path, int] = {}  # run locks this process holds, and how many times (re-entrant)
+_CANDIDATES: dict[Path, object] = {}  # candidate lock files this process holds open (runs in flight)
+
+
 def candidate_warehouse_path(settings: Settings, run_id: str) -> Path:
     return settings.warehouse.with_name(f"{settings.warehouse.name}.candidate-{run_id[:8]}")
 
@@ -56,8 +60,51 @@ def run_status_path(settings: Settings) -> Path:
     return settings.site_dir.with_name(f"{settings.site_dir.name}.run-status.json")
 
 
+def _candidate_lock_path(settings: Settings, run_id: str) -> Path:
+    return settings.warehouse.with_name(f"{settings.warehouse.name}.candidate-{run_id[:8]}.lock")
+
+
+def _hold_candidate(settings: Settings, run_id: str) -> None:
+    """Mark this run's candidates as in flight: a lock held open by the process running the run
+    (released when it ends, or dies), so that no other run discards them as left over."""
+    path = _candidate_lock_path(settings, run_id)
+    if path in _CANDIDATES:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunInProgress(f"run {run_id} is already being executed by another process ({path})") from None
+    _CANDIDATES[path] = handle
+
+
+def release_candidate(settings: Settings, run_id: str) -> None:
+    """This process is done with the run: its candidates (if any are left) are no longer in flight."""
+    path = _candidate_lock_path(settings, run_id)
+    handle = _CANDIDATES.pop(path, None)
+    if handle is not None:
+        path.unlink(missing_ok=True)
+        handle.close()
+
+
+def _in_flight(lock: Path) -> bool:
+    """Whether another process holds this candidate lock (its run is still going)."""
+    if lock in _CANDIDATES or not lock.exists():
+        return lock in _CANDIDATES
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 def ensure_candidate(settings: Settings, run_id: str) -> Path:
     """The run's candidate warehouse, started from a copy of the published one."""
+    _hold_candidate(settings, run_id)
     path = candidate_warehouse_path(settings, run_id)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,23 +135,52 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def published_site_path(settings: Settings, run_id: str) -> Path:
+    """Where a published site's files live; SITE_DIR is a symbolic link to it."""
+    return settings.site_dir.with_name(f"{settings.site_dir.name}.published-{run_id[:8]}")
+
+
+def _point_site_at(settings: Settings, target: Path) -> None:
+    """Make SITE_DIR a symbolic link to `target` with one atomic rename, so that SITE_DIR always
+    exists. A SITE_DIR that is still a real folder (from before links) is first moved aside:
+    the only moment it is absent, once."""
+    site = settings.site_dir
+    if site.is_symlink() and os.readlink(site) == target.name:
+        return
+    if site.exists() and not site.is_symlink():
+        os.replace(site, site.with_name(f"{site.name}.previous-{target.name.rsplit('-', 1)[-1]}"))
+    link = site.with_name(f"{site.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(target.name, link)  # relative: the pair can be moved together
+    os.replace(link, site)
+
+
 def _complete_publish(settings: Settings, journal: dict) -> None:
-    """Carry out (or finish) the renames a journal describes; safe to repeat."""
-    candidate_site, old_site = Path(journal["candidate_site"]), Path(journal["old_site"])
+    """Carry out (or finish) the steps a journal describes; safe to repeat after a kill at any
+    point. SITE_DIR and WAREHOUSE each change with one atomic rename and are never absent; until
+    the journal is gone the site may be the new one and the warehouse the old one, and the next
+    start finishes the publish (the site's build-info.json names the run it shows)."""
+    target = Path(journal.get("published_site") or published_site_path(settings, journal["run_id"]))
+    candidate_site = Path(journal["candidate_site"])
     candidate_db = Path(journal["candidate_warehouse"])
     if candidate_site.exists():
-        if settings.site_dir.exists() and not old_site.exists():
-            os.replace(settings.site_dir, old_site)
-        os.replace(candidate_site, settings.site_dir)
+        os.replace(candidate_site, target)
+    if target.exists():
+        _point_site_at(settings, target)
     if candidate_db.exists():
         os.replace(candidate_db, settings.warehouse)
-    if old_site.exists():
-        shutil.rmtree(old_site)
+    stale = [
+        *settings.site_dir.parent.glob(f"{settings.site_dir.name}.published-*"),
+        *settings.site_dir.parent.glob(f"{settings.site_dir.name}.previous-*"),
+    ]
+    for old in stale:
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
     _journal_path(settings).unlink(missing_ok=True)
 
 
 def publish(settings: Settings, run_id: str) -> None:
-    """Move the candidate site and warehouse into place (journal first, then renames)."""
+    """Move the candidate warehouse and site into place (journal first, then renames)."""
     candidate_db = candidate_warehouse_path(settings, run_id)
     candidate_site = candidate_site_path(settings, run_id)
     for required in (candidate_db, candidate_site):
@@ -114,10 +190,18 @@ def publish(settings: Settings, run_id: str) -> None:
         "run_id": run_id,
         "candidate_warehouse": str(candidate_db),
         "candidate_site": str(candidate_site),
-        "old_site": str(settings.site_dir.with_name(f"{settings.site_dir.name}.previous-{run_id[:8]}")),
+        "published_site": str(published_site_path(settings, run_id)),
     }
     _atomic_write(_journal_path(settings), json.dumps(journal, indent=2))
     _complete_publish(settings, journal)
+
+
+def publish_locked(settings: Settings, run_id: str, wait: bool = True) -> None:
+    """Publish holding the run lock (the `published` asset's way): a run launched from Dagster
+    waits while `make run` or another run holds it, and then releases its candidates."""
+    with run_lock(settings, wait=wait):
+        publish(settings, run_id)
+    release_candidate(settings, run_id)
 
 
 def recover(settings: Settings) -> str | None:
@@ -131,22 +215,44 @@ def recover(settings: Settings) -> str | None:
 
 
 def discard_candidates(settings: Settings) -> list[Path]:
-    """Remove candidates left by failed or killed runs (after finishing any interrupted publish)."""
+    """Remove candidates left by failed or killed runs (after finishing any interrupted publish).
+    The candidates of a run still in flight (in this process or another: Dagster's sensor or
+    schedule runs) are kept."""
     recover(settings)
     leftovers = [
         *settings.warehouse.parent.glob(f"{settings.warehouse.name}.candidate-*"),
         *settings.site_dir.parent.glob(f"{settings.site_dir.name}.candidate-*"),
         *settings.site_dir.parent.glob(f"{settings.site_dir.name}.previous-*"),
+        *settings.site_dir.parent.glob(f"{settings.site_dir.name}.link-*"),
+        *settings.warehouse.parent.glob(f"{_journal_path(settings).name}.partial"),
     ]
-    for path in leftovers:
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    return leftovers
+    removed = []
+    for path in sorted(leftovers):
+        run_prefix = path.name.rsplit("-", 1)[-1][:8]
+        if ".candidate-" in path.name and _in_flight(_candidate_lock_path(settings, run_prefix)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 @contextmanager
 def run_lock(settings: Settings, wait: bool = True):
-    """One pipeline run at a time per warehouse: a second one waits (or raises RunInProgress)."""
+    """One pipeline run at a time per warehouse: a second one waits (or raises RunInProgress).
+    `make run` holds it for its whole run, and the `published` asset takes it around the
+    publish, so every way of running (make run, Dagster's UI, sensor or schedule) is covered.
+    Re-entrant within one process."""
     path = settings.warehouse.with_name(f"{settings.warehouse.name}.lock")
+    if _HELD.get(path):
+        _HELD[path] += 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         try:
@@ -162,21 +268,32 @@ def run_lock(settings: Settings, wait: bool = True):
         handle.truncate()
         handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
         handle.flush()
+        _HELD[path] = 1
         try:
             yield
         finally:
+            _HELD.pop(path, None)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def record_run_status(settings: Settings, run_id: str, success: bool, why: str = "") -> dict:
-    """Update the monitoring record beside the site with this run's outcome."""
-    path = run_status_path(settings)
-    status = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """Update the monitoring record beside the site with this run's outcome; when the site's
+    folder cannot be written (read-only, or not a folder), beside the warehouse instead, with a
+    note in the entry saying so."""
     entry = {"run_id": run_id, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if success:
-        status["last_success"] = entry
-    else:
-        status["last_failure"] = {**entry, "why": why}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(status, indent=2, sort_keys=True) + "\n")
-    return status
+    fallback = settings.warehouse.with_name(f"{settings.warehouse.name}.run-status.json")
+    for path in (run_status_path(settings), fallback):
+        try:
+            status = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            if success:
+                status["last_success"] = entry
+            else:
+                status["last_failure"] = {**entry, "why": why}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, json.dumps(status, indent=2, sort_keys=True) + "\n")
+            return status
+        except OSError as error:
+            if path == fallback:
+                raise
+            entry["note"] = f"could not write {path}: {error}"
+    raise AssertionError("unreachable")

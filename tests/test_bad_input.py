@@ -16,10 +16,16 @@ def published(tmp_path_factory):
 
 
 def test_bad_rows_are_quarantined_with_file_row_and_column(published):
+    """Rows that are not data of the release (a code that is no LSOA, text for a number) are
+    quarantined with file, row and column and the run goes on. (A rejected row of an LSOA the
+    borough has stops the run instead: its ward would be built from only some of its LSOAs;
+    see test_hostile_pipeline.py.)"""
     raw = published.raw_dir / FILE8
     original = raw.read_bytes()
     try:
-        edit_cells(raw, {(3, "lsoa11_code"): "E0100XXXX", (5, "income_domain_numerator"): "lots"})
+        first = original.decode("utf-8").splitlines()[1].split(",")
+        extra = [",".join(["E0100XXXX", *first[1:]]), ",".join(["E01999999", "lots", *first[2:]])]
+        raw.write_text(original.decode("utf-8") + "\n".join(extra) + "\n", encoding="utf-8")
         result, failures = run_pipeline(published)
         assert result.success, "\n".join(failures)
         with duckdb.connect(str(published.warehouse), read_only=True) as con:
@@ -31,10 +37,10 @@ def test_bad_rows_are_quarantined_with_file_row_and_column(published):
                 "select rows_read, rows_loaded, rows_rejected from audit.load_log where source_id = 'iod2019_file8'"
             ).fetchone()
         assert rejected == [
-            (FILE8, 3, "lsoa11_code", "E0100XXXX", "not a LSOA code of the declared geography (lsoa 2011)"),
-            (FILE8, 5, "income_domain_numerator", "lots", "not a number"),
+            (FILE8, 202, "lsoa11_code", "E0100XXXX", "not a LSOA code of the declared geography (lsoa 2011)"),
+            (FILE8, 203, "income_domain_numerator", "lots", "not a number"),
         ]
-        assert (read, loaded, rejected_count) == (200, 198, 2)
+        assert (read, loaded, rejected_count) == (202, 200, 2)
     finally:
         raw.write_bytes(original)
 

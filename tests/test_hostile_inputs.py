@@ -14,6 +14,7 @@ import builtins
 import csv
 import dataclasses
 import json
+import math
 import re
 import tracemalloc
 import zipfile
@@ -250,12 +251,20 @@ def test_truncated_last_line_is_rejected_with_its_field_count(tmp_path):
     assert _reasons(load) == [(3, None, "E01006213,Wigan 024A,E08000010,Wig", "expected 9 fields, found 4")]
 
 
-def test_duplicated_keys_are_rejected_naming_the_first_row(tmp_path):
-    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW.replace("1438", "9") + "\n"
+def test_a_repeated_row_is_rejected_naming_the_first_row(tmp_path):
+    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW + "\n"
     load = _quarantine(FILE6, _write(tmp_path, FILE6, text))
     assert _outcome(load) == (3, 2, 1)
     assert _reasons(load) == [(4, "LSOA code (2011)", "E01006212", "duplicate key: first seen on row 2")]
-    assert load.rows[0][4] == 1438  # the first occurrence is the one kept
+
+
+def test_conflicting_duplicate_keys_are_refused(tmp_path):
+    """Issue 11, case 8: the same key with different values used to resolve as 'first row wins'
+    with a warning; which row is right cannot be told, so the file is refused naming both rows."""
+    text = F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n" + F6_ROW.replace("1438", "9") + "\n"
+    _refused(FILE6, _write(tmp_path, FILE6, text),
+             r"_hostile\.csv: row 4: column 'Total population: mid 2015 \(excluding prisoners\)': key \(E01006212\) "
+             r"is also on row 2 with a different value \(9 here, 1438 there\): which row is right cannot be told")
 
 
 def test_unknown_area_code_of_the_right_shape_loads(tmp_path):
@@ -595,3 +604,127 @@ def test_streaming_holds_a_batch_not_the_file(tmp_path):
     whole = peak(lambda: read_file(FILE8, path))
     streamed = peak(stream)
     assert streamed * 4 < whole, (streamed, whole)
+
+
+# --- a source that vanished (issue 11, case 4) ----------------------------------------------------
+
+
+def test_a_source_that_vanished_or_emptied_is_refused_unless_retired(tmp_path):
+    """A source that loaded rows into the last published warehouse and now has none (file deleted,
+    or replaced by a header-only file) would empty or drop a published series: refused, keeping the
+    previous rows; `retired: true` in the registry lets it go."""
+    optional = dataclasses.replace(FILE6, required=False)
+    con = _con()
+    path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n")
+    load_source(con, optional, path.parent, LOADED_AT)
+    path.write_text(F6_HEADER + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=rf"source 'iod2019_file6' .* had 2 rows in the last published warehouse "
+                                          rf"\(from {path.name}\) but now {path.name} has no data rows"):
+        load_source(con, optional, path.parent, LOADED_AT)
+    path.unlink()
+    with pytest.raises(IngestError, match=r"had 2 rows .* but now no file matches .* a published series would be lost"):
+        load_source(con, optional, path.parent, LOADED_AT)
+    assert con.execute(f"select count(*) from {optional.table}").fetchone() == (2,)
+    assert con.execute("select sum(rows_loaded) from audit.load_log").fetchone() == (2,)
+    assert load_source(con, dataclasses.replace(optional, retired=True), path.parent, LOADED_AT) == []
+    assert con.execute(f"select count(*) from {optional.table}").fetchone() == (0,)
+
+
+def test_retired_is_a_registry_field_that_makes_a_source_optional(tmp_path):
+    from dagster_project.defs.ingest.registry import load_registry as load
+
+    text = (Path(__file__).parents[1] / "dagster_project/defs/ingest/sources.yml").read_text(encoding="utf-8")
+    registry = tmp_path / "sources.yml"
+    registry.write_text(text.replace("  iod2019_file6:\n", "  iod2019_file6:\n    retired: true\n", 1), encoding="utf-8")
+    retired = load(registry)["iod2019_file6"]
+    assert (retired.retired, retired.required) == (True, False)
+    assert (FILE6.retired, FILE6.required) == (False, True)
+
+
+# --- boundaries beyond sane bounds, and invalid ward polygons (issue 11, cases 6 and 8) ----------
+
+
+def _ward_feature(code: str, ring: list) -> dict:
+    properties = {"area_code": code, "area_name": "Orrell", "lat": 53.5, "lon": -2.7, "area": 1.0,
+                  "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
+    return {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+SQUARE = [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
+BOWTIE = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]  # its edges cross: a self-intersecting ring
+
+
+def test_a_boundary_with_too_many_points_is_refused(tmp_path):
+    """56,000 random points per ward once took the site step past 8 GB: a feature beyond the
+    registry's max_vertices (20,000 by default) is refused before anything downstream sees it."""
+    circle = [[math.cos(2 * math.pi * i / 30_000), math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
+    many = circle + [circle[0]]
+    document = {"type": "FeatureCollection", "features": [
+        _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", many)]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    message = _refused(WARDS23, path, r"wards2023_hostile\.geojson: row 2: column 'geometry': the geometry has 30,001 points")
+    assert "more than the 20,000 a feature may have (registry: max_vertices)" in message
+    assert _quarantine(dataclasses.replace(WARDS23, max_vertices=40_000), path).rows_loaded == 2
+
+
+def test_a_file_read_whole_beyond_its_size_bound_is_refused(tmp_path):
+    document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE)]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    small = dataclasses.replace(WARDS23, max_whole_file_bytes=100)
+    with pytest.raises(IngestError, match=r"wards2023_hostile\.geojson: the file is [0-9,]+ bytes, more than the 100 "
+                                          r"a GeoJSON file may have \(it is read whole\)"):
+        read_file(small, path)
+
+
+def test_a_self_intersecting_ward_boundary_is_refused_but_an_lsoa_one_loads(tmp_path):
+    """A ward polygon is the map and decides the ward's neighbours, so it is never repaired
+    silently; an LSOA polygon is used only for its point on surface (the real 2021 LSOA file has
+    one self-intersecting ring), so it loads and the repair is recorded downstream."""
+    wards = {"type": "FeatureCollection", "features": [
+        _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", BOWTIE)]}
+    path = _write(tmp_path, WARDS23, json.dumps(wards), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"row 2: column 'geometry': the ward boundary is not a valid polygon \(Self-intersection")
+    lsoas = SOURCES["boundaries_lsoa21"]
+    feature = {"type": "Feature", "properties": {"area_code": "E01006212", "area_name": "Wigan 015A"},
+               "geometry": {"type": "Polygon", "coordinates": [BOWTIE]}}
+    lsoa_path = _write(tmp_path, lsoas, json.dumps({"type": "FeatureCollection", "features": [feature]}),
+                       name="lsoa2021_hostile.geojson")
+    assert _quarantine(lsoas, lsoa_path).rows_loaded == 1
+
+
+# --- periods that cannot be real (issue 11, case 8) -----------------------------------------------
+
+
+def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
+    """'Wigan, 2031-11' was published: a period that starts after the month of the run, a span
+    that ends before it starts, or a financial year that is not one year long is no release's data."""
+    text = CLAIMANT_HEADER + "\n2018-11,E05000840,percent,persons,2.9\n2999-11,E05000841,percent,persons,1.9\n"
+    load = _quarantine(CLAIMANT, _write(tmp_path, CLAIMANT, text))
+    assert _reasons(load) == [(3, "Date", "2999-11", "period 2999-11 starts in the future")]
+    mortality, admissions = SOURCES["mortality_ward23"], SOURCES["admissions_ward23"]
+    rows = "\n".join(f"{p},E05014989,Abram,Male,0,1,195" for p in ("2017-19", "2019-17", "2019-19", "2998-99"))
+    load = _quarantine(mortality, _write(tmp_path, mortality, ",".join(mortality.columns) + "\n" + rows + "\n"))
+    assert [(r[0], r[3]) for r in _reasons(load)] == [
+        (3, "period 2019-17 is not a span of years"), (4, "period 2019-19 is not a span of years"),
+        (5, "period 2998-99 starts in the future"),
+    ]
+    rows = "\n".join(f"{p},E05014989,Abram,0-4,10,766" for p in ("2019/20", "2019/21", "1999/00"))
+    load = _quarantine(admissions, _write(tmp_path, admissions, ",".join(admissions.columns) + "\n" + rows + "\n"))
+    assert [(r[0], r[3]) for r in _reasons(load)] == [(3, "period 2019/21 is not a financial year")]
+
+
+def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path):
+    """The vanished-source rule compares like with like: a RAW_DIR of real extracts after the
+    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused."""
+    optional = dataclasses.replace(FILE6, required=False)
+    con = _con()
+    path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n")
+    manifest = path.parent / "demo_manifest.json"
+    manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    load_source(con, optional, path.parent, LOADED_AT)
+    assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
+    path.unlink()
+    with pytest.raises(IngestError, match="a published series would be lost"):
+        load_source(con, optional, path.parent, LOADED_AT)  # still the demonstration data: a lost file
+    manifest.unlink()
+    assert load_source(con, optional, path.parent, LOADED_AT) == []  # real data now: a new dataset

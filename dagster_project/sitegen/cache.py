@@ -4,10 +4,12 @@ Every output (a page with its CSV files, the data downloads, the search index) h
 and a digest of everything it is made from. The cache folder keeps a manifest
 ``{key: {"digest", "files": {path: [sha256, size]}}}`` and each output file once, by
 content, under ``blobs/``. A later build with the same digest for a key renders nothing:
-its files are left in place when the output folder already holds them (same size) and are
-otherwise hard-linked (or copied) from the blobs, so a fresh output folder is filled
-without rendering too. Files are always replaced, never rewritten in place, so a link
-shared with the cache is never modified.
+its files are left in place when the output folder already holds them with the same content
+(same sha256) and are otherwise copied from the blobs, so a fresh output folder is filled
+without rendering too. Blobs are copies, never hard links to published files, and a blob whose
+content no longer matches its sha256 is a cache miss (and is dropped): a published file edited
+by hand, or a tampered cache, is never republished; the rebuild restores what the code and
+data produce.
 """
 
 from __future__ import annotations
@@ -40,9 +42,20 @@ def replace_file(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _has_size(path: Path, size: int) -> bool:
+def _sha256(path: Path) -> str | None:
     try:
-        return path.stat().st_size == size
+        h = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def _holds(path: Path, sha: str, size: int) -> bool:
+    try:
+        return path.stat().st_size == size and _sha256(path) == sha
     except OSError:
         return False
 
@@ -80,17 +93,16 @@ class OutputCache:
             return None
         files = entry["files"]
         missing = [(rel, sha) for rel, (sha, size) in files.items()
-                   if not (self.same_out and _has_size(self.out / rel, size))]
-        if not all(self._blob(sha).is_file() for _, sha in missing):
-            return None
+                   if not (self.same_out and _holds(self.out / rel, sha, size))]
+        for _, sha in missing:
+            if _sha256(self._blob(sha)) != sha:
+                self._blob(sha).unlink(missing_ok=True)  # tampered or damaged: render again
+                return None
         for rel, sha in missing:
             target = self.out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-            try:
-                os.link(self._blob(sha), tmp)
-            except OSError:
-                shutil.copyfile(self._blob(sha), tmp)
+            shutil.copyfile(self._blob(sha), tmp)
             os.replace(tmp, target)
         self.new[key] = entry
         return files
@@ -108,12 +120,7 @@ class OutputCache:
             blob = self._blob(sha)
             if not blob.exists():
                 blob.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(target, blob)
-                except FileExistsError:
-                    pass  # another worker stored the same content
-                except OSError:
-                    replace_file(blob, content)
+                replace_file(blob, content)  # a copy: never linked to a file that will be published
             entry[rel] = [sha, len(content)]
         self.new[key] = {"digest": key_digest, "files": entry}
 

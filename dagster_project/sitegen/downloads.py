@@ -8,6 +8,22 @@ Results are temporary tables for the downloads page:
 - ``site_downloads(table_schema, table_name, description, row_count, csv_file, csv_bytes,
   parquet_file, parquet_bytes)``
 - ``site_data_dictionary(table_schema, table_name, column_name, data_type, description)``
+
+What the quality outputs may show (issue 11): the audit tables describe *inputs*, including rows
+that were rejected before any suppression could apply, so on the site (pages, CSV and Parquet)
+they are read through the temporary views ``site_audit_<table>`` that ``public_views`` creates,
+never directly:
+
+- ``rejected_rows.value`` is withheld (always empty): a rejected cell or row may hold a small,
+  disclosive count (a death count of 3 in one ward, sex and age band). File, row, column and
+  reason are shown, which is enough to find and fix the row in the source file.
+- ``file_inventory``: names and fingerprints are shown only for files a source accepts and the
+  documentation; any other file in RAW_DIR is listed as a withheld name (its name may itself
+  be disclosive).
+- ``quality_results``: ``details`` (samples of failing values) is withheld, and ``observed``
+  is shown only when it is a count (of unexpected rows, or of the table's rows).
+
+The warehouse keeps the full audit tables for the engineers who run it.
 """
 
 from __future__ import annotations
@@ -26,6 +42,20 @@ SCHEMAS = ("marts", "audit")
 RUN_SPECIFIC = {"loaded_at"}
 FOLDER = "downloads"
 UNDESCRIBED = "Not yet described."
+NAME_WITHHELD = "(name withheld: no source takes this file)"
+_SHOWN_FILES = "status in ('accepted', 'documentation')"
+PUBLIC = {  # (schema, table) -> {column: the SQL expression published in its place}
+    ("audit", "rejected_rows"): {"value": "cast(null as varchar)"},
+    ("audit", "file_inventory"): {
+        "file_name": f"case when {_SHOWN_FILES} then file_name else '{NAME_WITHHELD}' end",
+        "sha256": f"case when {_SHOWN_FILES} then sha256 end",
+    },
+    ("audit", "quality_results"): {
+        "observed": "case when observed like 'unexpected count:%' or expectation like 'expect_table_%' "
+                    "or expectation = 'expect_column_to_exist' then observed end",
+        "details": "cast(null as varchar)",
+    },
+}
 _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 
 
@@ -77,6 +107,26 @@ def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> int:
     return len(files)
 
 
+def public_views(con) -> None:
+    """Temporary views ``site_audit_<table>``: the audit tables as the site may show them (see
+    the module docstring); every page and download reads these, not the tables."""
+    for (schema, table), replaced in PUBLIC.items():
+        columns = [name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position", [schema, table]).fetchall()]
+        if not columns:
+            continue
+        select = ", ".join(f"{replaced[c]} as {_ident(c)}" if c in replaced else _ident(c) for c in columns)
+        con.execute(f"create or replace temp view {_ident('site_' + schema + '_' + table)} as "
+                    f"select {select} from {_ident(schema)}.{_ident(table)}")
+
+
+def _public_source(schema: str, table: str) -> str:
+    if (schema, table) in PUBLIC:
+        return _ident(f"site_{schema}_{table}")
+    return f"{_ident(schema)}.{_ident(table)}"
+
+
 def _tables(con) -> list[tuple[str, str]]:
     return con.execute(
         "select table_schema, table_name from information_schema.tables "
@@ -88,6 +138,7 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
     """Write every table's CSV and Parquet (unless cached), the data dictionary CSV, and the
     site_downloads / site_data_dictionary temp tables. Returns the number of files exported."""
     downloads, columns_rows, written = [], [], 0
+    public_views(con)
     (out_dir / FOLDER).mkdir(parents=True, exist_ok=True)
     for schema, table in _tables(con):
         described = (dictionary.get(schema) or {}).get(table) or {}
@@ -98,14 +149,14 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
         columns = [(name, kind) for name, kind in columns if name not in RUN_SPECIFIC]
         for name, kind in columns:
             columns_rows.append((schema, table, name, kind, str(col_text.get(name) or UNDESCRIBED)))
-        source = f"{_ident(schema)}.{_ident(table)}"
+        source = _public_source(schema, table)
         listed = ", ".join(_ident(name) for name, _ in columns)
         rows, h1, h2 = con.execute(
             f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from (select {listed} from {source}) t"
         ).fetchone()
         base = f"{FOLDER}/{schema}/{table}"
         files = {f"{base}.csv": None, f"{base}.parquet": None}
-        key_digest = digest("download", 1, columns, rows, h1, str(h2))
+        key_digest = digest("download", 2, columns, rows, h1, str(h2))
         if cache.hit(base, key_digest) is None:
             (out_dir / FOLDER / schema).mkdir(parents=True, exist_ok=True)
             for rel in files:

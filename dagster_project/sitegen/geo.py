@@ -27,6 +27,8 @@ HEX_MAX_WIDTH = 72.0
 BOUNDARY_NOTE = "Ward boundaries: Office for National Statistics, May 2023 (generalised)."
 HEX_NOTE = ("Each hexagon is one ward, placed roughly where it is but all the same size "
             "(a hex cartogram): no boundary files were loaded.")
+HEX_NOTE_BECAUSE = ("Each hexagon is one ward, placed roughly where it is but all the same size "
+                    "(a hex cartogram): {reason}.")
 
 
 @dataclass
@@ -56,21 +58,26 @@ def _table_exists(con, schema: str, table: str) -> bool:
         [schema, table]).fetchone()[0])
 
 
-def _boundaries(con, wards: list[tuple[str, str]]) -> list[Boundary]:
-    """Boundaries for every ward, or [] when any is missing (then the hex map is used)."""
+def _boundaries(con, wards: list[tuple[str, str]]) -> tuple[list[Boundary], str]:
+    """Boundaries for every ward, or [] and why not when any is missing or unreadable (then the
+    hex map is used, and its note gives the reason)."""
     if not wards or not _table_exists(con, "raw", "boundaries_ward23"):
-        return []
+        return [], "no boundary files were loaded"
     rows = dict(con.execute("select area_code, any_value(geometry) from raw.boundaries_ward23 "
                             "where geometry is not null group by area_code").fetchall())
-    if any(code not in rows for code, _ in wards):
-        return []
+    if not rows:
+        return [], "no boundary files were loaded"
+    missing = [name for code, name in wards if code not in rows]
+    if missing:
+        return [], (f"the ward boundaries loaded lack {len(missing)} of the {len(wards)} wards "
+                    f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})")
     out = []
     for code, name in wards:
         try:
             out.append(boundary(code, name, json.loads(rows[code]), f"raw.boundaries_ward23 {code}"))
         except ValueError:
-            return []
-    return out
+            return [], f"the boundary loaded for {name} could not be drawn"
+    return out, ""
 
 
 def _ring(coords) -> str:
@@ -132,7 +139,7 @@ def prepare(con) -> WardGeography:
     """Create the site_map_frame and site_ward_neighbours temp tables; return the geography."""
     wards = [(str(c), str(n)) for c, n in con.execute(
         "select ward_code, ward_name from marts.dim_ward order by ward_code").fetchall()]
-    found = _boundaries(con, wards)
+    found, why_not = _boundaries(con, wards)
     neighbours: list[tuple[str, str]] = []
     if found:
         kind, note = "boundaries", BOUNDARY_NOTE
@@ -141,7 +148,7 @@ def prepare(con) -> WardGeography:
         centres = {b.code: (b.geometry.centroid.x, b.geometry.centroid.y) for b in found}
         layout = hexjson_layout(wards, centres)
     else:
-        kind, note = "hex", HEX_NOTE
+        kind, note = "hex", HEX_NOTE if why_not == "no boundary files were loaded" else HEX_NOTE_BECAUSE.format(reason=why_not)
         layout = hexjson_layout(wards)
         shapes, width, height = _hexes(layout)
     con.execute("create or replace temp table site_map_frame as select ? as kind, ? as width, ? as height, ? as note",

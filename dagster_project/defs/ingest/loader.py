@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.ingest.reader import BATCH_SIZE, FileLoad, IngestError, Rejection, iter_file, sha256_of
+from dagster_project.defs.ingest.reader import (
+    BATCH_SIZE, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
+)
 from dagster_project.defs.ingest.registry import Source
 
 DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
@@ -94,6 +96,20 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     return their rejections."""
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
+    every = ", ".join(f'cast("{source.raw_column(n)}" as varchar)' for n in source.columns)
+    conflict = con.execute(
+        f"""select _row_number, first_row, first_values, this_values from (
+            select _row_number, [{every}] as this_values,
+                first_value(_row_number) over w as first_row, first_value([{every}]) over w as first_values
+            from {STAGED_ROWS} where _source_file = ?
+            window w as (partition by {keys} order by _row_number)
+        ) where _row_number <> first_row and this_values is distinct from first_values
+        order by _row_number limit 1""",
+        [file_name],
+    ).fetchone()
+    if conflict:
+        row, first, first_values, values = conflict
+        raise conflicting_duplicate(source, file_name, row, first, _typed(source, first_values), _typed(source, values))
     con.execute(
         f"""create or replace temp table _ingest_duplicates as
         select _row_number, cast({first_key} as varchar) as value, first_row from (
@@ -116,6 +132,12 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     return duplicates
 
 
+def _typed(source: Source, texts: list) -> list:
+    """Cells read back from the warehouse as text, typed as the reader types them (for messages)."""
+    convert = {"integer": int, "number": float}
+    return [None if t is None else convert.get(kind, str)(t) for t, kind in zip(texts, source.columns.values())]
+
+
 def _stage_file(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, demo: dict[str, str], batch_size: int
 ) -> FileLoad:
@@ -136,6 +158,26 @@ def _stage_file(
     return load
 
 
+def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad]) -> None:
+    """A source that had rows in the last published warehouse and now has none (its file deleted,
+    or replaced by a header-only file) would silently drop or empty a published series: refused,
+    unless the registry marks the source `retired: true`, or RAW_DIR switched between the bundled
+    demonstration data and real data (a different dataset, not a lost file)."""
+    if source.retired or sum(load.rows_loaded for load in loads):
+        return
+    before, files, was_demo = con.execute(
+        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name), bool_and(is_demo) "
+        "from audit.load_log where source_id = ?", [source.id]
+    ).fetchone()
+    if before and bool(was_demo) == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
+        now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
+        raise IngestError(
+            f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "
+            f"(from {files}) but now {now}: a published series would be lost. Put the file back, or mark the "
+            f"source `retired: true` in sources.yml to stop publishing it"
+        )
+
+
 def _staging_table_sql(source: Source) -> str:
     columns = [f'"{source.raw_column(n)}" {DUCKDB_TYPES[t]}' for n, t in source.columns.items()]
     columns += [
@@ -152,7 +194,8 @@ def load_source(
 
     Files are streamed batch by batch into temporary staging tables (committed as they go, so
     DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
-    then swaps them in. An IngestError leaves raw.<source> and its audit rows as they were. The
+    then swaps them in. A source that loaded rows before and now has none is refused (unless it
+    is retired in the registry). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
@@ -160,6 +203,7 @@ def load_source(
     con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
+        _refuse_vanished(con, source, raw_dir, loads)
         con.execute("begin")
         try:
             con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")

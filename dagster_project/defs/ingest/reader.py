@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -109,6 +110,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _vertices(coordinates) -> int:
+    """How many points a GeoJSON geometry's coordinates hold (iteratively: no recursion limit)."""
+    count, stack = 0, [coordinates]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list) and item and isinstance(item[0], (int, float)):
+            count += 1
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
 class _FileBytes:
     """A file's bytes, read once and hashed as they are read; a file that changes while it is
     being read (size, modification time or identity differ between the stat before and after,
@@ -128,7 +141,13 @@ class _FileBytes:
         self.offset += len(line)
         return line
 
-    def read(self) -> bytes:
+    def read(self, limit: int | None = None, what: str = "") -> bytes:
+        """The rest of the file; more than `limit` bytes is refused before anything is read."""
+        if limit is not None and self._before[2] > limit:
+            raise IngestError(
+                f"{self.name}: the file is {self._before[2]:,} bytes, more than the {limit:,} a {what} file may have "
+                "(it is read whole); refused so that memory stays bounded (registry: max_whole_file_bytes)"
+            )
         data = self._handle.read()
         self._digest.update(data)
         self.offset += len(data)
@@ -170,6 +189,29 @@ def _number_problem(text: str, default: str) -> str:
     return default
 
 
+def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
+    """Periods in the declared format that can be real: a span that ends after it starts, within
+    ten years (a financial year YYYY/YY runs into the next year), and that has started by the month of the
+    run (a period in the future is not data of any release)."""
+    period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
+    today = datetime.now()
+
+    def convert(text: str):
+        if not period.match(text):
+            return None, f"period not in the expected format {label}"
+        year = int(text[:4])
+        month = int(text[5:7]) if label == "YYYY-MM" else 1
+        if label in ("YYYY-YY", "YYYY/YY"):
+            last = year // 100 * 100 + int(text[5:7])
+            last += 100 if last < year else 0
+            if not year < last <= year + 10 or (label == "YYYY/YY" and last != year + 1):
+                return None, f"period {text} is not a {'financial year' if label == 'YYYY/YY' else 'span of years'}"
+        if (year, month) > (today.year, today.month):
+            return None, f"period {text} starts in the future"
+        return text, None
+    return convert
+
+
 def _converter(source: Source, name: str, column_type: str) -> Callable[[str], tuple[object, str | None]]:
     """A function from a cell's stripped, non-null text to (value, reason); reason None when acceptable."""
     thousands = source.thousands
@@ -182,9 +224,7 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
 
     if column_type == "text":
         if name == source.period_column:
-            label = source.period_format
-            period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
-            return lambda text: (text, None) if period.match(text) else (None, f"period not in the expected format {label}")
+            return _period_converter(source.period_format)
         return lambda text: (text, None)
     if column_type == "area_code":
         code = source.area_code_pattern
@@ -232,6 +272,19 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
     return number
 
 
+def conflicting_duplicate(source: Source, file_name: str, row: int, first: int, first_values: list, values: list) -> "IngestError":
+    """Two rows with the same key and different values: which is right cannot be told, so the
+    file is refused (an identical repeat is only rejected)."""
+    names = list(source.columns)
+    column = next(n for n, a, b in zip(names, first_values, values) if a != b)
+    i = names.index(column)
+    key = ", ".join(str(values[names.index(k)]) for k in source.key)
+    return IngestError(
+        f"{file_name}: row {row}: column {column!r}: key ({key}) is also on row {first} with a different value "
+        f"({values[i]!r} here, {first_values[i]!r} there): which row is right cannot be told; keep one of them"
+    )
+
+
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
@@ -248,7 +301,7 @@ def _batches(
     ]
     nulls = frozenset(source.null_markers)
     key_at = [names.index(k) for k in source.key]
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, tuple[int, tuple]] = {}
     batch = FileLoad(source.id, file_name, "", names)
     for row_number, cells in records:
         if cells is None:
@@ -274,8 +327,10 @@ def _batches(
                 values.append(value)
             if not problems and check_keys:
                 key = tuple(values[i] for i in key_at)
-                first = seen.setdefault(key, row_number)
+                first, first_values = seen.setdefault(key, (row_number, tuple(values)))
                 if first != row_number:
+                    if tuple(values) != first_values:
+                        raise conflicting_duplicate(source, file_name, row_number, first, list(first_values), values)
                     reason = f"duplicate key: first seen on row {first}"
                     problems.append(Rejection(row_number, source.key[0], _text(key[0]), reason))
             if problems:
@@ -488,9 +543,9 @@ def _bad_cell(path: Path, encoding: str, row: int) -> str | None:
     return None
 
 
-def _xlsx_rows(data: _FileBytes) -> tuple[str, Iterator[list[str]]]:
+def _xlsx_rows(source: Source, data: _FileBytes) -> tuple[str, Iterator[list[str]]]:
     """The first sheet of a workbook as rows of text cells (row numbers as Excel shows them)."""
-    content = data.read()
+    content = data.read(source.max_whole_file_bytes, "workbook")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheet_name = workbook.sheet_names[0]
@@ -531,8 +586,12 @@ def _cell_text(value) -> str:
 
 def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, object]]:
     """A FeatureCollection: each feature is a row (row N = feature N), properties are columns
-    and the geometry is kept as GeoJSON text in the column declared with type geometry."""
-    content = data.read()
+    and the geometry is kept as GeoJSON text in the column declared with type geometry.
+    A feature with more than the source's max_vertices points is refused (memory stays bounded
+    downstream), and so is a ward boundary that is not a valid polygon (self-intersecting, say):
+    a silent repair would change the map and the ward's neighbours. LSOA boundaries are only
+    used for their point on surface: they are repaired downstream and the repair recorded."""
+    content = data.read(source.max_whole_file_bytes, "GeoJSON")
     try:
         text = content.decode(source.encoding)
     except UnicodeDecodeError as error:
@@ -556,9 +615,36 @@ def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, ob
             yield row_number, Rejection(row_number, None, json.dumps(feature)[:200], "not a GeoJSON Feature with properties")
             continue
         cells = {k: "" if v is None else str(v) for k, v in (feature.get("properties") or {}).items()}
+        _check_geometry(source, data.name, row_number, geometry_columns, feature.get("geometry"))
         for column in geometry_columns:
             cells[column] = json.dumps(feature.get("geometry"), separators=(",", ":"))
         yield row_number, [cells.get(name, "") for name in source.columns]
+
+
+def _check_geometry(source: Source, name: str, row_number: int, columns: list[str], geometry) -> None:
+    if not columns or not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
+        return
+    where = f"{name}: row {row_number}: column {columns[0]!r}"
+    count = _vertices(geometry["coordinates"])
+    if count > source.max_vertices:
+        raise IngestError(
+            f"{where}: the geometry has {count:,} points, more than the {source.max_vertices:,} a feature may have "
+            "(registry: max_vertices); use generalised boundaries"
+        )
+    if "ward" in source.geography_levels:
+        import shapely
+        from shapely.geometry import shape
+
+        try:
+            shaped = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as error:
+            raise IngestError(f"{where}: not a valid GeoJSON geometry ({error})") from None
+        if not shaped.is_valid:
+            raise IngestError(
+                f"{where}: the ward boundary is not a valid polygon ({shapely.is_valid_reason(shaped)}); "
+                "it is not repaired silently, as a repair would change the map and the ward's neighbours: "
+                "correct the file, or use the published generalised boundaries"
+            )
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -576,7 +662,7 @@ def iter_file(source: Source, path: Path, batch_size: int = BATCH_SIZE, check_ke
         if source.format == "geojson":
             records = _geojson_records(source, data)
         elif source.format == "xlsx":
-            label, rows = _xlsx_rows(data)
+            label, rows = _xlsx_rows(source, data)
             records = _table_records(source, label, rows)
         elif source.format == "csv":
             records = _table_records(source, path.name, _csv_rows(source, data))

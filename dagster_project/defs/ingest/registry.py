@@ -51,6 +51,7 @@ class Source:
     period_start: str | None = None
     period_end: str | None = None
     required: bool = True
+    retired: bool = False
     encoding: str = "utf-8-sig"
     thousands: str = ","
     null_markers: tuple[str, ...] = ("",)
@@ -58,6 +59,8 @@ class Source:
     downloads: tuple[dict, ...] = ()
     period_column: str | None = None
     period_format: str | None = None
+    max_vertices: int = 20_000
+    max_whole_file_bytes: int = 256 << 20
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -115,7 +118,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         period_label=str(period["label"]) if period else None,
         period_start=str(period["start"]) if period else None,
         period_end=str(period["end"]) if period else None,
-        required=bool(spec["required"]),
+        required=bool(spec["required"]) and not spec.get("retired", False),
+        retired=bool(spec.get("retired", False)),
         encoding=spec["encoding"],
         thousands=spec["thousands"],
         null_markers=tuple(spec["null_markers"]),
@@ -123,6 +127,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         downloads=tuple(spec.get("download", ())),
         period_column=spec.get("period_column"),
         period_format=spec.get("period_format"),
+        max_vertices=int(spec.get("max_vertices", 20_000)),
+        max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
     )
 
 

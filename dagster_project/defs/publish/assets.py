@@ -5,7 +5,7 @@ import shutil
 import dagster as dg
 
 from dagster_project.settings import REPO_ROOT, SITE_SOURCE_DIR, get_settings
-from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish
+from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked
 
 MART_TABLES = (
     "dim_ward", "bridge_lsoa_ward", "dim_indicator", "dim_mission", "bridge_mission_indicator",
@@ -48,9 +48,11 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 @dg.asset(key="published", group_name="publish", deps=["site"], kinds={"duckdb", "html"})
 def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Moves the candidate warehouse and site into WAREHOUSE and SITE_DIR, only after every gate passed."""
+    """Moves the candidate warehouse and site into WAREHOUSE and SITE_DIR, only after every gate
+    passed, holding the run lock (so a run launched from Dagster never publishes while `make run`
+    or another run holds it: it waits)."""
     settings = get_settings()
-    publish(settings, context.run.run_id)
+    publish_locked(settings, context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "warehouse": str(settings.warehouse.relative_to(REPO_ROOT) if settings.warehouse.is_relative_to(REPO_ROOT) else settings.warehouse),

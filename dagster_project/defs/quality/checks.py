@@ -5,7 +5,9 @@ import duckdb
 
 from dagster_project.defs.ingest.assets import SOURCES
 from dagster_project.defs.ingest.registry import Source
-from dagster_project.defs.quality.suites import Suite, mart_suites, period_completeness_suite, raw_suite
+from dagster_project.defs.quality.suites import (
+    Suite, lsoa_coverage_suite, mart_suites, period_completeness_suite, raw_suite,
+)
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import connect
 
@@ -107,9 +109,10 @@ def build_gx_check(suite: Suite, source: Source | None = None) -> dg.AssetChecks
 
 MART_SUITES = mart_suites()
 PERIOD_SUITES = [suite for source in SOURCES.values() if (suite := period_completeness_suite(source))]
+COVERAGE_SUITES = [suite for source in SOURCES.values() if (suite := lsoa_coverage_suite(source, SOURCES))]
 gx_checks = [
     *(build_gx_check(raw_suite(source), source) for source in SOURCES.values()),
-    *(build_gx_check(suite) for suite in [*PERIOD_SUITES, *MART_SUITES]),
+    *(build_gx_check(suite) for suite in [*PERIOD_SUITES, *COVERAGE_SUITES, *MART_SUITES]),
 ]
 
 

@@ -45,6 +45,21 @@ def _observed(result: dict) -> str:
     return ""
 
 
+LINEAGE = ("_source_file", "_row_number")
+
+
+def _sample(details: dict) -> list[str]:
+    """Up to ten failing values, each with its file and row when the batch has them."""
+    located = details.get("partial_unexpected_index_list") or []
+    if located and isinstance(located[0], dict) and all(k in located[0] for k in LINEAGE):
+        return [
+            f"{d['_source_file']}: row {d['_row_number']}: "
+            + ", ".join(f"{k} {v}" for k, v in d.items() if k not in LINEAGE)
+            for d in located[:10]
+        ]
+    return [str(v) for v in (details.get("partial_unexpected_list") or [])[:10]]
+
+
 def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     """Validate the suite's batch; one outcome per expectation, in suite order."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network at run time
@@ -65,10 +80,14 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
         name=suite.name,
         expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in suite.expectations],
     )
+    # A raw table's rows carry their file and row number: failing values then name them.
+    result_format = {"result_format": "SUMMARY"}
+    if {"_source_file", "_row_number"} <= set(frame.columns):
+        result_format["unexpected_index_column_names"] = list(LINEAGE)
     # GX returns results in its own order: pair them with the suite by type and arguments.
     results = {
         _key(r.expectation_config.type, r.expectation_config.kwargs): r
-        for r in batch.validate(gx_suite, result_format="SUMMARY").results
+        for r in batch.validate(gx_suite, result_format=result_format).results
     }
     outcomes = []
     for expectation in suite.expectations:
@@ -85,7 +104,7 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
                 severity=expectation.severity,
                 success=bool(result.success),
                 observed=_observed(details),
-                sample=[str(v) for v in (details.get("partial_unexpected_list") or [])[:10]],
+                sample=_sample(details),
             )
         )
     return outcomes

@@ -122,6 +122,47 @@ def mart_suites(directory: Path = EXPECTATIONS_DIR / "marts") -> list[Suite]:
     return [load_suite_file(path) for path in sorted(directory.glob("*.yml"))]
 
 
+def _area_code_column(source: Source) -> str:
+    return source.raw_column(next(n for n, t in source.columns.items() if t == "area_code"))
+
+
+def lsoa_coverage_suite(source: Source, sources: dict[str, Source]) -> Suite | None:
+    """For an LSOA-level source: every LSOA that any loaded source of the same LSOA vintage has
+    is in this source too, in each of its periods. A row rejected or deleted would otherwise
+    leave a ward built from some of its LSOAs; the run stops instead, naming the LSOA. An
+    optional source that is not supplied (no rows) is not checked."""
+    if source.geography_levels != ("lsoa",):
+        return None
+    peers = [s for s in sources.values() if s.geography_levels == ("lsoa",) and s.geography_vintage == source.geography_vintage]
+    code = _area_code_column(source)
+    expected = " union ".join(f"select distinct {_area_code_column(p)} as code from {p.table}" for p in peers)
+    if source.period_column:
+        period = source.raw_column(source.period_column)
+        periods = f"select distinct {period} as period from {source.table}"
+        match = f"s.{code} = e.code and s.{period} = p.period"
+        label = "' in period ' || p.period"
+    else:
+        periods = f"select null::varchar as period where exists (select 1 from {source.table})"
+        match = f"s.{code} = e.code"
+        label = "''"
+    return Suite(
+        name=f"raw_{source.id}_lsoa_coverage",
+        asset=("marts", "bridge_lsoa_ward"),
+        query=(
+            f"with expected as ({expected}), periods as ({periods}) "
+            f"select '{source.id}: no row for LSOA ' || e.code || {label} as missing_lsoa "
+            f"from expected as e cross join periods as p "
+            f"where e.code is not null and not exists (select 1 from {source.table} as s where {match}) "
+            "order by 1"
+        ),
+        expectations=(
+            Expectation("expect_column_values_to_be_null", {"column": "missing_lsoa"},
+                        notes=f"every LSOA (vintage {source.geography_vintage}) of the other LSOA sources is in this "
+                              "source, so no ward is built from only some of its LSOAs"),
+        ),
+    )
+
+
 def period_completeness_suite(source: Source) -> Suite | None:
     """For a source whose rows carry their period: every period has as many rows as the
     fullest one (a period cut short is a warning, shown on the data quality page)."""

@@ -1,0 +1,95 @@
+"""One lock for every way of running (issue 11, case 7): the publish step itself takes the run
+lock, so a run launched from Dagster (sensor, schedule, UI) never publishes while `make run`
+holds it; and a start-up never discards the candidates of a run still in flight elsewhere."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from pipeline_support import REPO
+from dagster_project.settings import Settings
+from dagster_project.warehouse import (
+    RunInProgress, candidate_site_path, candidate_warehouse_path, discard_candidates, ensure_candidate, publish_locked,
+)
+
+
+def _settings(tmp_path) -> Settings:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old site", encoding="utf-8")
+    return Settings(tmp_path / "raw", tmp_path / "warehouse.duckdb", site)
+
+
+def _in_subprocess(settings: Settings, body: str) -> subprocess.Popen:
+    """Run `body` (with `settings` defined) in another process; it prints 'ready' and then waits
+    for its stdin to close."""
+    code = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from dagster_project.settings import Settings
+        from dagster_project.warehouse import ensure_candidate, run_lock
+        settings = Settings(Path({str(settings.raw_dir)!r}), Path({str(settings.warehouse)!r}), Path({str(settings.site_dir)!r}))
+    """) + textwrap.dedent(body)
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    return process
+
+
+def _candidate(settings: Settings, run_id: str) -> None:
+    ensure_candidate(settings, run_id)
+    site = candidate_site_path(settings, run_id)
+    site.mkdir()
+    (site / "index.html").write_text(f"site of {run_id}", encoding="utf-8")
+
+
+def test_publishing_waits_while_another_process_holds_the_run_lock(tmp_path):
+    settings = _settings(tmp_path)
+    _candidate(settings, "dagster1-run")
+    holder = _in_subprocess(settings, """
+        with run_lock(settings):
+            print("ready", flush=True)
+            sys.stdin.read()
+    """)
+    try:
+        with pytest.raises(RunInProgress, match="another pipeline run is using"):
+            publish_locked(settings, "dagster1-run", wait=False)
+        waiting = threading.Thread(target=publish_locked, args=(settings, "dagster1-run"))
+        waiting.start()
+        time.sleep(1.0)
+        assert waiting.is_alive()
+        assert (settings.site_dir / "index.html").read_text(encoding="utf-8") == "old site"
+        assert not settings.warehouse.exists()
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert (settings.site_dir / "index.html").read_text(encoding="utf-8") == "site of dagster1-run"
+    assert settings.warehouse.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "site", "site.published-dagster1", "warehouse.duckdb", "warehouse.duckdb.lock",
+    ]
+
+
+def test_a_start_up_keeps_the_candidates_of_a_run_in_flight(tmp_path):
+    settings = _settings(tmp_path)
+    running = _in_subprocess(settings, """
+        ensure_candidate(settings, "inflight-run")
+        print("ready", flush=True)
+        sys.stdin.read()
+    """)
+    candidate = candidate_warehouse_path(settings, "inflight-run")
+    try:
+        assert candidate.exists()
+        assert discard_candidates(settings) == []
+        assert candidate.exists()
+    finally:
+        running.stdin.close()
+        running.wait()
+    removed = discard_candidates(settings)  # the run ended without publishing: now it is left over
+    assert candidate in removed and not candidate.exists()
+    assert not [p for p in tmp_path.iterdir() if "candidate" in p.name]
