@@ -12,6 +12,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from dagster_project.retention import prune_runs
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, run_lock
 
@@ -69,8 +70,9 @@ def execute(
     with run_lock(settings, wait=wait):
         for leftover in discard_candidates(settings):
             print(f"removed leftover from an interrupted run: {leftover}")
+        instance = instance or _instance()
         result = defs.get_job_def("full_refresh").execute_in_process(
-            instance=instance or _instance(),
+            instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -78,6 +80,7 @@ def execute(
         if not result.success:
             discard_candidates(settings)
         record_run_status(settings, result.run_id, result.success, "\n".join(failures))
+        prune_runs(instance)
     return result, failures
 
 

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 from dagster_project.warehouse import ensure_candidate
 
@@ -37,7 +38,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     candidate = ensure_candidate(get_settings(), context.run.run_id)
     os.environ["DBT_DUCKDB_PATH"] = str(candidate)
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
-    events = list(dbt.cli(["build"], context=context).stream())
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        events = list(invocation.stream())
+    finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few
+        prune_dbt_invocations(invocation.target_path.parent)
     with duckdb.connect(str(candidate), read_only=True) as con:
         for event in events:
             if isinstance(event, dg.Output):
