@@ -14,8 +14,8 @@ run: install parse ## Build the warehouse and the site from RAW_DIR (default dat
 test: install-test parse browser ## Install test dependencies and run the test suite
 	$(BIN)/python -m pytest
 
-dev: install parse ## Open the Dagster UI on the same definitions
-	$(BIN)/dagster dev -m dagster_project.definitions
+dev: install parse ## Open the Dagster UI (`dg dev`) on the same definitions; SIGTERM or Ctrl-C stops it
+	$(BIN)/python -m dagster_project.dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 parse: ## dagster-dbt needs a parsed manifest
-	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && cp dagster_instance.yaml $(DAGSTER_HOME)/dagster.yaml
 	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)
