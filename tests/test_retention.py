@@ -57,10 +57,8 @@ def _tiny():
 
 
 def test_dagster_storage_keeps_only_the_newest_runs_over_20_runs(tmp_path):
-    from dagster_project.dev import INSTANCE_CONFIG
     from dagster_project.retention import KEEP_RUNS, prune_runs
 
-    (tmp_path / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         run_ids = []
         for number in range(20):
@@ -79,3 +77,23 @@ def test_dagster_storage_keeps_only_the_newest_runs_over_20_runs(tmp_path):
         assert shards <= kept and set(run_ids[:-KEEP_RUNS]).isdisjoint(shards)
         per_run = {p.name for p in (tmp_path / "storage").iterdir() if p.name in run_ids}
         assert per_run <= kept
+
+
+def test_the_run_status_sensor_prunes_old_runs(tmp_path, monkeypatch):
+    from dagster_project.defs.operations.sensors import record_run_success
+    from dagster_project.retention import KEEP_RUNS
+
+    monkeypatch.setenv("SITE_DIR", str(tmp_path / "site"))
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "home")) as instance:
+        for _ in range(KEEP_RUNS + 2):
+            instance.report_run_failed(instance.create_run_for_job(_tiny))
+        result = _tiny.execute_in_process(instance=instance)
+        context = dg.build_run_status_sensor_context(
+            sensor_name="record_run_success", dagster_instance=instance,
+            dagster_run=result.dagster_run, dagster_event=result.get_run_success_event(),
+        )
+        record_run_success(context)
+        records = instance.get_run_records()
+        assert len(records) == KEEP_RUNS and result.run_id in {r.dagster_run.run_id for r in records}
+    assert (tmp_path / "site.run-status.json").exists()
