@@ -14,8 +14,8 @@ run: install parse ## Build the warehouse and the site from RAW_DIR (default dat
 test: install-test parse browser ## Install test dependencies and run the test suite
 	$(BIN)/python -m pytest
 
-dev: install parse ## Open the Dagster UI (`dg dev`) on the same definitions; SIGTERM or Ctrl-C stops it
-	$(BIN)/python -m dagster_project.dev
+dev: install parse ## Open the Dagster UI (`dg dev`; DEV_ARGS="--port 3100" to choose a port); SIGTERM or Ctrl-C stops it
+	$(BIN)/python -m dagster_project.dev $(DEV_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -7,6 +7,7 @@ this process interrupts the whole group at once (what Ctrl-C in a terminal does)
 services shut down in parallel; whatever is still running after `GRACE_SECONDS` is killed.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -40,6 +41,25 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _adopt_orphans() -> None:
+    """Become the reaper of the services when `dg dev` exits before them (Linux), so that they
+    are reaped at once instead of lingering as zombies of a slow or absent init process."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def stop_group(child: subprocess.Popen, grace: float = GRACE_SECONDS) -> float:
     """Interrupt every process of the child's group; kill what remains after `grace` seconds.
     Return the seconds taken until no process of the group was left."""
@@ -47,13 +67,15 @@ def stop_group(child: subprocess.Popen, grace: float = GRACE_SECONDS) -> float:
     if _group_alive(child.pid):
         os.killpg(child.pid, signal.SIGINT)
     while _group_alive(child.pid) and time.monotonic() - started < grace:
-        child.poll()  # reap the leader so that it does not linger as a zombie
-        time.sleep(0.1)
+        child.poll()
+        _reap()
+        time.sleep(0.05)
     if _group_alive(child.pid):
         print(f"dev: services still running after {grace:.0f} s; killing them", file=sys.stderr, flush=True)
         os.killpg(child.pid, signal.SIGKILL)
     child.wait()
     while _group_alive(child.pid):
+        _reap()
         time.sleep(0.05)
     return time.monotonic() - started
 
@@ -74,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    _adopt_orphans()
     child = subprocess.Popen(
         [str(dg), "dev", *args], cwd=REPO_ROOT, env=env, process_group=0, preexec_fn=_restore_interrupt
     )
-    while child.poll() is None and not stop.wait(0.5):
+    while child.poll() is None and not stop.wait(0.1):
         pass
     if stop.is_set():
         seconds = stop_group(child)
