@@ -4,7 +4,7 @@
   (`<op>-<run id>-<uuid>/`, artifacts and `dbt.log`, about 7 MB); the newest
   `KEEP_DBT_INVOCATIONS` are kept. The parse artifacts Dagster loads (`manifest.json`, ...)
   sit at the top of `dbt/target/` and are never touched.
-- `dbt/logs/`: dbt's own rotating log (5 files of 10 MB at most), left to dbt.
+- `dbt/logs/`: dbt's own rotating log (the current file and 5 older ones, 10 MB each), left to dbt.
 - Dagster storage in DAGSTER_HOME: the newest `KEEP_RUNS` finished runs are kept with their
   event logs and captured output; older ones are deleted. Sensor and schedule ticks are purged
   by the daemon (`retention:` in `dagster_instance.yaml`).
