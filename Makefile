@@ -14,8 +14,8 @@ run: install parse ## Build the warehouse and the site from RAW_DIR (default dat
 test: install-test parse browser ## Install test dependencies and run the test suite
 	$(BIN)/python -m pytest
 
-dev: install parse ## Open the Dagster UI on the same definitions
-	$(BIN)/dagster dev -m dagster_project.definitions
+dev: install parse ## Open the Dagster UI (`dg dev`; DEV_ARGS="--port 3100" to choose a port); SIGTERM or Ctrl-C stops it
+	$(BIN)/python -m dagster_project.dev $(DEV_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 parse: ## dagster-dbt needs a parsed manifest (same profile and vars as the pipeline: partial parsing)
-	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && cp dagster_instance.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m dagster_project.defs.transform.invocation parse
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)

@@ -98,7 +98,7 @@ def run_pipeline(root: Path, councils: int) -> dict:
         "COUNCILS_CONFIG": str(config), "DAGSTER_HOME": str(root / "dagster_home"),
     })
     (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    (root / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster_instance.yaml").read_bytes())
     from dagster_project.defs.transform.invocation import parse
 
     parse()

@@ -12,6 +12,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from dagster_project.retention import prune_runs
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
@@ -70,8 +71,9 @@ def execute(
     with run_lock(settings, wait=wait):
         for leftover in discard_candidates(settings):
             print(f"removed leftover from an interrupted run: {leftover}")
+        instance = instance or _instance()
         result = defs.resolve_job_def("full_refresh").execute_in_process(
-            instance=instance or _instance(),
+            instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -83,6 +85,7 @@ def execute(
         note = status["last_success" if result.success else "last_failure"].get("note")
         if note:
             failures.append(f"run-status record: {note}; written beside the warehouse instead")
+        prune_runs(instance)
     return result, failures
 
 

@@ -17,9 +17,9 @@ import jinja2
 import yaml
 from markupsafe import Markup, escape
 
-from dagster_project.settings import get_councils_config
+from dagster_project.settings import DBT_PROJECT_DIR, get_councils_config
 
-from . import downloads, geo, search
+from . import downloads, geo, model_docs, search
 from .cache import OutputCache, digest
 from .data import QueryResult
 from .errors import MissingColumnError, SiteBuildError
@@ -337,6 +337,7 @@ def build_site(
     cache_dir: Path | None = None,
     search_index: bool = True,
     workers: int | None = None,
+    dbt_manifest: Path | None = None,
 ) -> SiteBuildReport:
     """Render every page under pages_dir from the (read-only) warehouse into out_dir.
 
@@ -351,6 +352,7 @@ def build_site(
     and is put back from the cache if out_dir lacks it. `report.pages_rendered` counts the
     pages actually rendered. `workers` (default: one per available core) renders large
     templated pages in that many forked processes; 1 renders everything in this process.
+    `dbt_manifest` (default dbt/target/manifest.json) documents the dbt models (site_models).
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     pages_dir, site_root = Path(pages_dir), Path(site_root)
@@ -379,6 +381,11 @@ def build_site(
             raise SiteBuildError(str(dictionary_file), f"downloads: {type(exc).__name__}: {exc}") from exc
         report.seconds["downloads (CSV and Parquet)"] = time.perf_counter() - started
         _shared_queries(con, site_root)
+        manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
+        try:
+            model_docs.register(con, manifest)
+        except (duckdb.Error, ValueError, KeyError, OSError) as exc:
+            raise SiteBuildError(str(manifest), f"model documentation: {type(exc).__name__}: {exc}") from exc
         try:
             builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer,
                                workers=_workers() if workers is None else max(1, workers))

@@ -7,6 +7,7 @@ import json
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import SOURCES
+from dagster_project.retention import prune_runs
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import record_run_status
 
@@ -53,15 +54,17 @@ def raw_file_changes(context: dg.SensorEvaluationContext):
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
 def record_run_success(context: dg.RunStatusSensorContext):
-    """Records the last successful run in the run-status file beside the site."""
+    """Records the last successful run in the run-status file beside the site, and prunes old runs."""
     record_run_status(get_settings(), context.dagster_run.run_id, True)
+    prune_runs(context.instance)
 
 
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
 def record_run_failure(context: dg.RunFailureSensorContext):
-    """Records the last failed run, and why, in the run-status file beside the site."""
+    """Records the last failed run, and why, in the run-status file beside the site, and prunes old runs."""
     why = context.failure_event.message or "failed"
     record_run_status(get_settings(), context.dagster_run.run_id, False, why)
+    prune_runs(context.instance)
 
 
 sensors = [raw_file_changes, record_run_success, record_run_failure]

@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project.defs.transform.incremental import build_fingerprint, compact, last_build, record_build, tables_exist
 from dagster_project.defs.transform.invocation import dbt_env, dbt_vars, keep_partial_parse, link_candidate
+from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 from dagster_project.warehouse import ensure_candidate
 
@@ -56,7 +57,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     os.environ.update(dbt_env(settings))
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
     invocation = dbt.cli(["build", "--vars", dbt_vars()], context=context)
-    events = list(invocation.stream())
+    try:
+        events = list(invocation.stream())
+    finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few
+        prune_dbt_invocations(invocation.target_path.parent)
     keep_partial_parse(invocation.target_path)
     with duckdb.connect(str(candidate), read_only=True) as con:
         for event in events:
