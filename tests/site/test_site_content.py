@@ -44,9 +44,10 @@ def test_comparisons_are_the_marts_labels_in_plain_english(built_site):
     assert "Higher (worse) than" not in site_text and "Not tested" not in site_text  # the old site-made logic
     ward = out / "wards" / "E05000844" / "index.html"
     latest = {r[0]: r for r in table_rows(ward, XSS + " compared with Wigan")}
-    assert latest["Obesity in year 6 children"][4] == "Worse than Wigan (99.8% confidence)"
-    assert latest["Income deprivation score"][4] == "Not compared with Wigan (no confidence interval)"
-    assert latest["Obesity in year 6 children"][5] == "Cannot be calculated"  # the marts' trend label
+    assert latest["Obesity in year 6 children%, 2022/23"][3] == "Worse than Wigan"  # 'Worst' in the marts
+    assert latest["Income deprivation scorescore, 2022/23"][3].startswith(
+        "Cannot be assessed: this figure has no confidence interval.")  # 'Not compared'
+    assert "Recent trend" not in latest["Obesity in year 6 children%, 2022/23"][3]  # 'Cannot be calculated' is not news
 
 
 def test_suppressed_values_say_so_never_zero_or_blank(built_site):
@@ -57,7 +58,7 @@ def test_suppressed_values_say_so_never_zero_or_blank(built_site):
     assert rows["Ashton-in-Makerfield South"][-1] == "Not compared (suppressed)"
     ward = out / "wards" / "E05000842" / "index.html"
     latest = {r[0]: r for r in table_rows(ward, "Ashton-in-Makerfield South compared with Wigan")}
-    assert latest["Obesity in year 6 children"][2] == "suppressed (fewer than 5)"
+    assert latest["Obesity in year 6 children%, 2022/23"][1] == "suppressed (fewer than 5)"
     assert "suppressed (fewer than 5)" in main_text(ward)
 
 
@@ -155,7 +156,9 @@ def test_ward_page_has_neighbours_deprivation_and_trends(built_site):
     links = {"".join(a.itertext()): a.get("href") for a in parse(page).iter("a")}
     assert links["Ashton-in-Makerfield South"] == "../../wards/E05000842/index.html"  # east
     assert XSS in links  # south
-    assert "Aspull, New Springs & Whelley" not in text.split("Compared with Wigan")[0]  # not adjacent
+    neighbours = text.split("Neighbouring wards")[1].split("Trends")[0]
+    assert "Ashton-in-Makerfield South" in neighbours
+    assert "Aspull, New Springs & Whelley" not in neighbours  # not adjacent
     trends = table_rows(page, "Obesity in year 6 children: Abram and Wigan over time: figures")
     assert [r[0] for r in trends] == ["2021/22", "2022/23"]
 
