@@ -35,8 +35,11 @@ def format_number(value, decimals: int | None = None) -> str:
 
 
 def format_value(value, unit: str | None = None, decimals: int | None = None) -> str:
-    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow."""
+    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow.
+    Unit 'year' (a calendar year, not 'years') prints as a year: 2011, never 2,011."""
     unit = (unit or "").strip()
+    if unit == "year" and _number(value) is not None:
+        return str(int(value))
     if decimals is None and unit.lower() in WHOLE_NUMBERS:
         decimals = 0
     if decimals is None and unit:

@@ -79,3 +79,40 @@ def test_ward_page_opens_with_summary_and_spine(built_site):
     suppressed = main_text(out / "wards" / "E05000842" / "index.html")
     assert "withheld because it rests on small numbers" in suppressed
     assert isinstance(spine_chart_html(PageState(), _rows([]), "x", "y"), Markup)
+
+
+def test_home_page_puts_find_your_ward_and_statuses_first(built_site):
+    out, _ = built_site
+    page = out / "index.html"
+    text = main_text(page)
+    assert text.index("Find your ward") < text.index("Missions at a glance") < text.index("Deprivation across Wigan")
+    links = {"".join(a.itertext()): a.get("href") for a in parse(page).iter("a")}
+    assert links["Abram"] == "wards/E05000841/index.html" and links[XSS] == "wards/E05000844/index.html"
+    form = next(f for f in parse(page).iter("form") if "finder-search" in f.get("class", ""))
+    assert form.get("action") == "search/index.html" and form.find(".//label").get("for")
+    # the status table renders the marts' statuses, not the values' direction
+    from test_site_content import table_rows
+    rows = {r[0]: r for r in table_rows(page, "Create fair opportunities")}
+    assert rows["Income deprivation score"][1] == "worsening"  # 'improving' direction, 'worsening' status in the marts
+    assert rows["Healthy life expectancy at birth (males)"][1:] == ["on track", "61.1 years", "2016-18"]
+
+
+def test_every_page_says_when_the_data_were_updated_and_links_the_glossary(built_site):
+    out, _ = built_site
+    for rel in ("index.html", "wards/E05000841/index.html", "glossary/index.html"):
+        raw = (out / rel).read_text(encoding="utf-8")
+        assert "Data last updated on 1 January 2024." in raw, rel  # max(audit.load_log.loaded_at)
+    glossary = main_text(out / "glossary" / "index.html")
+    for term in ("LSOA", "Best fit", "Index of Multiple Deprivation", "Confidence interval",
+                 "Slope index of inequality", "Its sign says which way the gap runs", "Cannot be assessed"):
+        assert term in glossary
+
+
+def test_years_print_as_years():
+    from dagster_project.sitegen.formatting import format_value
+    from dagster_project.sitegen.tables import table_body, table_columns
+
+    assert format_value(2011, "year") == "2011" and format_value(2011) == "2,011"
+    data = QueryResult("lookups", ["method", "lsoa_vintage", "lsoas"], [("best fit", 2011, 2011)])
+    body = str(table_body(data, table_columns(data), lambda x: x))
+    assert ">2011</td>" in body and ">2,011</td>" in body  # the vintage as a year, the count as a number
