@@ -10,11 +10,12 @@ compact and byte-stable.
 from __future__ import annotations
 
 import math
+import re
 
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_value
+from .formatting import _number, format_value, unit_words
 
 WIDTH = 640
 COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
@@ -45,6 +46,58 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], int]:
     ticks = [round(t, 10) for t in ticks]
     decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if m == 2.5 else 0))
     return ticks, decimals
+
+
+_YEAR = re.compile(r"(\d{4})(?:([/-])(\d{2}|\d{4}))?\Z")
+
+
+def period_position(label) -> float | None:
+    """Where a period sits on a true time axis, in years: its midpoint.
+
+    '2019' -> 2019.5; '2019/20' (a financial year) -> 2020.0; '2016-18' (three years) -> 2017.5;
+    '2018-11' (a month) -> 2018.875. Anything else -> None (the chart then spaces periods evenly)."""
+    m = _YEAR.match(str(label).strip())
+    if not m:
+        return None
+    year, sep, tail = int(m.group(1)), m.group(2), m.group(3)
+    if not sep:
+        return year + 0.5
+    if sep == "/" and len(tail) == 2:
+        return year + 1.0  # April to March: the middle is 1 October
+    if sep == "-" and len(tail) == 2 and 1 <= int(tail) <= min(12, year % 100) and int(tail) != (year + 1) % 100:
+        return year + (int(tail) - 0.5) / 12  # a month: '2018-11' cannot be a range ending before it starts
+    end = int(tail) if len(tail) == 4 else year - year % 100 + int(tail)
+    return (year + end + 1) / 2 if end >= year else None
+
+
+def time_positions(labels) -> dict | None:
+    """{label: position in years} when every label is a period on a time scale, else None."""
+    pos = {v: period_position(v) for v in labels}
+    return pos if pos and all(p is not None for p in pos.values()) else None
+
+
+def honest_range(values, unit) -> tuple[float, float, bool]:
+    """The value axis: proportions and data near zero start at zero; otherwise the axis is cut
+    (returned True, and the chart marks it) but spans at least a tenth of the largest value, so
+    a change in the fourth digit never fills the chart."""
+    lo, hi = min(values), max(values)
+    if (unit or "").strip() == "%" or (lo >= 0 and lo <= 0.5 * hi) or (hi <= 0 and hi >= 0.5 * lo):
+        return min(lo, 0.0), max(hi, 0.0), False
+    if lo < 0 < hi:
+        return lo, hi, False
+    least = 0.1 * max(abs(lo), abs(hi))
+    if hi - lo < least:
+        mid = (hi + lo) / 2
+        lo, hi = mid - least / 2, mid + least / 2
+    return lo, hi, True
+
+
+def cut_mark(x: float, y: float) -> str:
+    """Two short slanted strokes across the value axis where it does not start at zero."""
+    x += 4
+    return (f'<path d="M{_f(x - 6)} {_f(y - 2)}l12 -5M{_f(x - 6)} {_f(y + 3)}l12 -5" stroke="{INK}" '
+            f'stroke-width="1.5" fill="none"/>'
+            f'<path d="M{_f(x - 6)} {_f(y + 0.5)}l12 -5" stroke="#ffffff" stroke-width="2.5" fill="none"/>')
 
 
 def _scale(d0: float, d1: float, r0: float, r1: float):
@@ -98,27 +151,44 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         return None
     xs = list(dict.fromkeys(r[0] for r in rows))
     names = list(dict.fromkeys(r[4] for r in rows))
+    if len({r[0] for r in rows if r[1] is not None}) == 1:
+        return {"single": True, "summary": "; ".join(
+            ("" if not series else f"{r[4]}: ") + f"{format_value(r[1], unit)} in {r[0]}" for r in rows
+            if r[1] is not None) + "."}
     left, right, top, bottom = 64, WIDTH - (150 if series else 24), 26, height - 44
     tick_unit, axis_label = _tick_unit(unit)
-    ticks, decimals = nice_ticks(min(values), max(values))
+    lo, hi, cut = honest_range(values, unit)
+    ticks, decimals = nice_ticks(lo, hi)
+    cut = cut and ticks[0] > 0
     sy = _scale(ticks[0], ticks[-1], bottom, top)
-    step = (right - left) / max(len(xs) - 1, 1)
-    px = {v: left + (i * step if len(xs) > 1 else (right - left) / 2) for i, v in enumerate(xs)}
+    when = time_positions(xs)
+    if when:
+        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
+        px = {v: left + (when[v] - first) / span * (right - left) for v in xs}
+    else:
+        step = (right - left) / max(len(xs) - 1, 1)
+        px = {v: left + (i * step if len(xs) > 1 else (right - left) / 2) for i, v in enumerate(xs)}
 
     out = ['<g class="axis">']
     if axis_label:
-        out.append(f'<text x="4" y="12">{escape(axis_label)}</text>')
+        out.append(f'<text x="4" y="12">{escape(unit_words(axis_label))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{left}" x2="{right}" y1="{ty}" y2="{ty}" stroke="{GRID}" stroke-width="1"/>'
                    f'<text x="{left - 6}" y="{ty}" dy="4" text-anchor="end">'
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
-    every = max(1, math.ceil(len(xs) / 8))
-    last = len(xs) - 1
-    for i, v in enumerate(xs):
-        if (i % every == 0 and last - i >= every * 0.6) or i == last:
-            out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
+    if cut:
+        out.append(cut_mark(left, bottom))
+    shown, last_x = [], None
+    for i, v in enumerate(xs):  # labels left to right, skipping any that would touch the one before
+        width = 7.5 * len(str(v))
+        if i == len(xs) - 1 and shown and px[v] - width / 2 < shown[-1][1] + 8:
+            shown.pop()
+        if not shown or px[v] - width / 2 >= shown[-1][1] + 8:
+            shown.append((v, px[v] + width / 2))
+    for v, _ in shown:
+        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
     out.append("</g>")
 
     bands, lines, labels, summary = [], [], [], []
@@ -167,7 +237,7 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         "width": WIDTH, "height": height,
         "body": Markup("\n".join(out + bands + lines + texts)),
         "summary": "; ".join(summary) + ".",
-        "banded": bool(bands),
+        "banded": bool(bands), "cut": cut, "time_axis": bool(when), "single": False,
     }
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .charts import COLOURS, GRID, nice_ticks
+from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
-from .formatting import format_value, formatter
+from .formatting import format_value, formatter, unit_words
 
-WIDTH, HEIGHT = 480, 150
-LEFT, RIGHT, TOP, BOTTOM = 56, 380, 14, 118
+WIDTH, HEIGHT = 480, 160
+LEFT, RIGHT, TOP, BOTTOM = 56, 380, 24, 128
 
 
 def _f(v: float) -> str:
@@ -40,32 +40,54 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             if i is not None and type(r[i]) in num:
                 values.append(r[i])
     if not values:
-        return Markup(f'<p class="no-data">{escape(title)}: no data to show.</p>\n')
-    ticks, decimals = nice_ticks(min(values), max(values), 3)
+        notes = {r[inote] for r in rows if inote is not None and r[inote]}
+        why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
+               "the warehouse holds no figures for this series")
+        return Markup(f'<p class="no-data">{escape(title)}: no figures to show, because {escape(why)}.</p>\n')
+    n = len(rows)
+    with_values = [r for r in rows if type(r[iy]) in num]
+    if len({r[ix] for r in with_values}) == 1:
+        r = with_values[0]
+        text = f"{area_label}: {format_value(r[iy], unit)} in {r[ix]}."
+        if ib is not None and type(r[ib]) in num:
+            text += f" {benchmark_label}: {format_value(r[ib], unit)}."
+        return Markup(f'<p class="single-value"><strong>{escape(title)}</strong>: {escape(text)} Only one period '
+                      f'is published so far, so there is no trend to draw.</p>\n')
+    lo_v, hi_v, cut = honest_range(values, unit)
+    ticks, decimals = nice_ticks(lo_v, hi_v, 3)
+    cut = cut and ticks[0] > 0
     lo_t, hi_t = ticks[0], ticks[-1]
     k = (BOTTOM - TOP) / ((hi_t - lo_t) or 1.0)
-    n = len(rows)
-    step = (RIGHT - LEFT) / max(n - 1, 1)
-    xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
+    when = time_positions([r[ix] for r in rows])
+    if when:
+        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
+        xs = [LEFT + (when[r[ix]] - first) / span * (RIGHT - LEFT) for r in rows]
+    else:
+        step = (RIGHT - LEFT) / max(n - 1, 1)
+        xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
     sy = lambda v: BOTTOM - (v - lo_t) * k  # noqa: E731
     tick_unit = "%" if unit == "%" else None
     out = ['<g class="axis">']
+    if unit and unit != "%":
+        out.append(f'<text x="4" y="12">{escape(unit_words(unit))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
                    f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
-    out.append(f'<text x="{LEFT}" y="{BOTTOM + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
+    if cut:
+        out.append(cut_mark(LEFT, BOTTOM))
+    out.append(f'<text x="{_f(xs[0])}" y="{BOTTOM + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
     if n > 1:
-        out.append(f'<text x="{RIGHT}" y="{BOTTOM + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
-    if unit and unit != "%":
-        out.append(f'<text x="4" y="{BOTTOM + 30}">{escape(unit)}</text>')
+        out.append(f'<text x="{_f(xs[-1])}" y="{BOTTOM + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
     out.append("</g>")
+    drawn = {"band": False, "benchmark": False}
     if il is not None:
         band = [(xs[i], r[iu], r[il]) for i, r in enumerate(rows) if type(r[il]) in num and type(r[iu]) in num]
         if len(band) > 1:
             pts = ([f"{a:.1f},{sy(h):.1f}" for a, h, _ in band]
                    + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
             out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
+            drawn["band"] = True
     labels = []
     for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
         if i_col is None:
@@ -73,6 +95,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         pts = [(xs[i], sy(r[i_col])) for i, r in enumerate(rows) if type(r[i_col]) in num]
         if not pts:
             continue
+        drawn["benchmark"] |= i_col == ib
         if len(pts) > 1:
             out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in pts])}" fill="none" '
                        f'stroke="{colour}" stroke-width="2.5"{dash}/>')
@@ -95,13 +118,18 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         bl = next((r for r in reversed(rows) if type(r[ib]) in num), None)
         if bl is not None:
             summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {bl[ix]}."
+    drawn_text = "".join(text + " " for text in (
+        f"Solid line: {area_label}." if len(with_values) > 1 else f"Dot: {area_label}.",
+        f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
+        "Shaded band: 95% confidence interval." if drawn["band"] else "",
+        "Periods are spaced by date." if when else "",
+        "The value axis does not start at zero (marked by a break)." if cut else "") if text)
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
-            f'<desc id="{cid}-desc">{escape(summary)}{" Shaded band: 95% confidence interval." if il is not None else ""}'
-            f' Dashed line: {escape(benchmark_label)}. The same figures are in the table below.</desc>\n')
+            f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
     fmt = formatter(unit, html=True)
     for r in rows:
@@ -123,5 +151,4 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
              f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n' + link)
     return Markup(head + "\n".join(out) + "\n</svg>\n"
-                  f"<figcaption>{escape(title)}. Solid line: {escape(area_label)}; dashed line: {escape(benchmark_label)}."
-                  f"{' Shaded band: 95% confidence interval.' if il is not None else ''}</figcaption>\n</figure>\n" + table)
+                  f"<figcaption>{escape(title)}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
