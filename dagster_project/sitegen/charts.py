@@ -131,19 +131,12 @@ def _marker(shape: int, x: str, y: str, colour: str) -> str:
     return f'<path d="M{x} {y}{path}" fill="{colour}"/>'
 
 
-def _spread(labels: list[list], gap: float, lo: float, hi: float) -> None:
-    """Nudge direct labels ([y, ...] sorted by y) apart so they never overlap."""
-    labels.sort(key=lambda item: item[0])
-    for a, b in zip(labels, labels[1:]):
-        b[0] = max(b[0], a[0] + gap)
-    overflow = labels[-1][0] - hi if labels else 0
-    if overflow > 0:
-        for item in labels:
-            item[0] = max(lo, item[0] - overflow)
+LINE_WIDTH = 300  # drawn for a phone (12.6-unit text stays >= 12 px at 288 CSS px); a key above, not beside
 
 
-def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 260) -> dict | None:
-    """Lines (one per series) with optional confidence bands; x categories in data order."""
+def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 150) -> dict | None:
+    """Lines (one per series) with optional confidence bands, on a time axis where the x values
+    are periods (else in data order); `height` is the plot's own height."""
     _, rows = _columns(data, x, y, lower, upper, series)
     rows = [(xv, _num(yv), _num(lo), _num(hi), s) for xv, yv, lo, hi, s in rows]
     values = [v for r in rows for v in r[1:4] if v is not None]
@@ -155,8 +148,12 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         return {"single": True, "summary": "; ".join(
             ("" if not series else f"{r[4]}: ") + f"{format_value(r[1], unit)} in {r[0]}" for r in rows
             if r[1] is not None) + "."}
-    left, right, top, bottom = 64, WIDTH - (150 if series else 24), 26, height - 44
     tick_unit, axis_label = _tick_unit(unit)
+    keyed = [nm for nm in names if series and any(r[4] == nm and r[1] is not None for r in rows)]
+    unit_y = 14 + 18 * len(keyed)
+    left, right, top = 56, LINE_WIDTH - 12, unit_y + (18 if axis_label else 0) + 4
+    bottom = top + height
+    height = bottom + 28
     lo, hi, cut = honest_range(values, unit)
     ticks, decimals = nice_ticks(lo, hi)
     cut = cut and ticks[0] > 0
@@ -171,7 +168,7 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
 
     out = ['<g class="axis">']
     if axis_label:
-        out.append(f'<text x="4" y="12">{escape(unit_words(axis_label))}</text>')
+        out.append(f'<text x="4" y="{unit_y + 4}">{escape(unit_words(axis_label))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{left}" x2="{right}" y1="{ty}" y2="{ty}" stroke="{GRID}" stroke-width="1"/>'
@@ -188,7 +185,9 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         if not shown or px[v] - width / 2 >= shown[-1][1] + 8:
             shown.append((v, px[v] + width / 2))
     for v, _ in shown:
-        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
+        half = 3.75 * len(str(v))
+        anchor = "start" if px[v] - half < 2 else "end" if px[v] + half > LINE_WIDTH - 2 else "middle"
+        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="{anchor}">{escape(v)}</text>')
     out.append("</g>")
 
     bands, lines, labels, summary = [], [], [], []
@@ -220,22 +219,22 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         for s in segments:
             lines.extend(_marker(shape, _f(a), _f(b), colour) for a, b in s)
         lines.append("</g>")
-        if series and segments:
-            last = segments[-1][-1]
+        if name in keyed:
+            ky = 14 + 18 * keyed.index(name)
             text = "" if name is None else str(name)
-            labels.append([last[1] + 4, _f(last[0] + 10), text if len(text) <= 22 else text[:21] + "…"])
+            labels.append(f'<line x1="4" x2="30" y1="{ky - 4}" y2="{ky - 4}" stroke="{colour}" stroke-width="2.5"'
+                          f'{dash_attr}/>{_marker(shape, "17", str(ky - 4), colour)}'
+                          f'<text class="series-label" x="36" y="{ky}" fill="{INK}">'
+                          f'{escape(text if len(text) <= 36 else text[:35] + "…")}</text>')
         known = [r for r in own if r[1] is not None]
         if known:
             prefix = "" if not series else f"{name}: "
             first, final = known[0], known[-1]
             summary.append(prefix + f"{format_value(first[1], unit)} in {first[0]}"
                            + (f" to {format_value(final[1], unit)} in {final[0]}" if len(known) > 1 else ""))
-    _spread(labels, 15, top + 4, bottom)
-    texts = [f'<text class="series-label" x="{lx}" y="{_f(ly)}" fill="{INK}">{escape(t)}</text>'
-             for ly, lx, t in labels]
     return {
-        "width": WIDTH, "height": height,
-        "body": Markup("\n".join(out + bands + lines + texts)),
+        "width": LINE_WIDTH, "height": height,
+        "body": Markup("\n".join(out + bands + lines + labels)),
         "summary": "; ".join(summary) + ".",
         "banded": bool(bands), "cut": cut, "time_axis": bool(when), "single": False,
     }
@@ -302,12 +301,56 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
                    f'{escape(benchmark_label)}: {escape(bench_text)}</text></g>')
     hi_row = max(known, key=lambda r: r[1])
     lo_row = min(known, key=lambda r: r[1])
+    narrow, narrow_height = _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, benchmark_label)
     return {
         "width": WIDTH, "height": height, "body": Markup("\n".join(out)),
+        "narrow_width": NARROW, "narrow_height": narrow_height, "narrow_body": narrow,
         "summary": (f"{len(known)} bars. Highest: {hi_row[0]}, {format_value(hi_row[1], unit)}. "
                     f"Lowest: {lo_row[0]}, {format_value(lo_row[1], unit)}."),
         "whiskers": whiskers, "benchmark": bench_text,
     }
+
+
+NARROW = 300  # the phone layout of a bar chart: each label on its own line above its bar
+
+
+def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, benchmark_label) -> tuple[Markup, int]:
+    """Bars for a phone: label and value on one line, the bar under it, full width; text never
+    shrinks below 12 CSS px at 288 px wide."""
+    left, right, row_h = 6, NARROW - 10, 40
+    top = 24 + (18 if axis_label else 0)
+    bottom = top + row_h * len(rows)
+    sx = _scale(ticks[0], ticks[-1], left, right)
+    out = ['<g class="axis">']
+    if axis_label:
+        out.append(f'<text x="4" y="14">{escape(unit_words(axis_label))}</text>')
+    for t in (ticks[0], ticks[-1]):
+        tx = _f(sx(t))
+        out.append(f'<line x1="{tx}" x2="{tx}" y1="{top - 6}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>'
+                   f'<text x="{tx}" y="{bottom + 16}" text-anchor="{"start" if t == ticks[0] else "end"}">'
+                   f'{escape(format_value(t, tick_unit, decimals))}</text>')
+    out.append("</g>")
+    for i, (text, v, lo, hi, missing) in enumerate(rows):
+        y = top + row_h * i
+        shown = format_value(v, unit) if v is not None else missing
+        room = 40 - len(shown) - 2
+        label = f"{text if len(text) <= room else text[:room - 1] + '…'}: {shown}"
+        out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{escape(label)}</text>')
+        if v is not None:
+            a, b = sorted((sx(0.0), sx(v)))
+            out.append(f'<rect x="{_f(a)}" y="{_f(y + 18)}" width="{_f(max(b - a, 0.5))}" height="12" fill="{BAR}"/>')
+        if lo is not None and hi is not None:
+            x0, x1, yy = _f(sx(lo)), _f(sx(hi)), _f(y + 24)
+            out.append(f'<path d="M{x0} {yy}H{x1}M{x0} {_f(y + 20)}V{_f(y + 28)}M{x1} {_f(y + 20)}V{_f(y + 28)}" '
+                       f'stroke="{INK}" stroke-width="1.5" fill="none"/>')
+        out.append("</g>")
+    if bench is not None:
+        bx = sx(bench)
+        out.append(f'<g class="benchmark"><line x1="{_f(bx)}" x2="{_f(bx)}" y1="{top - 4}" y2="{bottom}" '
+                   f'stroke="{BENCHMARK}" stroke-width="2" stroke-dasharray="6 3"/>'
+                   f'<text x="{_f(min(max(bx, 70), NARROW - 70))}" y="{top - 8}" text-anchor="middle">'
+                   f'{escape(benchmark_label)}: {escape(format_value(bench, unit))}</text></g>')
+    return Markup("\n".join(out)), bottom + 24
 
 
 def sparkline_svg(data, x, y, width: int = 120, height: int = 32) -> dict | None:

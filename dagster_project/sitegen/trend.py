@@ -14,8 +14,9 @@ from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_posi
 from .data import as_result
 from .formatting import format_value, formatter, unit_words
 
-WIDTH, HEIGHT = 480, 160
-LEFT, RIGHT, TOP, BOTTOM = 56, 380, 24, 128
+# Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
+# no text is under 12 px; the key sits above the plot, not beside it.
+WIDTH, LEFT, RIGHT, KEY_ROW = 300, 52, 290, 18
 
 
 def _f(v: float) -> str:
@@ -57,7 +58,12 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     ticks, decimals = nice_ticks(lo_v, hi_v, 3)
     cut = cut and ticks[0] > 0
     lo_t, hi_t = ticks[0], ticks[-1]
-    k = (BOTTOM - TOP) / ((hi_t - lo_t) or 1.0)
+    keyed = [(col, name) for col, name in ((iy, area_label), (ib, benchmark_label))
+             if col is not None and any(type(r[col]) in num for r in rows)]
+    top = 14 + KEY_ROW * len(keyed) + (KEY_ROW if unit and unit != "%" else 0) + 8
+    bottom = top + 104
+    height = bottom + 28
+    k = (bottom - top) / ((hi_t - lo_t) or 1.0)
     when = time_positions([r[ix] for r in rows])
     if when:
         first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
@@ -65,20 +71,20 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     else:
         step = (RIGHT - LEFT) / max(n - 1, 1)
         xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
-    sy = lambda v: BOTTOM - (v - lo_t) * k  # noqa: E731
+    sy = lambda v: bottom - (v - lo_t) * k  # noqa: E731
     tick_unit = "%" if unit == "%" else None
     out = ['<g class="axis">']
     if unit and unit != "%":
-        out.append(f'<text x="4" y="12">{escape(unit_words(unit))}</text>')
+        out.append(f'<text x="4" y="{top - 10}">{escape(unit_words(unit))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
                    f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
     if cut:
-        out.append(cut_mark(LEFT, BOTTOM))
-    out.append(f'<text x="{_f(xs[0])}" y="{BOTTOM + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
+        out.append(cut_mark(LEFT, bottom))
+    out.append(f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
     if n > 1:
-        out.append(f'<text x="{_f(xs[-1])}" y="{BOTTOM + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
+        out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
     out.append("</g>")
     drawn = {"band": False, "benchmark": False}
     if il is not None:
@@ -88,7 +94,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                    + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
             out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
             drawn["band"] = True
-    labels = []
+    key_y = 14
     for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
         if i_col is None:
             continue
@@ -101,12 +107,9 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                        f'stroke="{colour}" stroke-width="2.5"{dash}/>')
         out.append(f'<circle cx="{_f(pts[-1][0])}" cy="{_f(pts[-1][1])}" r="3.5" fill="{colour}"/>')
         text = str(name)
-        labels.append([pts[-1][1] + 4, text if len(text) <= 16 else text[:15] + "…"])
-    labels.sort()
-    if len(labels) == 2 and labels[1][0] - labels[0][0] < 14:
-        labels[1][0] = labels[0][0] + 14
-    for ly, text in labels:
-        out.append(f'<text class="series-label" x="{RIGHT + 8}" y="{_f(min(ly, HEIGHT - 4))}">{escape(text)}</text>')
+        out.append(f'<line x1="4" x2="30" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2.5"{dash}/>'
+                   f'<text class="series-label" x="36" y="{key_y}">{escape(text if len(text) <= 34 else text[:33] + "…")}</text>')
+        key_y += KEY_ROW
 
     first = next((r for r in rows if type(r[iy]) in num), None)
     last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
@@ -127,7 +130,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
-            f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{cid}-title" '
+            f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
