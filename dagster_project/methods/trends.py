@@ -73,6 +73,7 @@ def recent_trend(
     upper95=None,
     polarity: str = "no_judgement",
     require_consecutive: bool = True,
+    points: int = TREND_POINTS,
 ) -> TrendResult:
     """Fingertips recent-trend marker for one series (the most recent 5 annual points).
 
@@ -100,10 +101,10 @@ def recent_trend(
 
     if np.unique(periods).size != periods.size:
         return TrendResult(CANNOT_BE_CALCULATED, "Duplicate years in group")
-    if periods.size < TREND_POINTS:
+    if periods.size < points:
         return TrendResult(CANNOT_BE_CALCULATED, "Not enough data points")
-    periods = periods[-TREND_POINTS:]
-    columns = [c[-TREND_POINTS:] for c in columns]
+    periods = periods[-points:]
+    columns = [c[-points:] for c in columns]
     if np.isnan(columns[0]).any() or (method == "proportion" and np.isnan(columns[1]).any()):
         return TrendResult(CANNOT_BE_CALCULATED, "Missing values")
     if method == "regression" and np.isnan(columns[1:]).any():
@@ -111,7 +112,7 @@ def recent_trend(
     if require_consecutive and (np.diff(periods) != 1).any():
         return TrendResult(CANNOT_BE_CALCULATED, "Years are not consecutive")
 
-    t = np.arange(1.0, TREND_POINTS + 1)
+    t = np.arange(1.0, points + 1)
     if method == "proportion":
         x, n = columns
         check(x < 0, "recent_trend: count must be >= 0")
@@ -122,7 +123,7 @@ def recent_trend(
         chi_squared, slope = _proportion_test(x, n, t), _proportion_slope(x, n, t)
 
         def drop_one(i: int) -> float:
-            keep = np.arange(TREND_POINTS) != i
+            keep = np.arange(points) != i
             return _proportion_slope(x[keep], n[keep], t[keep])
     else:
         y, lower, upper = columns
@@ -134,12 +135,12 @@ def recent_trend(
         chi_squared = slope**2 / variance
 
         def drop_one(i: int) -> float:
-            keep = np.arange(TREND_POINTS) != i
+            keep = np.arange(points) != i
             return _weighted_fit(y[keep], w[keep], t[keep])[0]
 
     if chi_squared <= TREND_THRESHOLD:
         return TrendResult(NO_SIGNIFICANT_CHANGE, "No significant trend", chi_squared, slope)
-    if any(np.sign(drop_one(i)) != np.sign(slope) for i in range(TREND_POINTS)):
+    if any(np.sign(drop_one(i)) != np.sign(slope) for i in range(points)):
         return TrendResult(NO_SIGNIFICANT_CHANGE, "Outlier found", chi_squared, slope)
     label = _LABELS[polarity][1 if slope > 0 else -1]
     return TrendResult(label, "No outliers and significant trend", chi_squared, slope)

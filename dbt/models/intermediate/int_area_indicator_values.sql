@@ -1,6 +1,11 @@
-{#- LSOA inputs aggregated to May-2023 wards and to the borough (one rule for both):
-    counts are summed, proportions recomputed from summed numerators and denominators,
-    scores are population-weighted means of LSOA scores. -#}
+{#- Indicator inputs on May-2023 wards and the borough (one rule for both): counts are summed,
+    proportions recomputed from summed numerators and denominators, scores are
+    population-weighted means of LSOA scores. An LSOA whose numerator is suppressed at source
+    keeps its denominator: n_suppressed counts them and numerator_upper is the largest the
+    numerator could be (each suppressed count at the indicator's suppressed_input_max), so the
+    true proportion lies between numerator / denominator and numerator_upper / denominator.
+    Series published only on 2017 wards are added as estimated for the May-2023 wards
+    (int_ward17_apportioned), with their borough figure as published (claimants) or summed. -#}
 with
 
 inputs as (
@@ -9,6 +14,10 @@ inputs as (
 
 bestfit as (
     select * from {{ ref('int_lsoa_ward_bestfit') }}
+),
+
+definitions as (
+    select indicator_id, suppressed_input_max from {{ ref('indicator_definitions') }}
 ),
 
 located as (
@@ -25,21 +34,82 @@ areas as (
 
 aggregated as (
     select
-        indicator_id,
-        area_code,
-        area_type,
-        period,
-        any_value(period_start) as period_start,
-        any_value(period_end) as period_end,
-        any_value(source_id) as source_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        sum(score * weight) / nullif(sum(weight), 0) as score,
-        sum(weight) as weight,
+        areas.indicator_id,
+        areas.area_code,
+        areas.area_type,
+        areas.la_code,
+        areas.period,
+        any_value(areas.period_start) as period_start,
+        any_value(areas.period_end) as period_end,
+        any_value(areas.source_id) as source_id,
+        sum(areas.numerator) as numerator,
+        sum(areas.numerator) + count(*) filter (where areas.input_suppressed) * any_value(definitions.suppressed_input_max)
+            as numerator_upper,
+        count(*) filter (where areas.input_suppressed) as n_suppressed,
+        sum(areas.denominator) as denominator,
+        sum(areas.score * areas.weight) / nullif(sum(areas.weight), 0) as score,
+        sum(areas.weight) as weight,
+        any_value(areas.weight_population) as weight_population,
         count(*) as n_lsoas,
-        bool_or(is_demo) as is_demo
+        bool_or(areas.is_demo) as is_demo,
+        case areas.area_type
+            when 'ward' then 'best-fit aggregation of LSOAs to May 2023 wards'
+            else 'aggregation of all LSOAs in the borough'
+        end as aggregation_method,
+        null::double as split_share
     from areas
-    group by indicator_id, area_code, area_type, period
+    left join definitions using (indicator_id)
+    group by areas.indicator_id, areas.area_code, areas.area_type, areas.la_code, areas.period
+),
+
+apportioned as (
+    select * from {{ ref('int_ward17_apportioned') }}
+),
+
+{#- the borough: the district's own published count for claimants, else the sum of the 2017 wards -#}
+district_claimants as (
+    select area_code as la_code, source_id, period, period_start, period_end, claimants::double as numerator, is_demo
+    from {{ ref('stg_nomis__claimant_count_ward17') }}
+    where area_type = 'la'
+),
+
+borough_denominators as (
+    select indicator_id, la_code, period, sum(denominator) as denominator, sum(n_lsoas) as n_lsoas,
+        sum(numerator) as numerator, any_value(source_id) as source_id, any_value(period_start) as period_start,
+        any_value(period_end) as period_end, bool_or(is_demo) as is_demo
+    from apportioned
+    group by indicator_id, la_code, period
+),
+
+apportioned_areas as (
+    select
+        indicator_id, area_code, 'ward' as area_type, la_code, period, period_start, period_end, source_id,
+        numerator, numerator as numerator_upper, 0 as n_suppressed, denominator, null::double as score,
+        null::double as weight, null::varchar as weight_population, n_lsoas, is_demo,
+        'estimated from 2017-ward figures: each 2017 ward''s count shared among its LSOAs by mid-2016 population'
+            as aggregation_method,
+        split_share
+    from apportioned
+    union all
+    select
+        borough.indicator_id, borough.la_code, 'la', borough.la_code, borough.period, borough.period_start,
+        borough.period_end, borough.source_id,
+        coalesce(district.numerator, borough.numerator) as numerator,
+        coalesce(district.numerator, borough.numerator), 0, borough.denominator, null, null, null,
+        borough.n_lsoas, borough.is_demo,
+        case when district.numerator is not null then 'the district''s published count'
+            else 'sum of the published 2017-ward counts' end,
+        null
+    from borough_denominators as borough
+    left join district_claimants as district
+        on borough.indicator_id = 'claimant_rate_monthly' and district.la_code = borough.la_code
+        and district.period = borough.period
+),
+
+combined as (
+    select * from aggregated
+    union all by name
+    select * from apportioned_areas
 )
 
 select
@@ -50,4 +120,4 @@ select
         when score is not null then score
         else numerator
     end as unscaled_value
-from aggregated
+from combined

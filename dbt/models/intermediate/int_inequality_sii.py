@@ -1,39 +1,58 @@
-"""Slope and relative index of inequality across the borough's ward deprivation quintiles
+"""Slope and relative index of inequality across each council's ward deprivation quintiles
 (and deciles), per indicator and period: for proportions, quantile values are recomputed from
 summed numerators and denominators with Wilson limits; life expectancy and standardised rates
 are computed for each quintile from pooled counts. dagster_project.methods.sii fits the
-population-weighted regression and simulates the 95% limits (every quantile required)."""
+population-weighted regression and simulates the 95% limits (every quantile required).
+A period where any ward's figure is a range (suppressed inputs) has no SII: it would be biased.
+
+Whether the gap is closing is tested within one comparable series (segment), at its latest
+period: with enough points (12 months, or 5 periods), the Fingertips weighted regression of
+the gap's size on time at 99.8%; with 2 or more, a z-test at 95% of the change in the SII
+between the segment's first and latest periods, from their 95% intervals."""
 
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
 from dagster_project.methods import recent_trend, sii, wilson_limits
 
 COLUMNS = ["indicator_id", "la_code", "period", "quantiles", "measure", "value", "lower_ci_95", "upper_ci_95"]
-NOT_ENOUGH = "not enough data"
+NOT_ENOUGH = "cannot be assessed"
+Z95 = stats.norm.ppf(0.975)
+WINDOW = {"monthly": 12, "periodic": 5}
 
 
-def gap_trend(series: pd.DataFrame) -> str:
-    """Whether the gap (|SII|) is narrowing or widening over the points in ``series`` (oldest
-    first): the Fingertips regression trend with five or more points, otherwise whether the
-    first and last 95% intervals are separate."""
+def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, str | None, float | None]:
+    """Whether the gap (|SII|) is narrowing or widening over ``series`` (one segment, oldest
+    first): (verdict, test method, p-value)."""
     if len(series) < 2:
-        return NOT_ENOUGH
+        return NOT_ENOUGH, None, None
     size = series["value"].abs().to_numpy(float)
     flip = series["value"].to_numpy(float) < 0
     lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
     upper = np.where(flip, -series["lower_ci_95"], series["upper_ci_95"]).astype(float)
-    if len(series) >= 5:
-        marker = recent_trend(
-            series["year"].to_numpy(int)[-5:], method="regression", value=size[-5:], lower95=lower[-5:],
-            upper95=upper[-5:], polarity="no_judgement", require_consecutive=False,
-        ).marker
-        return {"Increasing": "gap widening", "Decreasing": "gap narrowing"}.get(marker, "no significant change")
-    if lower[-1] > upper[0]:
-        return "gap widening"
-    if upper[-1] < lower[0]:
-        return "gap narrowing"
-    return "no significant change"
+    points = WINDOW[frequency]
+    if len(series) >= points and not np.isnan(lower).any():
+        result = recent_trend(
+            np.arange(len(series))[-points:], method="regression", value=size[-points:], lower95=lower[-points:],
+            upper95=upper[-points:], polarity="no_judgement", require_consecutive=False, points=points,
+        )
+        method = f"weighted regression of the size of the gap on time, last {points} points, 99.8% confidence"
+        p_value = float(stats.chi2.sf(result.chi_squared, 1)) if result.chi_squared is not None else None
+        verdict = {"Increasing": "gap widening", "Decreasing": "gap narrowing"}.get(result.marker, "no significant change")
+        if result.marker == "Cannot be calculated":
+            verdict = NOT_ENOUGH
+        return verdict, method, p_value
+    se = (upper[[0, -1]] - lower[[0, -1]]) / (2 * Z95)
+    if np.isnan(se).any() or not (se > 0).all() or flip[0] != flip[-1]:
+        return NOT_ENOUGH, None, None
+    z = (size[-1] - size[0]) / np.sqrt((se**2).sum())
+    p_value = float(2 * stats.norm.sf(abs(z)))
+    method = "z-test of the change in the slope index of inequality between the first and latest periods, 95% confidence"
+    if p_value >= 0.05:
+        return "no significant change", method, p_value
+    return ("gap widening" if z > 0 else "gap narrowing"), method, p_value
 
 
 def _quantile_table(wards: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -51,11 +70,15 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
+    bounded = values[(values["area_type"] == "ward") & (values["n_suppressed"].fillna(0) > 0)]
+    bounded_keys = set(zip(bounded["indicator_id"], bounded["la_code"], bounded["period"]))
     ward_values = values[
         (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
-    ].merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
+    ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
     rows = []
     for (indicator, la, period), group in ward_values.groupby(["indicator_id", "la_code", "period"], sort=True):
+        if (indicator, la, period) in bounded_keys:
+            continue
         for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):
             table = _quantile_table(group, column)
             result = sii(
@@ -69,8 +92,9 @@ def model(dbt, session):
                 rows.append([indicator, la, period, n, measure, result[measure], result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
     standardised = dbt.ref("int_standardised_values").df()
     quintiles = standardised[(standardised["area_type"] == "quintile") & standardised["value"].notna()]
-    la_code = wards["la_code"].iloc[0] if not wards.empty else None
-    for (indicator, period), group in quintiles.groupby(["indicator_id", "period"], sort=True):
+    if "la_code" not in quintiles:
+        quintiles = quintiles.assign(la_code=wards["la_code"].iloc[0] if not wards.empty else None)
+    for (indicator, la_code, period), group in quintiles.groupby(["indicator_id", "la_code", "period"], sort=True):
         result = sii(
             group["area_code"].str[1:].astype(int).to_numpy(), group["denominator"].to_numpy(float),
             group["value"].to_numpy(float), lower95=group["lower_ci_95"].to_numpy(float),
@@ -81,15 +105,17 @@ def model(dbt, session):
                 rows.append([indicator, la_code, period, 5, measure, result[measure],
                              result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    values = pd.concat([values[["indicator_id", "period", "period_start"]], standardised[["indicator_id", "period", "period_start"]]])
-    years = values.drop_duplicates(["indicator_id", "period"]).set_index(["indicator_id", "period"])["period_start"]
-    frame["year"] = [pd.Timestamp(years[(i, p)]).year for i, p in zip(frame["indicator_id"], frame["period"])]
-    frame["gap_trend"] = NOT_ENOUGH
-    for _, group in frame[frame["measure"] == "sii"].groupby(["indicator_id", "la_code", "quantiles"]):
-        group = group.sort_values("year")
-        for position, index in enumerate(group.index):
-            frame.loc[index, "gap_trend"] = gap_trend(group.iloc[: position + 1])
-    return frame.drop(columns="year").astype({
+    segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "period_start", "segment_id", "frequency"]]
+    frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
+    frame["gap_trend"], frame["gap_test_method"], frame["gap_p_value"] = None, None, np.nan
+    for _, group in frame[frame["measure"] == "sii"].groupby(["indicator_id", "la_code", "quantiles", "segment_id"]):
+        group = group.sort_values("period_start")
+        verdict, method, p_value = gap_trend(group, group["frequency"].iloc[-1])
+        index = group.index[-1]
+        frame.loc[index, ["gap_trend", "gap_test_method", "gap_p_value"]] = [verdict, method, p_value]
+    frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
+    return frame.drop(columns=["period_start", "frequency"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
-        "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "gap_trend": "string",
+        "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "segment_id": "string",
+        "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64",
     })

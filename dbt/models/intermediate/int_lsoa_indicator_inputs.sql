@@ -1,7 +1,9 @@
 {#- One row per indicator, period and LSOA: a numerator and denominator (proportions and
     counts) or a score and its population weight (scores, and rates whose release publishes
-    no denominator). To add an indicator: a row in the indicator_definitions seed and a
-    select below. -#}
+    no denominator). A numerator suppressed at source keeps its row and its denominator
+    (input_suppressed), so that ward and borough figures can be bounded, never biased by
+    dropping the LSOA. weight_population says which populations weight a score. To add an
+    indicator: a row in the indicator_definitions seed and a select below. -#}
 with
 
 periods as (
@@ -19,6 +21,8 @@ weights as (
         periods.source_id,
         populations.lsoa_code,
         populations.release = periods.release as same_release,
+        case populations.release when 'IoD2019' then 'mid-2015' when 'IoD2025' then 'mid-2022' else populations.release end
+            || ' populations (' || populations.release || ' denominators)' as weight_population,
         populations.population_total,
         populations.population_children_0_15,
         populations.population_60_plus,
@@ -52,7 +56,8 @@ release_scores as (
         periods.release,
         periods.period, periods.period_start, periods.period_end,
         weights.population_total as weight_total,
-        weights.population_working_age as weight_working_age
+        weights.population_working_age as weight_working_age,
+        weights.weight_population
     from iod_scores
     inner join periods using (source_id)
     left join weights using (source_id, lsoa_code)
@@ -74,6 +79,7 @@ file8_with_populations as (
         case when weights.same_release then weights.population_working_age end as population_working_age,
         weights.population_total as weight_total,
         weights.population_working_age as weight_working_age,
+        weights.weight_population,
         scores.income_score,
         scores.employment_score
     from file8
@@ -104,109 +110,115 @@ no_qualifications_2011 as (
     population weight (score/weight) are carried instead. -#}
 proportions as (
     select 'income_deprivation' as indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        income_numerator as numerator, population_total as denominator, income_score as score, weight_total as weight, is_demo
+        income_numerator as numerator, population_total as denominator, income_score as score, weight_total as weight, is_demo,
+        weight_population
     from file8_with_populations
     union all
     select 'income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        null, null, income_score, weight_total, is_demo
+        null, null, income_score, weight_total, is_demo, weight_population
     from release_scores where source_id = 'iod2015_long'
     union all
     select 'employment_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        employment_numerator, population_working_age, employment_score, weight_working_age, is_demo
+        employment_numerator, population_working_age, employment_score, weight_working_age, is_demo, weight_population
     from file8_with_populations
     union all
     select 'employment_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        null, null, employment_score, weight_working_age, is_demo
+        null, null, employment_score, weight_working_age, is_demo, weight_population
     from release_scores where source_id = 'iod2015_long'
     union all
     select 'child_income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        idaci_numerator, population_children_0_15, null, null, is_demo
+        idaci_numerator, population_children_0_15, null, null, is_demo, weight_population
     from file8_with_populations
     union all
     select 'older_income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        idaopi_numerator, population_60_plus, null, null, is_demo
+        idaopi_numerator, population_60_plus, null, null, is_demo, weight_population
     from file8_with_populations
     union all
     select 'no_qualifications', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        no_qualifications, residents_16_plus, null, null, is_demo
+        no_qualifications, residents_16_plus, null, null, is_demo, null
     from census
     union all
     select 'degree_level_qualifications', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        level_4_plus, residents_16_plus, null, null, is_demo
+        level_4_plus, residents_16_plus, null, null, is_demo, null
     from census
     union all
     select 'households_deprived', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        households_deprived, households, null, null, is_demo
+        households_deprived, households, null, null, is_demo, null
     from households
+    union all
+    select 'claimant_count', claimants.source_id, claimants.period, claimants.period_start, claimants.period_end,
+        claimants.lsoa_code, claimants.lsoa_vintage, claimants.claimants, population.population_16_64, null, null,
+        claimants.is_demo, null
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
+    inner join {{ ref('stg_ons__population_mid2016') }} as population using (lsoa_code)
 ),
 
 counts as (
     select 'working_age_no_qualifications' as indicator_id, source_id, period, period_start, period_end, lsoa_code,
         lsoa_vintage, residents_16_64_no_qualifications as numerator, is_demo
     from no_qualifications_2011
-    union all
-    select 'claimant_count', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage, claimants, is_demo
-    from {{ ref('stg_nomis__claimant_count_lsoa') }}
+
 ),
 
 scores as (
     select 'years_of_potential_life_lost' as indicator_id, source_id, period, period_start, period_end, lsoa_code,
-        lsoa_vintage, years_of_potential_life_lost as score, weight_total as weight, is_demo
+        lsoa_vintage, years_of_potential_life_lost as score, weight_total as weight, is_demo, weight_population
     from file8_with_populations
     union all
     select 'comparative_illness_disability_ratio', source_id, period, period_start, period_end, lsoa_code,
-        lsoa_vintage, comparative_illness_disability_ratio, weight_total, is_demo
+        lsoa_vintage, comparative_illness_disability_ratio, weight_total, is_demo, weight_population
     from file8_with_populations
     union all
     select 'acute_morbidity', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        acute_morbidity, weight_total, is_demo
+        acute_morbidity, weight_total, is_demo, weight_population
     from file8_with_populations
     union all
     select 'mental_health', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        mental_health, weight_total, is_demo
+        mental_health, weight_total, is_demo, weight_population
     from file8_with_populations
     union all
     select 'adult_skills_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        adult_skills_rate, weight_working_age, is_demo
+        adult_skills_rate, weight_working_age, is_demo, weight_population
     from file8_with_populations
     union all
     select 'entry_to_higher_education', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        entry_to_higher_education, weight_total, is_demo
+        entry_to_higher_education, weight_total, is_demo, weight_population
     from file8_with_populations
     union all
     select 'staying_on_post_16', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        staying_on_post_16, weight_total, is_demo
+        staying_on_post_16, weight_total, is_demo, weight_population
     from file8_with_populations
     union all
     select 'imd_score', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        imd_score, weight_total, is_demo
+        imd_score, weight_total, is_demo, weight_population
     from release_scores
     union all
     {# Unweighted share of LSOAs: each LSOA counts once, as the published statistic does. #}
     select 'most_deprived_decile_share', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        case when decile = 1 then 1.0 else 0.0 end, 1.0, is_demo
+        case when decile = 1 then 1.0 else 0.0 end, 1.0, is_demo, 'each neighbourhood counted once (unweighted)'
     from release_scores
     where decile is not null
 ),
 
 combined as (
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        numerator, denominator, null::double as score, null::double as weight, is_demo
+        numerator, denominator, null::double as score, null::double as weight, is_demo,
+        numerator is null as input_suppressed, null::varchar as weight_population
     from proportions
-    where denominator is not null and numerator is not null
+    where denominator is not null
     union all
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        null, null, score, weight, is_demo
+        null, null, score, weight, is_demo, false, weight_population
     from proportions
     where denominator is null and score is not null and weight is not null
     union all
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        numerator, null, null, null, is_demo
+        numerator, null, null, null, is_demo, false, null
     from counts
     where numerator is not null
     union all
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        null, null, score, weight, is_demo
+        null, null, score, weight, is_demo, false, weight_population
     from scores
     where score is not null and weight is not null
 )

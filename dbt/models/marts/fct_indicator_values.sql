@@ -1,8 +1,17 @@
-{#- One row per indicator, area and period. LSOA-built values carry Wilson 95% and 99.8%
-    limits where a numerator and denominator exist (from dagster_project.methods, registered as
-    DuckDB functions: this model must stay a table). Series published only for the borough and
-    England are carried as published. Counts from 1 to disclosure_min_count - 1 are disclosive:
-    value, limits and count are withheld and the row is marked suppressed. -#}
+{#- One row per indicator, area and period, with every statement the site may make about it.
+    - Values: proportions with Wilson 95% and 99.8% limits (inline SQL, the formula of
+      dagster_project.methods); scores as population-weighted means (weight_note names the
+      populations); LE and DSR from int_standardised_values; borough and England series as
+      published (with the publisher's own significance where released).
+    - Suppression: counts from 1 to disclosure_min_count - 1 are withheld, and where exactly one
+      ward of a council is withheld the next smallest is withheld too (per council).
+    - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
+      (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
+    - Segments: each value belongs to one comparable series (seed series_segments; otherwise
+      its own release). Trends are tested within a segment only.
+    - Comparisons: only rates, scores with intervals or published significance are compared,
+      at 95% confidence, with the ward's own council and with England; otherwise
+      'Cannot be assessed' with comparison_reason in plain words. -#}
 {{ config(materialized='table') }}
 
 with
@@ -12,7 +21,7 @@ aggregated as (
 ),
 
 definitions as (
-    select indicator_id, value_type, multiplier, disclosure_min_count from {{ ref('indicator_definitions') }}
+    select * from {{ ref('indicator_definitions') }}
 ),
 
 computed as (
@@ -20,40 +29,32 @@ computed as (
         aggregated.*,
         coalesce(
             definitions.value_type in ('proportion', 'count')
+            and aggregated.n_suppressed = 0
             and aggregated.numerator >= 1
             and aggregated.numerator < definitions.disclosure_min_count,
             false
         ) as disclosive,
-        aggregated.unscaled_value * definitions.multiplier as raw_value,
         definitions.value_type,
         definitions.disclosure_min_count,
-        aggregated.denominator is not null as has_interval,
         definitions.multiplier,
-        case
-            when aggregated.denominator is not null then 'numerator over denominator, Wilson score interval'
-            when definitions.value_type = 'count' then 'sum of LSOA counts'
-            when definitions.value_type = 'proportion'
-                then 'population-weighted mean of LSOA rates: this release publishes no denominator, so no interval'
-            else 'population-weighted mean of LSOA values'
-        end as method_note
+        definitions.suppressed_input_max
     from aggregated
     inner join definitions using (indicator_id)
 ),
 
-{#- Secondary suppression: where exactly one ward's count is withheld, it could be recovered
-    from the borough total, so the next smallest ward count is withheld too. -#}
+{#- Secondary suppression, per council: where exactly one ward's count is withheld, it could
+    be recovered from the borough total, so the next smallest ward count is withheld too. -#}
 protected as (
     select
         *,
         disclosive or (
             area_type = 'ward' and value_type in ('proportion', 'count') and numerator is not null
-            and count(*) filter (where disclosive) over (partition by indicator_id, period, area_type) = 1
+            and count(*) filter (where disclosive) over (partition by indicator_id, period, area_type, la_code) = 1
             and not disclosive
             and row_number() over (
-                partition by indicator_id, period, area_type, disclosive order by numerator, area_code
+                partition by indicator_id, period, area_type, la_code, disclosive order by numerator, area_code
             ) = 1
-        ) as withheld,
-        case when disclosive then 'small count' end as primary_reason
+        ) as withheld
     from computed
 ),
 
@@ -62,32 +63,57 @@ built as (
         indicator_id,
         area_code,
         area_type,
+        la_code,
         period,
         period_start,
         period_end,
-        case when withheld then null else numerator end as numerator,
-        denominator,
-        case when withheld then null else raw_value end as value,
-        case when has_interval and not withheld then wilson_lower(numerator, denominator, 0.95) * multiplier end
-            as lower_ci_95,
-        case when has_interval and not withheld then wilson_upper(numerator, denominator, 0.95) * multiplier end
-            as upper_ci_95,
-        case when has_interval and not withheld then wilson_lower(numerator, denominator, 0.998) * multiplier end
-            as lower_ci_998,
-        case when has_interval and not withheld then wilson_upper(numerator, denominator, 0.998) * multiplier end
-            as upper_ci_998,
-        withheld as suppressed,
         source_id,
         is_demo,
         n_lsoas,
-        case area_type
-            when 'ward' then 'best-fit aggregation of LSOAs to May 2023 wards'
-            else 'aggregation of all LSOAs in the borough'
-        end as aggregation_method,
+        n_suppressed,
+        split_share,
+        aggregation_method,
+        weight_population,
+        withheld,
+        disclosive,
+        denominator is not null as has_interval,
         case
-            when primary_reason is not null then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
+            when withheld then 'withheld'
+            when n_suppressed > 0 and suppressed_input_max is null then 'withheld'
+            when n_suppressed > 0 then 'bounded'
+            else 'published'
+        end as value_status,
+        case when not withheld and n_suppressed = 0 then numerator end as numerator,
+        denominator,
+        case when not withheld and n_suppressed = 0 then unscaled_value * multiplier end as value,
+        case when not withheld and n_suppressed > 0 and denominator > 0 then numerator / denominator * multiplier end
+            as value_lower_bound,
+        case when not withheld and n_suppressed > 0 and denominator > 0 then numerator_upper / denominator * multiplier end
+            as value_upper_bound,
+        case when denominator is not null and not withheld and numerator_upper is not null
+            then {{ wilson_limit('numerator', 'denominator', z95(), '-') }} * multiplier end as lower_ci_95,
+        case when denominator is not null and not withheld and numerator_upper is not null
+            then {{ wilson_limit('numerator_upper', 'denominator', z95(), '+') }} * multiplier end as upper_ci_95,
+        case when denominator is not null and not withheld and numerator_upper is not null
+            then {{ wilson_limit('numerator', 'denominator', z998(), '-') }} * multiplier end as lower_ci_998,
+        case when denominator is not null and not withheld and numerator_upper is not null
+            then {{ wilson_limit('numerator_upper', 'denominator', z998(), '+') }} * multiplier end as upper_ci_998,
+        case
+            when disclosive then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
             when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the total'
-            else method_note
+            when n_suppressed > 0 and suppressed_input_max is null
+                then 'withheld: ' || n_suppressed || ' of its ' || n_lsoas || ' neighbourhoods'' counts are suppressed at source'
+            when n_suppressed > 0
+                then 'a range: ' || n_suppressed || ' of its ' || n_lsoas || ' neighbourhoods'' counts are suppressed at source '
+                    || '(0 to ' || cast(suppressed_input_max as integer) || ' each), so the rate lies between the two bounds; '
+                    || 'the interval runs from the lower bound''s lower limit to the upper bound''s upper limit'
+            when denominator is not null and split_share is not null
+                then 'numerator over denominator, Wilson score interval; the count is an estimate, so the interval understates the uncertainty'
+            when denominator is not null then 'numerator over denominator, Wilson score interval'
+            when value_type = 'count' then 'sum of LSOA counts'
+            when value_type = 'proportion'
+                then 'population-weighted mean of LSOA rates: this release publishes no denominator, so no interval'
+            else 'population-weighted mean of LSOA values'
         end as method_note
     from protected
 ),
@@ -97,67 +123,187 @@ standardised as (
 ),
 
 published as (
-    select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo
+    select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo,
+        significance
     from {{ ref('stg_fingertips__borough_indicators') }}
     union all
     select 'claimant_rate', area_code, area_type, period, period_start, period_end, claimant_rate_percent,
-        source_id, is_demo
+        source_id, is_demo, null
     from {{ ref('stg_nomis__claimant_rate_ward') }}
     where area_type = 'la'
 ),
 
+ward_councils as (
+    select ward_code, la_code from {{ ref('dim_ward') }}
+),
+
 combined as (
-    select * from built
+    select * exclude (withheld, disclosive, has_interval, n_suppressed) , n_suppressed as n_suppressed_inputs,
+        null::varchar as published_significance
+    from built
     union all by name
     select
-        indicator_id, area_code, area_type, period, period_start, period_end,
+        indicator_id, area_code, area_type, case when area_type = 'la' then area_code end as la_code,
+        period, period_start, period_end,
         null::double as numerator, null::double as denominator, value,
         null::double as lower_ci_95, null::double as upper_ci_95, null::double as lower_ci_998, null::double as upper_ci_998,
-        false as suppressed, source_id, is_demo, null::bigint as n_lsoas,
+        'published' as value_status, source_id, is_demo, null::bigint as n_lsoas,
         'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
-        'published value; no interval is published' as method_note
+        'published value; no interval is published' as method_note,
+        significance as published_significance
     from published
     union all by name
     select
-        indicator_id, area_code, area_type, period, cast(period_start as date) as period_start,
-        cast(period_end as date) as period_end,
-        numerator, denominator, value, lower_ci_95, upper_ci_95, lower_ci_998, upper_ci_998,
-        value is null as suppressed, source_id, is_demo, null::bigint as n_lsoas,
-        case area_type when 'ward' then 'computed for the May 2023 ward from age-banded counts'
+        standardised.indicator_id, standardised.area_code, standardised.area_type,
+        coalesce(ward_councils.la_code, case when standardised.area_type = 'la' then standardised.area_code end) as la_code,
+        standardised.period, cast(standardised.period_start as date) as period_start,
+        cast(standardised.period_end as date) as period_end,
+        standardised.numerator, standardised.denominator, standardised.value, standardised.lower_ci_95,
+        standardised.upper_ci_95, standardised.lower_ci_998, standardised.upper_ci_998,
+        case when standardised.value is null then 'withheld' else 'published' end as value_status,
+        standardised.source_id, standardised.is_demo, null::bigint as n_lsoas,
+        case standardised.area_type when 'ward' then 'computed for the May 2023 ward from age-banded counts'
             else 'computed for the borough from age-banded counts' end as aggregation_method,
         coalesce(
-            'withheld: ' || withheld_reason,
-            case when indicator_id like 'life_expectancy%'
+            'withheld: ' || standardised.withheld_reason,
+            case when standardised.indicator_id like 'life_expectancy%'
                 then 'Chiang II abridged life table, Silcocks'' variance'
                 else 'directly standardised to the 2013 European Standard Population, Dobson limits' end
         ) as method_note
     from standardised
+    left join ward_councils on ward_councils.ward_code = standardised.area_code
 ),
 
+segments as (
+    select indicator_id, period, segment_id, segment_label, break_reason from {{ ref('int_value_segments') }}
+),
+
+notes as (
+    select combined.indicator_id, combined.area_code, combined.period, string_agg(notes.note, ' ') as series_note
+    from combined
+    inner join {{ ref('series_notes') }} as notes
+        on notes.indicator_id = combined.indicator_id
+        and combined.period_start between notes.from_date and notes.to_date
+    group by all
+),
+
+{#- benchmarks: a value, or the range a bounded value lies in -#}
 benchmarks as (
-    select indicator_id, period, area_type, value from combined where area_type in ('la', 'england')
+    select
+        indicator_id, period, area_code, area_type,
+        coalesce(value, value_lower_bound) as low,
+        coalesce(value, value_upper_bound) as high
+    from combined where area_type in ('la', 'england')
 ),
 
-polarities as (
-    select indicator_id, polarity from {{ ref('indicator_definitions') }}
+with_benchmarks as (
+    select
+        combined.*,
+        definitions.polarity,
+        definitions.value_type,
+        council.low as council_low, council.high as council_high,
+        england.low as england_low, england.high as england_high
+    from combined
+    inner join definitions using (indicator_id)
+    left join benchmarks as council
+        on council.area_type = 'la' and council.indicator_id = combined.indicator_id
+        and council.period = combined.period and council.area_code = combined.la_code
+    left join benchmarks as england
+        on england.area_type = 'england' and england.indicator_id = combined.indicator_id
+        and england.period = combined.period
+),
+
+{#- +1: the 95% interval lies wholly above the benchmark (all of its range), -1 wholly below,
+    0: it contains the whole benchmark range, null: cannot be assessed -#}
+directions as (
+    select
+        *,
+        case
+            when lower_ci_95 is null or council_low is null then null
+            when lower_ci_95 > council_high then 1
+            when upper_ci_95 < council_low then -1
+            when lower_ci_95 <= council_low and upper_ci_95 >= council_high then 0
+        end as council_direction,
+        case
+            when lower_ci_95 is null or england_low is null then null
+            when lower_ci_95 > england_high then 1
+            when upper_ci_95 < england_low then -1
+            when lower_ci_95 <= england_low and upper_ci_95 >= england_high then 0
+        end as england_direction
+    from with_benchmarks
+),
+
+worded as (
+    select
+        *,
+        case
+            when area_type != 'ward' then null
+            when council_direction = 0 then 'Similar'
+            when council_direction is not null and polarity = 'no_judgement' then case when council_direction > 0 then 'Higher' else 'Lower' end
+            when council_direction is not null then case when (council_direction > 0) = (polarity = 'high_is_good') then 'Better' else 'Worse' end
+            else 'Cannot be assessed'
+        end as compared_to_la,
+        case
+            when area_type = 'england' then null
+            when published_significance in ('Better', 'Worse', 'Similar', 'Higher', 'Lower') then published_significance
+            when england_direction = 0 then 'Similar'
+            when england_direction is not null and polarity = 'no_judgement' then case when england_direction > 0 then 'Higher' else 'Lower' end
+            when england_direction is not null then case when (england_direction > 0) = (polarity = 'high_is_good') then 'Better' else 'Worse' end
+            when england_low is not null or published_significance is not null then 'Cannot be assessed'
+        end as compared_to_england,
+        case
+            when value_status = 'withheld' then 'the figure is withheld'
+            when value_type = 'count' then 'a count: areas differ in size, so only rates are compared'
+            when value_status = 'bounded' and lower_ci_95 is not null
+                then 'the figure is a range because some neighbourhood counts are suppressed at source, and its interval overlaps part of the comparator''s range'
+            when lower_ci_95 is null and value_type = 'score'
+                then 'no confidence interval exists for this figure (a weighted average of published neighbourhood scores), so no difference can be tested'
+            when lower_ci_95 is null and value_type = 'proportion'
+                then 'this release publishes no denominator, so no confidence interval can be computed'
+            when lower_ci_95 is null then 'no confidence interval is published for this figure'
+            when area_type = 'ward' and council_low is null then 'the council''s figure is not available for this period'
+        end as comparison_reason
+    from directions
+),
+
+ranked as (
+    select
+        *,
+        case when area_type = 'ward' and value is not null then
+            rank() over (partition by indicator_id, period, la_code, area_type, value is not null order by value desc)
+        end as rank_in_la,
+        case when area_type = 'ward' then
+            count(value) over (partition by indicator_id, period, la_code, area_type)
+        end as n_wards_in_la
+    from worded
 )
 
 select
-    combined.*,
-    case when combined.area_type = 'ward' then compare_with_benchmark(
-        combined.lower_ci_95, combined.upper_ci_95, combined.lower_ci_998, combined.upper_ci_998,
-        borough.value, polarities.polarity) end as compared_to_la,
-    case when combined.area_type != 'england' and england.value is not null then compare_with_benchmark(
-        combined.lower_ci_95, combined.upper_ci_95, combined.lower_ci_998, combined.upper_ci_998,
-        england.value, polarities.polarity) end as compared_to_england,
-    coalesce(trends.trend, 'Cannot be calculated') as trend
-from combined
-inner join polarities using (indicator_id)
-left join benchmarks as borough
-    on borough.area_type = 'la' and borough.indicator_id = combined.indicator_id and borough.period = combined.period
-left join benchmarks as england
-    on england.area_type = 'england' and england.indicator_id = combined.indicator_id
-    and england.period = combined.period
+    ranked.* exclude (polarity, value_type, council_low, council_high, england_low, england_high, council_direction,
+        england_direction, published_significance, weight_population, split_share),
+    ranked.value_status = 'withheld' as suppressed,
+    segments.segment_id,
+    segments.segment_label,
+    segments.break_reason,
+    notes.series_note,
+    case
+        when ranked.weight_population is not null
+            then 'weighted by ' || ranked.weight_population
+                || case when ranked.area_type != 'england' then '; recomputed here from neighbourhood figures, not the publisher''s own area figure' else '' end
+        when ranked.indicator_id in ('claimant_rate_monthly', 'claimant_count')
+            then 'rate per residents aged 16 to 64, mid-2016 estimates'
+        when ranked.indicator_id like '%_rate' and ranked.source_id = 'insolvencies_ward17'
+            then 'rate per residents aged 18 and over, mid-2016 estimates (the same denominator for every year)'
+    end as weight_note,
+    ranked.split_share,
+    coalesce(ranked.split_share > 0.5, false) as rests_on_one_split,
+    coalesce(trends.trend, 'Cannot be assessed') as trend,
+    trends.trend_method,
+    trends.trend_p_value,
+    coalesce(trends.trend_reason, 'the recent trend is assessed at the latest period of each comparable series') as trend_reason
+from ranked
+inner join segments using (indicator_id, period)
+left join notes using (indicator_id, area_code, period)
 left join {{ ref('int_indicator_trends') }} as trends
-    on trends.indicator_id = combined.indicator_id and trends.area_code = combined.area_code
-    and trends.period = combined.period
+    on trends.indicator_id = ranked.indicator_id and trends.area_code = ranked.area_code
+    and trends.period = ranked.period

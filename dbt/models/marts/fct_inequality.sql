@@ -1,17 +1,22 @@
 {#- Inequality between the borough's most and least deprived wards, per indicator and period:
     the gap and ratio between deprivation quintile 1 (most deprived) and quintile 5, with a
     Newcombe 95% interval for the gap in proportions; the range across wards; and the slope and
-    relative indices of inequality across quintiles and deciles (proportions). gap_trend says
-    whether the quintile SII series shows the gap narrowing, widening or not changing. -#}
+    relative indices of inequality across quintiles and deciles (proportions), all within each
+    council. gap_trend says whether the quintile SII shows the gap narrowing, widening or not
+    changing, from a test within one comparable series (segment_id) at its latest period
+    (gap_test_method, gap_p_value); elsewhere it says it cannot be assessed. -#}
 {{ config(materialized='table') }}
 
 with
 
 ward_values as (
-    select values.*, wards.la_code, wards.deprivation_quintile
+    select values.* exclude (la_code), wards.la_code, wards.deprivation_quintile
     from {{ ref('int_area_indicator_values') }} as values
     inner join {{ ref('dim_ward') }} as wards on wards.ward_code = values.area_code
     where values.area_type = 'ward'
+    {#- a council where any ward's figure is a range (suppressed inputs) has no quintile gap -#}
+    qualify count(*) filter (where values.n_suppressed > 0)
+        over (partition by values.indicator_id, wards.la_code, values.period) = 0
 ),
 
 definitions as (
@@ -61,21 +66,23 @@ sii as (
 standardised_quintiles as (
     select
         most.indicator_id,
-        (select any_value(la_code) from {{ ref('int_ward_deprivation') }}) as la_code,
+        wards.la_code,
         most.period,
         most.value - least.value as gap,
         most.value / nullif(least.value, 0) as ratio
     from {{ ref('int_standardised_values') }} as most
     inner join {{ ref('int_standardised_values') }} as least
         on least.indicator_id = most.indicator_id and least.period = most.period and least.area_code = 'Q5'
+    cross join (select distinct la_code from {{ ref('int_ward_deprivation') }}) as wards
     where most.area_code = 'Q1'
 ),
 
 standardised_ranges as (
-    select indicator_id, (select any_value(la_code) from {{ ref('int_ward_deprivation') }}) as la_code, period,
-        max(value) - min(value) as value
-    from {{ ref('int_standardised_values') }}
-    where area_type = 'ward'
+    select standardised.indicator_id, wards.la_code, standardised.period,
+        max(standardised.value) - min(standardised.value) as value
+    from {{ ref('int_standardised_values') }} as standardised
+    inner join {{ ref('int_ward_deprivation') }} as wards on wards.ward_code = standardised.area_code
+    where standardised.area_type = 'ward'
     group by all
 ),
 
@@ -109,11 +116,16 @@ measures as (
 ),
 
 gap_trends as (
-    select indicator_id, la_code, period, gap_trend from sii where measure = 'sii' and quantiles = 5
+    select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value
+    from sii where measure = 'sii' and quantiles = 5
 )
 
 select
     measures.*,
-    coalesce(gap_trends.gap_trend, 'not enough data') as gap_trend
+    segments.segment_id,
+    coalesce(gap_trends.gap_trend, 'cannot be assessed') as gap_trend,
+    gap_trends.gap_test_method,
+    gap_trends.gap_p_value
 from measures
+inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)

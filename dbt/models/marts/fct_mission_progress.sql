@@ -1,125 +1,180 @@
-{#- Each mission indicator's borough value at its first (baseline) and latest period, whether
-    it has moved the right way, whether the gap between the most and least deprived wards has
-    narrowed (the SII trend where it can be calculated, else the quintile gap), the borough's
-    recent trend, and a plain-English status. A change counts only when the 95% intervals do not
-    overlap; scores without intervals compare values. -#}
+{#- Each mission indicator's progress in each council, judged only from a test at a stated
+    confidence and only within the latest comparable series (segment):
+    - direction: the Fingertips trend test on the segment's recent points where it has enough
+      (99.8%), else a z-test of its first and latest periods (95%) (int_indicator_trends);
+    - gap_direction: the test of the slope index of inequality within the segment (fct_inequality);
+    - on_track_for_target: the latest 95% interval wholly on the right (or wrong) side of the
+      straight path from the baseline to the target.
+    Without a test the status is 'cannot be assessed' and status_reason says why in plain
+    words. Pages render status and status_reason; they never judge for themselves. -#}
 with
+
+links as (
+    select
+        links.mission_id, links.indicator_id, links.target_text, links.target_type, links.target_value,
+        links.target_year, indicators.polarity, indicators.title, indicators.unit
+    from {{ ref('bridge_mission_indicator') }} as links
+    inner join {{ ref('dim_indicator') }} as indicators using (indicator_id)
+),
+
+councils as (
+    select distinct la_code from {{ ref('dim_ward') }}
+),
 
 borough as (
     select * from {{ ref('fct_indicator_values') }} where area_type = 'la'
 ),
 
+latest as (
+    select * from borough
+    where value is not null or value_lower_bound is not null
+    qualify row_number() over (partition by indicator_id, area_code order by period_start desc) = 1
+),
+
+tests as (
+    select * from {{ ref('int_indicator_trends') }}
+),
+
 gaps as (
-    select * from {{ ref('fct_inequality') }} where measure = 'quintile_gap'
+    select * from {{ ref('fct_inequality') }} where measure = 'sii_quintiles'
 ),
 
-links as (
+assessed as (
     select
-        links.mission_id, links.indicator_id, links.target_text, links.target_type, links.target_value,
-        links.target_year, indicators.polarity
-    from {{ ref('bridge_mission_indicator') }} as links
-    inner join {{ ref('dim_indicator') }} as indicators using (indicator_id)
-),
-
-endpoints as (
-    select
-        indicator_id,
-        arg_min(period, period_start) as baseline_period,
-        arg_max(period, period_start) as latest_period,
-        count(*) as n_periods
-    from borough
-    group by indicator_id
-),
-
-compared as (
-    select
-        links.mission_id,
-        links.indicator_id,
-        links.polarity,
-        links.target_text,
-        links.target_type,
-        links.target_value,
-        links.target_year,
-        year(baseline.period_start) as baseline_year,
-        year(latest.period_start) as latest_year,
-        abs(baseline_sii.value) as baseline_sii,
-        abs(sii_trend.value) as latest_sii,
-        latest.trend as borough_trend,
-        sii_trend.gap_trend as sii_gap_trend,
-        endpoints.baseline_period,
+        links.*,
+        councils.la_code,
+        latest.segment_id,
+        latest.segment_label,
+        latest.value_status,
+        tests.n_periods,
+        tests.baseline_period,
         baseline.value as baseline_value,
-        endpoints.latest_period,
+        year(baseline.period_start) as baseline_year,
+        latest.period as latest_period,
         latest.value as latest_value,
-        endpoints.n_periods,
-        latest.value - baseline.value as change,
-        latest.lower_ci_95 > baseline.upper_ci_95 or latest.upper_ci_95 < baseline.lower_ci_95 as ci_separated,
-        baseline.lower_ci_95 is null as no_interval,
-        abs(latest_gap.value) - abs(baseline_gap.value) as gap_change,
-        latest_gap.lower_ci_95 > baseline_gap.upper_ci_95 or latest_gap.upper_ci_95 < baseline_gap.lower_ci_95
-            as gap_ci_separated,
-        baseline_gap.lower_ci_95 is null as gap_no_interval
+        latest.lower_ci_95 as latest_lower,
+        latest.upper_ci_95 as latest_upper,
+        year(latest.period_start) as latest_year,
+        latest.trend as borough_trend,
+        tests.trend_method,
+        tests.trend_p_value,
+        tests.trend_reason,
+        tests.change_direction,
+        tests.change_p_value,
+        tests.change_method,
+        tests.change_reason,
+        baseline_gap.value as baseline_sii,
+        latest_gap.value as latest_sii,
+        latest_gap.lower_ci_95 as latest_sii_lower,
+        latest_gap.upper_ci_95 as latest_sii_upper,
+        latest_gap.gap_trend,
+        latest_gap.gap_test_method,
+        latest_gap.gap_p_value
     from links
-    left join endpoints using (indicator_id)
+    cross join councils
+    left join latest on latest.indicator_id = links.indicator_id and latest.area_code = councils.la_code
+    left join tests
+        on tests.indicator_id = links.indicator_id and tests.area_code = councils.la_code
+        and tests.period = latest.period
     left join borough as baseline
-        on baseline.indicator_id = links.indicator_id and baseline.period = endpoints.baseline_period
-    left join borough as latest
-        on latest.indicator_id = links.indicator_id and latest.period = endpoints.latest_period
-    left join gaps as baseline_gap
-        on baseline_gap.indicator_id = links.indicator_id and baseline_gap.period = endpoints.baseline_period
+        on baseline.indicator_id = links.indicator_id and baseline.area_code = councils.la_code
+        and baseline.period = tests.baseline_period
     left join gaps as latest_gap
-        on latest_gap.indicator_id = links.indicator_id and latest_gap.period = endpoints.latest_period
-    left join {{ ref('fct_inequality') }} as sii_trend
-        on sii_trend.indicator_id = links.indicator_id and sii_trend.period = endpoints.latest_period
-        and sii_trend.measure = 'sii_quintiles'
-    left join {{ ref('fct_inequality') }} as baseline_sii
-        on baseline_sii.indicator_id = links.indicator_id and baseline_sii.period = endpoints.baseline_period
-        and baseline_sii.measure = 'sii_quintiles'
+        on latest_gap.indicator_id = links.indicator_id and latest_gap.la_code = councils.la_code
+        and latest_gap.period = latest.period
+    left join gaps as baseline_gap
+        on baseline_gap.indicator_id = links.indicator_id and baseline_gap.la_code = councils.la_code
+        and baseline_gap.period = tests.baseline_period and baseline_gap.segment_id = latest_gap.segment_id
 ),
 
-{#- Where a target is set: the value (or |SII|) a straight path from the baseline to the
-    target would have reached by the latest period. -#}
-with_path as (
+directions as (
     select
         *,
-        least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1) as elapsed,
+        case
+            when latest_period is null then 'cannot be assessed'
+            when borough_trend like '%getting better' then 'improving'
+            when borough_trend like '%getting worse' then 'worsening'
+            when borough_trend = 'No significant change' then 'no significant change'
+            when borough_trend in ('Increasing', 'Decreasing') then lower(borough_trend)
+            when change_direction = 0 then 'no significant change'
+            when change_direction is not null and polarity = 'no_judgement'
+                then case when change_direction > 0 then 'increasing' else 'decreasing' end
+            when change_direction is not null
+                then case when (change_direction > 0) = (polarity = 'high_is_good') then 'improving' else 'worsening' end
+            else 'cannot be assessed'
+        end as direction,
+        case
+            when borough_trend not in ('Cannot be assessed') and borough_trend is not null then trend_method
+            when change_direction is not null then change_method
+        end as test_method,
+        case
+            when borough_trend not in ('Cannot be assessed') and borough_trend is not null then trend_p_value
+            when change_direction is not null then change_p_value
+        end as p_value,
+        case
+            when latest_period is null then 'no figure for the council has been supplied'
+            when borough_trend not in ('Cannot be assessed') and borough_trend is not null then null
+            when change_direction is not null then null
+            else coalesce(change_reason, trend_reason, 'no test is available for these figures')
+        end as direction_reason,
+        case
+            when gap_trend in ('gap narrowing', 'gap widening', 'no significant change') then gap_trend
+            else 'cannot be assessed'
+        end as gap_direction,
+        {#- where a target is set: the value (or |SII|) a straight path from the baseline to the
+            target would have reached by the latest period -#}
         case target_type
             when 'value' then baseline_value + (target_value - baseline_value)
                 * least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1)
-            when 'sii_reduction' then baseline_sii * (1 - target_value
+            when 'sii_reduction' then abs(baseline_sii) * (1 - target_value
                 * least(greatest((latest_year - baseline_year) / nullif(target_year - baseline_year, 0), 0), 1))
         end as expected_by_now
-    from compared
+    from assessed
+),
+
+targets as (
+    select
+        *,
+        case
+            when target_type is null or expected_by_now is null or latest_year = baseline_year then null
+            when target_type = 'value' and latest_lower is not null and polarity = 'low_is_good'
+                then case when latest_upper < expected_by_now then true when latest_lower > expected_by_now then false end
+            when target_type = 'value' and latest_lower is not null and polarity = 'high_is_good'
+                then case when latest_lower > expected_by_now then true when latest_upper < expected_by_now then false end
+            when target_type = 'sii_reduction' and latest_sii_lower is not null
+                then case
+                    when greatest(abs(latest_sii_lower), abs(latest_sii_upper)) < expected_by_now
+                        and sign(latest_sii_lower) = sign(latest_sii_upper) then true
+                    when least(abs(latest_sii_lower), abs(latest_sii_upper)) > expected_by_now
+                        and sign(latest_sii_lower) = sign(latest_sii_upper) then false
+                end
+        end as on_track_for_target
+    from directions
 ),
 
 judged as (
     select
         *,
         case
-            when coalesce(n_periods, 0) < 2 then 'not enough data'
-            when not (no_interval or ci_separated) or change = 0 then 'no significant change'
-            when (change < 0) = (polarity = 'low_is_good') and polarity != 'no_judgement' then 'improving'
-            when polarity = 'no_judgement' then case when change > 0 then 'increasing' else 'decreasing' end
-            else 'worsening'
-        end as direction,
-        case
-            when sii_gap_trend is not null and sii_gap_trend != 'not enough data' then sii_gap_trend
-            when coalesce(n_periods, 0) < 2 or gap_change is null then 'not enough data'
-            when not (gap_no_interval or gap_ci_separated) or gap_change = 0 then 'no significant change'
-            when gap_change < 0 then 'gap narrowing'
-            else 'gap widening'
-        end as gap_direction,
-        case
-            when target_type is null or expected_by_now is null or latest_year = baseline_year then null
-            when target_type = 'sii_reduction' then latest_sii <= expected_by_now
-            when polarity = 'low_is_good' then latest_value <= expected_by_now
-            else latest_value >= expected_by_now
-        end as on_track_for_target
-    from with_path
+            when direction = 'worsening' then 'worsening'
+            when gap_direction = 'gap widening' then 'gap widening'
+            when on_track_for_target = false then 'off track'
+            when on_track_for_target then 'on track'
+            when gap_direction = 'gap narrowing' then 'gap narrowing'
+            when direction = 'improving' then 'improving'
+            when direction in ('no significant change', 'increasing', 'decreasing')
+                or gap_direction = 'no significant change' then 'no significant change'
+            else 'cannot be assessed'
+        end as status
+    from targets
 )
 
 select
     mission_id,
     indicator_id,
+    la_code,
+    segment_id,
+    n_periods,
     baseline_period,
     baseline_value,
     latest_period,
@@ -131,14 +186,43 @@ select
     expected_by_now,
     on_track_for_target,
     direction,
+    test_method,
+    p_value,
     gap_direction,
+    gap_test_method,
+    gap_p_value,
     borough_trend,
+    status,
+    {#- one plain-English sentence: what was found, from which test, or why nothing can be said -#}
     case
-        when direction = 'not enough data' then 'not enough data'
-        when on_track_for_target then 'on track'
-        when gap_direction = 'gap narrowing' then 'gap narrowing'
-        when on_track_for_target is null and direction = 'improving' and gap_direction != 'gap widening' then 'on track'
-        when direction = 'worsening' or gap_direction = 'gap widening' or not on_track_for_target then 'worsening'
-        else 'no significant change'
-    end as status
+        when status = 'cannot be assessed' then
+            'Cannot be assessed: ' || coalesce(direction_reason, 'no test is available for these figures')
+            || case when gap_direction = 'cannot be assessed' then '; the gap between the most and least deprived wards cannot be tested either' else '' end
+            || '.'
+        else
+            upper(status[1]) || status[2:] || ': '
+            || case direction
+                when 'improving' then 'the council figure improved'
+                when 'worsening' then 'the council figure worsened'
+                when 'no significant change' then 'the council figure did not change significantly'
+                when 'increasing' then 'the council figure rose'
+                when 'decreasing' then 'the council figure fell'
+                else 'the change in the council figure cannot be tested (' || coalesce(direction_reason, 'no test') || ')'
+            end
+            || case when baseline_period is not null and baseline_period != latest_period
+                then ' between ' || baseline_period || ' and ' || latest_period else '' end
+            || case when p_value is not null then ' (' || test_method || ', p = ' || printf('%.3g', p_value) || ')' else '' end
+            || case gap_direction
+                when 'gap narrowing' then '; the gap between the most and least deprived wards narrowed'
+                when 'gap widening' then '; the gap between the most and least deprived wards widened'
+                when 'no significant change' then '; the gap between the most and least deprived wards did not change significantly'
+                else '; the gap between the most and least deprived wards cannot be tested'
+            end
+            || case when gap_p_value is not null then ' (' || gap_test_method || ', p = ' || printf('%.3g', gap_p_value) || ')' else '' end
+            || case on_track_for_target
+                when true then '; the latest 95% interval is wholly on the right side of the path to the target'
+                when false then '; the latest 95% interval is wholly on the wrong side of the path to the target'
+                else '' end
+            || '. Compared within one series: ' || coalesce(segment_label, segment_id) || '.'
+    end as status_reason
 from judged

@@ -3,11 +3,11 @@ with
 
 source as (
     select 'children_low_income_families' as indicator_id, 'la_children_low_income' as source_id,
-        area_code, area_name, period, value, _is_demo
+        area_code, area_name, period, value, significance, _is_demo
     from {{ source('raw', 'la_children_low_income') }}
     union all
     select 'healthy_life_expectancy_' || lower("group"), 'la_healthy_life_expectancy',
-        area_code, area_name, period, value, _is_demo
+        area_code, area_name, period, value, significance, _is_demo
     from {{ source('raw', 'la_healthy_life_expectancy') }}
 ),
 
@@ -23,6 +23,8 @@ renamed as (
         cast((cast(left(period, 4) as integer) + case when length(period) > 4 then 2 else 0 end) || '-12-31' as date)
             as period_end,
         value,
+        {#- the publisher's own comparison with England, where it released one -#}
+        case when area_code not like 'E92%' then significance end as significance,
         _is_demo as is_demo
     from source
 )

@@ -1,0 +1,109 @@
+{#- Series published only on the 2017 wards, estimated for the May-2023 wards. Each 2017 ward's
+    count is shared among its LSOAs (official LSOA 2011 to ward 2017 best fit) in proportion to
+    their mid-2016 population (aged 16 to 64 for claimants, 18 and over for insolvencies), and
+    the LSOA shares are summed into May-2023 wards. Counts are conserved: the May-2023 ward
+    estimates of a period sum to the 2017 ward total of that period. split_share is the
+    largest part of a May-2023 ward's population that comes from any single 2017 ward that
+    was divided between May-2023 wards; above one half, the estimate rests mostly on one split. -#}
+with
+
+ward17_values as (
+    select 'claimant_rate_monthly' as indicator_id, 'working_age' as base, area_code as ward17_code, source_id,
+        period, period_start, period_end, claimants::double as count_value, is_demo
+    from {{ ref('stg_nomis__claimant_count_ward17') }}
+    where area_type = 'ward'
+    union all
+    select
+        case insolvency_type when 'total' then 'insolvency_rate' else insolvency_type || '_rate' end,
+        'adults', area_code, source_id, period, period_start, period_end, insolvencies::double, is_demo
+    from {{ ref('stg_insolvency__ward17') }}
+),
+
+lsoa_ward17 as (
+    select lsoa_code, ward_code as ward17_code from {{ ref('stg_ons__lsoa_ward17_lookup') }}
+),
+
+lsoa_ward23 as (
+    select lsoa_code, ward_code, la_code from {{ ref('int_lsoa_ward_bestfit') }} where lsoa_vintage = 2011
+),
+
+populations as (
+    select lsoa_code, 'working_age' as base, population_16_64 as population from {{ ref('stg_ons__population_mid2016') }}
+    union all
+    select lsoa_code, 'adults', population_18_plus from {{ ref('stg_ons__population_mid2016') }}
+),
+
+{#- each LSOA's share of its 2017 ward's population, and its May-2023 ward -#}
+lsoa_shares as (
+    select
+        populations.base,
+        lsoa_ward17.ward17_code,
+        lsoa_ward17.lsoa_code,
+        lsoa_ward23.ward_code,
+        lsoa_ward23.la_code,
+        populations.population,
+        populations.population / sum(populations.population) over (partition by populations.base, lsoa_ward17.ward17_code)
+            as share
+    from lsoa_ward17
+    inner join populations using (lsoa_code)
+    inner join lsoa_ward23 using (lsoa_code)
+),
+
+{#- how much of each May-2023 ward comes from each 2017 ward, and whether that 2017 ward was split -#}
+pieces as (
+    select
+        base, ward_code, ward17_code, sum(population) as population, sum(share) as share_of_ward17,
+        count(distinct ward_code) over (partition by base, ward17_code) as n_wards23
+    from lsoa_shares
+    group by base, ward_code, ward17_code
+),
+
+split_flags as (
+    select
+        base, ward_code,
+        coalesce(max(population) filter (where share_of_ward17 < 1 - 1e-9), 0) / sum(population) as split_share
+    from pieces
+    group by base, ward_code
+),
+
+denominators as (
+    select base, ward_code, la_code, sum(population) as population, count(*) as n_lsoas
+    from lsoa_shares
+    group by base, ward_code, la_code
+),
+
+estimates as (
+    select
+        ward17_values.indicator_id,
+        lsoa_shares.ward_code as area_code,
+        lsoa_shares.la_code,
+        ward17_values.base,
+        ward17_values.source_id,
+        ward17_values.period,
+        ward17_values.period_start,
+        ward17_values.period_end,
+        sum(ward17_values.count_value * lsoa_shares.share) as numerator,
+        bool_or(ward17_values.is_demo) as is_demo
+    from ward17_values
+    inner join lsoa_shares using (base, ward17_code)
+    group by all
+)
+
+select
+    estimates.indicator_id,
+    estimates.area_code,
+    'ward' as area_type,
+    estimates.la_code,
+    estimates.source_id,
+    estimates.period,
+    estimates.period_start,
+    estimates.period_end,
+    estimates.numerator,
+    denominators.population as denominator,
+    denominators.n_lsoas,
+    split_flags.split_share,
+    estimates.is_demo
+from estimates
+inner join denominators
+    on denominators.base = estimates.base and denominators.ward_code = estimates.area_code
+inner join split_flags on split_flags.base = estimates.base and split_flags.ward_code = estimates.area_code

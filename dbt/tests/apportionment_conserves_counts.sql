@@ -1,0 +1,20 @@
+{#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period. -#}
+with
+
+estimated as (
+    select indicator_id, period, sum(numerator) as total from {{ ref('int_ward17_apportioned') }} group by all
+),
+
+published as (
+    select 'claimant_rate_monthly' as indicator_id, period, sum(claimants) as total
+    from {{ ref('stg_nomis__claimant_count_ward17') }} where area_type = 'ward' group by all
+    union all
+    select case insolvency_type when 'total' then 'insolvency_rate' else insolvency_type || '_rate' end, period,
+        sum(insolvencies)
+    from {{ ref('stg_insolvency__ward17') }} group by all
+)
+
+select published.indicator_id, published.period, published.total, estimated.total as estimated_total
+from published
+left join estimated using (indicator_id, period)
+where estimated.total is null or abs(estimated.total - published.total) > 1e-6 * greatest(published.total, 1)
