@@ -134,11 +134,14 @@ def _marker(shape: int, x: str, y: str, colour: str) -> str:
 LINE_WIDTH = 300  # drawn for a phone (12.6-unit text stays >= 12 px at 288 CSS px); a key above, not beside
 
 
-def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 150) -> dict | None:
+def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 150,
+                   segment=None) -> dict | None:
     """Lines (one per series) with optional confidence bands, on a time axis where the x values
-    are periods (else in data order); `height` is the plot's own height."""
-    _, rows = _columns(data, x, y, lower, upper, series)
-    rows = [(xv, _num(yv), _num(lo), _num(hi), s) for xv, yv, lo, hi, s in rows]
+    are periods (else in data order); `height` is the plot's own height. Lines and bands break
+    where the `segment` column (comparable series) changes."""
+    _, rows = _columns(data, x, y, lower, upper, series, segment)
+    rows = [(xv, _num(yv), _num(lo), _num(hi), s, g) for xv, yv, lo, hi, s, g in rows]
+    broken = False
     values = [v for r in rows for v in r[1:4] if v is not None]
     if not any(r[1] is not None for r in rows):
         return None
@@ -195,7 +198,13 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         colour, dash, shape = COLOURS[n % 4], DASHES[n % 4], n % 4
         own = [r for r in rows if r[4] == name]
         segments, seg, band_segments, band = [], [], [], []
-        for xv, v, lo, hi, _ in own:
+        previous = own[0][5] if own else None
+        for xv, v, lo, hi, _, part in own:
+            if part != previous:  # a new comparable series: never join it to the last one
+                broken = True
+                segments, seg = segments + ([seg] if seg else []), []
+                band_segments, band = band_segments + ([band] if band else []), []
+                previous = part
             if v is None:
                 segments, seg = segments + ([seg] if seg else []), []
             else:
@@ -236,7 +245,7 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         "width": LINE_WIDTH, "height": height,
         "body": Markup("\n".join(out + bands + lines + labels)),
         "summary": "; ".join(summary) + ".",
-        "banded": bool(bands), "cut": cut, "time_axis": bool(when), "single": False,
+        "banded": bool(bands), "cut": cut, "time_axis": bool(when), "single": False, "broken": broken,
     }
 
 

@@ -25,9 +25,11 @@ def _f(v: float) -> str:
 
 def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None, benchmark=None,
                      note=None, area_label="Area", benchmark_label="Benchmark", title="", unit=None,
-                     csv=True, csv_data=None, csv_label=None) -> Markup:
+                     csv=True, csv_data=None, csv_label=None, segment=None, break_reason=None) -> Markup:
+    """`segment` names the column of comparable series (the marts' segment_id): lines and bands
+    break where it changes, and the caption says so, with `break_reason` where given."""
     result = as_result(data)
-    result.require(x, y, lower, upper, benchmark, note)
+    result.require(x, y, lower, upper, benchmark, note, segment, break_reason)
     cols = result.columns
     ix, iy = cols.index(x), cols.index(y)
     il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
@@ -35,6 +37,14 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     inote = cols.index(note) if note else None
     rows = [r._vals for r in result]
     num = (int, float)
+    iseg = cols.index(segment) if segment else None
+    runs, breaks = [[0]] if rows else [], []
+    for i in range(1, len(rows)):
+        if iseg is not None and rows[i][iseg] != rows[i - 1][iseg]:
+            why = rows[i][cols.index(break_reason)] if break_reason else None
+            breaks.append(f"between {rows[i - 1][ix]} and {rows[i][ix]}" + (f" ({why})" if why else ""))
+            runs.append([])
+        runs[-1].append(i)
     values = []
     for r in rows:
         for i in (iy, il, iu, ib):
@@ -87,8 +97,8 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
     out.append("</g>")
     drawn = {"band": False, "benchmark": False}
-    if il is not None:
-        band = [(xs[i], r[iu], r[il]) for i, r in enumerate(rows) if type(r[il]) in num and type(r[iu]) in num]
+    for run in runs if il is not None else []:
+        band = [(xs[i], rows[i][iu], rows[i][il]) for i in run if type(rows[i][il]) in num and type(rows[i][iu]) in num]
         if len(band) > 1:
             pts = ([f"{a:.1f},{sy(h):.1f}" for a, h, _ in band]
                    + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
@@ -102,9 +112,13 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         if not pts:
             continue
         drawn["benchmark"] |= i_col == ib
-        if len(pts) > 1:
-            out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in pts])}" fill="none" '
-                       f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+        for run in runs:
+            seg = [(xs[i], sy(rows[i][i_col])) for i in run if type(rows[i][i_col]) in num]
+            if len(seg) > 1:
+                out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in seg])}" fill="none" '
+                           f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+            elif seg and len(runs) > 1:
+                out.append(f'<circle cx="{_f(seg[0][0])}" cy="{_f(seg[0][1])}" r="3.5" fill="{colour}"/>')
         out.append(f'<circle cx="{_f(pts[-1][0])}" cy="{_f(pts[-1][1])}" r="3.5" fill="{colour}"/>')
         text = str(name)
         out.append(f'<line x1="4" x2="30" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2.5"{dash}/>'
@@ -126,7 +140,9 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
         "Shaded band: 95% confidence interval." if drawn["band"] else "",
         "Periods are spaced by date." if when else "",
-        "The value axis does not start at zero (marked by a break)." if cut else "") if text)
+        "The value axis does not start at zero (marked by a break)." if cut else "",
+        ("The line breaks where the comparable series changes, " + "; ".join(breaks) + ".") if breaks else "")
+        if text)
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'

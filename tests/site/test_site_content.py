@@ -36,18 +36,18 @@ def test_comparisons_are_the_marts_labels_in_plain_english(built_site):
     out, _ = built_site
     page = out / "indicators" / "obesity_y6" / "index.html"
     rows = {r[0]: r for r in table_rows(page, "Obesity in year 6 children by ward, 2022/23: figures")}
-    assert rows[XSS][-1] == "Worse than Wigan (99.8% confidence)"  # 'Worst'
+    assert rows[XSS][-1] == "Worse than Wigan (95% confidence)"  # 'Worse'
     assert rows["Abram"][-1] == "Better than Wigan (95% confidence)"  # 'Better'
-    assert rows["Aspull, New Springs & Whelley"][-1] == "Better than Wigan (99.8% confidence)"  # 'Best'
+    assert rows["Ashton-in-Makerfield South"][-1] == "Not compared (suppressed)"
     assert rows["=SUM(1)"][-1] == "Worse than Wigan (95% confidence)"
     site_text = " ".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
     assert "Higher (worse) than" not in site_text and "Not tested" not in site_text  # the old site-made logic
     ward = out / "wards" / "E05000844" / "index.html"
     latest = {r[0]: r for r in table_rows(ward, XSS + " compared with Wigan")}
-    assert latest["Obesity in year 6 children%, 2022/23"][3] == "Worse than Wigan"  # 'Worst' in the marts
-    assert latest["Income deprivation scorescore, 2022/23"][3].startswith(
-        "Cannot be assessed: this figure has no confidence interval.")  # 'Not compared'
-    assert "Recent trend" not in latest["Obesity in year 6 children%, 2022/23"][3]  # 'Cannot be calculated' is not news
+    assert latest["Obesity in year 6 children%, 2022/23"][3] == "Worse than Wigan"  # 'Worse' in the marts
+    assert latest["Income deprivation scorescore (higher is more deprived), 2022/23"][3].startswith(
+        "Cannot be assessed: no confidence interval exists for this figure")  # the marts' reason
+    assert "Recent trend" not in latest["Obesity in year 6 children%, 2022/23"][3]  # 'Cannot be assessed' is not news
 
 
 def test_suppressed_values_say_so_never_zero_or_blank(built_site):

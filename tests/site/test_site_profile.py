@@ -70,14 +70,14 @@ def test_ward_page_opens_with_summary_and_spine(built_site):
             for tr in spine.find("tbody")}
     assert rows["Obesity in year 6 children%, 2022/23"] == "Better than Wigan"  # 'Better' in the marts
     income = next(v for k, v in rows.items() if k.startswith("Income deprivation score"))
-    assert income.startswith("Cannot be assessed: this figure has no confidence interval.")
+    assert income.startswith("Cannot be assessed: no confidence interval exists for this figure")
     assert "highest of 5 wards" in income
-    # the XSS ward is 'Worst' in the marts: it is worse, at 99.8%, and its name stays text
+    # the XSS ward is 'Worse' in the marts, and its name stays text
     xss = main_text(out / "wards" / "E05000844" / "index.html")
     assert f"{XSS} is worse than Wigan on the one indicator" in xss
     # the suppressed ward says why it cannot be compared
     suppressed = main_text(out / "wards" / "E05000842" / "index.html")
-    assert "withheld because it rests on small numbers" in suppressed
+    assert "Cannot be assessed: the figure is withheld." in suppressed
     assert isinstance(spine_chart_html(PageState(), _rows([]), "x", "y"), Markup)
 
 
