@@ -32,7 +32,7 @@ from .standardised import (
     israte,
     isratio,
 )
-from .trends import TREND_THRESHOLD, TrendResult, recent_trend
+from .trends import TREND_THRESHOLD, TrendResult, recent_trend, recent_trends
 
 __all__ = [
     "COMPARISON_COLOURS",
@@ -64,6 +64,7 @@ __all__ = [
     "rate_lower",
     "rate_upper",
     "recent_trend",
+    "recent_trends",
     "sii",
     "wilson_limits",
     "wilson_lower",

@@ -144,3 +144,63 @@ def recent_trend(
         return TrendResult(NO_SIGNIFICANT_CHANGE, "Outlier found", chi_squared, slope)
     label = _LABELS[polarity][1 if slope > 0 else -1]
     return TrendResult(label, "No outliers and significant trend", chi_squared, slope)
+
+
+def recent_trends(
+    t: np.ndarray,
+    *,
+    method: str,
+    polarity: np.ndarray,
+    count: np.ndarray | None = None,
+    denominator: np.ndarray | None = None,
+    value: np.ndarray | None = None,
+    lower95: np.ndarray | None = None,
+    upper95: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`recent_trend` for many series at once, the same formulas on arrays.
+
+    Every array is (series, points): each row holds one series' most recent points, oldest
+    first, already checked as consecutive and complete; ``t`` gives their positions (1..k).
+    ``polarity`` is one value per series. Returns (marker, reason, chi_squared) arrays; rows the
+    test cannot use (a count of 0 or equal to the denominator, an interval of zero width) are
+    "Cannot be calculated".
+    """
+    t = np.asarray(t, dtype=float)
+    k = t.shape[1]
+    if method == "proportion":
+        x, n = np.asarray(count, dtype=float), np.asarray(denominator, dtype=float)
+        usable = ((x > 0) & (x < n)).all(axis=1)
+        x, n = np.where(usable[:, None], x, 1.0), np.where(usable[:, None], n, 2.0)
+        total_n, total_x = n.sum(1), x.sum(1)
+        chi = total_n * (total_n * (x * t).sum(1) - total_x * (n * t).sum(1)) ** 2 / (
+            total_x * (total_n - total_x) * (total_n * (n * t**2).sum(1) - (n * t).sum(1) ** 2))
+        y, w = logit(x / n), np.ones_like(x)
+        cannot = "Count equal to 0 or to the denominator"
+    else:
+        y = np.asarray(value, dtype=float)
+        se = (np.asarray(upper95, dtype=float) - np.asarray(lower95, dtype=float)) / (2 * z_value(0.95))
+        usable = (se > 0).all(axis=1)
+        w = 1 / np.where(usable[:, None], se, 1.0) ** 2
+        cannot = "Confidence interval of zero width"
+
+    def fit(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ww = w * keep
+        s1, s2, s3, s4, s5 = ww.sum(1), (ww * y * t).sum(1), (ww * t).sum(1), (ww * y).sum(1), (ww * t**2).sum(1)
+        det = s1 * s5 - s3**2
+        return (s1 * s2 - s3 * s4) / det, s1 / det
+
+    slope, variance = fit(np.ones_like(t))
+    if method != "proportion":
+        chi = slope**2 / variance
+    flips = np.zeros(len(t), dtype=bool)
+    for i in range(k):
+        keep = np.ones_like(t)
+        keep[:, i] = 0
+        flips |= np.sign(fit(keep)[0]) != np.sign(slope)
+    significant = chi > TREND_THRESHOLD
+    labels = np.array([_LABELS[p][1 if s > 0 else -1] for p, s in zip(polarity, slope)], dtype=object)
+    marker = np.where(significant & ~flips, labels, NO_SIGNIFICANT_CHANGE)
+    reason = np.where(~significant, "No significant trend", np.where(flips, "Outlier found", "No outliers and significant trend"))
+    marker = np.where(usable, marker, CANNOT_BE_CALCULATED)
+    reason = np.where(usable, reason, cannot)
+    return marker.astype(object), reason.astype(object), np.where(usable, chi, np.nan)

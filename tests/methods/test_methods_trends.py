@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from dagster_project.methods import TREND_THRESHOLD, recent_trend
@@ -153,3 +154,33 @@ def test_trend_marker_fixture(name, method, shared):
         shared.close(result.chi_squared, expected["Significance"], abs=5e-5)
         shared.close(result.gradient, expected["Gradient"], abs=5e-5)
         shared.record("recent trend (Fingertips)", fixture, group or "all")
+
+
+@pytest.mark.parametrize("method", ["proportion", "regression"])
+@pytest.mark.parametrize("points", [5, 12])
+def test_the_array_version_agrees_with_recent_trend_series_by_series(method, points):
+    from dagster_project.methods import recent_trends
+
+    rng = np.random.default_rng(points)
+    series = 400
+    t = np.tile(np.arange(1.0, points + 1), (series, 1))
+    slope = rng.normal(0, 0.04, (series, 1))
+    polarity = rng.choice(["high_is_good", "low_is_good", "no_judgement"], series)
+    if method == "proportion":
+        n = rng.integers(50, 5000, (series, points)).astype(float)
+        x = rng.binomial(n.astype(int), np.clip(0.1 + slope * t, 0.001, 0.999)).astype(float)
+        x[0, 0] = 0  # a row the test cannot use
+        kwargs = {"count": x, "denominator": n}
+    else:
+        y = 50 + slope * 40 * t + rng.normal(0, 0.5, (series, points))
+        half = rng.uniform(0.2, 2, (series, points))
+        half[1, 2] = 0  # an interval of zero width
+        kwargs = {"value": y, "lower95": y - half, "upper95": y + half}
+    markers, reasons, chi = recent_trends(t, method=method, polarity=polarity, **kwargs)
+    for row in range(series):
+        one = recent_trend(t[row], method=method, polarity=polarity[row], points=points,
+                           **{key: array[row] for key, array in kwargs.items()})
+        assert (markers[row], reasons[row]) == (one.marker, one.reason), row
+        if one.chi_squared is not None:
+            assert chi[row] == pytest.approx(one.chi_squared, rel=1e-9)
+    assert len(set(markers)) >= 3  # the random series cover several outcomes

@@ -10,14 +10,15 @@
   intervals); used where a segment has too few points for a trend.
 
 A figure without a count or interval, a range (suppressed inputs) or a withheld figure cannot
-be tested, and the reason says so in plain words. Nothing is compared across segments.
+be tested, and the reason says so in plain words. Nothing is compared across segments. The tests
+run on all series at once (grouped NumPy, dagster_project.methods.recent_trends).
 """
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dagster_project.methods import recent_trend
+from dagster_project.methods import recent_trends
 
 CANNOT = "Cannot be assessed"
 COLUMNS = [
@@ -25,90 +26,115 @@ COLUMNS = [
     "trend_p_value", "trend_reason", "change_direction", "change_p_value", "change_method", "change_reason",
 ]
 Z95 = stats.norm.ppf(0.975)
-WINDOW = {"monthly": 12, "periodic": 5}
 
 
-def _step(period_start: pd.Series, frequency: str) -> np.ndarray:
+KEYS = ["indicator_id", "area_code", "segment_id"]
+
+
+def _steps(frame: pd.DataFrame) -> pd.Series:
     """Consecutive points differ by 1: months for monthly series, years otherwise."""
-    dates = pd.to_datetime(period_start)
-    return (dates.dt.year * 12 + dates.dt.month).to_numpy() if frequency == "monthly" else dates.dt.year.to_numpy()
+    dates = pd.to_datetime(frame["period_start"])
+    return pd.Series(np.where(frame["frequency"] == "monthly", dates.dt.year * 12 + dates.dt.month, dates.dt.year),
+                     index=frame.index)
 
 
-def _untestable(series: pd.DataFrame) -> str | None:
-    if series["value_status"].ne("published").any():
-        return "some figures in this series are ranges or withheld, so no trend can be tested"
-    if series["numerator"].notna().all() and series["denominator"].notna().all():
-        return None
-    if series[["value", "lower_ci_95", "upper_ci_95"]].notna().all().all():
-        return None
-    return "these figures have no count or confidence interval, so a change cannot be tested"
+def _trends(values: pd.DataFrame, groups: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
+    """The Fingertips trend test on each testable group's last 5 (or 12 monthly) points, all at once."""
+    window = values.assign(points=np.where(values["frequency"] == "monthly", 12, 5))
+    window = window[window.groupby(KEYS, sort=False).cumcount(ascending=False) < window["points"]]
+    window = window.assign(step=_steps(window), position=window.groupby(KEYS, sort=False).cumcount() + 1)
+    summary = window.groupby(KEYS, sort=False).agg(
+        points=("points", "first"), n=("step", "size"), span=("step", lambda s: s.iloc[-1] - s.iloc[0]),
+        counts=("numerator", "count"), denominators=("denominator", "count"), limits=("lower_ci_95", "count"),
+    ).reset_index()
+    out = groups[KEYS].merge(summary, on=KEYS, how="left")
+    out["trend"], out["trend_method"], out["trend_p_value"], out["trend_reason"] = CANNOT, None, np.nan, None
+    short = out["n"].fillna(0) < out["points"].fillna(5)
+    unit = np.where(out["points"] == 12, "months", "periods")
+    out.loc[short, "trend_reason"] = [
+        f"fewer than {int(p) if p == p else 5} comparable {u} in this series (it has {int(n) if n == n else 0})"
+        for p, u, n in zip(out.loc[short, "points"], unit[short], out.loc[short, "n"])
+    ]
+    gapped = ~short & (out["span"] != out["n"] - 1)
+    out.loc[gapped, "trend_reason"] = "the periods are not consecutive"
+    ready = out[~short & ~gapped]
+    for method, columns in (("proportion", ["numerator", "denominator"]), ("regression", ["value", "lower_ci_95", "upper_ci_95"])):
+        chosen = ready[(ready["counts"] == ready["n"]) & (ready["denominators"] == ready["n"])] if method == "proportion" \
+            else ready[~((ready["counts"] == ready["n"]) & (ready["denominators"] == ready["n"])) & (ready["limits"] == ready["n"])]
+        for points, batch in chosen.groupby("points"):
+            points = int(points)
+            rows = window.merge(batch[KEYS], on=KEYS).sort_values(KEYS + ["position"], kind="stable")
+            arrays = {c: rows[c].to_numpy(float).reshape(-1, points) for c in columns}
+            keys = rows[KEYS].iloc[::points].reset_index(drop=True)
+            t = np.tile(np.arange(1.0, points + 1), (len(keys), 1))
+            names = {"numerator": "count", "lower_ci_95": "lower95", "upper_ci_95": "upper95"}
+            marker, reason, chi = recent_trends(
+                t, method=method, polarity=keys["indicator_id"].map(polarity).to_numpy(),
+                **{names.get(c, c): a for c, a in arrays.items()},
+            )
+            unit = "months" if points == 12 else "periods"
+            label = (f"Fingertips chi-squared test for trend, last {points} {unit}, 99.8% confidence" if method == "proportion"
+                     else f"Fingertips weighted regression trend test, last {points} {unit}, 99.8% confidence")
+            result = keys.assign(trend=np.where(marker == "Cannot be calculated", CANNOT, marker),
+                                 trend_method=label, trend_p_value=stats.chi2.sf(chi, 1),
+                                 trend_reason=[r.lower() for r in reason])
+            out = out.set_index(KEYS)
+            out.update(result.set_index(KEYS))
+            out = out.reset_index()
+    return out[KEYS + ["trend", "trend_method", "trend_p_value", "trend_reason"]]
 
 
-def _trend(series: pd.DataFrame, polarity: str, frequency: str) -> tuple[str, str | None, float | None, str]:
-    points = WINDOW[frequency]
-    unit = "months" if frequency == "monthly" else "periods"
-    if len(series) < points:
-        return CANNOT, None, None, f"fewer than {points} comparable {unit} in this series (it has {len(series)})"
-    window = series.tail(points)
-    steps = _step(window["period_start"], frequency)
-    if window["numerator"].notna().all() and window["denominator"].notna().all():
-        method = f"Fingertips chi-squared test for trend, last {points} {unit}, 99.8% confidence"
-        result = recent_trend(steps, method="proportion", count=window["numerator"].to_numpy(float),
-                              denominator=window["denominator"].to_numpy(float), polarity=polarity, points=points)
-    else:
-        method = f"Fingertips weighted regression trend test, last {points} {unit}, 99.8% confidence"
-        result = recent_trend(steps, method="regression", value=window["value"].to_numpy(float),
-                              lower95=window["lower_ci_95"].to_numpy(float), upper95=window["upper_ci_95"].to_numpy(float),
-                              polarity=polarity, points=points)
-    if result.marker == "Cannot be calculated":
-        return CANNOT, method, None, result.reason.lower()
-    p_value = float(stats.chi2.sf(result.chi_squared, 1)) if result.chi_squared is not None else None
-    return result.marker, method, p_value, result.reason.lower()
-
-
-def _change(first: pd.Series, last: pd.Series) -> tuple[int | None, float | None, str | None]:
-    """Direction (+1 up, -1 down, 0 no significant change) and p-value of latest versus first."""
-    if pd.notna(first["numerator"]) and pd.notna(first["denominator"]) and pd.notna(last["numerator"]):
-        x1, n1, x2, n2 = (float(v) for v in (first["numerator"], first["denominator"], last["numerator"], last["denominator"]))
+def _changes(first: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
+    """Latest versus first of each group: a two-proportion z-test, or a z-test from 95% intervals."""
+    counted = first["numerator"].notna() & first["denominator"].notna() & last["numerator"].notna() & last["denominator"].notna()
+    x1, n1, x2, n2 = (f[c].to_numpy(float) for f, c in ((first, "numerator"), (first, "denominator"), (last, "numerator"), (last, "denominator")))
+    with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        difference = x2 / n2 - x1 / n1
-        method = "two-proportion z-test of the first and latest periods, 95% confidence"
-    else:
-        se1 = (first["upper_ci_95"] - first["lower_ci_95"]) / (2 * Z95)
-        se2 = (last["upper_ci_95"] - last["lower_ci_95"]) / (2 * Z95)
-        se = float(np.sqrt(se1**2 + se2**2))
-        difference = float(last["value"] - first["value"])
-        method = "z-test of the first and latest values from their 95% intervals, 95% confidence"
-    if not se > 0:
-        return None, None, method
-    p_value = float(2 * stats.norm.sf(abs(difference / se)))
-    return (int(np.sign(difference)) if p_value < 0.05 else 0), p_value, method
+        se_counts = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        se_limits = np.sqrt(((first["upper_ci_95"] - first["lower_ci_95"]) / (2 * Z95)).to_numpy(float) ** 2
+                            + ((last["upper_ci_95"] - last["lower_ci_95"]) / (2 * Z95)).to_numpy(float) ** 2)
+        difference = np.where(counted, x2 / n2 - x1 / n1, last["value"].to_numpy(float) - first["value"].to_numpy(float))
+        se = np.where(counted, se_counts, se_limits)
+        p_value = 2 * stats.norm.sf(np.abs(difference / se))
+    valid = se > 0
+    return pd.DataFrame({
+        "change_direction": pd.array(np.where(valid, np.where(p_value < 0.05, np.sign(difference), 0), np.nan), dtype="Int64"),
+        "change_p_value": np.where(valid, p_value, np.nan),
+        "change_method": np.where(counted, "two-proportion z-test of the first and latest periods, 95% confidence",
+                                  "z-test of the first and latest values from their 95% intervals, 95% confidence"),
+        "change_reason": np.where(valid, None, "a confidence interval of zero width"),
+    })
 
 
 def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
     """One row per indicator, area and segment: the trend and change tests at its latest period."""
-    rows = []
-    ordered = values.sort_values("period_start", kind="stable")
-    for (indicator, area, segment), series in ordered.groupby(["indicator_id", "area_code", "segment_id"], sort=True):
-        latest, first = series.iloc[-1], series.iloc[0]
-        frequency = latest["frequency"]
-        reason = _untestable(series)
-        if reason:
-            trend, method, p_value, trend_reason = CANNOT, None, None, reason
-            direction = change_p = change_method = None
-            change_reason = reason
-        else:
-            trend, method, p_value, trend_reason = _trend(series, polarity[indicator], frequency)
-            if len(series) < 2:
-                direction = change_p = change_method = None
-                change_reason = "only one period in this comparable series"
-            else:
-                direction, change_p, change_method = _change(first, latest)
-                change_reason = None if direction is not None else "a confidence interval of zero width"
-        rows.append([indicator, area, latest["period"], segment, len(series), first["period"], trend, method, p_value,
-                     trend_reason, direction, change_p, change_method, change_reason])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    values = values.sort_values(KEYS + ["period_start"], kind="stable").reset_index(drop=True)
+    values["testable"] = values["value_status"].eq("published") & (
+        (values["numerator"].notna() & values["denominator"].notna())
+        | values[["value", "lower_ci_95", "upper_ci_95"]].notna().all(axis=1))
+    grouped = values.groupby(KEYS, sort=False)
+    first, last = grouped.head(1).reset_index(drop=True), grouped.tail(1).reset_index(drop=True)
+    groups = last[KEYS + ["period"]].assign(
+        n_periods=grouped.size().to_numpy(), baseline_period=first["period"].to_numpy(),
+        ranges=grouped["value_status"].agg(lambda s: s.ne("published").any()).to_numpy(),
+        testable=grouped["testable"].all().to_numpy(),
+    )
+    trends = _trends(values[values.groupby(KEYS, sort=False)["testable"].transform("all")], groups[groups["testable"]], polarity)
+    result = groups.merge(trends, on=KEYS, how="left")
+    changes = _changes(first, last)
+    result = pd.concat([result, changes], axis=1)
+    untestable = np.where(result["ranges"], "some figures in this series are ranges or withheld, so no trend can be tested",
+                          "these figures have no count or confidence interval, so a change cannot be tested")
+    blocked = ~result["testable"]
+    result.loc[blocked, "trend"] = CANNOT
+    result.loc[blocked, ["trend_method", "trend_p_value"]] = [None, np.nan]
+    result.loc[blocked, "trend_reason"] = untestable[blocked]
+    single = ~blocked & (result["n_periods"] < 2)
+    no_change = blocked | single
+    result.loc[no_change, ["change_direction", "change_p_value", "change_method"]] = [pd.NA, np.nan, None]
+    result.loc[blocked, "change_reason"] = untestable[blocked]
+    result.loc[single, "change_reason"] = "only one period in this comparable series"
+    return result[COLUMNS]
 
 
 def model(dbt, session):
