@@ -45,7 +45,7 @@ def _no_sideways_scroll(page, rel: str, width: int) -> None:
     assert scroll <= width, f"{rel} scrolls sideways at {width} CSS px ({scroll})"
 
 
-@pytest.mark.parametrize("width", [1280, 320])
+@pytest.mark.parametrize("width", [1280, 390, 320])
 def test_every_page_type_passes_axe_and_reflows(built_site, hex_site, browser, width):
     Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
     axe = Axe()
