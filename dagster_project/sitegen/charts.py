@@ -95,9 +95,9 @@ def honest_range(values, unit) -> tuple[float, float, bool]:
 def cut_mark(x: float, y: float) -> str:
     """Two short slanted strokes across the value axis where it does not start at zero."""
     x += 4
-    return (f'<path d="M{_f(x - 6)} {_f(y - 2)}l12 -5M{_f(x - 6)} {_f(y + 3)}l12 -5" stroke="{INK}" '
+    return (f'<g class="axis-cut"><path d="M{_f(x - 6)} {_f(y - 2)}l12 -5M{_f(x - 6)} {_f(y + 3)}l12 -5" stroke="{INK}" '
             f'stroke-width="1.5" fill="none"/>'
-            f'<path d="M{_f(x - 6)} {_f(y + 0.5)}l12 -5" stroke="#ffffff" stroke-width="2.5" fill="none"/>')
+            f'<path d="M{_f(x - 6)} {_f(y + 0.5)}l12 -5" stroke="#ffffff" stroke-width="2.5" fill="none"/></g>')
 
 
 def _scale(d0: float, d1: float, r0: float, r1: float):
