@@ -119,7 +119,7 @@ class _Builder:
         self.con, self.pages_dir = con, pages_dir
         self.state = PageState()
         self.site = {"name": SITE_NAME, "is_demo": is_demo, "map_kind": geography.kind,
-                     "last_updated": _last_updated(con)}
+                     "last_updated": _last_updated(con), "council": _council(con)}
         self.env, self.components = make_environment(site_root, self.state, self.site, geography)
         self.layout = self.env.get_template("base.html")
         self.sql_env = sql_environment()
@@ -303,6 +303,15 @@ def _last_updated(con) -> str:
     except duckdb.Error:
         return ""
     return f"{row[0].day} {row[0]:%B %Y}" if row and row[0] else ""
+
+
+def _council(con) -> str:
+    """The council's name from the data (marts.dim_ward), for the layout."""
+    try:
+        row = con.execute("select min(la_name) from marts.dim_ward").fetchone()
+    except duckdb.Error:
+        return ""
+    return row[0] if row and row[0] else ""
 
 
 def _shared_queries(con, site_root: Path) -> None:
