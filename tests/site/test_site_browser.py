@@ -17,7 +17,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PAGES = ["index.html", "missions/index.html", "missions/fair-opportunities/index.html", "indicators/index.html",
          "indicators/obesity_y6/index.html", "indicators/income_score/index.html", "indicators/hle_male/index.html",
          "indicators/claimant_rate/index.html", "wards/index.html", "wards/E05000844/index.html",
-         "wards/E05000842/index.html", "methodology/index.html", "data-quality/index.html", "downloads/index.html",
+         "wards/E05000842/index.html", "methodology/index.html", "data-quality/index.html", "downloads/index.html", "glossary/index.html",
          "accessibility/index.html", "licence/index.html", "search/index.html"]
 HEX_PAGES = ["index.html", "indicators/obesity_y6/index.html", "wards/E05000841/index.html"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
