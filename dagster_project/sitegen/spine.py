@@ -114,7 +114,8 @@ def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     if judged:
         order = sorted(JUDGED, key=lambda s: -counts[s])  # stable: worse, better, similar on ties
         lead, rest = order[0], [s for s in order[1:] if counts[s]]
-        of = "the one indicator" if judged == 1 else f"{counts[lead]} of the {judged} indicators"
+        of = ("the one indicator" if judged == 1 else f"all {judged} indicators" if counts[lead] == judged
+              else f"{counts[lead]} of the {judged} indicators")
         parts.append(f"{ward_name} is {status_words(lead, la_name, capital=False)} on {of} "
                      f"that can be judged against {la_name}"
                      + "".join(f"; {s.lower()} on {counts[s]}" for s in rest) + ".")

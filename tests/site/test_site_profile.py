@@ -34,6 +34,7 @@ def test_summary_counts_the_statuses_it_is_given():
     flipped = ward_summary(_rows(["Better"] * 3 + ["Worse"]), "Ince", "Wigan")
     assert flipped.startswith("Ince is better than Wigan on 3 of the 4 indicators") and "; worse on 1." in flipped
     assert ward_summary(_rows(["Similar"]), "Ince", "Wigan").startswith("Ince is similar to Wigan on the one indicator")
+    assert ward_summary(_rows(["Worse"] * 7), "Ince", "Wigan").startswith("Ince is worse than Wigan on all 7 indicators")
     assert "None of Ince's figures can be judged" in ward_summary(_rows(["Cannot be assessed"]), "Ince", "Wigan")
     assert ward_summary(_rows(["Worse"], values=[None]), "Ince", "Wigan") == "There are no figures for Ince yet."
 
