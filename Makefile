@@ -32,9 +32,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-parse: ## dagster-dbt needs a parsed manifest
+parse: ## dagster-dbt needs a parsed manifest (same profile and vars as the pipeline: partial parsing)
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
+	$(BIN)/python -m dagster_project.defs.transform.invocation parse
 
 browser: ## Debian's Chromium for the accessibility tests (browsers cannot be downloaded here)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -42,8 +42,8 @@ browser: ## Debian's Chromium for the accessibility tests (browsers cannot be do
 fetch: install ## Download the registry's published files into RAW_DIR (needs network; FETCH_MIRROR for a mirror)
 	$(BIN)/python -m dagster_project.fetch
 
-demo-data: install ## Regenerate the demonstration data in data/raw
-	$(BIN)/python -m dagster_project.demo_data
+demo-data: install ## Regenerate the demonstration data in data/raw (COUNCILS=3 OUT=dir: several councils per file)
+	$(BIN)/python -m dagster_project.demo_data --councils $(or $(COUNCILS),1) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf dbt/target dbt/logs site/build data/warehouse.duckdb* .dagster_home

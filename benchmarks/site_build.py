@@ -1,8 +1,12 @@
 """Site build benchmark: a synthetic warehouse of about 7,000 wards, 30 indicators over 10 periods.
 
     .venv/bin/python benchmarks/site_build.py [--wards 7000] [--indicators 30] [--periods 10] [--keep DIR]
+        [--template data/warehouse.duckdb]
 
-Creates the mart tables directly (the public contract's columns), builds the whole site with a
+Creates the mart tables directly (the public contract's columns), brings them to the columns
+of a warehouse built by the pipeline (`--template`, default data/warehouse.duckdb when it
+exists: columns added to the marts since this script was written are added here as NULL, and
+tables it lacks are added empty, so the pages' queries run), builds the whole site with a
 cache folder, and prints pages per second (all pages and ward pages), total time and peak memory
 (ru_maxrss); then rebuilds unchanged into the same folder and prints how many pages were
 re-rendered (target 0) and the time. Figures only: nothing here asserts a time.
@@ -128,12 +132,40 @@ def make_warehouse(path: Path, wards: int, indicators: int, periods: int) -> Non
     con.close()
 
 
+def align_with(path: Path, template: Path) -> list[str]:
+    """Add the template warehouse's marts and audit columns and tables the synthetic one lacks."""
+    added = []
+    con = duckdb.connect(str(path))
+    con.execute(f"attach '{template}' as template (read_only)")
+    wanted = con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = 'template' and schema_name in ('marts', 'audit') order by schema_name, table_name, column_index"
+    ).fetchall()
+    have = {(s, t, c) for s, t, c in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() where database_name = current_database()"
+    ).fetchall()}
+    tables = {(s, t) for s, t, _ in have}
+    for schema, table, column, dtype in wanted:
+        if (schema, table) not in tables:
+            con.execute(f'create table "{schema}"."{table}" as select * from template."{schema}"."{table}" limit 0')
+            tables.add((schema, table))
+            have |= {(schema, table, c) for _, t2, c, _ in wanted if t2 == table}
+            added.append(f"{schema}.{table} (empty)")
+        elif (schema, table, column) not in have:
+            con.execute(f'alter table "{schema}"."{table}" add column "{column}" {dtype}')
+            added.append(f"{schema}.{table}.{column}")
+    con.close()
+    return added
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wards", type=int, default=7000)
     parser.add_argument("--indicators", type=int, default=30)
     parser.add_argument("--periods", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--template", type=Path, default=REPO / "data" / "warehouse.duckdb",
+                        help="a warehouse built by the pipeline, whose marts and audit columns to match")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="site-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -145,6 +177,11 @@ def main() -> None:
             path.unlink()
     t0 = time.perf_counter()
     make_warehouse(warehouse, args.wards, args.indicators, args.periods)
+    if args.template.exists():
+        added = align_with(warehouse, args.template)
+        print(f"matched to {args.template}: added {', '.join(added) if added else 'nothing'} (NULL or empty)")
+    else:
+        print(f"no template warehouse at {args.template} (run the pipeline first): pages needing newer columns may fail")
     print(f"synthetic warehouse: {args.wards:,} wards, {args.indicators} indicators, {args.periods} periods "
           f"in {time.perf_counter() - t0:.1f} s")
     try:

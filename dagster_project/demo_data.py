@@ -8,6 +8,11 @@ formatting copy the real files (see ``../shared/real``), which are never read he
 ward-level files (deaths; emergency admissions) stand for local extracts with no public layout.
 Output is byte-for-byte reproducible; ``demo_manifest.json`` lists each file's SHA-256 so
 the pipeline can flag its rows as demonstration data.
+
+``--councils N`` writes N councils into each file, as a regional or national release would:
+Wigan, then other councils with synthetic LSOA and ward codes, the same LSOA values and a
+different (seeded) assignment of LSOAs to wards, so each council's wards, quintiles and gaps
+differ. One council (the default) is the bundled data.
 """
 
 import argparse
@@ -28,6 +33,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "data" / "raw"
 
 LAD_CODE, LAD_NAME = "E08000010", "Wigan"
+# Further councils for multi-council demonstrations (--councils N): real codes and names, invented data.
+OTHER_COUNCILS = (
+    ("E08000001", "Bolton"), ("E08000002", "Bury"), ("E08000003", "Manchester"), ("E08000004", "Oldham"),
+    ("E08000005", "Rochdale"), ("E08000006", "Salford"), ("E08000007", "Stockport"), ("E08000008", "Tameside"),
+    ("E08000009", "Trafford"),
+)
 LSOA_CODES = tuple(f"E0100{n}" for n in range(6212, 6412))  # 200 codes; LSOA 2011 == 2021 for Wigan
 LSOAS_PER_WARD = 8
 N_LSOA_2019, N_LSOA_2025 = 32_844, 33_755  # LSOAs in England, IoD2019 and IoD2025
@@ -850,7 +861,7 @@ def _admissions(wards: _Wards) -> list[list[str]]:
     return rows
 
 
-def _readme(files: dict[str, int]) -> str:
+def _readme(files: dict[str, int], councils: int = 1) -> str:
     lines = [
         "# SYNTHETIC DEMONSTRATION DATA - NOT REAL STATISTICS",
         "",
@@ -870,7 +881,7 @@ def _readme(files: dict[str, int]) -> str:
         "| File | Rows | Layout copied from |",
         "| --- | ---: | --- |",
     ]
-    lines += [f"| `{name}` | {rows} | {LAYOUTS[name]} |" for name, rows in sorted(files.items())]
+    lines += [f"| `{file_name(name, councils)}` | {rows} | {LAYOUTS[name]} |" for name, rows in sorted(files.items())]
     lines += [
         "",
         "All 200 Wigan (E08000010) LSOAs, E01006212 to E01006411 (for Wigan the 2011 and 2021",
@@ -908,8 +919,47 @@ def _write(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def generate(out_dir: Path) -> dict[str, str]:
+def council(k: int) -> tuple[str, str]:
+    """The k-th council of a multi-council demonstration (0 = Wigan): LA code and name."""
+    if k == 0:
+        return LAD_CODE, LAD_NAME
+    if k <= len(OTHER_COUNCILS):
+        return OTHER_COUNCILS[k - 1]
+    return f"E06{900000 + k:06d}", f"Demonstration council {k + 1}"
+
+
+def _as_council(tables: dict, k: int) -> dict:
+    """Wigan's tables re-coded as the k-th council: new LSOA, ward and LA codes and names, and a
+    seeded reassignment of LSOAs to wards in the lookup (ward-level files keep their rows)."""
+    code, name = council(k)
+    codes = {old: f"E01{100000 + k * N + i:06d}" for i, old in enumerate(LSOA_CODES)}
+    codes |= {ward[0]: f"E05{100000 + k * len(WARDS) + j:06d}" for j, ward in enumerate(WARDS)}
+    codes |= {LAD_CODE: code, LAD_NAME: name}
+    prefix = LAD_NAME + " "
+
+    def recode(cell: str) -> str:
+        return codes.get(cell) or (name + " " + cell[len(prefix):] if cell.startswith(prefix) else cell)
+
+    out = {}
+    for file, (header, rows) in tables.items():
+        rows = [[recode(cell) for cell in row] for row in rows]
+        if file == F_LOOKUP:
+            wards = [row[2:4] for row in rows]
+            order = _rng(f"council-{k}-wards").permutation(len(rows)).tolist()
+            rows = [row[:2] + wards[order[i]] + row[4:] for i, row in enumerate(rows)]
+        out[file] = (header, rows)
+    return out
+
+
+def file_name(name: str, councils: int) -> str:
+    """A demonstration file's name: '..._wigan.csv' for Wigan alone, '..._3councils.csv' for three."""
+    return name if councils == 1 else name.replace("_wigan", f"_{councils}councils")
+
+
+def generate(out_dir: Path, councils: int = 1) -> dict[str, str]:
     """Write every demonstration file, README.md and demo_manifest.json; return name -> sha256."""
+    if not 1 <= councils <= 4000:
+        raise ValueError(f"councils must be between 1 and 4000 (got {councils})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = _World()
@@ -930,8 +980,17 @@ def generate(out_dir: Path) -> dict[str, str]:
         F_MORTALITY: (HEADER_MORTALITY, _mortality(wards)),
         F_ADMISSIONS: (HEADER_ADMISSIONS, _admissions(wards)),
     }
-    hashes = {name: _write(out_dir / name, _csv_bytes(header, rows)) for name, (header, rows) in tables.items()}
-    (out_dir / "README.md").write_bytes(_readme({n: len(r) for n, (_, r) in tables.items()}).encode("utf-8"))
+    others = [_as_council(tables, k) for k in range(1, councils)]
+    for name, (header, rows) in tables.items():
+        tables[name] = (header, rows + [row for other in others for row in other[name][1]])
+    hashes = {file_name(name, councils): _write(out_dir / file_name(name, councils), _csv_bytes(header, rows))
+              for name, (header, rows) in tables.items()}
+    readme = _readme({n: len(r) for n, (_, r) in tables.items()}, councils)
+    if councils > 1:
+        listed = ", ".join(f"{name} ({code})" for code, name in map(council, range(councils)))
+        readme = readme.replace("## Files\n", f"## Councils\n\n{councils} councils: {listed}. Files are named `_{councils}councils`;\n"
+                                "the other councils' LSOA and ward codes are synthetic (E01100000 up, E05100000 up).\n\n## Files\n")
+    (out_dir / "README.md").write_bytes(readme.encode("utf-8"))
     manifest = {"generator": "dagster_project.demo_data", "seed": SEED, "files": hashes, "layouts": LAYOUTS}
     (out_dir / "demo_manifest.json").write_bytes((json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     return dict(sorted(hashes.items()))
@@ -940,8 +999,10 @@ def generate(out_dir: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    out = parser.parse_args(argv).out
-    for name, digest in generate(out).items():
+    parser.add_argument("--councils", type=int, default=1, help="how many councils each file covers (default 1: Wigan)")
+    args = parser.parse_args(argv)
+    out = args.out
+    for name, digest in generate(out, args.councils).items():
         print(f"{digest[:12]}  {out / name}")
 
 

@@ -69,7 +69,7 @@ def execute(
     with run_lock(settings, wait=wait):
         for leftover in discard_candidates(settings):
             print(f"removed leftover from an interrupted run: {leftover}")
-        result = defs.get_job_def("full_refresh").execute_in_process(
+        result = defs.resolve_job_def("full_refresh").execute_in_process(
             instance=instance or _instance(),
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},

@@ -1,13 +1,19 @@
-"""Paths the pipeline reads and writes, from RAW_DIR, WAREHOUSE and SITE_DIR."""
+"""Paths the pipeline reads and writes, from RAW_DIR, WAREHOUSE and SITE_DIR, and the councils
+it publishes, from config/councils.yml (or COUNCILS_CONFIG)."""
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SITE_SOURCE_DIR = REPO_ROOT / "site"
+DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
+_LA_CODE = re.compile(r"^E0[6-9]\d{6}$")
 
 
 @dataclass(frozen=True)
@@ -29,3 +35,57 @@ def get_settings() -> Settings:
         warehouse=_path("WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb"),
         site_dir=_path("SITE_DIR", REPO_ROOT / "site" / "build"),
     )
+
+
+@dataclass(frozen=True)
+class Council:
+    la_code: str
+    missions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CouncilsConfig:
+    """The site's title and the councils to publish (names come from the data)."""
+
+    path: Path
+    site_title: str
+    councils: tuple[Council, ...]
+
+    @property
+    def la_codes(self) -> list[str]:
+        return [council.la_code for council in self.councils]
+
+
+def get_councils_config() -> CouncilsConfig:
+    """Read COUNCILS_CONFIG (default config/councils.yml); a clear error names the file and key."""
+    path = _path("COUNCILS_CONFIG", DEFAULT_COUNCILS_CONFIG)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the councils configuration ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: expected a mapping with site_title and councils")
+    title = document.get("site_title")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"{path}: site_title must be a non-empty string")
+    entries = document.get("councils")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: councils must be a non-empty list")
+    councils, seen = [], set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: councils entry {number}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: expected a mapping with la_code")
+        code = str(entry.get("la_code", "")).strip()
+        if not _LA_CODE.match(code):
+            raise ValueError(f"{where}: la_code {code!r} is not an English local authority code (E06, E07, E08 or E09 and 6 digits)")
+        if code in seen:
+            raise ValueError(f"{where}: la_code {code} is listed twice")
+        missions = entry.get("missions") or []
+        if not isinstance(missions, list) or not all(isinstance(m, str) for m in missions):
+            raise ValueError(f"{where}: missions must be a list of mission ids")
+        seen.add(code)
+        councils.append(Council(code, tuple(missions)))
+    return CouncilsConfig(path, title.strip(), tuple(councils))

@@ -1,10 +1,12 @@
 """Helpers for tests that run the whole pipeline on a copy of some raw data."""
 
+import atexit
 import csv
 import hashlib
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,11 +59,32 @@ def digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
     return hasher.hexdigest()
 
 
+_SESSION_BUILD: list[Paths] = []  # the one pipeline run on the bundled data this session
+
+
+def _session_build() -> Paths:
+    """The pipeline run once per test session on the bundled data (kept in a temporary folder)."""
+    if not _SESSION_BUILD:
+        root = Path(tempfile.mkdtemp(prefix="session-build-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        paths = make_paths(root)
+        result, failures = run_pipeline(paths)
+        assert result.success, "\n".join(failures)
+        _SESSION_BUILD.append(paths)
+    return _SESSION_BUILD[0]
+
+
 def published_once(root: Path) -> Paths:
-    """Outputs under root from one successful run on the bundled data."""
+    """Outputs under root as one successful run on the bundled data leaves them: a private copy
+    of the session's build (raw files, warehouse, site and run-status record), so each test
+    module starts from a published state without running the whole pipeline again."""
+    source = _session_build()
     paths = make_paths(root)
-    result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
+    shutil.copyfile(source.warehouse, paths.warehouse)
+    shutil.copytree(source.site_dir, paths.site_dir, symlinks=True)
+    status = source.site_dir.with_name(f"{source.site_dir.name}.run-status.json")
+    if status.exists():
+        shutil.copyfile(status, paths.site_dir.with_name(f"{paths.site_dir.name}.run-status.json"))
     return paths
 
 

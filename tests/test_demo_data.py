@@ -494,3 +494,24 @@ def test_admission_rates_are_plausible(generated, ward_imd):
     codes = sorted(ward_imd)
     rates = [_dsr(rows, period="2023/24", area_code=c) for c in codes]
     assert _spearman(rates, [ward_imd[c] for c in codes]) > 0.6
+
+
+def test_several_councils_in_one_regional_file(tmp_path):
+    hashes = demo_data.generate(tmp_path, councils=3)
+    lookup = _dicts(tmp_path / demo_data.file_name(LOOKUP, 3))
+    assert demo_data.file_name(LOOKUP, 3).endswith("_3councils.csv") and set(hashes) == {
+        demo_data.file_name(name, 3) for name in demo_data.LAYOUTS
+    }
+    by_council = Counter((row["lad23cd"], row["lad23nm"]) for row in lookup)
+    assert by_council == {("E08000010", "Wigan"): 200, ("E08000001", "Bolton"): 200, ("E08000002", "Bury"): 200}
+    assert len({row["lsoa21cd"] for row in lookup}) == 600  # LSOA codes are unique across councils
+    wards = {(row["lad23cd"], row["wd23cd"]) for row in lookup}
+    assert len(wards) == 75 and len({code for _, code in wards}) == 75
+    # Council 1's wards are built from a different assignment of the same LSOA values.
+    wigan = [row["wd23nm"] for row in lookup[:200]]
+    bolton = [row["wd23nm"].replace("Bolton ", "Wigan ") for row in lookup[200:400]]
+    assert Counter(wigan) == Counter(bolton) and wigan != bolton
+    file8 = _rows(tmp_path / demo_data.file_name(demo_data.F_IOD19_FILE8, 3))
+    assert len(file8) == 1 + 600 and {row[0] for row in file8[1:]} == {row["lsoa21cd"] for row in lookup}
+    mortality = _dicts(tmp_path / demo_data.file_name(MORTALITY, 3))
+    assert len({r["area_code"] for r in mortality}) == 75

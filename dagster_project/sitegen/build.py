@@ -17,6 +17,8 @@ import jinja2
 import yaml
 from markupsafe import Markup, escape
 
+from dagster_project.settings import get_councils_config
+
 from . import downloads, geo, search
 from .cache import OutputCache, digest
 from .data import QueryResult
@@ -25,7 +27,6 @@ from .page import JINJA_TAG, PageSource, compile_body, read_page
 from .render import PageState, make_environment
 from .sql import QueryRunner, SqlBlock, plan_blocks, sql_environment
 
-SITE_NAME = "Wigan ward inequalities"
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -118,7 +119,7 @@ class _Builder:
                  cache: OutputCache, report: SiteBuildReport, writer: _Writer, workers: int = 1):
         self.con, self.pages_dir = con, pages_dir
         self.state = PageState()
-        self.site = {"name": SITE_NAME, "is_demo": is_demo, "map_kind": geography.kind,
+        self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind,
                      "last_updated": _last_updated(con), "council": _council(con)}
         self.env, self.components = make_environment(site_root, self.state, self.site, geography)
         self.layout = self.env.get_template("base.html")

@@ -28,6 +28,37 @@ def _previous_rows(settings, table: str) -> int | None:
         return con.execute(f"select count(*) from {table}").fetchone()[0] if exists else None
 
 
+def _unchanged_in_this_run(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey) -> bool:
+    """True when this run materialized the asset without changing it (ingest found its files
+    unchanged, or dbt skipped an unchanged build): the suite's stored results still hold."""
+    event = context.instance.get_latest_materialization_event(asset_key)
+    if event is None or event.run_id != context.run.run_id:
+        return False
+    metadata = event.asset_materialization.metadata
+    return any(key in metadata and metadata[key].value is False for key in ("reloaded", "rebuilt"))
+
+
+def _stored_result(context, con, suite: Suite) -> dg.AssetCheckResult | None:
+    """The suite's results from the build whose data this run kept, reported again."""
+    rows = con.execute(
+        "select severity, success, table_name, expectation, column_name, observed from audit.quality_results where suite = ?",
+        [suite.name],
+    ).fetchall()
+    if not rows:
+        return None
+    failed = [r for r in rows if not r[1]]
+    critical = [r for r in failed if r[0] == "critical"]
+    for severity, _, table, expectation, column, observed in failed:
+        log = context.log.error if severity == "critical" else context.log.warning
+        log(f"[{severity}] {table}{f' column {column!r}' if column else ''}: {expectation} failed ({observed}) (inputs unchanged)")
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
+        metadata={"expectations": len(rows), "failed_critical": len(critical), "failed_warning": len(failed) - len(critical),
+                  "rerun": False},
+    )
+
+
 def build_gx_check(suite: Suite, source: Source | None = None) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(suite.asset)),
@@ -39,6 +70,12 @@ def build_gx_check(suite: Suite, source: Source | None = None) -> dg.AssetChecks
         from dagster_project.defs.quality.gx_runner import record, validate
 
         settings = get_settings()
+        if _unchanged_in_this_run(context, dg.AssetKey(list(suite.asset))):
+            with connect(settings, context.run.run_id, read_only=True) as con:
+                stored = _stored_result(context, con, suite)
+            if stored is not None:
+                context.log.info(f"{suite.name}: data unchanged in this run; results of the build that made it")
+                return stored
         checked = raw_suite(source, _previous_rows(settings, source.table)) if source else suite
         with connect(settings, context.run.run_id) as con:
             outcomes = validate(con, checked)

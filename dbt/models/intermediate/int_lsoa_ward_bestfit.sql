@@ -1,36 +1,6 @@
-{#- Every LSOA code, of each vintage the sources use, with its May-2023 ward: the official
-    lookup where one is supplied, otherwise the best fit derived from boundaries. LSOA 2011
-    codes that are unchanged in 2021 map through their 2021 code. -#}
-with
-
-official as (
-    select lsoa_code, lsoa_name, ward_code, ward_name, la_code, la_name, method
-    from {{ ref('stg_ons__lsoa_ward_lookup') }}
-),
-
-derived as (
-    select lsoa_code, lsoa_name, ward_code, ward_name, la_code, la_name, method
-    from {{ ref('int_lsoa_ward23_derived') }}
-    where not exists (select 1 from official)
-),
-
-lsoa_2021 as (
-    select *, 2021 as lsoa_vintage, 2023 as ward_vintage from official
-    union all
-    select *, 2021 as lsoa_vintage, 2023 as ward_vintage from derived
-),
-
-lsoa_2011_unchanged as (
-    select
-        lsoa_code, lsoa_name, ward_code, ward_name, la_code, la_name,
-        method || ' (LSOA 2011 code unchanged in 2021)' as method,
-        2011 as lsoa_vintage,
-        ward_vintage
-    from lsoa_2021
-)
-
-select lsoa_code, lsoa_name, lsoa_vintage, ward_code, ward_name, ward_vintage, la_code, la_name, method
-from lsoa_2021
-union all
-select lsoa_code, lsoa_name, lsoa_vintage, ward_code, ward_name, ward_vintage, la_code, la_name, method
-from lsoa_2011_unchanged
+{#- The LSOAs of the configured councils (config/councils.yml) with their May-2023 ward;
+    LSOAs of other councils in a national or regional lookup are left out here and counted in
+    audit.rows_outside_councils. -#}
+select *
+from {{ ref('int_lsoa_ward_bestfit_all') }}
+where la_code in {{ configured_councils() }}

@@ -1,25 +1,29 @@
 """Life expectancy at birth (by sex) and directly standardised emergency admission rates for
-each May-2023 ward, the borough and each deprivation quintile of wards, from age-banded counts,
-with dagster_project.methods (Chiang II life table with Silcocks' variance; Dobson limits on the
-2013 European Standard Population). Values the methods withhold (small populations or fewer
-than 10 events) are kept as rows with a reason, so they are published as suppressed."""
+each May-2023 ward, each council and each deprivation quintile of a council's wards, from
+age-banded counts, with dagster_project.methods.grouped (Chiang II life table with Silcocks'
+variance; Dobson limits on the 2013 European Standard Population): one NumPy pass over every
+area. Values the methods withhold (small populations or fewer than 10 events) are kept as rows
+with a reason, so they are published as suppressed. Quintile rows are 'Q1'..'Q5' with their
+council in la_code; every row carries its council."""
 
 import numpy as np
 import pandas as pd
 
-from dagster_project.methods import dsr, life_expectancy
+from dagster_project.methods.grouped import dsr_rates, life_expectancy_at_birth
 
 LE_BANDS = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 90, 5)] + ["90+"]
 ESP_BANDS = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
+KEYS = ["area_code", "area_type", "la_code", "period"]
 COLUMNS = [
     "indicator_id", "area_code", "area_type", "period", "period_start", "period_end", "source_id", "numerator", "denominator", "value",
-    "lower_ci_95", "upper_ci_95", "lower_ci_998", "upper_ci_998", "withheld_reason", "is_demo",
+    "lower_ci_95", "upper_ci_95", "lower_ci_998", "upper_ci_998", "withheld_reason", "is_demo", "la_code",
 ]
-
-
-def _banded(group: pd.DataFrame, bands: list[str], count: str) -> tuple[np.ndarray, np.ndarray]:
-    summed = group.groupby("age_band")[[count, "population"]].sum().reindex(bands)
-    return summed[count].to_numpy(float), summed["population"].to_numpy(float)
+TYPES = {
+    "indicator_id": "string", "area_code": "string", "area_type": "string", "period": "string",
+    "period_start": "datetime64[us]", "period_end": "datetime64[us]", "source_id": "string", "numerator": "float64",
+    "denominator": "float64", "value": "Float64", "lower_ci_95": "Float64", "upper_ci_95": "Float64",
+    "lower_ci_998": "Float64", "upper_ci_998": "Float64", "withheld_reason": "string", "is_demo": "boolean", "la_code": "string",
+}
 
 
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -31,49 +35,68 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(first, 1, 1), pd.Timestamp(last, 12, 31)
 
 
-def _row(indicator, area, area_type, period, source, x, n, result, index, reason, demo):
-    pick = (lambda key: float(result[key][index])) if index is not None else (lambda key: float(result[key]))
-    value = pick("value")
-    limits = [pick(k) for k in ("lower95", "upper95", "lower998", "upper998")]
-    if np.isnan(value):
-        value, limits = None, [None] * 4
-        reason = reason or "withheld by the method's rules"
-    return [indicator, area, area_type, period, *period_bounds(period), source, float(np.nansum(x)), float(np.nansum(n)), value, *limits,
-            None if value is not None else reason, demo]
-
-
 def _areas(frame: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame:
-    """Each row once for its ward, once for the borough and once for its deprivation quintile."""
+    """Each row once for its ward, once for its council and once for its council's quintile."""
     located = frame.merge(wards[["ward_code", "la_code", "deprivation_quintile"]], left_on="area_code", right_on="ward_code")
     return pd.concat([
         located.assign(area_type="ward"),
         located.assign(area_code=located["la_code"], area_type="la"),
         located.assign(area_code="Q" + located["deprivation_quintile"].astype(str), area_type="quintile"),
-    ])
+    ], ignore_index=True)
+
+
+def _banded(frame: pd.DataFrame, keys: list[str], bands: list[str], count: str):
+    """One row per area (keys) and one column per age band, summed; a band no row gives is NaN."""
+    summed = frame.groupby([*keys, "age_band"], sort=True)[[count, "population"]].sum()
+    counts = summed[count].unstack("age_band").reindex(columns=bands)
+    population = summed["population"].unstack("age_band").reindex(columns=bands)
+    demo = frame.groupby(keys, sort=True)["is_demo"].any().reindex(counts.index)
+    return counts, population, demo
+
+
+def _frame(index: pd.MultiIndex, indicator, source: str, x, n, result: dict, reasons, demo) -> pd.DataFrame:
+    frame = index.to_frame(index=False)
+    frame["indicator_id"] = indicator
+    frame["source_id"] = source
+    bounds = {p: period_bounds(p) for p in frame["period"].unique()}
+    frame["period_start"] = frame["period"].map(lambda p: bounds[p][0])
+    frame["period_end"] = frame["period"].map(lambda p: bounds[p][1])
+    frame["numerator"] = np.nansum(x, axis=1)
+    frame["denominator"] = np.nansum(n, axis=1)
+    withheld = np.isnan(result["value"])
+    for column, key in (("value", "value"), ("lower_ci_95", "lower95"), ("upper_ci_95", "upper95"),
+                        ("lower_ci_998", "lower998"), ("upper_ci_998", "upper998")):
+        # A withheld value is published without its limits; missing is NULL in the warehouse.
+        frame[column] = pd.array(np.where(withheld, np.nan, result[key]), dtype="Float64")
+        frame.loc[withheld | np.isnan(result[key]), column] = pd.NA
+    reasons = np.where(pd.isna(reasons), "withheld by the method's rules", reasons)
+    frame["withheld_reason"] = pd.Series(np.where(withheld, reasons, None), dtype="string")
+    frame["is_demo"] = demo.to_numpy()
+    return frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     wards = dbt.ref("int_ward_deprivation").df()
-    rows = []
+    frames = []
     deaths = dbt.ref("stg_local__mortality").df()
     if not deaths.empty:
-        for (sex, area, area_type, period), group in _areas(deaths, wards).groupby(["sex", "area_code", "area_type", "period"]):
-            x, n = _banded(group, LE_BANDS, "deaths")
-            result = life_expectancy(x, n)
-            rows.append(_row(f"life_expectancy_{sex.lower()}", area, area_type, period, "mortality_ward23", x, n,
-                             result, 0, result.get("suppressed"), bool(group["is_demo"].any())))
+        x, n, demo = _banded(_areas(deaths, wards), ["sex", *KEYS], LE_BANDS, "deaths")
+        result = life_expectancy_at_birth(x.to_numpy(float), n.to_numpy(float))
+        frame = _frame(x.index, None, "mortality_ward23", x.to_numpy(float), n.to_numpy(float), result, result["suppressed"], demo)
+        frame["indicator_id"] = "life_expectancy_" + frame["sex"].str.lower()
+        frames.append(frame.drop(columns="sex"))
     admissions = dbt.ref("stg_local__emergency_admissions").df()
     if not admissions.empty:
-        for (area, area_type, period), group in _areas(admissions, wards).groupby(["area_code", "area_type", "period"]):
-            x, n = _banded(group, ESP_BANDS, "admissions")
-            result = dsr(x, n)
-            rows.append(_row("emergency_admissions", area, area_type, period, "admissions_ward23", x, n, result, None,
-                             "fewer than 10 admissions" if np.nansum(x) < 10 else None, bool(group["is_demo"].any())))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({
-        "indicator_id": "string", "area_code": "string", "area_type": "string", "period": "string",
-        "period_start": "datetime64[us]", "period_end": "datetime64[us]", "source_id": "string", "numerator": "float64", "denominator": "float64", "value": "float64",
-        "lower_ci_95": "float64", "upper_ci_95": "float64", "lower_ci_998": "float64", "upper_ci_998": "float64",
-        "withheld_reason": "string", "is_demo": "boolean",
-    })
+        x, n, demo = _banded(_areas(admissions, wards), KEYS, ESP_BANDS, "admissions")
+        try:
+            result = dsr_rates(x.to_numpy(float), n.to_numpy(float))
+        except ValueError as exc:
+            bad = x.index[np.isnan(n.to_numpy(float)).any(axis=1) | (n.to_numpy(float) <= 0).any(axis=1)]
+            raise ValueError(f"emergency admissions: {exc}; first area: {dict(zip(KEYS, bad[0]))}" if len(bad) else str(exc)) from None
+        reasons = np.where(result["total_count"] < 10, "fewer than 10 admissions", None)
+        frames.append(_frame(x.index, "emergency_admissions", "admissions_ward23", x.to_numpy(float), n.to_numpy(float),
+                             result, reasons, demo))
+    if not frames:
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in TYPES.items()})[COLUMNS]
+    return pd.concat(frames, ignore_index=True)[COLUMNS].astype(TYPES)

@@ -1,6 +1,6 @@
 {#- May-2023 wards with their population and IMD score (population-weighted mean of the
-    latest IoD release's LSOA scores), ranked within the borough into quintiles and deciles
-    (1 = most deprived). -#}
+    latest IoD release's LSOA scores), ranked within their own council into quintiles and
+    deciles (1 = most deprived). -#}
 with
 
 bestfit as (
@@ -36,6 +36,6 @@ wards as (
 
 select
     *,
-    ntile(5) over (order by imd_score desc, ward_code) as deprivation_quintile,
-    ntile(10) over (order by imd_score desc, ward_code) as deprivation_decile
+    ntile(5) over (partition by la_code order by imd_score desc, ward_code) as deprivation_quintile,
+    ntile(10) over (partition by la_code order by imd_score desc, ward_code) as deprivation_decile
 from wards

@@ -17,8 +17,17 @@ links as (
     inner join {{ ref('dim_indicator') }} as indicators using (indicator_id)
 ),
 
+{#- each council tracks the missions its configuration names (var council_missions) -#}
 councils as (
-    select distinct la_code from {{ ref('dim_ward') }}
+    select distinct wards.la_code, missions.mission_id
+    from {{ ref('dim_ward') }} as wards
+    inner join (
+        {%- for code, missions in var('council_missions').items() %}
+        {%- for mission in missions %}
+        select '{{ code }}' as la_code, '{{ mission }}' as mission_id{{ ' union all' if not loop.last }}
+        {%- endfor %}{{ ' union all' if not loop.last }}
+        {%- endfor %}
+    ) as missions using (la_code)
 ),
 
 borough as (
@@ -71,7 +80,7 @@ assessed as (
         latest_gap.gap_test_method,
         latest_gap.gap_p_value
     from links
-    cross join councils
+    inner join councils using (mission_id)
     left join latest on latest.indicator_id = links.indicator_id and latest.area_code = councils.la_code
     left join tests
         on tests.indicator_id = links.indicator_id and tests.area_code = councils.la_code

@@ -1,0 +1,182 @@
+"""England-size build: the whole pipeline on synthetic demonstration data for many councils,
+timed against a hand-written DuckDB SQL reference for the same core steps, in one process.
+
+    .venv/bin/python benchmarks/england.py                 # 169 councils: 33,800 LSOAs, 4,225 wards
+    .venv/bin/python benchmarks/england.py --councils 20   # a quicker look
+    .venv/bin/python benchmarks/england.py --rerun         # and time an unchanged rerun
+
+The data come from `dagster_project.demo_data --councils N` (200 LSOAs and 25 wards a council,
+the demonstration layouts), all N councils configured. The reference is
+../shared/benchmarks/reference_sql.py (aggregation to wards with Wilson limits, borough values,
+ward quintiles within each council, quintile SII), at the same number of LSOA rows
+as the pipeline's LSOA inputs, after it. Prints the pipeline's wall time and steps, dbt's total and its
+core models (from dbt's run_results.json), the ratios, and peak RSS (this process; dbt's own
+process separately). Nothing is asserted; figures go in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import resource
+import runpy
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO.parent / "shared" / "benchmarks" / "reference_sql.py"
+ENGLAND_LSOAS = 33_755
+# The project's models doing the reference's steps.
+CORE = ("int_area_indicator_values", "int_ward_deprivation", "int_inequality_sii", "fct_indicator_values")
+
+
+def _rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run_reference(indicators: int, periods: int) -> dict:
+    """reference_sql.py in this process; its printed step times."""
+    if not REFERENCE.exists():
+        return {"missing": str(REFERENCE)}
+    saved = sys.argv
+    sys.argv = [str(REFERENCE), str(indicators), str(periods)]
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(REFERENCE), run_name="__main__")
+    finally:
+        sys.argv = saved
+    text = out.getvalue()
+    steps = {m[1].strip(): float(m[2]) for m in re.finditer(r"^(.{22}) +([\d.]+) s$", text, re.M)}
+    total = float(re.search(r"transforms ([\d.]+) s", text)[1])
+    rows = int(re.search(r"rows ([\d,]+)", text)[1].replace(",", ""))
+    return {"steps": steps, "transforms": total, "rows": rows, "text": text}
+
+
+def _dbt_timings(run_id: str) -> dict[str, float]:
+    """Seconds per dbt node of this run's invocation (run_results.json in its target folder)."""
+    timings: dict[str, float] = {}
+    for results in (REPO / "dbt" / "target").glob(f"dbt_models-{run_id[:7]}-*/run_results.json"):
+        for node in json.loads(results.read_text())["results"]:
+            timings[node["unique_id"]] = node["execution_time"]
+    return timings
+
+
+def _step_seconds(result) -> dict[str, float]:
+    import dagster as dg
+
+    started, seconds = {}, {}
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = event.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE) and event.step_key in started:
+            seconds[event.step_key] = event.timestamp - started[event.step_key]
+    return seconds
+
+
+def run_pipeline(root: Path, councils: int) -> dict:
+    from dagster_project import demo_data
+
+    raw = root / "raw"
+    t = time.perf_counter()
+    demo_data.generate(raw, councils=councils)
+    generated = time.perf_counter() - t
+    config = root / "councils.yml"
+    config.write_text(
+        "site_title: England benchmark (synthetic)\ncouncils:\n"
+        + "".join(f"  - la_code: {demo_data.council(k)[0]}\n" for k in range(councils)),
+        encoding="utf-8",
+    )
+    os.environ.update({
+        "RAW_DIR": str(raw), "WAREHOUSE": str(root / "warehouse.duckdb"), "SITE_DIR": str(root / "site"),
+        "COUNCILS_CONFIG": str(config), "DAGSTER_HOME": str(root / "dagster_home"),
+    })
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    from dagster_project.defs.transform.invocation import parse
+
+    parse()
+    from dagster_project.run import execute
+
+    t = time.perf_counter()
+    result, failures = execute(log_level="WARNING")
+    return {"generate": generated, "seconds": time.perf_counter() - t, "result": result, "failures": failures}
+
+
+def _lsoa_rows(warehouse: Path) -> int | None:
+    import duckdb
+
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select count(*) from intermediate.int_lsoa_indicator_inputs").fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--councils", type=int, default=169, help="councils of 200 LSOAs (default 169: England's 33,755 LSOAs)")
+    parser.add_argument("--rerun", action="store_true", help="also time an unchanged rerun")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+
+    root = Path(tempfile.mkdtemp(prefix="england-bench-"))
+    run = run_pipeline(root, args.councils)
+    pipeline_rss = _rss_mb()
+    steps = _step_seconds(run["result"])
+    timings = _dbt_timings(run["result"].run_id)
+    lsoa_rows = _lsoa_rows(root / "warehouse.duckdb")
+    # The reference at the pipeline's LSOA volume (35 LSOA values an LSOA in the demonstration data).
+    rows = lsoa_rows or 35 * 200 * args.councils
+    reference = run_reference(indicators=max(1, round(rows / ENGLAND_LSOAS)), periods=1)
+
+    print(f"\ncouncils {args.councils}: {200 * args.councils:,} LSOAs, {25 * args.councils:,} wards; "
+          f"LSOA input rows {lsoa_rows if lsoa_rows is not None else 'n/a (run failed)'}; demo data generated in {run['generate']:.1f} s")
+    print(f"pipeline: {'succeeded' if run['result'].success else 'FAILED'} in {run['seconds']:.1f} s; "
+          f"peak RSS {pipeline_rss:,.0f} MB (this process), {_rss_mb(resource.RUSAGE_CHILDREN):,.0f} MB (dbt)")
+    for line in run["failures"][:8]:
+        print(f"  failure: {line}")
+    slow = sorted(steps.items(), key=lambda kv: -kv[1])[:6]
+    print("slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
+    if "missing" in reference:
+        print(f"reference not run: {reference['missing']} not found")
+        return
+    print(f"reference SQL ({reference['rows']:,} LSOA rows): transforms {reference['transforms']:.3f} s; "
+          + ", ".join(f"{k} {v:.3f} s" for k, v in reference["steps"].items()))
+    dbt_seconds = steps.get("dbt_models")
+    models = {uid.split(".")[-1]: s for uid, s in timings.items() if uid.startswith("model.")}
+    core = {name: models[name] for name in CORE if name in models}
+    if dbt_seconds:
+        print(f"dbt stage {dbt_seconds:.1f} s = {dbt_seconds / reference['transforms']:.0f}x the reference (goal: within 10x)")
+    if len(core) == len(CORE):
+        total = sum(core.values())
+        print(f"comparable core {total:.2f} s = {total / reference['transforms']:.1f}x the reference (goal: within 1.5x): "
+              + ", ".join(f"{k} {v:.2f} s" for k, v in core.items()))
+    slowest = sorted(models.items(), key=lambda kv: -kv[1])[:6]
+    print("slowest dbt models: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+    print(f"whole run {run['seconds']:.1f} s (goal: under 120 s); peak RSS goal: under 2,048 MB")
+
+    if args.rerun:
+        from dagster_project.run import execute
+
+        t = time.perf_counter()
+        result, _ = execute(log_level="WARNING")
+        rerun = time.perf_counter() - t
+        print(f"unchanged rerun: {'succeeded' if result.success else 'FAILED'} in {rerun:.1f} s "
+              f"= {rerun / run['seconds']:.0%} of the fresh build (goal: at most 25%)")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        print(f"kept {root}")
+
+
+if __name__ == "__main__":
+    main()

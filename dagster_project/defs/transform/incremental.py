@@ -1,0 +1,83 @@
+"""Is a dbt build needed? A fingerprint of everything the build reads — the loaded sources
+(pipeline_state.ingest), the dbt project, the statistical methods and DuckDB functions it calls,
+the configured councils and the tool versions — is kept in the warehouse (pipeline_state.transform) after
+each full build. A run whose fingerprint matches the published one rebuilds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+STATE_DDL = (
+    "create schema if not exists pipeline_state; "
+    "create table if not exists pipeline_state.transform (fingerprint varchar, built_at timestamp)"
+)
+_CODE = [
+    *(p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and not {"target", "logs", "dbt_packages"} & set(p.relative_to(DBT_PROJECT_DIR).parts)),
+    *(REPO_ROOT / "dagster_project" / "methods").glob("*.py"),
+    REPO_ROOT / "dagster_project" / "defs" / "transform" / "duckdb_functions.py",
+    REPO_ROOT / "dagster_project" / "geography.py",
+]
+
+
+def code_fingerprint() -> str:
+    """sha256 over the dbt project's files and the Python code its models and functions run."""
+    digest = hashlib.sha256()
+    for path in sorted(_CODE):
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in ("dbt-core", "dbt-duckdb", "duckdb", "numpy", "pandas", "scipy"):
+        digest.update(f"{package}={version(package)}\0".encode())
+    return digest.hexdigest()
+
+
+def build_fingerprint(con: duckdb.DuckDBPyConnection, dbt_vars: str) -> str | None:
+    """The fingerprint of a build on this warehouse's sources now; None when unknown."""
+    (exists,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'pipeline_state' and table_name = 'ingest'"
+    ).fetchone()
+    if not exists:
+        return None
+    sources = con.execute("select source_id, fingerprint from pipeline_state.ingest order by source_id").fetchall()
+    return hashlib.sha256(repr((sources, dbt_vars, code_fingerprint())).encode()).hexdigest()
+
+
+def last_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    con.execute(STATE_DDL)
+    row = con.execute("select fingerprint from pipeline_state.transform").fetchone()
+    return row[0] if row else None
+
+
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str | None) -> None:
+    con.execute(STATE_DDL)
+    con.execute("delete from pipeline_state.transform")
+    if fingerprint:
+        con.execute("insert into pipeline_state.transform values (?, now()::timestamp)", [fingerprint])
+
+
+def tables_exist(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> bool:
+    present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return all(relation in present for relation in relations)
+
+
+def compact(path: Path, slack: float = 0.25) -> bool:
+    """Rewrite the warehouse file without its free blocks when they are more than `slack` of it
+    (tables dbt replaced leave them behind, and a DuckDB file never shrinks), so reruns do not
+    grow it. Returns whether it was rewritten."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        total, free = con.execute("select total_blocks, free_blocks from pragma_database_size()").fetchone()
+    if not total or free <= slack * total:
+        return False
+    staged = path.with_name(path.name + ".compact")
+    staged.unlink(missing_ok=True)
+    with duckdb.connect(str(staged)) as con:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        con.execute(f"attach '{path}' as source_db (read_only)")
+        con.execute(f'copy from database source_db to "{catalog}"')
+        con.execute("detach source_db")
+    staged.replace(path)
+    return True
