@@ -119,7 +119,8 @@ class _Builder:
                  cache: OutputCache, report: SiteBuildReport, writer: _Writer, workers: int = 1):
         self.con, self.pages_dir = con, pages_dir
         self.state = PageState()
-        self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind}
+        self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind,
+                     "last_updated": _last_updated(con), "council": _council(con)}
         self.env, self.components = make_environment(site_root, self.state, self.site, geography)
         self.layout = self.env.get_template("base.html")
         self.sql_env = sql_environment()
@@ -294,6 +295,24 @@ def _render_share(share: tuple[int, int]) -> dict:
 def _data_is_demo(con) -> bool:
     row = con.execute("select coalesce(bool_or(is_demo), false) from marts.fct_indicator_values").fetchone()
     return bool(row[0])
+
+
+def _last_updated(con) -> str:
+    """The day the data were last loaded (audit.load_log), as people write dates: '2 December 2026'."""
+    try:
+        row = con.execute("select max(loaded_at) from audit.load_log").fetchone()
+    except duckdb.Error:
+        return ""
+    return f"{row[0].day} {row[0]:%B %Y}" if row and row[0] else ""
+
+
+def _council(con) -> str:
+    """The council's name from the data (marts.dim_ward), for the layout."""
+    try:
+        row = con.execute("select min(la_name) from marts.dim_ward").fetchone()
+    except duckdb.Error:
+        return ""
+    return row[0] if row and row[0] else ""
 
 
 def _shared_queries(con, site_root: Path) -> None:

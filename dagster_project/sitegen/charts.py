@@ -10,11 +10,12 @@ compact and byte-stable.
 from __future__ import annotations
 
 import math
+import re
 
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_value
+from .formatting import _number, format_value, unit_words
 
 WIDTH = 640
 COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
@@ -45,6 +46,58 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], int]:
     ticks = [round(t, 10) for t in ticks]
     decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if m == 2.5 else 0))
     return ticks, decimals
+
+
+_YEAR = re.compile(r"(\d{4})(?:([/-])(\d{2}|\d{4}))?\Z")
+
+
+def period_position(label) -> float | None:
+    """Where a period sits on a true time axis, in years: its midpoint.
+
+    '2019' -> 2019.5; '2019/20' (a financial year) -> 2020.0; '2016-18' (three years) -> 2017.5;
+    '2018-11' (a month) -> 2018.875. Anything else -> None (the chart then spaces periods evenly)."""
+    m = _YEAR.match(str(label).strip())
+    if not m:
+        return None
+    year, sep, tail = int(m.group(1)), m.group(2), m.group(3)
+    if not sep:
+        return year + 0.5
+    if sep == "/" and len(tail) == 2:
+        return year + 1.0  # April to March: the middle is 1 October
+    if sep == "-" and len(tail) == 2 and 1 <= int(tail) <= min(12, year % 100) and int(tail) != (year + 1) % 100:
+        return year + (int(tail) - 0.5) / 12  # a month: '2018-11' cannot be a range ending before it starts
+    end = int(tail) if len(tail) == 4 else year - year % 100 + int(tail)
+    return (year + end + 1) / 2 if end >= year else None
+
+
+def time_positions(labels) -> dict | None:
+    """{label: position in years} when every label is a period on a time scale, else None."""
+    pos = {v: period_position(v) for v in labels}
+    return pos if pos and all(p is not None for p in pos.values()) else None
+
+
+def honest_range(values, unit) -> tuple[float, float, bool]:
+    """The value axis: proportions and data near zero start at zero; otherwise the axis is cut
+    (returned True, and the chart marks it) but spans at least a tenth of the largest value, so
+    a change in the fourth digit never fills the chart."""
+    lo, hi = min(values), max(values)
+    if (unit or "").strip() == "%" or (lo >= 0 and lo <= 0.5 * hi) or (hi <= 0 and hi >= 0.5 * lo):
+        return min(lo, 0.0), max(hi, 0.0), False
+    if lo < 0 < hi:
+        return lo, hi, False
+    least = 0.1 * max(abs(lo), abs(hi))
+    if hi - lo < least:
+        mid = (hi + lo) / 2
+        lo, hi = mid - least / 2, mid + least / 2
+    return lo, hi, True
+
+
+def cut_mark(x: float, y: float) -> str:
+    """Two short slanted strokes across the value axis where it does not start at zero."""
+    x += 4
+    return (f'<g class="axis-cut"><path d="M{_f(x - 6)} {_f(y - 2)}l12 -5M{_f(x - 6)} {_f(y + 3)}l12 -5" stroke="{INK}" '
+            f'stroke-width="1.5" fill="none"/>'
+            f'<path d="M{_f(x - 6)} {_f(y + 0.5)}l12 -5" stroke="#ffffff" stroke-width="2.5" fill="none"/></g>')
 
 
 def _scale(d0: float, d1: float, r0: float, r1: float):
@@ -78,47 +131,66 @@ def _marker(shape: int, x: str, y: str, colour: str) -> str:
     return f'<path d="M{x} {y}{path}" fill="{colour}"/>'
 
 
-def _spread(labels: list[list], gap: float, lo: float, hi: float) -> None:
-    """Nudge direct labels ([y, ...] sorted by y) apart so they never overlap."""
-    labels.sort(key=lambda item: item[0])
-    for a, b in zip(labels, labels[1:]):
-        b[0] = max(b[0], a[0] + gap)
-    overflow = labels[-1][0] - hi if labels else 0
-    if overflow > 0:
-        for item in labels:
-            item[0] = max(lo, item[0] - overflow)
+LINE_WIDTH = 300  # drawn for a phone (12.6-unit text stays >= 12 px at 288 CSS px); a key above, not beside
 
 
-def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 260) -> dict | None:
-    """Lines (one per series) with optional confidence bands; x categories in data order."""
-    _, rows = _columns(data, x, y, lower, upper, series)
-    rows = [(xv, _num(yv), _num(lo), _num(hi), s) for xv, yv, lo, hi, s in rows]
+def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, height: int = 150,
+                   segment=None) -> dict | None:
+    """Lines (one per series) with optional confidence bands, on a time axis where the x values
+    are periods (else in data order); `height` is the plot's own height. Lines and bands break
+    where the `segment` column (comparable series) changes."""
+    _, rows = _columns(data, x, y, lower, upper, series, segment)
+    rows = [(xv, _num(yv), _num(lo), _num(hi), s, g) for xv, yv, lo, hi, s, g in rows]
+    broken = False
     values = [v for r in rows for v in r[1:4] if v is not None]
     if not any(r[1] is not None for r in rows):
         return None
     xs = list(dict.fromkeys(r[0] for r in rows))
     names = list(dict.fromkeys(r[4] for r in rows))
-    left, right, top, bottom = 64, WIDTH - (150 if series else 24), 26, height - 44
+    if len({r[0] for r in rows if r[1] is not None}) == 1:
+        return {"single": True, "summary": "; ".join(
+            ("" if not series else f"{r[4]}: ") + f"{format_value(r[1], unit)} in {r[0]}" for r in rows
+            if r[1] is not None) + "."}
     tick_unit, axis_label = _tick_unit(unit)
-    ticks, decimals = nice_ticks(min(values), max(values))
+    keyed = [nm for nm in names if series and any(r[4] == nm and r[1] is not None for r in rows)]
+    unit_y = 14 + 18 * len(keyed)
+    left, right, top = 56, LINE_WIDTH - 12, unit_y + (18 if axis_label else 0) + 4
+    bottom = top + height
+    height = bottom + 28
+    lo, hi, cut = honest_range(values, unit)
+    ticks, decimals = nice_ticks(lo, hi)
+    cut = cut and ticks[0] > 0
     sy = _scale(ticks[0], ticks[-1], bottom, top)
-    step = (right - left) / max(len(xs) - 1, 1)
-    px = {v: left + (i * step if len(xs) > 1 else (right - left) / 2) for i, v in enumerate(xs)}
+    when = time_positions(xs)
+    if when:
+        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
+        px = {v: left + (when[v] - first) / span * (right - left) for v in xs}
+    else:
+        step = (right - left) / max(len(xs) - 1, 1)
+        px = {v: left + (i * step if len(xs) > 1 else (right - left) / 2) for i, v in enumerate(xs)}
 
     out = ['<g class="axis">']
     if axis_label:
-        out.append(f'<text x="4" y="12">{escape(axis_label)}</text>')
+        out.append(f'<text x="4" y="{unit_y + 4}">{escape(unit_words(axis_label))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{left}" x2="{right}" y1="{ty}" y2="{ty}" stroke="{GRID}" stroke-width="1"/>'
                    f'<text x="{left - 6}" y="{ty}" dy="4" text-anchor="end">'
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
-    every = max(1, math.ceil(len(xs) / 8))
-    last = len(xs) - 1
-    for i, v in enumerate(xs):
-        if (i % every == 0 and last - i >= every * 0.6) or i == last:
-            out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="middle">{escape(v)}</text>')
+    if cut:
+        out.append(cut_mark(left, bottom))
+    shown, last_x = [], None
+    for i, v in enumerate(xs):  # labels left to right, skipping any that would touch the one before
+        width = 7.5 * len(str(v))
+        if i == len(xs) - 1 and shown and px[v] - width / 2 < shown[-1][1] + 8:
+            shown.pop()
+        if not shown or px[v] - width / 2 >= shown[-1][1] + 8:
+            shown.append((v, px[v] + width / 2))
+    for v, _ in shown:
+        half = 3.75 * len(str(v))
+        anchor = "start" if px[v] - half < 2 else "end" if px[v] + half > LINE_WIDTH - 2 else "middle"
+        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="{anchor}">{escape(v)}</text>')
     out.append("</g>")
 
     bands, lines, labels, summary = [], [], [], []
@@ -126,7 +198,13 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         colour, dash, shape = COLOURS[n % 4], DASHES[n % 4], n % 4
         own = [r for r in rows if r[4] == name]
         segments, seg, band_segments, band = [], [], [], []
-        for xv, v, lo, hi, _ in own:
+        previous = own[0][5] if own else None
+        for xv, v, lo, hi, _, part in own:
+            if part != previous:  # a new comparable series: never join it to the last one
+                broken = True
+                segments, seg = segments + ([seg] if seg else []), []
+                band_segments, band = band_segments + ([band] if band else []), []
+                previous = part
             if v is None:
                 segments, seg = segments + ([seg] if seg else []), []
             else:
@@ -150,24 +228,24 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         for s in segments:
             lines.extend(_marker(shape, _f(a), _f(b), colour) for a, b in s)
         lines.append("</g>")
-        if series and segments:
-            last = segments[-1][-1]
+        if name in keyed:
+            ky = 14 + 18 * keyed.index(name)
             text = "" if name is None else str(name)
-            labels.append([last[1] + 4, _f(last[0] + 10), text if len(text) <= 22 else text[:21] + "…"])
+            labels.append(f'<line x1="4" x2="30" y1="{ky - 4}" y2="{ky - 4}" stroke="{colour}" stroke-width="2.5"'
+                          f'{dash_attr}/>{_marker(shape, "17", str(ky - 4), colour)}'
+                          f'<text class="series-label" x="36" y="{ky}" fill="{INK}">'
+                          f'{escape(text if len(text) <= 36 else text[:35] + "…")}</text>')
         known = [r for r in own if r[1] is not None]
         if known:
             prefix = "" if not series else f"{name}: "
             first, final = known[0], known[-1]
             summary.append(prefix + f"{format_value(first[1], unit)} in {first[0]}"
                            + (f" to {format_value(final[1], unit)} in {final[0]}" if len(known) > 1 else ""))
-    _spread(labels, 15, top + 4, bottom)
-    texts = [f'<text class="series-label" x="{lx}" y="{_f(ly)}" fill="{INK}">{escape(t)}</text>'
-             for ly, lx, t in labels]
     return {
-        "width": WIDTH, "height": height,
-        "body": Markup("\n".join(out + bands + lines + texts)),
+        "width": LINE_WIDTH, "height": height,
+        "body": Markup("\n".join(out + bands + lines + labels)),
         "summary": "; ".join(summary) + ".",
-        "banded": bool(bands),
+        "banded": bool(bands), "cut": cut, "time_axis": bool(when), "single": False, "broken": broken,
     }
 
 
@@ -232,12 +310,56 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
                    f'{escape(benchmark_label)}: {escape(bench_text)}</text></g>')
     hi_row = max(known, key=lambda r: r[1])
     lo_row = min(known, key=lambda r: r[1])
+    narrow, narrow_height = _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, benchmark_label)
     return {
         "width": WIDTH, "height": height, "body": Markup("\n".join(out)),
+        "narrow_width": NARROW, "narrow_height": narrow_height, "narrow_body": narrow,
         "summary": (f"{len(known)} bars. Highest: {hi_row[0]}, {format_value(hi_row[1], unit)}. "
                     f"Lowest: {lo_row[0]}, {format_value(lo_row[1], unit)}."),
         "whiskers": whiskers, "benchmark": bench_text,
     }
+
+
+NARROW = 300  # the phone layout of a bar chart: each label on its own line above its bar
+
+
+def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, benchmark_label) -> tuple[Markup, int]:
+    """Bars for a phone: label and value on one line, the bar under it, full width; text never
+    shrinks below 12 CSS px at 288 px wide."""
+    left, right, row_h = 6, NARROW - 10, 40
+    top = 24 + (18 if axis_label else 0)
+    bottom = top + row_h * len(rows)
+    sx = _scale(ticks[0], ticks[-1], left, right)
+    out = ['<g class="axis">']
+    if axis_label:
+        out.append(f'<text x="4" y="14">{escape(unit_words(axis_label))}</text>')
+    for t in (ticks[0], ticks[-1]):
+        tx = _f(sx(t))
+        out.append(f'<line x1="{tx}" x2="{tx}" y1="{top - 6}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>'
+                   f'<text x="{tx}" y="{bottom + 16}" text-anchor="{"start" if t == ticks[0] else "end"}">'
+                   f'{escape(format_value(t, tick_unit, decimals))}</text>')
+    out.append("</g>")
+    for i, (text, v, lo, hi, missing) in enumerate(rows):
+        y = top + row_h * i
+        shown = format_value(v, unit) if v is not None else missing
+        room = 40 - len(shown) - 2
+        label = f"{text if len(text) <= room else text[:room - 1] + '…'}: {shown}"
+        out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{escape(label)}</text>')
+        if v is not None:
+            a, b = sorted((sx(0.0), sx(v)))
+            out.append(f'<rect x="{_f(a)}" y="{_f(y + 18)}" width="{_f(max(b - a, 0.5))}" height="12" fill="{BAR}"/>')
+        if lo is not None and hi is not None:
+            x0, x1, yy = _f(sx(lo)), _f(sx(hi)), _f(y + 24)
+            out.append(f'<path d="M{x0} {yy}H{x1}M{x0} {_f(y + 20)}V{_f(y + 28)}M{x1} {_f(y + 20)}V{_f(y + 28)}" '
+                       f'stroke="{INK}" stroke-width="1.5" fill="none"/>')
+        out.append("</g>")
+    if bench is not None:
+        bx = sx(bench)
+        out.append(f'<g class="benchmark"><line x1="{_f(bx)}" x2="{_f(bx)}" y1="{top - 4}" y2="{bottom}" '
+                   f'stroke="{BENCHMARK}" stroke-width="2" stroke-dasharray="6 3"/>'
+                   f'<text x="{_f(min(max(bx, 70), NARROW - 70))}" y="{top - 8}" text-anchor="middle">'
+                   f'{escape(benchmark_label)}: {escape(format_value(bench, unit))}</text></g>')
+    return Markup("\n".join(out)), bottom + 24
 
 
 def sparkline_svg(data, x, y, width: int = 120, height: int = 32) -> dict | None:

@@ -6,6 +6,14 @@ import math
 from decimal import Decimal
 
 MISSING = "n/a"
+# units as the public reads them, in cells and on axes ("17,620.5 per 100,000 people")
+UNIT_WORDS = {"per 100000": "per 100,000 people", "per 10000": "per 10,000 people", "per 1000": "per 1,000 people",
+              "per 100": "per 100 people"}
+
+
+def unit_words(unit) -> str:
+    text = (unit or "").strip()
+    return UNIT_WORDS.get(text.lower(), text)
 NO_SUFFIX = {"", "score", "number", "count", "index", "ratio"}
 WHOLE_NUMBERS = {"number", "count", "people", "persons", "households"}
 
@@ -35,8 +43,11 @@ def format_number(value, decimals: int | None = None) -> str:
 
 
 def format_value(value, unit: str | None = None, decimals: int | None = None) -> str:
-    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow."""
+    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow.
+    Unit 'year' (a calendar year, not 'years') prints as a year: 2011, never 2,011."""
     unit = (unit or "").strip()
+    if unit == "year" and _number(value) is not None:
+        return str(int(value))
     if decimals is None and unit.lower() in WHOLE_NUMBERS:
         decimals = 0
     if decimals is None and unit:
@@ -44,7 +55,7 @@ def format_value(value, unit: str | None = None, decimals: int | None = None) ->
     text = format_number(value, decimals)
     if _number(value) is None or unit.lower() in NO_SUFFIX | WHOLE_NUMBERS:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit_words(unit)}"
 
 
 def format_interval(lower, upper, unit: str | None = None, decimals: int | None = None) -> str:
@@ -71,7 +82,7 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
     if decimals is None and unit_text:
         decimals = 1
     suffix = "" if not unit_text or low in NO_SUFFIX | WHOLE_NUMBERS else (
-        unit_text if unit_text == "%" else " " + unit_text)
+        unit_text if unit_text == "%" else " " + unit_words(unit_text))
     if html:
         suffix = str(escape(suffix))
     spec = f",.{decimals if decimals is not None else 1}f"

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.runtime import Macro
 
-from . import charts, maps, trend
+from . import charts, maps, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
 from .formatting import format_interval, format_number, format_value, humanise
@@ -100,6 +100,8 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         table_columns=table_columns, table_body=table_body,
         map_svg=lambda data, *args, **kwargs: maps.map_svg(data, geography, *args, **kwargs),
         trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
+        spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
+        ward_summary_html=spine.ward_summary_html,
     )
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups,
                        humanise=humanise, safe_url=safe_url)

@@ -27,6 +27,8 @@ def table_columns(data, columns=None) -> list[dict]:
         if "id" not in spec:
             raise ValueError(f"data_table column {col!r} needs an 'id'")
         spec.setdefault("title", humanise(spec["id"]))
+        if spec["id"].endswith(("vintage", "year")) and not spec.get("unit_column"):
+            spec.setdefault("unit", "year")  # boundary and target years print as years
         result.require(spec["id"], spec.get("unit_column"), spec.get("link"), spec.get("missing"))
         i = result.columns.index(spec["id"])
         if spec.get("optional") and all(r._vals[i] is None for r in result):

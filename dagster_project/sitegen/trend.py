@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .charts import COLOURS, GRID, nice_ticks
+from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
-from .formatting import format_value, formatter
+from .formatting import format_value, formatter, unit_words
 
-WIDTH, HEIGHT = 480, 150
-LEFT, RIGHT, TOP, BOTTOM = 56, 380, 14, 118
+# Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
+# no text is under 12 px; the key sits above the plot, not beside it.
+WIDTH, LEFT, RIGHT, KEY_ROW = 300, 52, 290, 18
 
 
 def _f(v: float) -> str:
@@ -24,9 +25,11 @@ def _f(v: float) -> str:
 
 def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None, benchmark=None,
                      note=None, area_label="Area", benchmark_label="Benchmark", title="", unit=None,
-                     csv=True, csv_data=None, csv_label=None) -> Markup:
+                     csv=True, csv_data=None, csv_label=None, segment=None, break_reason=None) -> Markup:
+    """`segment` names the column of comparable series (the marts' segment_id): lines and bands
+    break where it changes, and the caption says so, with `break_reason` where given."""
     result = as_result(data)
-    result.require(x, y, lower, upper, benchmark, note)
+    result.require(x, y, lower, upper, benchmark, note, segment, break_reason)
     cols = result.columns
     ix, iy = cols.index(x), cols.index(y)
     il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
@@ -34,56 +37,93 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     inote = cols.index(note) if note else None
     rows = [r._vals for r in result]
     num = (int, float)
+    iseg = cols.index(segment) if segment else None
+    runs, breaks = [[0]] if rows else [], []
+    for i in range(1, len(rows)):
+        if iseg is not None and rows[i][iseg] != rows[i - 1][iseg]:
+            why = rows[i][cols.index(break_reason)] if break_reason else None
+            breaks.append(f"between {rows[i - 1][ix]} and {rows[i][ix]}" + (f" ({why})" if why else ""))
+            runs.append([])
+        runs[-1].append(i)
     values = []
     for r in rows:
         for i in (iy, il, iu, ib):
             if i is not None and type(r[i]) in num:
                 values.append(r[i])
     if not values:
-        return Markup(f'<p class="no-data">{escape(title)}: no data to show.</p>\n')
-    ticks, decimals = nice_ticks(min(values), max(values), 3)
-    lo_t, hi_t = ticks[0], ticks[-1]
-    k = (BOTTOM - TOP) / ((hi_t - lo_t) or 1.0)
+        notes = {r[inote] for r in rows if inote is not None and r[inote]}
+        why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
+               "the warehouse holds no figures for this series")
+        return Markup(f'<p class="no-data">{escape(title)}: no figures to show, because {escape(why)}.</p>\n')
     n = len(rows)
-    step = (RIGHT - LEFT) / max(n - 1, 1)
-    xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
-    sy = lambda v: BOTTOM - (v - lo_t) * k  # noqa: E731
+    with_values = [r for r in rows if type(r[iy]) in num]
+    if len({r[ix] for r in with_values}) == 1:
+        r = with_values[0]
+        text = f"{area_label}: {format_value(r[iy], unit)} in {r[ix]}."
+        if ib is not None and type(r[ib]) in num:
+            text += f" {benchmark_label}: {format_value(r[ib], unit)}."
+        return Markup(f'<p class="single-value"><strong>{escape(title)}</strong>: {escape(text)} Only one period '
+                      f'is published so far, so there is no trend to draw.</p>\n')
+    lo_v, hi_v, cut = honest_range(values, unit)
+    ticks, decimals = nice_ticks(lo_v, hi_v, 3)
+    cut = cut and ticks[0] > 0
+    lo_t, hi_t = ticks[0], ticks[-1]
+    keyed = [(col, name) for col, name in ((iy, area_label), (ib, benchmark_label))
+             if col is not None and any(type(r[col]) in num for r in rows)]
+    top = 14 + KEY_ROW * len(keyed) + (KEY_ROW if unit and unit != "%" else 0) + 8
+    bottom = top + 104
+    height = bottom + 28
+    k = (bottom - top) / ((hi_t - lo_t) or 1.0)
+    when = time_positions([r[ix] for r in rows])
+    if when:
+        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
+        xs = [LEFT + (when[r[ix]] - first) / span * (RIGHT - LEFT) for r in rows]
+    else:
+        step = (RIGHT - LEFT) / max(n - 1, 1)
+        xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
+    sy = lambda v: bottom - (v - lo_t) * k  # noqa: E731
     tick_unit = "%" if unit == "%" else None
     out = ['<g class="axis">']
+    if unit and unit != "%":
+        out.append(f'<text x="4" y="{top - 10}">{escape(unit_words(unit))}</text>')
     for t in ticks:
         ty = _f(sy(t))
         out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
                    f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
-    out.append(f'<text x="{LEFT}" y="{BOTTOM + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
+    if cut:
+        out.append(cut_mark(LEFT, bottom))
+    out.append(f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
     if n > 1:
-        out.append(f'<text x="{RIGHT}" y="{BOTTOM + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
-    if unit and unit != "%":
-        out.append(f'<text x="4" y="{BOTTOM + 30}">{escape(unit)}</text>')
+        out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
     out.append("</g>")
-    if il is not None:
-        band = [(xs[i], r[iu], r[il]) for i, r in enumerate(rows) if type(r[il]) in num and type(r[iu]) in num]
+    drawn = {"band": False, "benchmark": False}
+    for run in runs if il is not None else []:
+        band = [(xs[i], rows[i][iu], rows[i][il]) for i in run if type(rows[i][il]) in num and type(rows[i][iu]) in num]
         if len(band) > 1:
             pts = ([f"{a:.1f},{sy(h):.1f}" for a, h, _ in band]
                    + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
             out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
-    labels = []
+            drawn["band"] = True
+    key_y = 14
     for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
         if i_col is None:
             continue
         pts = [(xs[i], sy(r[i_col])) for i, r in enumerate(rows) if type(r[i_col]) in num]
         if not pts:
             continue
-        if len(pts) > 1:
-            out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in pts])}" fill="none" '
-                       f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+        drawn["benchmark"] |= i_col == ib
+        for run in runs:
+            seg = [(xs[i], sy(rows[i][i_col])) for i in run if type(rows[i][i_col]) in num]
+            if len(seg) > 1:
+                out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in seg])}" fill="none" '
+                           f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+            elif seg and len(runs) > 1:
+                out.append(f'<circle cx="{_f(seg[0][0])}" cy="{_f(seg[0][1])}" r="3.5" fill="{colour}"/>')
         out.append(f'<circle cx="{_f(pts[-1][0])}" cy="{_f(pts[-1][1])}" r="3.5" fill="{colour}"/>')
         text = str(name)
-        labels.append([pts[-1][1] + 4, text if len(text) <= 16 else text[:15] + "…"])
-    labels.sort()
-    if len(labels) == 2 and labels[1][0] - labels[0][0] < 14:
-        labels[1][0] = labels[0][0] + 14
-    for ly, text in labels:
-        out.append(f'<text class="series-label" x="{RIGHT + 8}" y="{_f(min(ly, HEIGHT - 4))}">{escape(text)}</text>')
+        out.append(f'<line x1="4" x2="30" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2.5"{dash}/>'
+                   f'<text class="series-label" x="36" y="{key_y}">{escape(text if len(text) <= 34 else text[:33] + "…")}</text>')
+        key_y += KEY_ROW
 
     first = next((r for r in rows if type(r[iy]) in num), None)
     last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
@@ -95,13 +135,20 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         bl = next((r for r in reversed(rows) if type(r[ib]) in num), None)
         if bl is not None:
             summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {bl[ix]}."
+    drawn_text = "".join(text + " " for text in (
+        f"Solid line: {area_label}." if len(with_values) > 1 else f"Dot: {area_label}.",
+        f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
+        "Shaded band: 95% confidence interval." if drawn["band"] else "",
+        "Periods are spaced by date." if when else "",
+        "The value axis does not start at zero (marked by a break)." if cut else "",
+        ("The line breaks where the comparable series changes, " + "; ".join(breaks) + ".") if breaks else "")
+        if text)
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
-            f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{cid}-title" '
+            f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
-            f'<desc id="{cid}-desc">{escape(summary)}{" Shaded band: 95% confidence interval." if il is not None else ""}'
-            f' Dashed line: {escape(benchmark_label)}. The same figures are in the table below.</desc>\n')
+            f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
     fmt = formatter(unit, html=True)
     for r in rows:
@@ -123,5 +170,4 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
              f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n' + link)
     return Markup(head + "\n".join(out) + "\n</svg>\n"
-                  f"<figcaption>{escape(title)}. Solid line: {escape(area_label)}; dashed line: {escape(benchmark_label)}."
-                  f"{' Shaded band: 95% confidence interval.' if il is not None else ''}</figcaption>\n</figure>\n" + table)
+                  f"<figcaption>{escape(title)}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)

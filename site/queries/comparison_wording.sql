@@ -11,5 +11,6 @@ select * from (values
     ('Highest',      'Higher than {area} (99.8% confidence)',    'neutral'),
     ('Lower',        'Lower than {area} (95% confidence)',       'neutral'),
     ('Lowest',       'Lower than {area} (99.8% confidence)',     'neutral'),
-    ('Not compared', 'Not compared with {area} (no confidence interval)', 'neutral')
+    ('Not compared', 'Not compared with {area} (no confidence interval)', 'neutral'),
+    ('Cannot be assessed', 'Cannot be compared with {area}', 'neutral')
 ) as t(label, wording, tone)

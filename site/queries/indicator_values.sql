@@ -1,20 +1,35 @@
 -- Every indicator value with what pages need to show it: units, the area's name, the period's
 -- sort key, "suppressed (fewer than N)" for withheld values, and comparisons in plain English.
+--
+-- Judgements (compared_to_la, comparison_reason, rank_in_la, trend, ...) are the marts' own:
+-- pages render them and never compute their own.
+with judged as (
+    select v.*, v.compared_to_la as comparison_status from marts.fct_indicator_values v
+),
+indicators as (
+    select * from marts.dim_indicator
+)
 select
     v.indicator_id, v.area_code, v.area_type,
     case v.area_type when 'ward' then w.ward_name when 'la' then coalesce(l.la_name, v.area_code)
          when 'england' then 'England' else v.area_code end as area_name,
     v.period, coalesce(v.period_start, v.period_end) as period_key, v.value, v.lower_ci_95, v.upper_ci_95,
-    v.numerator, v.denominator, v.suppressed, i.unit, i.polarity, i.disclosure_min_count,
-    case when v.suppressed then 'suppressed (fewer than ' || coalesce(i.disclosure_min_count, 0) || ')'
+    v.numerator, v.denominator, v.suppressed, i.unit, i.unit_label, i.what_it_means, i.polarity,
+    i.disclosure_min_count,
+    case when v.value_status = 'withheld' or v.suppressed then 'suppressed (fewer than ' || coalesce(i.disclosure_min_count, 0) || ')'
+         when v.value_status = 'bounded' and v.value_lower_bound is not null
+             then 'between ' || format('{:,.1f}', v.value_lower_bound) || ' and ' || format('{:,.1f}', v.value_upper_bound)
+                  || ' (some neighbourhood counts are suppressed at source)'
          when v.value is null then 'not available' end as value_note,
     case when v.suppressed then 'Not compared (suppressed)'
          when v.area_type = 'ward' then replace(coalesce(cl.wording, 'Not compared'), '{area}', coalesce(w.la_name, 'the borough'))
     end as compared_with_borough,
     replace(ce.wording, '{area}', 'England') as compared_with_england,
-    v.trend, v.n_lsoas, v.aggregation_method, v.method_note, v.source_id, v.is_demo
-from marts.fct_indicator_values v
-join marts.dim_indicator i on i.indicator_id = v.indicator_id
+    v.comparison_status, v.comparison_reason, v.value_status, v.value_lower_bound, v.value_upper_bound,
+    v.rank_in_la, v.n_wards_in_la, v.la_code, v.segment_id, v.segment_label, v.break_reason, v.weight_note,
+    v.trend, v.trend_method, v.trend_p_value, v.trend_reason, v.n_lsoas, v.aggregation_method, v.method_note, v.source_id, v.is_demo
+from judged v
+join indicators i on i.indicator_id = v.indicator_id
 left join marts.dim_ward w on v.area_type = 'ward' and w.ward_code = v.area_code
 left join (select distinct la_code, la_name from marts.dim_ward) l on v.area_type = 'la' and l.la_code = v.area_code
 left join comparison_wording cl on cl.label = v.compared_to_la

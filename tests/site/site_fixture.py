@@ -74,8 +74,9 @@ BASE_WARDS = [
     ("E05000845", FORMULA),
 ]
 PERIODS = [("2021/22", "2021-04-01", "2022-03-31"), ("2022/23", "2022-04-01", "2023-03-31")]
-# Labels the marts use (Fingertips wording); the XSS ward is 'Worst' in the latest period.
-LA_LABELS = ["Better", "Similar", "Best", "Worst", "Worse"]
+# Labels the marts use (95% intervals); the XSS ward is 'Worse' in the latest period.
+LA_LABELS = ["Better", "Similar", "Better", "Worse", "Worse"]
+NO_INTERVAL = "no confidence interval exists for this figure (a weighted average of published neighbourhood scores)"
 WARD_METHOD = "best-fit aggregation of LSOAs to May 2023 wards"
 LA_METHOD = "aggregation of all LSOAs in the borough"
 WILSON = "numerator over denominator, Wilson score interval"
@@ -90,6 +91,45 @@ def _square(i: int) -> str:
     x0, y0 = -2.70 + 0.02 * (i % 3), 53.60 - 0.012 * (i // 3)
     ring = [[x0, y0], [x0 + 0.02, y0], [x0 + 0.02, y0 - 0.012], [x0, y0 - 0.012], [x0, y0]]
     return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def _judgement_columns(con) -> None:
+    """The marts' judgement columns (issues 9 and 10), filled as the marts fill them."""
+    con.execute(f"""
+        alter table marts.fct_indicator_values add column la_code varchar;
+        alter table marts.fct_indicator_values add column value_status varchar;
+        alter table marts.fct_indicator_values add column value_lower_bound double;
+        alter table marts.fct_indicator_values add column value_upper_bound double;
+        alter table marts.fct_indicator_values add column segment_id varchar;
+        alter table marts.fct_indicator_values add column segment_label varchar;
+        alter table marts.fct_indicator_values add column break_reason varchar;
+        alter table marts.fct_indicator_values add column weight_note varchar;
+        alter table marts.fct_indicator_values add column comparison_reason varchar;
+        alter table marts.fct_indicator_values add column rank_in_la bigint;
+        alter table marts.fct_indicator_values add column n_wards_in_la bigint;
+        alter table marts.fct_indicator_values add column trend_method varchar;
+        alter table marts.fct_indicator_values add column trend_p_value double;
+        alter table marts.fct_indicator_values add column trend_reason varchar;
+        update marts.fct_indicator_values set
+            la_code = case when area_type in ('ward', 'la') then '{LA}' end,
+            value_status = case when suppressed then 'withheld' else 'published' end,
+            segment_id = indicator_id || '_s1', segment_label = 'one comparable series',
+            comparison_reason = case when area_type <> 'ward' then null when suppressed then 'the figure is withheld'
+                                     when compared_to_la = 'Cannot be assessed' then '{NO_INTERVAL}' end,
+            trend_reason = 'fewer than 5 comparable periods';
+        update marts.fct_indicator_values v set rank_in_la = r.rank_in_la, n_wards_in_la = r.n
+        from (select indicator_id, area_code, period,
+                     case when value is not null then rank() over (partition by indicator_id, period, value is null
+                                                                   order by value desc) end as rank_in_la,
+                     count(value) over (partition by indicator_id, period) as n
+              from marts.fct_indicator_values where area_type = 'ward') r
+        where v.indicator_id = r.indicator_id and v.area_code = r.area_code and v.period = r.period
+          and v.area_type = 'ward';
+        alter table marts.dim_indicator add column unit_label varchar;
+        alter table marts.dim_indicator add column what_it_means varchar;
+        update marts.dim_indicator set unit_label = case unit when 'score' then 'score (higher is more deprived)'
+            else unit end, what_it_means = definition;
+    """)
 
 
 def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, boundaries: bool = True) -> Path:
@@ -150,30 +190,31 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
                          None if suppressed else denominator, None if suppressed else value,
                          None if suppressed else value - 5, None if suppressed else value + 5,
                          None if suppressed else value - 8, None if suppressed else value + 8, suppressed, "ncmp",
-                         is_demo, 6, WARD_METHOD, WILSON, label, None, "Cannot be calculated"))
+                         is_demo, 6, WARD_METHOD, WILSON, label, None, "Cannot be assessed"))
             rows.append(("income_score", code, "ward", period, start, end, None, None, 12.0 + (i % 13) - p,
                          None, None, None, None, False, "iod", is_demo, 6, WARD_METHOD, NO_DENOMINATOR,
-                         "Not compared", None, "Cannot be calculated"))
+                         "Cannot be assessed", None, "Cannot be assessed"))
         rows.append(("obesity_y6", LA, "la", period, start, end, 900.0, 4000.0, 22.5 - p, 21.9 - p, 23.1 - p,
                      21.5 - p, 23.5 - p, False, "ncmp", is_demo, 30, LA_METHOD, WILSON, None, None,
-                     "Cannot be calculated"))
+                     "Cannot be assessed"))
         rows.append(("income_score", LA, "la", period, start, end, None, None, 15.0 - p, None, None, None, None,
-                     False, "iod", is_demo, 30, LA_METHOD, NO_DENOMINATOR, None, None, "Cannot be calculated"))
+                     False, "iod", is_demo, 30, LA_METHOD, NO_DENOMINATOR, None, None, "Cannot be assessed"))
     for period, start, end, wigan, england in (("2015-17", "2015-01-01", "2017-12-31", 60.2, 63.1),
                                                ("2016-18", "2016-01-01", "2018-12-31", 61.1, 63.1)):
         rows.append(("hle_male", LA, "la", period, start, end, None, None, wigan, None, None, None, None, False,
                      "hle", is_demo, None, "as published for the borough", "published value; no interval is published",
-                     None, "Not compared", "Cannot be calculated"))
+                     None, "Cannot be assessed", "Cannot be assessed"))
         rows.append(("hle_male", "E92000001", "england", period, start, end, None, None, england, None, None, None,
                      None, False, "hle", is_demo, None, "as published for the country",
-                     "published value; no interval is published", None, None, "Cannot be calculated"))
+                     "published value; no interval is published", None, None, "Cannot be assessed"))
     months = [("2018-09", "2018-09-01", "2018-09-30"), ("2018-10", "2018-10-01", "2018-10-31"),
               ("2018-11", "2018-11-01", "2018-11-30")]
     for m, (period, start, end) in enumerate(months):
         rows.append(("claimant_rate", LA, "la", period, start, end, None, None, 2.5 + 0.1 * m, None, None, None,
                      None, False, "claimants", is_demo, None, "as published for the borough",
-                     "published value; no interval is published", None, None, "Cannot be calculated"))
+                     "published value; no interval is published", None, None, "Cannot be assessed"))
     con.executemany("insert into marts.fct_indicator_values values (" + ", ".join("?" * 22) + ")", rows)
+    _judgement_columns(con)
     own = [("claimant_rate", f"E0500084{k}", name, 2017, period, start, end, 1.5 + k + 0.1 * m, "claimants", is_demo,
             "published for the December 2017 wards; not comparable with the May 2023 wards")
            for m, (period, start, end) in enumerate(months)
@@ -191,12 +232,28 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         ('income_score', 'E08000010', '2022/23', 'quintile_gap', 9.5, null, null, 'gap widening')""")
     con.execute("""insert into marts.fct_mission_progress values
         ('fair-opportunities', 'obesity_y6', '2021/22', 22.5, '2022/23', 21.5, 'Narrow the gap in year 6 obesity',
-         'sii_reduction', 0.333, 2030, 8.75, true, 'improving', 'gap narrowing', 'Cannot be calculated', 'gap narrowing'),
+         'sii_reduction', 0.333, 2030, 8.75, true, 'improving', 'gap narrowing', 'Cannot be assessed', 'gap narrowing'),
         ('fair-opportunities', 'income_score', '2021/22', 15.0, '2022/23', 14.0,
          'Reduce income deprivation in the most deprived wards', null, null, null, null, null, 'improving',
-         'gap widening', 'Cannot be calculated', 'worsening'),
+         'gap widening', 'Cannot be assessed', 'worsening'),
         ('fair-opportunities', 'hle_male', '2015-17', 60.2, '2016-18', 61.1, 'Longer healthy lives for men by 2030',
-         'value', 63.0, 2030, 60.4, true, 'improving', 'not enough data', 'Cannot be calculated', 'on track')""")
+         'value', 63.0, 2030, 60.4, true, 'improving', 'not enough data', 'Cannot be assessed', 'on track')""")
+    con.execute(f"""
+        alter table marts.fct_inequality add column segment_id varchar;
+        alter table marts.fct_inequality add column gap_test_method varchar;
+        alter table marts.fct_inequality add column gap_p_value double;
+        update marts.fct_inequality set segment_id = indicator_id || '_s1';
+        alter table marts.fct_mission_progress add column la_code varchar;
+        alter table marts.fct_mission_progress add column segment_id varchar;
+        alter table marts.fct_mission_progress add column n_periods bigint;
+        alter table marts.fct_mission_progress add column test_method varchar;
+        alter table marts.fct_mission_progress add column p_value double;
+        alter table marts.fct_mission_progress add column gap_test_method varchar;
+        alter table marts.fct_mission_progress add column gap_p_value double;
+        alter table marts.fct_mission_progress add column status_reason varchar;
+        update marts.fct_mission_progress set la_code = '{LA}', segment_id = indicator_id || '_s1', n_periods = 2,
+            status_reason = 'Status ' || status || ', as the warehouse tested it (fixture reason).';
+    """)
     con.execute("""insert into audit.load_log values
         ('ncmp', 'ncmp_ward.csv', 'abc123', 12, 10, 2, true, '2024-01-01 09:00:00'),
         ('iod', 'iod_lsoa.xlsx', 'def456', 50, 50, 0, true, '2024-01-01 09:00:01')""")

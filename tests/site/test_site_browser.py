@@ -17,7 +17,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PAGES = ["index.html", "missions/index.html", "missions/fair-opportunities/index.html", "indicators/index.html",
          "indicators/obesity_y6/index.html", "indicators/income_score/index.html", "indicators/hle_male/index.html",
          "indicators/claimant_rate/index.html", "wards/index.html", "wards/E05000844/index.html",
-         "wards/E05000842/index.html", "methodology/index.html", "data-quality/index.html", "downloads/index.html",
+         "wards/E05000842/index.html", "methodology/index.html", "data-quality/index.html", "downloads/index.html", "glossary/index.html",
          "accessibility/index.html", "licence/index.html", "search/index.html"]
 HEX_PAGES = ["index.html", "indicators/obesity_y6/index.html", "wards/E05000841/index.html"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -45,7 +45,7 @@ def _no_sideways_scroll(page, rel: str, width: int) -> None:
     assert scroll <= width, f"{rel} scrolls sideways at {width} CSS px ({scroll})"
 
 
-@pytest.mark.parametrize("width", [1280, 320])
+@pytest.mark.parametrize("width", [1280, 390, 320])
 def test_every_page_type_passes_axe_and_reflows(built_site, hex_site, browser, width):
     Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
     axe = Axe()

@@ -36,17 +36,18 @@ def test_comparisons_are_the_marts_labels_in_plain_english(built_site):
     out, _ = built_site
     page = out / "indicators" / "obesity_y6" / "index.html"
     rows = {r[0]: r for r in table_rows(page, "Obesity in year 6 children by ward, 2022/23: figures")}
-    assert rows[XSS][-1] == "Worse than Wigan (99.8% confidence)"  # 'Worst'
+    assert rows[XSS][-1] == "Worse than Wigan (95% confidence)"  # 'Worse'
     assert rows["Abram"][-1] == "Better than Wigan (95% confidence)"  # 'Better'
-    assert rows["Aspull, New Springs & Whelley"][-1] == "Better than Wigan (99.8% confidence)"  # 'Best'
+    assert rows["Ashton-in-Makerfield South"][-1] == "Not compared (suppressed)"
     assert rows["=SUM(1)"][-1] == "Worse than Wigan (95% confidence)"
     site_text = " ".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
     assert "Higher (worse) than" not in site_text and "Not tested" not in site_text  # the old site-made logic
     ward = out / "wards" / "E05000844" / "index.html"
     latest = {r[0]: r for r in table_rows(ward, XSS + " compared with Wigan")}
-    assert latest["Obesity in year 6 children"][4] == "Worse than Wigan (99.8% confidence)"
-    assert latest["Income deprivation score"][4] == "Not compared with Wigan (no confidence interval)"
-    assert latest["Obesity in year 6 children"][5] == "Cannot be calculated"  # the marts' trend label
+    assert latest["Obesity in year 6 children%, 2022/23"][3] == "Worse than Wigan"  # 'Worse' in the marts
+    assert latest["Income deprivation scorescore (higher is more deprived), 2022/23"][3].startswith(
+        "Cannot be assessed: no confidence interval exists for this figure")  # the marts' reason
+    assert "Recent trend" not in latest["Obesity in year 6 children%, 2022/23"][3]  # 'Cannot be assessed' is not news
 
 
 def test_suppressed_values_say_so_never_zero_or_blank(built_site):
@@ -57,7 +58,7 @@ def test_suppressed_values_say_so_never_zero_or_blank(built_site):
     assert rows["Ashton-in-Makerfield South"][-1] == "Not compared (suppressed)"
     ward = out / "wards" / "E05000842" / "index.html"
     latest = {r[0]: r for r in table_rows(ward, "Ashton-in-Makerfield South compared with Wigan")}
-    assert latest["Obesity in year 6 children"][2] == "suppressed (fewer than 5)"
+    assert latest["Obesity in year 6 children%, 2022/23"][1] == "suppressed (fewer than 5)"
     assert "suppressed (fewer than 5)" in main_text(ward)
 
 
@@ -155,7 +156,9 @@ def test_ward_page_has_neighbours_deprivation_and_trends(built_site):
     links = {"".join(a.itertext()): a.get("href") for a in parse(page).iter("a")}
     assert links["Ashton-in-Makerfield South"] == "../../wards/E05000842/index.html"  # east
     assert XSS in links  # south
-    assert "Aspull, New Springs & Whelley" not in text.split("Compared with Wigan")[0]  # not adjacent
+    neighbours = text.split("Neighbouring wards")[1].split("Trends")[0]
+    assert "Ashton-in-Makerfield South" in neighbours
+    assert "Aspull, New Springs & Whelley" not in neighbours  # not adjacent
     trends = table_rows(page, "Obesity in year 6 children: Abram and Wigan over time: figures")
     assert [r[0] for r in trends] == ["2021/22", "2022/23"]
 

@@ -1,0 +1,216 @@
+"""The ward profile: a one-sentence summary and a spine chart, rendered from the marts' statuses.
+
+Nothing here judges a value. The comparison with the borough (`comparison_status`: Better,
+Similar, Worse, Higher, Lower or Cannot be assessed), its reason and the ward's rank come from
+the warehouse; this module only counts them and draws them. Each spine row is a table row:
+the indicator with its unit and period, the ward's and the borough's figures, the comparison
+as a shape and in words (never colour alone), and a small SVG without text marking the ward's
+value against the range of the borough's wards (lowest to highest, the middle half darker) and
+the borough's figure. Being a table, it reflows on phones (see site.css) and reads without
+JavaScript or images.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .data import as_result
+from .formatting import format_value
+
+WIDTH, HEIGHT, PAD = 240, 28, 8
+COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
+           "ward_min", "ward_q1", "ward_q3", "ward_max", "comparison_status", "comparison_reason",
+           "rank_in_la", "n_wards_in_la", "trend")
+UNKNOWN_TREND = {None, "", "Cannot be calculated", "Cannot be assessed"}
+# status -> (shape, fill); every marker has a dark outline so light fills still show (WCAG 1.4.11)
+MARKERS = {
+    "Better": ("circle", "#00703c"),
+    "Similar": ("square", "#ffdd00"),
+    "Worse": ("diamond", "#d4351c"),
+    "Higher": ("up", "#1d70b8"),
+    "Lower": ("down", "#1d70b8"),
+    "Cannot be assessed": ("ring", "#ffffff"),
+}
+JUDGED = ("Worse", "Better", "Similar")
+
+
+def _num(v) -> bool:
+    return type(v) in (int, float)
+
+
+def _shape(status: str, x: float, y: float, r: float = 6.5) -> str:
+    shape, fill = MARKERS.get(status, MARKERS["Cannot be assessed"])
+    edge = 'stroke="#0b0c0c" stroke-width="1.5"'
+    if shape in ("circle", "ring"):
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r - 0.5:.1f}" fill="{fill}" {edge}/>'
+    if shape == "square":
+        s = r * 0.85
+        return f'<rect x="{x - s:.1f}" y="{y - s:.1f}" width="{2 * s:.1f}" height="{2 * s:.1f}" fill="{fill}" {edge}/>'
+    if shape == "diamond":
+        pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    elif shape == "up":
+        pts = [(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)]
+    else:
+        pts = [(x, y + r), (x + r, y - r * 0.8), (x - r, y - r * 0.8)]
+    return f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in pts)}" fill="{fill}" {edge}/>'
+
+
+def marker_svg(status: str) -> str:
+    """The status's shape alone, as a decorative icon beside its words."""
+    return (f'<svg class="spine-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
+            f'focusable="false">{_shape(status, 8, 8, 6.5)}</svg>')
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def status_words(status, la_name: str, capital: bool = True) -> str:
+    status = str(status or "Cannot be assessed")
+    word = status if capital else status.lower()
+    if status in ("Better", "Worse", "Higher", "Lower"):
+        return f"{word} than {la_name}"
+    if status == "Similar":
+        return f"{word} to {la_name}"
+    return word
+
+
+def rank_words(rank, n) -> str:
+    if not _num(rank) or not _num(n) or not n:
+        return ""
+    return f"{ordinal(int(rank))} highest of {int(n)} wards"
+
+
+def ward_summary_html(data, ward_name: str, la_name: str) -> Markup:
+    first, *rest = summary_sentences(data, ward_name, la_name)
+    more = f' <span class="ward-summary-more">{escape(" ".join(rest))}</span>' if rest else ""
+    return Markup(f'<p class="ward-summary"><strong>{escape(first)}</strong>{more}</p>\n')
+
+
+def ward_summary(data, ward_name: str, la_name: str) -> str:
+    """The summary as plain text."""
+    return " ".join(summary_sentences(data, ward_name, la_name))
+
+
+def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
+    """From the statuses: how many indicators are worse, better and similar than the borough."""
+    rows = list(as_result(data))
+    counts = {s: 0 for s in (*JUDGED, "Higher", "Lower")}
+    unassessed = 0
+    for r in rows:
+        if not _num(r["value"]):
+            continue
+        status = r["comparison_status"]
+        if status in counts:
+            counts[status] += 1
+        else:
+            unassessed += 1
+    judged = sum(counts[s] for s in JUDGED)
+    with_values = judged + counts["Higher"] + counts["Lower"] + unassessed
+    if not with_values:
+        return [f"There are no figures for {ward_name} yet."]
+    parts = []
+    if judged:
+        order = sorted(JUDGED, key=lambda s: -counts[s])  # stable: worse, better, similar on ties
+        lead, rest = order[0], [s for s in order[1:] if counts[s]]
+        of = ("the one indicator" if judged == 1 else f"all {judged} indicators" if counts[lead] == judged
+              else f"{counts[lead]} of the {judged} indicators")
+        parts.append(f"{ward_name} is {status_words(lead, la_name, capital=False)} on {of} "
+                     f"that can be judged against {la_name}"
+                     + "".join(f"; {s.lower()} on {counts[s]}" for s in rest) + ".")
+    else:
+        parts.append(f"None of {ward_name}'s figures can be judged better or worse than {la_name}.")
+    neutral = [f"{s.lower()} on {counts[s]}" for s in ("Higher", "Lower") if counts[s]]
+    if neutral:
+        parts.append(f"Where higher is neither better nor worse, it is {' and '.join(neutral)}.")
+    if unassessed:
+        parts.append(f"{unassessed} more cannot be assessed (the table says why); "
+                     f"for those, the ward's rank among {la_name}'s wards is shown.")
+    return parts
+
+
+def _row_svg(r, ward_name: str, la_name: str) -> str:
+    lo, q1, q3, hi, v, la = (r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"], r["value"], r["la_value"])
+    points = [p for p in (lo, hi, v, la) if _num(p)]
+    if not (_num(lo) and _num(hi)) or not points:
+        return ""
+    a, b = min(points), max(points)
+    span = (b - a) or 1.0
+    sx = lambda x: PAD + (x - a) / span * (WIDTH - 2 * PAD) if b > a else WIDTH / 2  # noqa: E731
+    mid = HEIGHT / 2
+    unit = r["unit"]
+    label = (f"{ward_name}: {format_value(v, unit) if _num(v) else (r['value_note'] or 'no figure')}. "
+             f"{la_name}'s wards range from {format_value(lo, unit)} to {format_value(hi, unit)}")
+    if _num(q1) and _num(q3):
+        label += f", the middle half from {format_value(q1, unit)} to {format_value(q3, unit)}"
+    label += "."
+    if _num(la):
+        label += f" {la_name}: {format_value(la, unit)}."
+    out = [f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
+           f'focusable="false">',
+           f'<rect x="{sx(lo):.1f}" y="{mid - 6:.1f}" width="{max(sx(hi) - sx(lo), 1):.1f}" height="12" fill="#dee0e2"/>']
+    if _num(q1) and _num(q3):
+        out.append(f'<rect x="{sx(q1):.1f}" y="{mid - 6:.1f}" width="{max(sx(q3) - sx(q1), 1):.1f}" height="12" '
+                   f'fill="#8f969b"/>')
+    if _num(la):
+        out.append(f'<line x1="{sx(la):.1f}" x2="{sx(la):.1f}" y1="2" y2="{HEIGHT - 2}" stroke="#0b0c0c" '
+                   f'stroke-width="2.5"/>')
+    if _num(v):
+        out.append(_shape(r["comparison_status"] or "Cannot be assessed", sx(v), mid))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "") -> Markup:
+    """The spine chart as a table: one row per indicator (see the module docstring)."""
+    result = as_result(data)
+    result.require(*COLUMNS)
+    if not len(result):
+        return Markup("")
+    tid = state.next_id("spine")
+    present = {r["comparison_status"] if r["comparison_status"] in MARKERS else "Cannot be assessed"
+               for r in result if _num(r["value"])}
+    head = (f'<figure class="spine" aria-labelledby="{tid}-caption">\n'
+            f'<ul class="spine-key" aria-label="How to read the chart column">\n'
+            f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
+            f'<rect width="24" height="12" fill="#dee0e2"/></svg> lowest to highest ward in {escape(la_name)}</li>\n'
+            f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
+            f'<rect width="24" height="12" fill="#8f969b"/></svg> middle half of wards</li>\n'
+            f'<li><svg viewBox="0 0 8 16" width="8" height="16" aria-hidden="true" focusable="false">'
+            f'<line x1="4" x2="4" y1="0" y2="16" stroke="#0b0c0c" stroke-width="2.5"/></svg> '
+            f'{escape(la_name)} as a whole</li>\n'
+            + "".join(f"<li>{marker_svg(s)} {escape(ward_name)}: {escape(status_words(s, la_name, False))}</li>\n"
+                      for s in MARKERS if s in present)
+            + "</ul>\n")
+    rows = []
+    for r in result:
+        status = r["comparison_status"] or "Cannot be assessed"
+        v = r["value"]
+        value_text = format_value(v, r["unit"]) if _num(v) else (r["value_note"] or "not available")
+        la_text = format_value(r["la_value"], r["unit"]) if _num(r["la_value"]) else "not available"
+        words = escape(status_words(status, la_name))
+        if status not in MARKERS or status == "Cannot be assessed":
+            reason = r["comparison_reason"]
+            words += escape(f": {reason}." if reason else ".")
+            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"])
+            if rank:
+                words += Markup(f' <span class="spine-rank">{escape(ward_name)} is {escape(rank)}.</span>')
+        if r["trend"] not in UNKNOWN_TREND:
+            words += Markup(f' <span class="spine-rank">Recent trend: {escape(r["trend"])}.</span>')
+        unit_bits = ", ".join(str(x) for x in (r["unit_label"], r["period"]) if x not in (None, ""))
+        link = escape(state.url(r["indicator_page"]))
+        rows.append(
+            f'<tr><th scope="row"><a href="{link}">{escape(r["title"])}</a>'
+            f'<span class="spine-unit">{escape(unit_bits)}</span></th>'
+            f'<td class="num" data-label="{escape(ward_name)}">{escape(value_text)}</td>'
+            f'<td class="num" data-label="{escape(la_name)}">{escape(la_text)}</td>'
+            f'<td data-label="Compared with {escape(la_name)}">{marker_svg(status)} {words}</td>'
+            f'<td class="spine-cell" data-label="Among {escape(la_name)}\'s wards">{_row_svg(r, ward_name, la_name)}</td>'
+            f'</tr>\n')
+    table = (f'<table class="data-table spine-table">\n<caption id="{tid}-caption">{escape(title)}</caption>\n'
+             f'<thead>\n<tr><th scope="col">Indicator</th><th scope="col" class="num">{escape(ward_name)}</th>'
+             f'<th scope="col" class="num">{escape(la_name)}</th><th scope="col">Compared with {escape(la_name)}</th>'
+             f'<th scope="col">Among {escape(la_name)}\'s wards</th></tr>\n</thead>\n<tbody>\n'
+             + "".join(rows) + "</tbody>\n</table>\n")
+    return Markup(head + table + "</figure>\n")

@@ -1,0 +1,76 @@
+"""Charts that cannot mislead: a true time axis, honest value axes, a value (not a chart) for a
+single period, and captions that describe only what is drawn."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dagster_project.sitegen.charts import honest_range, line_chart_svg, period_position
+from dagster_project.sitegen.data import QueryResult
+from dagster_project.sitegen.formatting import format_value
+from dagster_project.sitegen.render import PageState
+from dagster_project.sitegen.trend import trend_chart_html
+
+
+@pytest.mark.parametrize("label, position", [
+    ("2019", 2019.5), ("2019/20", 2020.0), ("2016-18", 2017.5), ("2018-11", 2018.875), ("2011-2013", 2012.5),
+    ("2020-21", 2021.0), ("Q1 2020", None), ("latest", None)])
+def test_periods_sit_at_their_midpoints(label, position):
+    assert period_position(label) == position
+
+
+def test_value_axes_are_honest():
+    assert honest_range([20.0, 30.0], "%") == (0.0, 30.0, False)  # proportions from zero
+    assert honest_range([2.0, 9.0], "score") == (0.0, 9.0, False)  # near zero: from zero
+    lo, hi, cut = honest_range([0.9035, 0.9060], "ratio")  # a fourth-digit change cannot fill the chart
+    assert cut and hi - lo == pytest.approx(0.0906, rel=1e-6)
+    assert honest_range([60.0, 63.0], "years")[2] is True
+
+
+def _rows(periods, values, lower=None):
+    cols = ["period", "value", "lower", "upper", "bench", "note"]
+    lower = lower or [None] * len(values)
+    return QueryResult("t", cols, [(p, v, lo, None if lo is None else lo + 2, 10.0, None)
+                                   for p, v, lo in zip(periods, values, lower)])
+
+
+def _xs(svg: str) -> list[float]:
+    line = re.search(r'<polyline points="([^"]+)"', svg).group(1)
+    return [float(pair.split(",")[0]) for pair in line.split()]
+
+
+def test_trend_chart_spaces_periods_by_date_and_says_only_what_it_draws():
+    html = str(trend_chart_html(PageState(), _rows(["2015", "2019", "2025"], [30.0, 25.0, 20.0]), lower="lower",
+                                upper="upper", benchmark="bench", title="T", unit="%", csv=False))
+    a, b, c = _xs(html)
+    assert (b - a) / (c - b) == pytest.approx(4 / 6, abs=0.01)  # 2015 to 2019 is 4 years, 2019 to 2025 is 6
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", html).group(1)
+    assert "Shaded band" not in caption  # the lower/upper columns are empty: no band is drawn
+    assert "Dashed line: Benchmark." in caption and "Periods are spaced by date." in caption
+    banded = str(trend_chart_html(PageState(), _rows(["2015", "2019"], [30.0, 25.0], [28.0, 23.0]), lower="lower",
+                                  upper="upper", title="T", unit="%", csv=False))
+    assert "<polygon" in banded and "Shaded band: 95% confidence interval." in banded
+    assert "Dashed line" not in banded  # no benchmark column, no dashed line, no words about one
+
+
+def test_a_single_period_is_a_value_not_a_chart():
+    html = str(trend_chart_html(PageState(), _rows(["2019", "2025"], [None, 0.9]), benchmark="bench", title="T",
+                                unit="ratio", csv=False))
+    assert "<svg" not in html and "0.9 in 2025" in html and "no trend to draw" in html
+    g = line_chart_svg(_rows(["2019"], [12.0]), "period", "value", unit="%")
+    assert g["single"] and g["summary"] == "12.0% in 2019."
+
+
+def test_empty_series_say_why():
+    rows = QueryResult("t", ["period", "value", "note"], [("2019", None, "suppressed (fewer than 5)"),
+                                                          ("2020", None, "suppressed (fewer than 5)")])
+    html = str(trend_chart_html(PageState(), rows, note="note", title="T", csv=False))
+    assert "no figures to show, because every figure is suppressed (fewer than 5)" in html
+
+
+def test_units_are_plain_words():
+    assert format_value(17620.53, "per 100000") == "17,620.5 per 100,000 people"
+    g = line_chart_svg(_rows(["2019", "2020"], [60.0, 61.0]), "period", "value", unit="per 100000")
+    assert ">per 100,000 people</text>" in g["body"] and g["cut"] and g["time_axis"]

@@ -1,0 +1,119 @@
+"""The ward profile: the summary sentence and spine chart render the marts' statuses, never their own."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from dagster_project.sitegen.data import QueryResult
+from dagster_project.sitegen.render import PageState
+from dagster_project.sitegen.spine import COLUMNS, spine_chart_html, ward_summary
+
+from site_fixture import XSS
+from test_site_content import main_text, parse
+
+
+def _rows(statuses, values=None):
+    values = values or [10.0 + i for i in range(len(statuses))]
+    rows = []
+    for i, (status, value) in enumerate(zip(statuses, values)):
+        row = {c: None for c in COLUMNS}
+        row.update(title=f"Indicator {i}", indicator_page=f"indicators/i{i}", unit="%", unit_label="%",
+                   period="2023", value=value, la_value=12.0, ward_min=5.0, ward_q1=8.0, ward_q3=15.0,
+                   ward_max=20.0, comparison_status=status, rank_in_la=3, n_wards_in_la=25,
+                   comparison_reason="this figure has no confidence interval" if status == "Cannot be assessed" else None)
+        rows.append(tuple(row[c] for c in COLUMNS))
+    return QueryResult("latest", list(COLUMNS), rows)
+
+
+def test_summary_counts_the_statuses_it_is_given():
+    data = _rows(["Worse"] * 9 + ["Better", "Similar", "Cannot be assessed", "Higher"])
+    text = ward_summary(data, "Ince", "Wigan")
+    assert text.startswith("Ince is worse than Wigan on 9 of the 11 indicators that can be judged against Wigan; "
+                           "better on 1; similar on 1.")
+    assert "it is higher on 1" in text and "1 more cannot be assessed" in text
+    flipped = ward_summary(_rows(["Better"] * 3 + ["Worse"]), "Ince", "Wigan")
+    assert flipped.startswith("Ince is better than Wigan on 3 of the 4 indicators") and "; worse on 1." in flipped
+    assert ward_summary(_rows(["Similar"]), "Ince", "Wigan").startswith("Ince is similar to Wigan on the one indicator")
+    assert ward_summary(_rows(["Worse"] * 7), "Ince", "Wigan").startswith("Ince is worse than Wigan on all 7 indicators")
+    assert "None of Ince's figures can be judged" in ward_summary(_rows(["Cannot be assessed"]), "Ince", "Wigan")
+    assert ward_summary(_rows(["Worse"], values=[None]), "Ince", "Wigan") == "There are no figures for Ince yet."
+
+
+def test_spine_marks_status_by_shape_and_words_and_ranks_the_unassessed():
+    html = str(spine_chart_html(PageState(), _rows(["Worse", "Better", "Cannot be assessed"]), "Ince", "Wigan",
+                                title="Ince profile"))
+    body = html[html.index("<tbody>"):]
+    assert body.count("<tr>") == 3
+    assert "Worse than Wigan" in body and "Better than Wigan" in body
+    assert "Cannot be assessed: this figure has no confidence interval." in body
+    assert "Ince is 3rd highest of 25 wards." in body
+    assert body.count('points="') >= 1 and '<circle' in body  # diamond (worse) and circle (better) shapes
+    # each row's chart names its figures for screen readers, and draws no text of its own
+    assert 'aria-label="Ince: 10.0%. Wigan&#39;s wards range from 5.0% to 20.0%, the middle half from 8.0% to 15.0%. Wigan: 12.0%."' in body
+    assert "<text" not in html
+    # the key lists only the statuses present
+    assert "Ince: worse than Wigan" in html and "Ince: higher than Wigan" not in html
+
+
+def test_spine_scale_holds_the_ward_borough_and_range():
+    html = str(spine_chart_html(PageState(), _rows(["Worse"], values=[30.0]), "Ince", "Wigan"))
+    xs = [float(x) for x in __import__("re").findall(r'(?:x|x1|cx)="([0-9.]+)"', html.split("spine-svg")[1])]
+    assert xs and min(xs) >= 0 and max(xs) <= 240  # the ward above the highest ward value still fits
+
+
+def test_ward_page_opens_with_summary_and_spine(built_site):
+    out, _ = built_site
+    page = out / "wards" / "E05000841" / "index.html"
+    text = main_text(page)
+    assert text.index("Abram is better than Wigan on the one indicator") < text.index("Neighbouring wards")
+    spine = next(t for t in parse(page).iter("table") if "spine-table" in t.get("class", ""))
+    rows = {" ".join("".join(tr[0].itertext()).split()): " ".join("".join(tr[3].itertext()).split())
+            for tr in spine.find("tbody")}
+    assert rows["Obesity in year 6 children%, 2022/23"] == "Better than Wigan"  # 'Better' in the marts
+    income = next(v for k, v in rows.items() if k.startswith("Income deprivation score"))
+    assert income.startswith("Cannot be assessed: no confidence interval exists for this figure")
+    assert "highest of 5 wards" in income
+    # the XSS ward is 'Worse' in the marts, and its name stays text
+    xss = main_text(out / "wards" / "E05000844" / "index.html")
+    assert f"{XSS} is worse than Wigan on the one indicator" in xss
+    # the suppressed ward says why it cannot be compared
+    suppressed = main_text(out / "wards" / "E05000842" / "index.html")
+    assert "Cannot be assessed: the figure is withheld." in suppressed
+    assert isinstance(spine_chart_html(PageState(), _rows([]), "x", "y"), Markup)
+
+
+def test_home_page_puts_find_your_ward_and_statuses_first(built_site):
+    out, _ = built_site
+    page = out / "index.html"
+    text = main_text(page)
+    assert text.index("Find your ward") < text.index("Missions at a glance") < text.index("Deprivation across Wigan")
+    links = {"".join(a.itertext()): a.get("href") for a in parse(page).iter("a")}
+    assert links["Abram"] == "wards/E05000841/index.html" and links[XSS] == "wards/E05000844/index.html"
+    form = next(f for f in parse(page).iter("form") if "finder-search" in f.get("class", ""))
+    assert form.get("action") == "search/index.html" and form.find(".//label").get("for")
+    # the status table renders the marts' statuses, not the values' direction
+    from test_site_content import table_rows
+    rows = {r[0]: r for r in table_rows(page, "Create fair opportunities")}
+    assert rows["Income deprivation score"][1] == "worsening"  # 'improving' direction, 'worsening' status in the marts
+    assert rows["Healthy life expectancy at birth (males)"][1:] == ["on track", "61.1 years", "2016-18"]
+
+
+def test_every_page_says_when_the_data_were_updated_and_links_the_glossary(built_site):
+    out, _ = built_site
+    for rel in ("index.html", "wards/E05000841/index.html", "glossary/index.html"):
+        raw = (out / rel).read_text(encoding="utf-8")
+        assert "Data last updated on 1 January 2024." in raw, rel  # max(audit.load_log.loaded_at)
+    glossary = main_text(out / "glossary" / "index.html")
+    for term in ("LSOA", "Best fit", "Index of Multiple Deprivation", "Confidence interval",
+                 "Slope index of inequality", "Its sign says which way the gap runs", "Cannot be assessed"):
+        assert term in glossary
+
+
+def test_years_print_as_years():
+    from dagster_project.sitegen.formatting import format_value
+    from dagster_project.sitegen.tables import table_body, table_columns
+
+    assert format_value(2011, "year") == "2011" and format_value(2011) == "2,011"
+    data = QueryResult("lookups", ["method", "lsoa_vintage", "lsoas"], [("best fit", 2011, 2011)])
+    body = str(table_body(data, table_columns(data), lambda x: x))
+    assert ">2011</td>" in body and ">2,011</td>" in body  # the vintage as a year, the count as a number
