@@ -68,6 +68,7 @@ class Fetched:
     sha256: str | None = None
     rows: int | None = None  # rows written, for API queries
     calls: int = 0  # API calls made
+    periods: str | None = None  # the periods asked for, for API queries
 
 
 @dataclass(frozen=True)
@@ -297,8 +298,9 @@ def _convert(query: NomisQuery, rows: list[dict[str, str]], where: str) -> list[
     return out
 
 
-def _query_rows(query: NomisQuery, la_code: str, nomis: _Nomis) -> list[list[str]]:
-    """Every row of one query for one council, converted to the registered layout."""
+def _query_rows(query: NomisQuery, la_code: str, nomis: _Nomis) -> tuple[list[list[str]], str, str]:
+    """Every row of one query for one council, converted to the registered layout; with the
+    query's URL (without dates and paging) and the periods asked for."""
     keys, needed = _fields(query)
     probe_params = {"geography": la_code, "date": "latest", **query.params}
     probe = nomis.get(
@@ -315,19 +317,21 @@ def _query_rows(query: NomisQuery, la_code: str, nomis: _Nomis) -> list[list[str
         rows += nomis.paged(query.dataset, {"geography": within, "date": ",".join(chunk), **query.params}, needed)
     if not rows:
         raise FetchError(f"Nomis dataset {query.dataset} returned no rows for {query.geography} within {la_code}")
-    return _convert(query, rows, f"Nomis {query.dataset} for {la_code}")
+    periods = "latest" if dates is None else f"{dates[0]} to {dates[-1]}"
+    url = nomis.url(query.dataset, {"geography": within, **query.params})
+    return _convert(query, rows, f"Nomis {query.dataset} for {la_code}"), url, periods
 
 
 def _fetch_query(query: NomisQuery, la_code: str, source: Source, raw_dir: Path, nomis: _Nomis) -> Fetched:
     name = query.for_council(la_code)
-    url = nomis.url(query.dataset, {"geography": f"{query.geography} within {la_code}", **query.params})
-    item = Download(query.source_id, url, name)
+    item = Download(query.source_id, nomis.url(query.dataset, {"geography": la_code, **query.params}), name)
     calls_before = nomis.calls
     partial = None
     try:
         target = _inside(raw_dir, name)
         partial = target.with_name(f".{target.name}.partial")
-        rows = _query_rows(query, la_code, nomis)
+        rows, url, periods = _query_rows(query, la_code, nomis)
+        item = Download(query.source_id, url, name)
         with partial.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(query.columns)
@@ -344,7 +348,7 @@ def _fetch_query(query: NomisQuery, la_code: str, source: Source, raw_dir: Path,
         if partial is not None:
             partial.unlink(missing_ok=True)
         return Fetched(item, f"failed: {name}: {error}", calls=nomis.calls - calls_before)
-    return Fetched(item, _install(partial, target, digest), digest, len(rows), nomis.calls - calls_before)
+    return Fetched(item, _install(partial, target, digest), digest, len(rows), nomis.calls - calls_before, periods)
 
 
 # --- manifest and entry points -----------------------------------------------------------------
@@ -368,7 +372,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
                  "bytes": (raw_dir / r.download.file).stat().st_size}
         previous = files.get(r.download.file) or {}
         if r.rows is not None:
-            entry["rows"] = r.rows
+            entry["rows"], entry["periods"] = r.rows, r.periods
         entry["fetched_at"] = previous.get("fetched_at", now) if r.status == "unchanged" and previous.get("sha256") == r.sha256 else now
         entry["checked_at"] = now
         files[r.download.file] = entry

@@ -152,9 +152,9 @@ def test_every_query_writes_its_registered_layout_and_loads_with_nothing_rejecte
 
 def test_claimant_count_every_month_since_2013_in_the_registered_layout(nomis, tmp_path):
     _fetch(tmp_path, nomis)
-    rows = _rows(tmp_path / f"claimant_count_lsoa_nomis_{WIGAN}.csv")
+    rows = _rows(tmp_path / f"nomis_claimant_count_lsoa_monthly_{WIGAN}.csv")
     expected = _expected("NM_162_1", MEASURE="1")  # the count, not the rate
-    assert list(rows[0]) == list(SOURCES["claimant_count_lsoa"].columns)
+    assert list(rows[0]) == list(SOURCES["claimant_count_lsoa_monthly"].columns)
     assert {(r["Date"], r["Geography"]): r["Value"] for r in rows} == expected
     assert len(rows) == len(expected) == 14 * 3  # 2013-01 to the latest month (2014-02), 3 LSOAs
     assert {(r["Measure Type"], r["Unit"]) for r in rows} == {("count", "persons")}
@@ -162,7 +162,7 @@ def test_claimant_count_every_month_since_2013_in_the_registered_layout(nomis, t
 
 
 def test_paging_across_calls_and_chunks_of_twelve_months(nomis, tmp_path):
-    result = _fetch(tmp_path, nomis)[f"claimant_count_lsoa_nomis_{WIGAN}.csv"]
+    result = _fetch(tmp_path, nomis)[f"nomis_claimant_count_lsoa_monthly_{WIGAN}.csv"]
     calls = [r for r in _Nomis.requests if r["dataset"] == "NM_162_1"]
     probe, *data = calls
     assert probe["geography"] == WIGAN and probe["date"] == "latest"
@@ -199,8 +199,8 @@ def test_one_file_per_configured_council(nomis, tmp_path, monkeypatch):
     assert fetching.council_codes() == (WIGAN, OTHER)
     raw = tmp_path / "raw"
     results = _fetch(raw, nomis, councils=None)
-    other = _rows(raw / f"claimant_count_lsoa_nomis_{OTHER}.csv")
-    assert {r["Geography"] for r in other} == {"E01006100"} and results[f"claimant_count_lsoa_nomis_{OTHER}.csv"].rows == 14
+    other = _rows(raw / f"nomis_claimant_count_lsoa_monthly_{OTHER}.csv")
+    assert {r["Geography"] for r in other} == {"E01006100"} and results[f"nomis_claimant_count_lsoa_monthly_{OTHER}.csv"].rows == 14
     monkeypatch.setenv("FETCH_COUNCILS", "E08000010,Wigan")
     with pytest.raises(ValueError, match="FETCH_COUNCILS: Wigan: expected local authority codes"):
         fetching.council_codes()
@@ -216,6 +216,8 @@ def test_checksum_manifest_beside_the_data_and_known_to_the_inventory(nomis, tmp
     for name, entry in manifest.items():
         assert entry["sha256"] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
         assert entry["bytes"] == (tmp_path / name).stat().st_size and entry["rows"] > 0
+    claimant = manifest[f"nomis_claimant_count_lsoa_monthly_{WIGAN}.csv"]
+    assert claimant["periods"] == "2013-01 to 2014-02" and "geography=1946157081TYPE298" in claimant["url"]
     assert "6 of 13 files fetched" in fetching.summary(results, tmp_path)
     con = duckdb.connect()
     con.execute(AUDIT_DDL)
@@ -227,10 +229,10 @@ def test_checksum_manifest_beside_the_data_and_known_to_the_inventory(nomis, tmp
 @pytest.mark.parametrize(
     "fault, message",
     [("truncate", "IncompleteRead"), ("drop_last_page", "an empty page after 20 of 36 rows"),
-     ("corrupt", "rows would be rejected by source 'claimant_count_lsoa', first row 2, column 'Value'")],
+     ("corrupt", "rows would be rejected by source 'claimant_count_lsoa_monthly', first row 2, column 'Value'")],
 )
 def test_a_bad_response_never_replaces_a_good_file(nomis, tmp_path, fault, message):
-    name = f"claimant_count_lsoa_nomis_{WIGAN}.csv"
+    name = f"nomis_claimant_count_lsoa_monthly_{WIGAN}.csv"
     fetching.fetch(tmp_path, nomis=nomis, mirror=nomis, timeout=10, councils=(WIGAN,), page_rows=PAGE_ROWS)
     good = (tmp_path / name).read_bytes()
     manifest = (tmp_path / FETCH_MANIFEST).read_text()
