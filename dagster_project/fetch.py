@@ -301,7 +301,7 @@ def _convert(query: NomisQuery, rows: list[dict[str, str]], where: str) -> list[
 def _query_rows(query: NomisQuery, la_code: str, nomis: _Nomis) -> tuple[list[list[str]], str, str]:
     """Every row of one query for one council, converted to the registered layout; with the
     query's URL (without dates and paging) and the periods asked for."""
-    keys, needed = _fields(query)
+    _, needed = _fields(query)
     probe_params = {"geography": la_code, "date": "latest", **query.params}
     probe = nomis.get(
         nomis.url(query.dataset, {**probe_params, "select": "date,geography,geography_code", "RecordLimit": "1"}),
@@ -392,10 +392,11 @@ def fetch_queries(
     raw_dir: Path, nomis: str | None = None, timeout: float = 60.0, councils: tuple[str, ...] | None = None,
     page_rows: int = NOMIS_PAGE_ROWS,
 ) -> list[Fetched]:
-    """Run every declared Nomis query for every council into raw_dir; one result per file."""
+    """Run every declared Nomis query for every council into raw_dir; one result per file.
+    The API base URL is `nomis`, else NOMIS_API, else Nomis itself."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     sources = load_registry()
-    client = _Nomis(nomis or NOMIS_API, timeout, page_rows)
+    client = _Nomis(nomis or os.environ.get("NOMIS_API") or NOMIS_API, timeout, page_rows)
     return [
         _fetch_query(query, la_code, sources[query.source_id], raw_dir, client)
         for query in nomis_queries(sources)
@@ -408,6 +409,7 @@ def fetch(
     councils: tuple[str, ...] | None = None, page_rows: int = NOMIS_PAGE_ROWS,
 ) -> list[Fetched]:
     """Download every declared file and run every declared query; record checksums in the manifest."""
+    councils = councils or council_codes()  # a bad council list fails before anything is fetched
     results = fetch_files(raw_dir, mirror, timeout) + fetch_queries(raw_dir, nomis, timeout, councils, page_rows)
     _write_manifest(raw_dir, results)
     return results
@@ -433,7 +435,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     raw_dir = get_settings().raw_dir
-    results = fetch(raw_dir, args.mirror, args.timeout, args.nomis, tuple(args.council) if args.council else None)
+    try:
+        results = fetch(raw_dir, args.mirror, args.timeout, args.nomis, tuple(args.council) if args.council else None)
+    except ValueError as error:  # a bad council list or download entry: nothing was fetched
+        print(f"make fetch: {error}", file=sys.stderr)
+        return 2
     for r in results:
         rows = f" ({r.rows} rows, {r.calls} calls)" if r.rows is not None else ""
         print(f"{r.status:<12.12} {r.download.source_id:<34} {r.download.file}{rows}" if not r.status.startswith("failed")

@@ -203,7 +203,8 @@ def test_one_file_per_configured_council(nomis, tmp_path, monkeypatch):
     assert {r["Geography"] for r in other} == {"E01006100"} and results[f"nomis_claimant_count_lsoa_monthly_{OTHER}.csv"].rows == 14
     monkeypatch.setenv("FETCH_COUNCILS", "E08000010,Wigan")
     with pytest.raises(ValueError, match="FETCH_COUNCILS: Wigan: expected local authority codes"):
-        fetching.council_codes()
+        fetching.fetch(tmp_path / "nothing", mirror=nomis, nomis=nomis)
+    assert not (tmp_path / "nothing").exists()  # refused before anything was fetched
 
 
 def test_checksum_manifest_beside_the_data_and_known_to_the_inventory(nomis, tmp_path):
