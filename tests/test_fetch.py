@@ -46,20 +46,20 @@ def _sha(path) -> str:
 
 
 def test_fetch_downloads_every_declared_file(server, tmp_path):
-    results = fetching.fetch(tmp_path, mirror=server, timeout=10)
+    results = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
     assert len(results) == 7 and {r.status for r in results} == {"downloaded"}
     for r in results:
         assert _sha(tmp_path / r.download.file) == _sha(SHARED_REAL / r.download.file) == r.sha256
-    again = fetching.fetch(tmp_path, mirror=server, timeout=10)
+    again = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
     assert {r.status for r in again} == {"unchanged"}
 
 
 def test_a_partial_download_never_replaces_a_good_file(server, tmp_path):
-    fetching.fetch(tmp_path, mirror=server, timeout=10)
+    fetching.fetch_files(tmp_path, mirror=server, timeout=10)
     name = "claimant_rate_ward_monthly_2015_2018_wigan.csv"
     good = _sha(tmp_path / name)
     _Handler.truncate = {name}
-    results = {r.download.file: r for r in fetching.fetch(tmp_path, mirror=server, timeout=10)}
+    results = {r.download.file: r for r in fetching.fetch_files(tmp_path, mirror=server, timeout=10)}
     assert results[name].status.startswith("failed") and name in results[name].status
     assert _sha(tmp_path / name) == good
     assert not list(tmp_path.glob(".*.partial"))
@@ -73,12 +73,12 @@ def test_a_wrong_checksum_or_size_is_refused(server, tmp_path, monkeypatch):
         return [fetching.Download(i.source_id, i.url, i.file, bytes=1, sha256="0" * 64) for i in items[:1]]
 
     monkeypatch.setattr(fetching, "downloads", with_expectations)
-    (result,) = fetching.fetch(tmp_path, mirror=server, timeout=10)
+    (result,) = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
     assert "expected 1 bytes" in result.status and "is not the expected" in result.status
     assert not (tmp_path / result.download.file).exists()
 
 
 def test_an_unreachable_server_fails_cleanly(tmp_path):
-    results = fetching.fetch(tmp_path, mirror="http://127.0.0.1:9", timeout=2)
+    results = fetching.fetch(tmp_path, mirror="http://127.0.0.1:9", timeout=2, nomis="http://127.0.0.1:9")
     assert results and all(r.status.startswith("failed") for r in results)
     assert list(tmp_path.iterdir()) == []

@@ -135,8 +135,9 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
 
 @dg.asset(key=dg.AssetKey(["raw", "downloads"]), group_name="ingest", kinds={"http"})
 def downloads(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Downloads the registry's published files into RAW_DIR (needs network; not part of the
-    full refresh: materialize it by hand, or run `make fetch`). FETCH_MIRROR sets another base URL."""
+    """Downloads the registry's published files and runs its Nomis API queries into RAW_DIR (needs
+    network; not part of the full refresh: materialize it by hand, or run `make fetch`).
+    FETCH_MIRROR sets another base URL for the files, NOMIS_API for the queries."""
     from dagster_project.fetch import fetch
 
     results = fetch(get_settings().raw_dir, os.environ.get("FETCH_MIRROR"))

@@ -16,6 +16,7 @@ from dagster_project.defs.ingest.registry import Source
 DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
 PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
 DEMO_MANIFEST = "demo_manifest.json"
+FETCH_MANIFEST = "fetch_manifest.json"  # written by `make fetch`: the sha256 of every file it fetched
 KEPT_REJECTIONS = 1000  # rejections kept on each returned FileLoad for logs; all of them go to audit
 
 
@@ -238,7 +239,7 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
         if link:
             status = "refused: symbolic link"
             not_taken.append(path.name)
-        elif path.name in (DEMO_MANIFEST, "README.md"):
+        elif path.name in (DEMO_MANIFEST, FETCH_MANIFEST, "README.md"):
             status = "documentation"
         elif owners:
             status = "accepted"

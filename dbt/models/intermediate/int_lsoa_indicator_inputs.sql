@@ -106,6 +106,18 @@ no_qualifications_2011 as (
     inner join periods using (source_id)
 ),
 
+census_health as (
+    select health.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__general_health') }} as health
+    inner join periods using (source_id)
+),
+
+census_disability as (
+    select disability.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__disability') }} as disability
+    inner join periods using (source_id)
+),
+
 {#- numerator/denominator rows; where a release has no denominator, its published rate and a
     population weight (score/weight) are carried instead. -#}
 proportions as (
@@ -151,6 +163,14 @@ proportions as (
         claimants.is_demo, null
     from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
     inner join {{ ref('stg_ons__population_mid2016') }} as population using (lsoa_code)
+    union all
+    select 'bad_health', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        bad_or_very_bad_health, residents, null, null, is_demo, null
+    from census_health
+    union all
+    select 'disability_limited_a_lot', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        limited_a_lot, residents, null, null, is_demo, null
+    from census_disability
 ),
 
 counts as (
