@@ -84,7 +84,7 @@ def test_intervals_contain_the_value_and_nest(con):
 def test_borough_proportion_is_recomputed_from_ward_counts(con):
     rows = con.execute(
         """
-        select b.indicator_id, b.period, b.value, 100.0 * sum(w.numerator) / sum(w.denominator)
+        select b.indicator_id, b.period, b.value, any_value(i.multiplier) * sum(w.numerator) / sum(w.denominator)
         from marts.fct_indicator_values b
         join marts.fct_indicator_values w using (indicator_id, period)
         join marts.dim_indicator i using (indicator_id)

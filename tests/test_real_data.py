@@ -219,7 +219,7 @@ def test_three_indicators_have_ten_comparable_periods_with_tested_trends_and_gap
     for row in rows:
         print(row)
     assert {r[0] for r in rows} >= {"claimant_rate_monthly", "iva_rate", "bankruptcy_rate"}
-    methods = {r[0]: r[7] for r in rows}
+    methods = {r[0]: r[6] for r in rows}
     assert methods["claimant_rate_monthly"].startswith("weighted regression of the size of the gap")
 
 

@@ -1,6 +1,14 @@
 {{ config(meta={"dagster": {"asset_key": ["intermediate", "int_ward17_apportioned"]}}) }}
-{#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period. -#}
+{#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period
+    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit). -#}
 with
+
+configured_wards17 as (
+    select distinct lookup.ward_code
+    from {{ ref('stg_ons__lsoa_ward17_lookup') }} as lookup
+    inner join {{ ref('int_lsoa_ward_bestfit') }} as bestfit
+        on bestfit.lsoa_code = lookup.lsoa_code and bestfit.lsoa_vintage = 2011
+),
 
 estimated as (
     select indicator_id, period, sum(numerator) as total from {{ ref('int_ward17_apportioned') }} group by all
@@ -8,11 +16,15 @@ estimated as (
 
 published as (
     select 'claimant_rate_monthly' as indicator_id, period, sum(claimants) as total
-    from {{ ref('stg_nomis__claimant_count_ward17') }} where area_type = 'ward' group by all
+    from {{ ref('stg_nomis__claimant_count_ward17') }}
+    where area_type = 'ward' and area_code in (select ward_code from configured_wards17)
+    group by all
     union all
     select case insolvency_type when 'total' then 'insolvency_rate' else insolvency_type || '_rate' end, period,
         sum(insolvencies)
-    from {{ ref('stg_insolvency__ward17') }} group by all
+    from {{ ref('stg_insolvency__ward17') }}
+    where area_code in (select ward_code from configured_wards17)
+    group by all
 )
 
 select published.indicator_id, published.period, published.total, estimated.total as estimated_total

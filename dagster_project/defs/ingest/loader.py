@@ -163,14 +163,17 @@ def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Pa
     """A source that had rows in the last published warehouse and now has none (its file deleted,
     or replaced by a header-only file) would silently drop or empty a published series: refused,
     unless the registry marks the source `retired: true`, or RAW_DIR switched between the bundled
-    demonstration data and real data (a different dataset, not a lost file)."""
+    demonstration data and real data (a different dataset, not a lost file: decided per folder)."""
     if source.retired or sum(load.rows_loaded for load in loads):
         return
-    before, files, was_demo = con.execute(
-        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name), bool_and(is_demo) "
+    before, files = con.execute(
+        "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name) "
         "from audit.load_log where source_id = ?", [source.id]
     ).fetchone()
-    if before and bool(was_demo) == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
+    # The folder, not the file, says which dataset it is: the last build held demonstration files
+    # or not, and RAW_DIR holds the demonstration manifest or not (an edited demo file is no switch).
+    (was_demo,) = con.execute("select coalesce(bool_or(is_demo), false) from audit.load_log").fetchone()
+    if before and was_demo == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
         now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
         raise IngestError(
             f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "

@@ -56,7 +56,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     link_candidate(settings, candidate)
     os.environ.update(dbt_env(settings))
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
-    invocation = dbt.cli(["build", "--vars", dbt_vars()], context=context)
+    # A subset skips tests that also read an unselected model (a seed, say): it may not exist yet.
+    subset_args = ["--indirect-selection", "buildable"] if context.is_subset else []
+    invocation = dbt.cli(["build", "--vars", dbt_vars(), *subset_args], context=context)
     try:
         events = list(invocation.stream())
     finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few

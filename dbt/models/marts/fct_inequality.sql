@@ -66,14 +66,14 @@ sii as (
 standardised_quintiles as (
     select
         most.indicator_id,
-        wards.la_code,
+        most.la_code,
         most.period,
         most.value - least.value as gap,
         most.value / nullif(least.value, 0) as ratio
     from {{ ref('int_standardised_values') }} as most
     inner join {{ ref('int_standardised_values') }} as least
-        on least.indicator_id = most.indicator_id and least.period = most.period and least.area_code = 'Q5'
-    cross join (select distinct la_code from {{ ref('int_ward_deprivation') }}) as wards
+        on least.indicator_id = most.indicator_id and least.period = most.period
+        and least.la_code = most.la_code and least.area_code = 'Q5'
     where most.area_code = 'Q1'
 ),
 
