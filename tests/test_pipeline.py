@@ -89,6 +89,7 @@ def test_borough_proportion_is_recomputed_from_ward_counts(con):
         join marts.fct_indicator_values w using (indicator_id, period)
         join marts.dim_indicator i using (indicator_id)
         where b.area_type = 'la' and w.area_type = 'ward' and i.value_type = 'proportion' and b.denominator is not null
+          and b.value_status = 'published'
           and b.aggregation_method != 'the district''s published count'
         group by all
         """
@@ -156,3 +157,10 @@ def test_dbt_data_and_unit_tests_pass(built, tmp_path):
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "proportions_are_recomputed_and_scores_population_weighted" in completed.stdout
     assert re.search(r"Done\. PASS=[1-9]\d* WARN=0 ERROR=0 ", completed.stdout), completed.stdout[-500:]
+
+
+def test_every_judgement_rests_on_a_test_and_every_page_states_it_alike(built, con):
+    from judgement_claims import page_disagreements, unsupported_claims
+
+    assert {name: rows for name, rows in unsupported_claims(con).items() if rows} == {}
+    assert page_disagreements(con, built.site_dir) == []

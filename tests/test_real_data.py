@@ -270,3 +270,11 @@ def test_every_judgement_on_the_real_build_rests_on_a_test_within_one_series(rea
     statuses = con.execute("select status, count(*) from marts.fct_mission_progress group by 1 order by 1").fetchall()
     print("mission statuses on the real build:", statuses)
     assert sum(n for s, n in statuses if s != "cannot be assessed") >= 3
+
+
+def test_the_real_site_states_the_judgements_of_the_warehouse(real):
+    """Home, mission and indicator pages agree with fct_mission_progress on every status and gap verdict."""
+    from judgement_claims import page_disagreements
+
+    paths, con = real
+    assert page_disagreements(con, paths.site_dir) == []
