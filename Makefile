@@ -11,8 +11,9 @@ export DAGSTER_HOME ?= $(abspath .dagster_home)
 run: install parse ## Build the warehouse and the site from RAW_DIR (default data/raw)
 	$(BIN)/python -m dagster_project.run
 
-test: install-test parse browser ## Install test dependencies and run the test suite
-	$(BIN)/python -m pytest
+TEST_WORKERS ?= 2
+test: install-test parse browser ## Install test dependencies and run the test suite (TEST_WORKERS processes side by side)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 dev: install parse ## Open the Dagster UI (`dg dev`; DEV_ARGS="--port 3100" to choose a port); SIGTERM or Ctrl-C stops it
 	$(BIN)/python -m dagster_project.dev $(DEV_ARGS)

@@ -1,5 +1,6 @@
 """Shared fixtures: a parsed dbt manifest, and the whole pipeline run on the bundled data."""
 
+import fcntl
 import sys
 from pathlib import Path
 
@@ -10,13 +11,30 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pipeline_support import REPO, Paths, published_once  # noqa: E402
 
 
+def _manifest_is_stale(manifest: Path) -> bool:
+    """The manifest is missing, or older than a file of the dbt project or the councils' config."""
+    if not manifest.exists():
+        return True
+    project = REPO / "dbt"
+    sources = [p for folder in ("models", "seeds", "macros", "tests") for p in (project / folder).rglob("*") if p.is_file()]
+    sources += [project / "dbt_project.yml", REPO / "config" / "councils.yml"]
+    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """dagster-dbt loads dbt/target/manifest.json at import time: parse the project first."""
+    """dagster-dbt loads dbt/target/manifest.json at import time: parse the project first, unless
+    `make parse` already has (test workers running side by side must not rewrite it under each other)."""
     from dagster_project.defs.transform.invocation import parse
 
-    parse()
-    return REPO / "dbt" / "target" / "manifest.json"
+    manifest = REPO / "dbt" / "target" / "manifest.json"
+    if _manifest_is_stale(manifest):
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with (manifest.parent / ".parse.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _manifest_is_stale(manifest):
+                parse()
+    return manifest
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +42,17 @@ def built(tmp_path_factory, dbt_manifest) -> Paths:
     """The bundled data's build (the session's one pipeline run; see published_once), in a
     temporary warehouse and site of its own."""
     return published_once(tmp_path_factory.mktemp("bundled"))
+
+
+# Modules that run whole pipelines, slowest first: test workers (`pytest -n`) take whole files in
+# collection order, so starting the long ones first keeps the workers evenly busy to the end.
+SLOW_MODULES = [
+    "test_write_audit_publish.py", "test_hostile_pipeline.py", "test_councils.py", "test_real_data.py",
+    "test_pipeline.py", "test_bad_input.py", "test_disclosure.py", "test_site_browser.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_MODULES)))
+

@@ -1,12 +1,11 @@
 """Helpers for tests that run the whole pipeline on a copy of some raw data."""
 
-import atexit
 import csv
+import fcntl
 import hashlib
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,14 +61,24 @@ def digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
 _SESSION_BUILD: list[Paths] = []  # the one pipeline run on the bundled data this session
 
 
-def _session_build() -> Paths:
-    """The pipeline run once per test session on the bundled data (kept in a temporary folder)."""
+def _session_build(near: Path) -> Paths:
+    """The pipeline run once per test session on the bundled data, in the session's temporary
+    folder (beside `near`, a folder of this session's). Test workers (`pytest -n`) share it: the
+    first to need it builds it while the others wait."""
     if not _SESSION_BUILD:
-        root = Path(tempfile.mkdtemp(prefix="session-build-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        paths = make_paths(root)
-        result, failures = run_pipeline(paths)
-        assert result.success, "\n".join(failures)
+        base = near.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else near.parent
+        root = base / "session-build"
+        root.mkdir(exist_ok=True)
+        paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
+        with (root / ".build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / ".built").exists():
+                for leftover in (paths.raw_dir, paths.site_dir):
+                    shutil.rmtree(leftover, ignore_errors=True)
+                shutil.copytree(BUNDLED_RAW, paths.raw_dir)
+                result, failures = run_pipeline(paths)
+                assert result.success, "\n".join(failures)
+                (root / ".built").touch()
         _SESSION_BUILD.append(paths)
     return _SESSION_BUILD[0]
 
@@ -78,7 +87,7 @@ def published_once(root: Path) -> Paths:
     """Outputs under root as one successful run on the bundled data leaves them: a private copy
     of the session's build (raw files, warehouse, site and run-status record), so each test
     module starts from a published state without running the whole pipeline again."""
-    source = _session_build()
+    source = _session_build(root)
     paths = make_paths(root)
     shutil.copyfile(source.warehouse, paths.warehouse)
     shutil.copytree(source.site_dir, paths.site_dir, symlinks=True)

@@ -1,15 +1,13 @@
 """Several councils in one build, from a regional input: four councils' synthetic data, three
 configured (config/councils.yml shape, via COUNCILS_CONFIG). The fourth is left out and counted.
 
-`council_models` builds only the models keyed by council here (ingest and dbt up to ward
-deprivation, standardised values and the audit count); `three_councils` runs the whole job and
-publishes the warehouse and the site."""
+`three_councils` runs the whole job and publishes the warehouse and the site; the tests read its
+council-keyed models and marts."""
 
 import os
 from contextlib import contextmanager
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
@@ -51,30 +49,22 @@ def _regional(root: Path) -> Paths:
 
 
 @pytest.fixture(scope="module")
-def council_models(tmp_path_factory, dbt_manifest) -> Path:
-    """The council-keyed models built from the four-council input (no marts, no site)."""
-    from dagster_project.definitions import defs
-    from dagster_project.warehouse import candidate_warehouse_path
-
-    root = tmp_path_factory.mktemp("council_models")
+def three_councils(tmp_path_factory, dbt_manifest) -> Paths:
+    """The whole job on the four-council input, three configured (the tests assert it succeeded)."""
+    root = tmp_path_factory.mktemp("three_councils")
     paths = _regional(root)
-    wanted = dg.AssetSelection.assets(
-        ["intermediate", "int_ward_deprivation"], ["intermediate", "int_standardised_values"], ["audit", "rows_outside_councils"]
-    ).upstream()
-    with _environment({**paths.env(), "COUNCILS_CONFIG": str(_write_config(root / "councils.yml"))}):
-        job = defs.resolve_job_def("full_refresh")
-        keys = wanted.resolve(defs.resolve_asset_graph())
-        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), asset_selection=list(keys), raise_on_error=False)
-        from dagster_project.settings import get_settings
-
-        candidate = candidate_warehouse_path(get_settings(), result.run_id)
-    assert result.success, [e.message for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    return candidate
+    with _environment({"COUNCILS_CONFIG": str(_write_config(root / "councils.yml"))}):
+        result, failures = run_pipeline(paths)
+    paths.failures = None if result.success else "\n".join(failures) or "run failed"
+    return paths
 
 
 @pytest.fixture(scope="module")
-def models(council_models):
-    with duckdb.connect(str(council_models), read_only=True) as con:
+def models(three_councils):
+    """The published warehouse of the three-council build, whose council-keyed intermediate models
+    (ward deprivation, standardised values, the count of rows left out) these tests read."""
+    assert three_councils.failures is None, three_councils.failures
+    with duckdb.connect(str(three_councils.warehouse), read_only=True) as con:
         yield con
 
 
@@ -154,17 +144,6 @@ def test_other_councils_are_left_out_and_counted(models):
         "select count(*) from intermediate.int_lsoa_ward_bestfit where la_code = ?", [LEFT_OUT]
     ).fetchone()
     assert in_bridge == 0
-
-
-@pytest.fixture(scope="module")
-def three_councils(tmp_path_factory, dbt_manifest) -> Paths:
-    """The whole job on the four-council input, three configured (the tests assert it succeeded)."""
-    root = tmp_path_factory.mktemp("three_councils")
-    paths = _regional(root)
-    with _environment({"COUNCILS_CONFIG": str(_write_config(root / "councils.yml"))}):
-        result, failures = run_pipeline(paths)
-    paths.failures = None if result.success else "\n".join(failures) or "run failed"
-    return paths
 
 
 def test_three_councils_publish_their_own_marts(three_councils):

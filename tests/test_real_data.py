@@ -276,5 +276,8 @@ def test_the_real_site_states_the_judgements_of_the_warehouse(real):
     """Home, mission and indicator pages agree with fct_mission_progress on every status and gap verdict."""
     from judgement_claims import page_disagreements
 
+    from page_audit import audit
+
     paths, con = real
     assert page_disagreements(con, paths.site_dir) == []
+    assert audit(paths.site_dir) == []  # captions say only what is drawn; every gap has its reason

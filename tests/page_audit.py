@@ -1,0 +1,53 @@
+"""What a built site says against what it draws: captions describe only what is drawn (and
+everything that is), no empty-chart block appears without its reason, and every figure in a ward
+profile carries its unit. Used on the fixture site (tests/site), the demo build (test_pipeline)
+and the real-data build (test_real_data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import html5lib
+
+
+def _tag(e) -> str:
+    return e.tag.rsplit("}", 1)[-1] if isinstance(e.tag, str) else ""
+
+
+def _text(e) -> str:
+    return " ".join("".join(e.itertext()).split())
+
+
+def audit(out: Path) -> list[str]:
+    problems = []
+    for page in sorted(out.rglob("index.html")):
+        tree = html5lib.parse(page.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+        rel = page.relative_to(out).as_posix()
+        for figure in tree.iter("figure"):
+            caption = figure.find("figcaption")
+            svg = next((e for e in figure if _tag(e) == "svg"), None)
+            if caption is None or svg is None:
+                continue
+            said, drawn = _text(caption), list(svg.iter())
+            band = any(_tag(e) == "polygon" and e.get("fill-opacity") for e in drawn)
+            dashed = any(e.get("stroke-dasharray") for e in drawn if _tag(e) in ("polyline", "path", "line"))
+            cut = any("axis-cut" in (e.get("class") or "") for e in drawn)
+            if ("Shaded band" in said) != band:
+                problems.append(f"{rel}: caption and band disagree: {said[:80]}")
+            if "Dashed line" in said and not dashed:
+                problems.append(f"{rel}: caption names a dashed line that is not drawn: {said[:80]}")
+            if ("does not start at zero" in said) != cut:
+                problems.append(f"{rel}: caption and axis cut disagree: {said[:80]}")
+        for p in tree.iter("p"):
+            if "no-data" in (p.get("class") or "") and "because" not in _text(p):
+                problems.append(f"{rel}: empty chart without a reason: {_text(p)[:80]}")
+            if "no data to show" in _text(p):
+                problems.append(f"{rel}: 'no data to show' without a reason")
+        for table in tree.iter("table"):
+            if "spine-table" not in (table.get("class") or ""):
+                continue
+            for tr in table.find("tbody"):
+                units = [s for s in tr[0].iter("span") if "spine-unit" in (s.get("class") or "")]
+                if not units or not _text(units[0]):
+                    problems.append(f"{rel}: spine row without its unit: {_text(tr[0])[:60]}")
+    return problems
