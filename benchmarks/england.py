@@ -94,7 +94,8 @@ def run_pipeline(root: Path, councils: int) -> dict:
     config = root / "councils.yml"
     config.write_text(
         "site_title: England benchmark (synthetic)\ncouncils:\n"
-        + "".join(f"  - la_code: {demo_data.council(k)[0]}\n" for k in range(councils)),
+        + "".join(f"  - la_code: {demo_data.council(k)[0]}\n    missions: [fair_opportunities, flourishing_places]\n"
+                  for k in range(councils)),
         encoding="utf-8",
     )
     os.environ.update({

@@ -14,7 +14,7 @@ UNIT_WORDS = {"per 100000": "per 100,000 people", "per 10000": "per 10,000 peopl
 def unit_words(unit) -> str:
     text = (unit or "").strip()
     return UNIT_WORDS.get(text.lower(), text)
-NO_SUFFIX = {"", "score", "number", "count", "index", "ratio"}
+NO_SUFFIX = {"", "number", "count"}  # every other unit follows the number: "23.4 score", "1,234 people"
 WHOLE_NUMBERS = {"number", "count", "people", "persons", "households"}
 
 
@@ -43,7 +43,7 @@ def format_number(value, decimals: int | None = None) -> str:
 
 
 def format_value(value, unit: str | None = None, decimals: int | None = None) -> str:
-    """A number with its unit: '%' joins the number, 'score' and counts show none, others follow.
+    """A number with its unit: '%' joins the number, bare counts show none, others follow.
     Unit 'year' (a calendar year, not 'years') prints as a year: 2011, never 2,011."""
     unit = (unit or "").strip()
     if unit == "year" and _number(value) is not None:
@@ -53,7 +53,7 @@ def format_value(value, unit: str | None = None, decimals: int | None = None) ->
     if decimals is None and unit:
         decimals = 1
     text = format_number(value, decimals)
-    if _number(value) is None or unit.lower() in NO_SUFFIX | WHOLE_NUMBERS:
+    if _number(value) is None or unit.lower() in NO_SUFFIX:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit_words(unit)}"
 
@@ -81,7 +81,7 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
         decimals = 0
     if decimals is None and unit_text:
         decimals = 1
-    suffix = "" if not unit_text or low in NO_SUFFIX | WHOLE_NUMBERS else (
+    suffix = "" if not unit_text or low in NO_SUFFIX else (
         unit_text if unit_text == "%" else " " + unit_words(unit_text))
     if html:
         suffix = str(escape(suffix))

@@ -58,7 +58,7 @@ def test_trend_chart_spaces_periods_by_date_and_says_only_what_it_draws():
 def test_a_single_period_is_a_value_not_a_chart():
     html = str(trend_chart_html(PageState(), _rows(["2019", "2025"], [None, 0.9]), benchmark="bench", title="T",
                                 unit="ratio", csv=False))
-    assert "<svg" not in html and "0.9 in 2025" in html and "no trend to draw" in html
+    assert "<svg" not in html and "0.9 ratio in 2025" in html and "no trend to draw" in html
     g = line_chart_svg(_rows(["2019"], [12.0]), "period", "value", unit="%")
     assert g["single"] and g["summary"] == "12.0% in 2019."
 

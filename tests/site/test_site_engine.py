@@ -53,7 +53,7 @@ def test_sql_parameters_are_quoted_safely():
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (12.345, "%", "12.3%"), (45.61, "per 1,000", "45.6 per 1,000"), (1234, None, "1,234"),
-    (1234.0, "count", "1,234"), (23.45, "score", "23.4"), (None, "%", "n/a"), (-0.04, "%", "0.0%"),
+    (1234.0, "count", "1,234"), (23.45, "score", "23.4 score"), (113.66, "ratio", "113.7 ratio"), (1234, "people", "1,234 people"), (None, "%", "n/a"), (-0.04, "%", "0.0%"),
     (6.5, "percentage points", "6.5 percentage points"), (1.25, None, "1.2"),
 ])
 def test_numbers_are_formatted_with_units(value, unit, text):

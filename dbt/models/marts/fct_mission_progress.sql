@@ -22,11 +22,12 @@ councils as (
     select distinct wards.la_code, missions.mission_id
     from {{ ref('dim_ward') }} as wards
     inner join (
-        {%- for code, missions in var('council_missions').items() %}
-        {%- for mission in missions %}
-        select '{{ code }}' as la_code, '{{ mission }}' as mission_id{{ ' union all' if not loop.last }}
-        {%- endfor %}{{ ' union all' if not loop.last }}
-        {%- endfor %}
+        {%- set pairs = [] %}
+        {%- for code, missions in var('council_missions').items() %}{% for mission in missions %}
+        {%- do pairs.append("select '" ~ code ~ "' as la_code, '" ~ mission ~ "' as mission_id") %}
+        {%- endfor %}{% endfor %}
+        {#- a council configured without missions tracks none -#}
+        {{ pairs | join(' union all ') if pairs else 'select null::varchar as la_code, null::varchar as mission_id where false' }}
     ) as missions using (la_code)
 ),
 
