@@ -135,6 +135,12 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def site_cache_path(settings: Settings) -> Path:
+    """The site's render cache, kept between builds beside SITE_DIR: one per published site,
+    so builds of different sites (or two at once) never share or prune each other's."""
+    return settings.site_dir.with_name(f".{settings.site_dir.name}.cache")
+
+
 def published_site_path(settings: Settings, run_id: str) -> Path:
     """Where a published site's files live; SITE_DIR is a symbolic link to it."""
     return settings.site_dir.with_name(f"{settings.site_dir.name}.published-{run_id[:8]}")

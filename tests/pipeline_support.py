@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +37,17 @@ def run_pipeline(paths: Paths):
     """Run the full job in-process against `paths`; return (result, failure lines)."""
     from dagster_project.run import execute
 
-    saved = {k: os.environ.get(k) for k in paths.env()}
-    os.environ.update(paths.env())
-    try:
+    with environment(paths.env()):
         return execute()
+
+
+@contextmanager
+def environment(values: dict[str, str]):
+    """Set environment variables for the duration of a block, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
     finally:
         for key, value in saved.items():
             if value is None:

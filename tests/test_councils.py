@@ -4,14 +4,12 @@ configured (config/councils.yml shape, via COUNCILS_CONFIG). The fourth is left 
 `three_councils` runs the whole job and publishes the warehouse and the site; the tests read its
 council-keyed models and marts."""
 
-import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline_support import Paths, run_pipeline
+from pipeline_support import Paths, environment, run_pipeline
 
 from dagster_project import demo_data
 
@@ -28,20 +26,6 @@ def _write_config(path: Path) -> Path:
     return path
 
 
-@contextmanager
-def _environment(values: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _regional(root: Path) -> Paths:
     paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
     demo_data.generate(paths.raw_dir, councils=4)
@@ -53,7 +37,7 @@ def three_councils(tmp_path_factory, dbt_manifest) -> Paths:
     """The whole job on the four-council input, three configured (the tests assert it succeeded)."""
     root = tmp_path_factory.mktemp("three_councils")
     paths = _regional(root)
-    with _environment({"COUNCILS_CONFIG": str(_write_config(root / "councils.yml"))}):
+    with environment({"COUNCILS_CONFIG": str(_write_config(root / "councils.yml"))}):
         result, failures = run_pipeline(paths)
     paths.failures = None if result.success else "\n".join(failures) or "run failed"
     return paths
@@ -172,7 +156,7 @@ def test_the_site_carries_the_configured_title(three_councils):
 def test_the_default_configuration_is_wigan():
     from dagster_project.settings import DEFAULT_COUNCILS_CONFIG, get_councils_config
 
-    with _environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
+    with environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
         config = get_councils_config()
     assert config.la_codes == ["E08000010"] and config.site_title == "Wigan ward inequalities"
 
@@ -192,7 +176,7 @@ def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, mess
 
     path = tmp_path / "councils.yml"
     path.write_text(text, encoding="utf-8")
-    with _environment({"COUNCILS_CONFIG": str(path)}), pytest.raises(ValueError) as error:
+    with environment({"COUNCILS_CONFIG": str(path)}), pytest.raises(ValueError) as error:
         get_councils_config()
     assert str(path) in str(error.value) and message in str(error.value)
 
@@ -207,5 +191,5 @@ def test_dbt_defaults_are_the_default_configuration():
     from dagster_project.settings import DEFAULT_COUNCILS_CONFIG, DBT_PROJECT_DIR
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    with _environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
+    with environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
         assert json.loads(dbt_vars()) == project["vars"]

@@ -8,6 +8,7 @@ weighted by population share; limits come from a seeded normal simulation.
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import expit, logit
@@ -49,13 +50,28 @@ def _rank_design(population: np.ndarray) -> np.ndarray:
     return np.column_stack([np.sqrt(share), rank * np.sqrt(share)])
 
 
-def _simulated_limit(sorted_sims: np.ndarray, level: float) -> tuple[float, float]:
-    """Elements at positions round(N(1 − cv)) and round(N·cv), 1-based, cv = c + (1 − c)/2."""
-    reps = sorted_sims.size
+@lru_cache(maxsize=16)
+def _standard_normals(seed: int, repetitions: int, k: int) -> np.ndarray:
+    """The seeded standard normal draws (read-only, shared): with a fixed seed every area's
+    simulation uses the same draws, so they are made once (`normal(loc, scale)` is
+    `loc + scale * standard_normal`, so the results are the same as drawing each time)."""
+    draws = np.random.default_rng(seed).standard_normal((repetitions, k))
+    draws.flags.writeable = False
+    return draws
+
+
+def _limit_positions(reps: int, level: float) -> tuple[int, int]:
+    """Positions round(N(1 − cv)) and round(N·cv), 1-based, cv = c + (1 − c)/2 (0-based here)."""
     cv = level + (1 - level) / 2
-    low = max(int(np.round(reps * (1 - cv))), 1) - 1
-    high = min(int(np.round(reps * cv)), reps) - 1
-    return float(sorted_sims[low]), float(sorted_sims[high])
+    return max(int(np.round(reps * (1 - cv))), 1) - 1, min(int(np.round(reps * cv)), reps) - 1
+
+
+def _simulated_limits(sims: np.ndarray, levels) -> dict[float, tuple[float, float]]:
+    """The limits at each level: the elements the sorted simulations would hold at those
+    positions (a partial sort puts exactly those elements in place; `sims` is reordered)."""
+    positions = {level: _limit_positions(sims.size, level) for level in levels}
+    sims.partition(sorted({p for pair in positions.values() for p in pair}))
+    return {level: (float(sims[low]), float(sims[high])) for level, (low, high) in positions.items()}
 
 
 def sii(
@@ -152,8 +168,10 @@ def sii(
     root_share = design[:, 0]
     centre = fwd(value)
 
-    rng = np.random.default_rng(seed)
-    draws = rng.normal(centre, se, size=(repetitions, k))
+    if seed is None:
+        draws = np.random.default_rng().normal(centre, se, size=(repetitions, k))
+    else:
+        draws = centre + se * _standard_normals(seed, repetitions, k)
     if transform:
         b0, b1 = projection @ (centre * root_share)
         sim = (draws * root_share) @ projection.T
@@ -179,11 +197,11 @@ def sii(
         result["rii"] = 1 / result["rii"]
         sim_rii = 1 / sim_rii
 
-    sim_sii.sort()
-    sim_rii.sort()
-    for level in confidence_levels(confidence):
+    levels = confidence_levels(confidence)
+    sii_limits, rii_limits = _simulated_limits(sim_sii, levels), _simulated_limits(sim_rii, levels)
+    for level in levels:
         tag = level_tag(level)
-        result[f"sii_lower{tag}"], result[f"sii_upper{tag}"] = _simulated_limit(sim_sii, level)
-        result[f"rii_lower{tag}"], result[f"rii_upper{tag}"] = _simulated_limit(sim_rii, level)
+        result[f"sii_lower{tag}"], result[f"sii_upper{tag}"] = sii_limits[level]
+        result[f"rii_lower{tag}"], result[f"rii_upper{tag}"] = rii_limits[level]
     result["repetitions"] = repetitions
     return result

@@ -5,7 +5,7 @@ import shutil
 import dagster as dg
 
 from dagster_project.settings import REPO_ROOT, SITE_SOURCE_DIR, get_settings
-from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked
+from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked, site_cache_path
 
 MART_TABLES = (
     "dim_ward", "bridge_lsoa_ward", "dim_indicator", "dim_mission", "bridge_mission_indicator",
@@ -33,7 +33,7 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         out_dir=out_dir,
         pages_dir=SITE_SOURCE_DIR / "pages",
         site_root=SITE_SOURCE_DIR,
-        cache_dir=SITE_SOURCE_DIR / ".cache",
+        cache_dir=site_cache_path(settings),
     )
     return dg.MaterializeResult(
         metadata={

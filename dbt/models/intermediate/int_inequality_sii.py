@@ -55,12 +55,25 @@ def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, s
     return ("gap widening" if z > 0 else "gap narrowing"), method, p_value
 
 
-def _quantile_table(wards: pd.DataFrame, column: str) -> pd.DataFrame:
-    grouped = wards.groupby(column, as_index=False).agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"))
-    lower, upper = wilson_limits(grouped["numerator"].to_numpy(float), grouped["denominator"].to_numpy(float), 0.95)
-    grouped["value"] = grouped["numerator"] / grouped["denominator"]
-    grouped["lower95"], grouped["upper95"] = lower, upper
-    return grouped.rename(columns={column: "quantile"})
+def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Each (indicator, council, period)'s quantile table: summed counts, value and Wilson limits,
+    sorted so that each group's rows are contiguous and in quantile order."""
+    keys = ["indicator_id", "la_code", "period"]
+    table = wards.groupby([*keys, column], as_index=False).agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"))
+    table = table.sort_values([*keys, column], ignore_index=True)
+    table["lower95"], table["upper95"] = wilson_limits(table["numerator"].to_numpy(float), table["denominator"].to_numpy(float), 0.95)
+    table["value"] = table["numerator"] / table["denominator"]
+    return table.rename(columns={column: "quantile"})
+
+
+def _groups(table: pd.DataFrame, keys: list[str]):
+    """(first row, row after the last) of each run of equal keys in a sorted table."""
+    same = np.ones(len(table), dtype=bool)
+    for key in keys:
+        values = table[key].to_numpy()
+        same[1:] &= values[1:] == values[:-1]
+    starts = np.flatnonzero(~same | (np.arange(len(table)) == 0))
+    return zip(starts, np.append(starts[1:], len(table)))
 
 
 def model(dbt, session):
@@ -75,16 +88,18 @@ def model(dbt, session):
     ward_values = values[
         (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
     ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
+    computable = [key not in bounded_keys for key in zip(ward_values["indicator_id"], ward_values["la_code"], ward_values["period"])]
+    ward_values = ward_values[computable]
     rows = []
-    for (indicator, la, period), group in ward_values.groupby(["indicator_id", "la_code", "period"], sort=True):
-        if (indicator, la, period) in bounded_keys:
-            continue
-        for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):
-            table = _quantile_table(group, column)
+    for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):
+        table = _quantile_tables(ward_values, column)
+        quantile, population, value = (table[c].to_numpy(f) for c, f in (("quantile", int), ("denominator", float), ("value", float)))
+        lower, upper = table["lower95"].to_numpy(float), table["upper95"].to_numpy(float)
+        for start, end in _groups(table, ["indicator_id", "la_code", "period"]):
+            indicator, la, period = table.at[start, "indicator_id"], table.at[start, "la_code"], table.at[start, "period"]
             result = sii(
-                table["quantile"].to_numpy(int), table["denominator"].to_numpy(float), table["value"].to_numpy(float),
-                lower95=table["lower95"].to_numpy(float), upper95=table["upper95"].to_numpy(float),
-                value_type=2, multiplier=float(multipliers[indicator]), confidence=0.95, n_quantiles=n,
+                quantile[start:end], population[start:end], value[start:end], lower95=lower[start:end],
+                upper95=upper[start:end], value_type=2, multiplier=float(multipliers[indicator]), confidence=0.95, n_quantiles=n,
             )
             if result is None:
                 continue
