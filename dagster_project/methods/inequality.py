@@ -171,7 +171,8 @@ def sii(
     if seed is None:
         draws = np.random.default_rng().normal(centre, se, size=(repetitions, k))
     else:
-        draws = centre + se * _standard_normals(seed, repetitions, k)
+        with np.errstate(invalid="ignore"):  # an infinite centre or SE gives NaN draws, as normal() does
+            draws = centre + se * _standard_normals(seed, repetitions, k)
     if transform:
         b0, b1 = projection @ (centre * root_share)
         sim = (draws * root_share) @ projection.T

@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"asset_key": ["intermediate", "int_ward17_apportioned"]}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "int_ward17_apportioned"}}}) }}
 {#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period
     (the 2017 wards of the configured councils: those with an LSOA in the ward best fit). -#}
 with
