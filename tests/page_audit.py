@@ -1,6 +1,6 @@
 """What a built site says against what it draws: captions describe only what is drawn (and
 everything that is), no empty-chart block appears without its reason, and every figure in a ward
-profile carries its unit. Used on the fixture site (tests/site), the demo build (test_pipeline)
+profile carries its unit, and no page is heavier than MAX_PAGE_BYTES. Used on the fixture site (tests/site), the demo build (test_pipeline)
 and the real-data build (test_real_data)."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import html5lib
+
+MAX_PAGE_BYTES = 200 * 1024  # a page a phone on a slow connection still loads
 
 
 def _tag(e) -> str:
@@ -23,6 +25,8 @@ def audit(out: Path) -> list[str]:
     for page in sorted(out.rglob("index.html")):
         tree = html5lib.parse(page.read_text(encoding="utf-8"), namespaceHTMLElements=False)
         rel = page.relative_to(out).as_posix()
+        if page.stat().st_size > MAX_PAGE_BYTES:
+            problems.append(f"{rel}: {page.stat().st_size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte page budget")
         for figure in tree.iter("figure"):
             caption = figure.find("figcaption")
             svg = next((e for e in figure if _tag(e) == "svg"), None)
