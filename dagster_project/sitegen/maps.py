@@ -70,6 +70,9 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2.5"/></pattern></defs>']
     labels, counts = [], {"suppressed": 0, "missing": 0}
+    # Each ward carries a number, keyed to its name below the map (a hexagon also shows its value).
+    numbers = {ward: n for n, ward in enumerate(
+        sorted(geography.shapes, key=lambda w: (geography.names.get(w, w), w)), start=1)}
     for ward, (d, lx, ly) in sorted(geography.shapes.items()):
         name = geography.names.get(ward, ward)
         v, is_suppressed = by_code.get(ward, (None, False))
@@ -84,11 +87,16 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
             fill, text, colour = palette[i], format_value(v, unit), text_on[i]
         out.append(f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="0.8"{dash}>'
                    f'<title>{escape(name)}: {escape(text)}</title></path>')
+        if not hexes:
+            labels.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" stroke-width="0.8"/>'
+                          f'<text class="on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" text-anchor="middle">{numbers[ward]}</text>')
         if hexes:
             if is_suppressed or v is None:
-                labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 8:.1f}" width="54" height="14" fill="#ffffff"/>')
+                labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 19:.1f}" width="54" height="36" fill="#ffffff"/>')
             tone = ("on-dark" if colour == "#ffffff" else "on-light") + (" small" if is_suppressed else "")
-            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" '
+            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" '
+                          f'fill="{colour}">{numbers[ward]}</text>')
+            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly + 12:.1f}" text-anchor="middle" '
                           f'fill="{colour}">{escape(text)}</text>')
     legend = [(palette[i], f"{format_value(lo, unit)} to {format_value(hi, unit)}" if lo != hi
                else format_value(lo, unit)) for i, (lo, hi) in enumerate(bounds)]
@@ -100,6 +108,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
     shape = "hexagon" if hexes else "ward"
     summary = (f"Map of {len(geography.shapes)} wards, each {shape} shaded by its value: darker means higher. "
                f"{direction}")
+    summary += " Each ward is numbered; the key below the map names them."
     if counts["suppressed"]:
         summary += f" {counts['suppressed']} suppressed (hatched)."
     if counts["missing"]:
@@ -108,4 +117,5 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
         "width": geography.width, "height": geography.height,
         "body": Markup("\n".join(out + labels)), "legend": legend, "direction": direction,
         "summary": summary, "kind": geography.kind, "note": geography.note,
+        "key": sorted(((n, geography.names.get(w, w)) for w, n in numbers.items())),
     }
