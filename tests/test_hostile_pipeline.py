@@ -135,12 +135,15 @@ def test_an_unwritable_site_folder_ends_in_run_failed_and_a_status_record(publis
     paths, _ = published
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the site's folder should be", encoding="utf-8")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, warehouse)  # the last good warehouse (so ingest and dbt are skipped)
+    before = digest(warehouse)
     monkeypatch.setenv("RAW_DIR", str(paths.raw_dir))
-    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("WAREHOUSE", str(warehouse))
     monkeypatch.setenv("SITE_DIR", str(blocked / "site"))
     assert main(["--log-level", "ERROR"]) == 1
     out = capsys.readouterr().out
     assert "RUN FAILED: nothing was published" in out and "step site failed" in out
     status = json.loads((tmp_path / "warehouse.duckdb.run-status.json").read_text(encoding="utf-8"))
     assert "could not write" in status["last_failure"]["note"] and "step site failed" in status["last_failure"]["why"]
-    assert not (tmp_path / "warehouse.duckdb").exists()
+    assert digest(warehouse) == before
