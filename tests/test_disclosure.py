@@ -7,7 +7,7 @@ import csv
 import duckdb
 import pytest
 
-from pipeline_support import edit_cells, make_paths, run_pipeline
+from pipeline_support import edit_cells, published_once, run_pipeline
 
 CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
 LOOKUP = "lookup_lsoa21_to_ward2023_bestfit_wigan.csv"
@@ -16,8 +16,9 @@ SMALL = 3
 
 @pytest.fixture(scope="module")
 def disclosive(tmp_path_factory):
-    """The bundled data with one ward's claimants reduced to a total of 3."""
-    paths = make_paths(tmp_path_factory.mktemp("disclosure"))
+    """The bundled data with one ward's claimants reduced to a total of 3 (a rerun after the
+    session's published build, so only what depends on the claimant file is rebuilt)."""
+    paths = published_once(tmp_path_factory.mktemp("disclosure"))
     with (paths.raw_dir / LOOKUP).open(encoding="utf-8", newline="") as handle:
         lookup = list(csv.DictReader(handle))
     ward = lookup[0]["wd23cd"]
