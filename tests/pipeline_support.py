@@ -77,13 +77,13 @@ def _session_build(near: Path) -> Paths:
         base = near.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else near.parent
         root = base / "session-build"
         root.mkdir(exist_ok=True)
-        paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
         with (root / ".build.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (root / ".built").exists():
-                for leftover in (paths.raw_dir, paths.site_dir):
-                    shutil.rmtree(leftover, ignore_errors=True)
-                shutil.copytree(BUNDLED_RAW, paths.raw_dir)
+            if (root / ".built").exists():
+                paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
+            else:
+                shutil.rmtree(root / "raw", ignore_errors=True)  # a worker's build that failed part-way
+                paths = make_paths(root)
                 result, failures = run_pipeline(paths)
                 assert result.success, "\n".join(failures)
                 (root / ".built").touch()

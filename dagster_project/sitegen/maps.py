@@ -90,7 +90,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
         if not hexes:
             labels.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" stroke-width="0.8"/>'
                           f'<text class="on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" text-anchor="middle">{numbers[ward]}</text>')
-        if hexes:
+        else:
             if is_suppressed or v is None:
                 labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 19:.1f}" width="54" height="36" fill="#ffffff"/>')
             tone = ("on-dark" if colour == "#ffffff" else "on-light") + (" small" if is_suppressed else "")
@@ -107,8 +107,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
     direction = BETTER.get(polarity or "", NEITHER)
     shape = "hexagon" if hexes else "ward"
     summary = (f"Map of {len(geography.shapes)} wards, each {shape} shaded by its value: darker means higher. "
-               f"{direction}")
-    summary += " Each ward is numbered; the key below the map names them."
+               f"{direction} Each ward is numbered; the key below the map names them.")
     if counts["suppressed"]:
         summary += f" {counts['suppressed']} suppressed (hatched)."
     if counts["missing"]:

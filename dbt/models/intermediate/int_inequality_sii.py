@@ -57,23 +57,13 @@ def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, s
 
 def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
     """Each (indicator, council, period)'s quantile table: summed counts, value and Wilson limits,
-    sorted so that each group's rows are contiguous and in quantile order."""
+    in quantile order within each group."""
     keys = ["indicator_id", "la_code", "period"]
     table = wards.groupby([*keys, column], as_index=False).agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"))
     table = table.sort_values([*keys, column], ignore_index=True)
     table["lower95"], table["upper95"] = wilson_limits(table["numerator"].to_numpy(float), table["denominator"].to_numpy(float), 0.95)
     table["value"] = table["numerator"] / table["denominator"]
     return table.rename(columns={column: "quantile"})
-
-
-def _groups(table: pd.DataFrame, keys: list[str]):
-    """(first row, row after the last) of each run of equal keys in a sorted table."""
-    same = np.ones(len(table), dtype=bool)
-    for key in keys:
-        values = table[key].to_numpy()
-        same[1:] &= values[1:] == values[:-1]
-    starts = np.flatnonzero(~same | (np.arange(len(table)) == 0))
-    return zip(starts, np.append(starts[1:], len(table)))
 
 
 def model(dbt, session):
@@ -95,11 +85,10 @@ def model(dbt, session):
         table = _quantile_tables(ward_values, column)
         quantile, population, value = (table[c].to_numpy(f) for c, f in (("quantile", int), ("denominator", float), ("value", float)))
         lower, upper = table["lower95"].to_numpy(float), table["upper95"].to_numpy(float)
-        for start, end in _groups(table, ["indicator_id", "la_code", "period"]):
-            indicator, la, period = table.at[start, "indicator_id"], table.at[start, "la_code"], table.at[start, "period"]
+        for (indicator, la, period), at in table.groupby(["indicator_id", "la_code", "period"], sort=False).indices.items():
             result = sii(
-                quantile[start:end], population[start:end], value[start:end], lower95=lower[start:end],
-                upper95=upper[start:end], value_type=2, multiplier=float(multipliers[indicator]), confidence=0.95, n_quantiles=n,
+                quantile[at], population[at], value[at], lower95=lower[at], upper95=upper[at],
+                value_type=2, multiplier=float(multipliers[indicator]), confidence=0.95, n_quantiles=n,
             )
             if result is None:
                 continue
