@@ -7,7 +7,7 @@ gives 95% and 99.8% limits by default, under the keys ``lower95``/``upper95`` an
 
 from ._common import DEFAULT_CONFIDENCE, z_value
 from .comparison import COMPARISON_COLOURS, compare_two_levels, compare_with_benchmark
-from .difference import proportion_difference
+from .difference import change_from_limits, proportion_difference
 from .inequality import sii
 from .life_expectancy import LE_START_AGES, life_expectancy
 from .means import mean, mean_limits

@@ -1,4 +1,5 @@
-"""Difference between two proportions: Newcombe's hybrid score interval (Newcombe 1998, method 10).
+"""Differences: between two proportions, Newcombe's hybrid score interval (Newcombe 1998, method 10);
+between two values with 95% limits, a z-test of the change.
 
 Used for the gap between the most and least deprived quintiles. With Wilson limits
 (l1, u1) and (l2, u2): d = p1 − p2, lower = d − sqrt((p1 − l1)² + (u2 − p2)²),
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import DEFAULT_CONFIDENCE, Confidence, as_array, confidence_levels, level_tag
+from scipy import stats
+
+from ._common import DEFAULT_CONFIDENCE, Confidence, as_array, confidence_levels, level_tag, z_value
 from .proportions import wilson_limits
 
 
@@ -31,3 +34,17 @@ def proportion_difference(
         result[f"lower{tag}"] = (p1 - p2 - np.hypot(p1 - l1, u2 - p2)) * multiplier
         result[f"upper{tag}"] = (p1 - p2 + np.hypot(u1 - p1, p2 - l2)) * multiplier
     return result
+
+
+def change_from_limits(first, first_lower, first_upper, last, last_lower, last_upper) -> dict:
+    """Two-sided z-test of the change ``last - first`` from each value's 95% limits (standard
+    error = width / (2 x 1.96), the two combined in quadrature). Vectorised; returns
+    ``difference``, ``se`` and ``p_value`` (NaN where a limit is missing or the SE is 0)."""
+    first, last = np.asarray(first, float), np.asarray(last, float)
+    width = 2 * z_value(0.95)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.hypot((np.asarray(first_upper, float) - np.asarray(first_lower, float)) / width,
+                      (np.asarray(last_upper, float) - np.asarray(last_lower, float)) / width)
+        difference = last - first
+        p_value = np.where(se > 0, 2 * stats.norm.sf(np.abs(difference / se)), np.nan)
+    return {"difference": difference, "se": se, "p_value": p_value}

@@ -38,3 +38,14 @@ def test_zero_events_in_both_groups():
 def test_invalid_inputs_raise(args, message):
     with pytest.raises(ValueError, match=message):
         proportion_difference(*args)
+
+
+def test_change_from_limits_is_a_z_test_from_the_interval_widths():
+    from dagster_project.methods import change_from_limits
+
+    # 10 (8 to 12) then 14 (12 to 16): SE of each 4 / 3.92, combined 1.4431; z = 2.772, p = 0.00557
+    result = change_from_limits([10.0, 5.0], [8.0, 5.0], [12.0, 5.0], [14.0, 6.0], [12.0, 6.0], [16.0, 6.0])
+    assert result["difference"][0] == 4.0
+    assert result["se"][0] == pytest.approx(1.4431, abs=1e-4)
+    assert result["p_value"][0] == pytest.approx(0.00557, abs=2e-5)
+    assert np.isnan(result["p_value"][1])  # intervals of zero width: no test

@@ -18,14 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dagster_project.methods import recent_trends
+from dagster_project.methods import change_from_limits, recent_trends
 
 CANNOT = "Cannot be assessed"
 COLUMNS = [
     "indicator_id", "area_code", "period", "segment_id", "n_periods", "baseline_period", "trend", "trend_method",
     "trend_p_value", "trend_reason", "change_direction", "change_p_value", "change_method", "change_reason",
 ]
-Z95 = stats.norm.ppf(0.975)
 
 
 KEYS = ["indicator_id", "area_code", "segment_id"]
@@ -91,10 +90,10 @@ def _changes(first: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
         se_counts = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        se_limits = np.sqrt(((first["upper_ci_95"] - first["lower_ci_95"]) / (2 * Z95)).to_numpy(float) ** 2
-                            + ((last["upper_ci_95"] - last["lower_ci_95"]) / (2 * Z95)).to_numpy(float) ** 2)
-        difference = np.where(counted, x2 / n2 - x1 / n1, last["value"].to_numpy(float) - first["value"].to_numpy(float))
-        se = np.where(counted, se_counts, se_limits)
+        limits = change_from_limits(first["value"], first["lower_ci_95"], first["upper_ci_95"],
+                                    last["value"], last["lower_ci_95"], last["upper_ci_95"])
+        difference = np.where(counted, x2 / n2 - x1 / n1, limits["difference"])
+        se = np.where(counted, se_counts, limits["se"])
         p_value = 2 * stats.norm.sf(np.abs(difference / se))
     valid = se > 0
     return pd.DataFrame({

@@ -15,11 +15,10 @@ import pandas as pd
 
 from scipy import stats
 
-from dagster_project.methods import recent_trend, sii, wilson_limits
+from dagster_project.methods import change_from_limits, recent_trend, sii, wilson_limits
 
 COLUMNS = ["indicator_id", "la_code", "period", "quantiles", "measure", "value", "lower_ci_95", "upper_ci_95"]
 NOT_ENOUGH = "cannot be assessed"
-Z95 = stats.norm.ppf(0.975)
 WINDOW = {"monthly": 12, "periodic": 5}
 
 
@@ -44,11 +43,11 @@ def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, s
         if result.marker == "Cannot be calculated":
             verdict = NOT_ENOUGH
         return verdict, method, p_value
-    se = (upper[[0, -1]] - lower[[0, -1]]) / (2 * Z95)
-    if np.isnan(se).any() or not (se > 0).all() or flip[0] != flip[-1]:
+    change = change_from_limits(size[0], lower[0], upper[0], size[-1], lower[-1], upper[-1])
+    width = upper[[0, -1]] - lower[[0, -1]]
+    if np.isnan(width).any() or not (width > 0).all() or flip[0] != flip[-1]:
         return NOT_ENOUGH, None, None
-    z = (size[-1] - size[0]) / np.sqrt((se**2).sum())
-    p_value = float(2 * stats.norm.sf(abs(z)))
+    p_value, z = float(change["p_value"]), float(change["difference"])
     method = "z-test of the change in the slope index of inequality between the first and latest periods, 95% confidence"
     if p_value >= 0.05:
         return "no significant change", method, p_value
