@@ -46,6 +46,7 @@ def get_settings() -> Settings:
 class Council:
     la_code: str
     missions: tuple[str, ...]
+    strategy: str | None = None  # the council's own strategy name (e.g. "Progress with Unity"), shown on its pages only
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ def get_councils_config() -> CouncilsConfig:
         missions = entry.get("missions") or []
         if not isinstance(missions, list) or not all(isinstance(m, str) for m in missions):
             raise ValueError(f"{where}: missions must be a list of mission ids")
+        strategy = entry.get("strategy")
+        if strategy is not None and (not isinstance(strategy, str) or not strategy.strip()):
+            raise ValueError(f"{where}: strategy must be a non-empty string when given")
         seen.add(code)
-        councils.append(Council(code, tuple(missions)))
+        councils.append(Council(code, tuple(missions), strategy.strip() if strategy else None))
     return CouncilsConfig(path, title.strip(), tuple(councils))
