@@ -1050,15 +1050,59 @@ def council(k: int) -> tuple[str, str]:
     return f"E06{900000 + k:06d}", f"Demonstration council {k + 1}"
 
 
-def _as_council(tables: dict, k: int) -> dict:
-    """Wigan's tables re-coded as the k-th council: new LSOA, ward and LA codes and names, and a
-    seeded reassignment of LSOAs to wards in the lookup (ward-level files keep their rows)."""
+# Councils after Wigan alternate more and less deprived than Wigan (the strength of the bias with
+# which each draws its neighbourhoods from Wigan's), so each council's own figures differ.
+COUNCIL_LEAN = 1.2
+# A ward name every demonstration council shares, as real names repeat across councils (pages must
+# then say whose ward it is); every other ward name carries its council's name.
+SHARED_WARD_NAME = "Douglas"
+
+
+def council_ward_name(k: int, ward_name: str) -> str:
+    """The k-th council's name for Wigan's ward `ward_name` (0 = Wigan keeps its own names)."""
+    if k == 0 or ward_name == SHARED_WARD_NAME:
+        return ward_name
+    name = council(k)[1]
+    return name + ward_name[len(LAD_NAME):] if ward_name.startswith(LAD_NAME + " ") else f"{name} {ward_name}"
+
+
+def _drawn(rows: list, source: dict, names: dict) -> list:
+    """Each LSOA's rows (in their places in the file) replaced by its donor LSOA's rows, the n-th by
+    the n-th, under the LSOA's own code and name. Rows without an LSOA code are kept."""
+    by_lsoa: dict[str, list] = {}
+    keyed = [(next((cell for cell in row if cell in source), None), row) for row in rows]
+    for lsoa, row in keyed:
+        by_lsoa.setdefault(lsoa, []).append(row)
+    seen: dict[str, int] = {}
+    out = []
+    for lsoa, row in keyed:
+        if lsoa is None:
+            out.append(row)
+            continue
+        donor_rows = by_lsoa[source[lsoa]]
+        n = seen[lsoa] = seen.get(lsoa, -1) + 1
+        swap = {source[lsoa]: lsoa, names[source[lsoa]]: names[lsoa]}
+        out.append([swap.get(cell, cell) for cell in donor_rows[n % len(donor_rows)]])
+    return out
+
+
+def _as_council(tables: dict, k: int, world: _World) -> dict:
+    """Wigan's tables re-coded as the k-th council: new LSOA, ward and LA codes and names (ward names
+    of its own), a seeded reassignment of LSOAs to wards in the lookup, and neighbourhoods drawn
+    from Wigan's with a lean towards more (odd k) or less (even k) deprived ones, so the council's
+    level differs. Ward-level files keep their rows under the council's ward codes and names."""
     code, name = council(k)
     codes = {old: f"E01{100000 + k * N + i:06d}" for i, old in enumerate(LSOA_CODES)}
     codes |= {ward[0]: f"E05{100000 + k * len(WARDS) + j:06d}" for j, ward in enumerate(WARDS)}
     codes |= {ward[0]: f"E05{200000 + k * len(WARDS_2017) + j:06d}" for j, ward in enumerate(WARDS_2017)}
+    codes |= {ward[1]: council_ward_name(k, ward[1]) for ward in WARDS + WARDS_2017}
     codes |= {LAD_CODE: code, LAD_NAME: name}
     prefix = LAD_NAME + " "
+    lean = COUNCIL_LEAN * (1 if k % 2 else -1)
+    weights = np.exp(lean * np.array(world.deprivation))
+    drawn = _rng(f"council-{k}-lsoas").choice(N, size=N, p=weights / weights.sum()).tolist()
+    source = {LSOA_CODES[i]: LSOA_CODES[j] for i, j in enumerate(drawn)}  # new LSOA i takes LSOA j's figures
+    names = dict(zip(LSOA_CODES, world.names))
 
     def recode(cell: str) -> str:
         if cell.endswith(f" ({LAD_NAME})"):
@@ -1067,6 +1111,8 @@ def _as_council(tables: dict, k: int) -> dict:
 
     out = {}
     for file, (header, rows) in tables.items():
+        if file not in (F_LOOKUP, F_LOOKUP17):
+            rows = _drawn(rows, source, names)
         rows = [[recode(cell) for cell in row] for row in rows]
         if file == F_LOOKUP:
             wards = [row[2:4] for row in rows]
@@ -1109,7 +1155,7 @@ def generate(out_dir: Path, councils: int = 1) -> dict[str, str]:
         F_INSOLVENCIES: (HEADER_INSOLVENCIES, _insolvencies(world)),
         F_POPULATION_2016: (HEADER_POPULATION_2016, _population_2016(world)),
     }
-    others = [_as_council(tables, k) for k in range(1, councils)]
+    others = [_as_council(tables, k, world) for k in range(1, councils)]
     for name, (header, rows) in tables.items():
         tables[name] = (header, rows + [row for other in others for row in other[name][1]])
     hashes = {file_name(name, councils): _write(out_dir / file_name(name, councils), _csv_bytes(header, rows))

@@ -47,6 +47,7 @@ class Council:
     la_code: str
     missions: tuple[str, ...]
     strategy: str | None = None  # the council's own strategy name (e.g. "Progress with Unity"), shown on its pages only
+    website: str | None = None  # the council's web address, for the accessibility statement's contact links
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ def get_councils_config() -> CouncilsConfig:
         strategy = entry.get("strategy")
         if strategy is not None and (not isinstance(strategy, str) or not strategy.strip()):
             raise ValueError(f"{where}: strategy must be a non-empty string when given")
+        website = entry.get("website")
+        if website is not None and (not isinstance(website, str) or not re.match(r"https://[^\s\"'<>]+\Z", website.strip())):
+            raise ValueError(f"{where}: website must be an https:// address when given")
         seen.add(code)
-        councils.append(Council(code, tuple(missions), strategy.strip() if strategy else None))
+        councils.append(Council(code, tuple(missions), strategy.strip() if strategy else None,
+                                website.strip() if website else None))
     return CouncilsConfig(path, title.strip(), tuple(councils))

@@ -21,7 +21,7 @@ from dagster_project.settings import DBT_PROJECT_DIR, get_councils_config
 
 from . import downloads, geo, model_docs, search
 from .cache import OutputCache, digest
-from .data import QueryResult
+from .data import QueryResult, slugify
 from .errors import MissingColumnError, SiteBuildError
 from .page import JINJA_TAG, PageSource, compile_body, read_page
 from .render import PageState, make_environment
@@ -116,11 +116,14 @@ def _inputs_digest(site_root: Path, site: dict, geography: geo.WardGeography) ->
 
 class _Builder:
     def __init__(self, con, site_root: Path, pages_dir: Path, is_demo: bool, geography: geo.WardGeography,
-                 cache: OutputCache, report: SiteBuildReport, writer: _Writer, workers: int = 1):
-        self.con, self.pages_dir = con, pages_dir
+                 cache: OutputCache, report: SiteBuildReport, writer: _Writer, councils: list[dict], workers: int = 1):
+        self.con, self.pages_dir, self.site_root, self.geography = con, pages_dir, site_root, geography
         self.state = PageState()
+        self.councils = councils
         self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind,
-                     "last_updated": _last_updated(con), "council": _council(con)}
+                     "last_updated": _last_updated(con), "council": "", "strategy": None,
+                     "region": len(self.councils) > 1, "councils": [c["la_name"] for c in self.councils]}
+        self.section = ""  # 'slug/' while rendering a council's section of a multi-council site
         self.env, self.components = make_environment(site_root, self.state, self.site, geography)
         self.layout = self.env.get_template("base.html")
         self.sql_env = sql_environment()
@@ -130,6 +133,19 @@ class _Builder:
         self.report, self.writer = report, writer
         self.page_digests: list[str] = []
         self.workers = workers
+
+    def for_council(self, council: dict | None, sections) -> None:
+        """Render the next pages for `council` (None: the whole site or region), in its own
+        section of the site when there are several councils."""
+        code = council["la_code"] if council else None
+        self.con.execute("create or replace temp table site_current as select ?::varchar as la_code", [code])
+        self.site.update(council=council["la_name"] if council else "", strategy=council["strategy"] if council else None)
+        self.section = f"{council['slug']}/" if council and self.site["region"] else ""
+        geography = geo.for_council(self.con, code) if council and self.site["region"] else self.geography
+        self.site["map_kind"] = geography.kind
+        self.state.for_council(self.section.rstrip("/"), sections if self.section else (), geography)
+        if self.cache.enabled:
+            self.inputs = _inputs_digest(self.site_root, self.site, geography)
 
     def start_share(self) -> None:
         """Forget what the parent did so a worker reports only its own pages."""
@@ -231,7 +247,8 @@ class _Builder:
     def render(self, compiled: _Compiled, params, slug: str | None) -> None:
         page = str(compiled.source.path)
         where = f"{compiled.source.slug_column}={slug}" if slug else None
-        site_path = compiled.source.site_path(slug)
+        own_path = compiled.source.site_path(slug)
+        site_path = (self.section + own_path).rstrip("/")
         prefix = f"{site_path}/" if site_path else ""
         self.state.begin(site_path)
         try:
@@ -250,7 +267,8 @@ class _Builder:
                     self.report.pages_cached += 1
                     return
             ctx = {**data, "params": params, "page": {
-                "path": site_path, "section": site_path.split("/")[0], "source": compiled.source.rel.as_posix()}}
+                "path": site_path, "section": own_path.split("/")[0], "source": compiled.source.rel.as_posix(),
+                "scope": compiled.source.scope}}
             content = compiled.body.render(ctx)
             title = Markup(compiled.title.render(ctx))
             html = self.layout.render(ctx, content=Markup(content), title=title,
@@ -306,13 +324,67 @@ def _last_updated(con) -> str:
     return f"{row[0].day} {row[0]:%B %Y}" if row and row[0] else ""
 
 
-def _council(con) -> str:
-    """The council's name from the data (marts.dim_ward), for the layout."""
-    try:
-        row = con.execute("select min(la_name) from marts.dim_ward").fetchone()
-    except duckdb.Error:
-        return ""
-    return row[0] if row and row[0] else ""
+def _site_councils(con) -> list[dict]:
+    """The councils the site speaks for, in the configured order, each with its name (from the
+    data), its section's address (slug), strategy and web address (configuration); as temp tables
+    site_councils and site_council_missions (the missions each council has) for pages to read."""
+    config = get_councils_config()
+    names = dict(con.execute("select la_code, min(la_name) from marts.dim_ward group by la_code").fetchall())
+    councils, slugs = [], set()
+    for position, council in enumerate(c for c in config.councils if c.la_code in names):
+        slug = slugify(names[council.la_code])
+        if slug in slugs or slug in SITE_WIDE:
+            slug = f"{slug}-{council.la_code.lower()}"
+        slugs.add(slug)
+        councils.append({"la_code": council.la_code, "la_name": names[council.la_code], "slug": slug,
+                         "strategy": council.strategy, "website": council.website, "position": position,
+                         "missions": council.missions})
+    con.execute("create or replace temp table site_councils (la_code varchar, la_name varchar, slug varchar, "
+                "strategy varchar, website varchar, position integer, home varchar)")
+    con.execute("create or replace temp table site_council_missions (la_code varchar, mission_id varchar)")
+    con.execute("create or replace temp table site_current as select null::varchar as la_code")
+    for c in councils:
+        con.execute("insert into site_councils values (?, ?, ?, ?, ?, ?, ?)",
+                    [c["la_code"], c["la_name"], c["slug"], c["strategy"], c["website"], c["position"],
+                     c["slug"] if len(councils) > 1 else ""])
+        for mission in c["missions"]:
+            con.execute("insert into site_council_missions values (?, ?)", [c["la_code"], mission])
+    return councils
+
+
+# Top-level folders every council shares on a multi-council site (never a council's address).
+SITE_WIDE = {"downloads", "search", "models", "static", "pagefind", "index.html", "build-info.json"}
+
+
+def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report: SiteBuildReport) -> None:
+    """Every page: with one council as one site; with several, the council pages once per council
+    (each in its own section), then the site-wide pages and the region's home page."""
+    scopes = {}
+    for path in sources:
+        try:
+            scopes[path] = read_page(path, pages_dir).scope
+        except Exception as exc:
+            raise SiteBuildError(str(path), f"{type(exc).__name__}: {exc}") from exc
+    sections = {p.relative_to(pages_dir).parts[0].removesuffix(".md") for p, scope in scopes.items() if scope == "council"}
+    sections = {"" if s == "index" else s for s in sections}
+
+    def build(paths: list[Path]) -> None:
+        for path in paths:
+            started = time.perf_counter()
+            builder.build_file(path)
+            rel = path.relative_to(pages_dir).as_posix()
+            report.seconds[rel] = report.seconds.get(rel, 0.0) + time.perf_counter() - started
+
+    council_pages = [p for p in sources if scopes[p] == "council"]
+    if not builder.site["region"]:
+        builder.for_council(builder.councils[0] if builder.councils else None, sections)
+        build([p for p in sources if scopes[p] != "region"])
+        return
+    for council in builder.councils:
+        builder.for_council(council, sections)
+        build(council_pages)
+    builder.for_council(None, sections)
+    build([p for p in sources if scopes[p] != "council"])
 
 
 def _shared_queries(con, site_root: Path) -> None:
@@ -399,6 +471,10 @@ def build_site(
         except (duckdb.Error, ValueError, OSError, yaml.YAMLError) as exc:
             raise SiteBuildError(str(dictionary_file), f"downloads: {type(exc).__name__}: {exc}") from exc
         report.seconds["downloads (CSV and Parquet)"] = time.perf_counter() - started
+        try:
+            councils = _site_councils(con)
+        except (duckdb.Error, ValueError) as exc:
+            raise SiteBuildError(str(warehouse), f"councils: {type(exc).__name__}: {exc}") from exc
         _shared_queries(con, site_root)
         manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
         try:
@@ -406,17 +482,14 @@ def build_site(
         except (duckdb.Error, ValueError, KeyError, OSError) as exc:
             raise SiteBuildError(str(manifest), f"model documentation: {type(exc).__name__}: {exc}") from exc
         try:
-            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer,
+            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
                                workers=_workers() if workers is None else max(1, workers))
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())
         if not sources:
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
-        for path in sources:
-            started = time.perf_counter()
-            builder.build_file(path)
-            report.seconds[path.relative_to(pages_dir).as_posix()] = time.perf_counter() - started
+        _build_pages(builder, sources, pages_dir, report)
         static = site_root / "static"
         try:
             for path in sorted(p for p in static.rglob("*") if p.is_file()):

@@ -135,10 +135,9 @@ def _hexes(layout: dict) -> tuple[list[tuple], float, float]:
     return rows, float(MAP_WIDTH), round(height, 1)
 
 
-def prepare(con) -> WardGeography:
-    """Create the site_map_frame and site_ward_neighbours temp tables; return the geography."""
-    wards = [(str(c), str(n)) for c, n in con.execute(
-        "select ward_code, ward_name from marts.dim_ward order by ward_code").fetchall()]
+def _geography(con, wards: list[tuple[str, str]]) -> tuple[WardGeography, list[tuple[str, str]]]:
+    """The map of these wards (boundaries when every one has a shape, else hexes) and, with
+    boundaries, the pairs of neighbouring wards."""
     found, why_not = _boundaries(con, wards)
     neighbours: list[tuple[str, str]] = []
     if found:
@@ -151,14 +150,32 @@ def prepare(con) -> WardGeography:
         kind, note = "hex", HEX_NOTE if why_not == "no boundary files were loaded" else HEX_NOTE_BECAUSE.format(reason=why_not)
         layout = hexjson_layout(wards)
         shapes, width, height = _hexes(layout)
-    con.execute("create or replace temp table site_map_frame as select ? as kind, ? as width, ? as height, ? as note",
-                [kind, width, height, note])
-    con.execute("create or replace temp table site_ward_neighbours (ward_code varchar, neighbour_code varchar)")
-    if neighbours:
-        a, b = zip(*neighbours)
-        con.execute("insert into site_ward_neighbours select unnest($1), unnest($2)", [list(a), list(b)])
-    return WardGeography(
+    geography = WardGeography(
         kind=kind, width=width, height=height, note=note, names=dict(wards),
         shapes={code: (d, x, y) for code, d, x, y in shapes},
         hexjson=(json.dumps(layout, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
     )
+    return geography, neighbours
+
+
+def _wards(con, la_code: str | None = None) -> list[tuple[str, str]]:
+    where, args = ("where la_code = ?", [la_code]) if la_code else ("", [])
+    return [(str(c), str(n)) for c, n in con.execute(
+        f"select ward_code, ward_name from marts.dim_ward {where} order by ward_code", args).fetchall()]
+
+
+def for_council(con, la_code: str) -> WardGeography:
+    """The map of one council's wards alone (a council's section of a multi-council site)."""
+    return _geography(con, _wards(con, la_code))[0]
+
+
+def prepare(con) -> WardGeography:
+    """Create the site_map_frame and site_ward_neighbours temp tables; return the geography."""
+    geography, neighbours = _geography(con, _wards(con))
+    con.execute("create or replace temp table site_map_frame as select ? as kind, ? as width, ? as height, ? as note",
+                [geography.kind, geography.width, geography.height, geography.note])
+    con.execute("create or replace temp table site_ward_neighbours (ward_code varchar, neighbour_code varchar)")
+    if neighbours:
+        a, b = zip(*neighbours)
+        con.execute("insert into site_ward_neighbours select unnest($1), unnest($2)", [list(a), list(b)])
+    return geography

@@ -23,6 +23,7 @@ _TOKEN = re.compile(r"QJX(\d+)XJQ")
 _CALL = re.compile(r"\{\{-?\s*(\w+)\s*\(")
 _LIST = re.compile(r"\A<(ul|ol)>\n(.*)</\1>\n?\Z", re.S)
 RESERVED = {"params", "site", "page"}
+SCOPES = ("council", "site", "region")
 INLINE_COMPONENTS = {"value"}
 
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -37,12 +38,24 @@ class PageSource:
     body: str
 
     @property
+    def scope(self) -> str:
+        """'council' (default): the page is rendered for each council, in its own section of a
+        multi-council site; 'site': once for the whole site; 'region': the home page of a
+        multi-council site (not rendered for a single council)."""
+        scope = str(self.meta.get("scope", "council"))
+        if scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)} (got {scope!r})")
+        return scope
+
+    @property
     def slug_column(self) -> str | None:
         m = re.fullmatch(r"\[(\w+)\]", self.rel.stem)
         return m.group(1) if m else None
 
     def site_path(self, slug: str | None = None) -> str:
-        """Folder of the page's index.html inside the site ('' for the home page)."""
+        """Folder of the page's index.html inside the site ('' for the home page and the region page)."""
+        if self.scope == "region":
+            return ""
         parts = list(self.rel.parent.parts)
         stem = slug if self.slug_column else self.rel.stem
         if stem != "index":

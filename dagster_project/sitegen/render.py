@@ -23,7 +23,15 @@ class PageState:
     """
 
     def __init__(self) -> None:
+        self.council_prefix, self.council_sections, self.geography = "", frozenset(), None
         self.begin("")
+
+    def for_council(self, slug: str, sections, geography) -> None:
+        """Pages from now on belong to a council's section of the site, under `slug/` ('' in a
+        single-council build): links to the council `sections` ('' is its home page) stay inside
+        it, and maps draw its wards (`geography`)."""
+        self.council_prefix = f"{slug}/" if slug else ""
+        self.council_sections, self.geography = frozenset(sections), geography
 
     def begin(self, site_path: str) -> None:
         self.site_path = site_path
@@ -35,8 +43,11 @@ class PageState:
     def url(self, target: str = "") -> str:
         """Relative link from this page to a site path: 'wards/E05' -> '../../wards/E05/index.html'.
 
-        Paths ending in a file name (with a dot) are linked as they are; http(s) and mailto
-        URLs pass through and any other scheme (javascript:, data:) becomes an empty link.
+        A path in one of the council's sections is inside the council's part of the site
+        ('wards/E05' -> 'bolton/wards/E05' on a multi-council site); a path starting with '/'
+        is from the site's root ('/' is the region's home page). Paths ending in a file name
+        (with a dot) are linked as they are; http(s) and mailto URLs pass through and any
+        other scheme (javascript:, data:) becomes an empty link.
         """
         target = str(target)
         if target.startswith("mailto:"):
@@ -46,6 +57,8 @@ class PageState:
         if target.startswith("#"):
             return target
         path, _, fragment = target.partition("#")
+        if not path.startswith("/") and path.strip("/").split("/")[0] in self.council_sections:
+            path = self.council_prefix + path
         path = path.strip("/")
         if not path:
             path = "index.html"
@@ -86,6 +99,7 @@ def _finalize(value):
 
 def make_environment(site_root: Path, state: PageState, site: dict, geography=None) -> tuple[Environment, set[str]]:
     """Autoescaping environment with helpers, plus every macro in site/components as a global."""
+    state.geography = geography
     components = site_root / "components"
     env = Environment(
         loader=FileSystemLoader([str(components), str(site_root / "layouts")]),
@@ -98,7 +112,7 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         as_result=as_result, line_chart_svg=charts.line_chart_svg,
         bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
         table_columns=table_columns, table_body=table_body,
-        map_svg=lambda data, *args, **kwargs: maps.map_svg(data, geography, *args, **kwargs),
+        map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
         trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
         spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
         ward_summary_html=spine.ward_summary_html,
