@@ -4,11 +4,13 @@ configured (config/councils.yml shape, via COUNCILS_CONFIG). The fourth is left 
 `three_councils` runs the whole job and publishes the warehouse and the site; the tests read its
 council-keyed models and marts."""
 
+import html
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from council_pages import council_page_problems
 from pipeline_support import Paths, environment, run_pipeline
 
 from dagster_project import demo_data
@@ -17,10 +19,14 @@ CONFIGURED = ["E08000010", "E08000001", "E08000002"]  # Wigan, Bolton, Bury
 LEFT_OUT = "E08000003"  # Manchester: in the input files, not configured
 
 
+STRATEGY = "Progress with Unity"  # Wigan's, configured for Wigan only
+
+
 def _write_config(path: Path) -> Path:
     path.write_text(
         "site_title: Three councils' ward inequalities\ncouncils:\n"
-        + "".join(f"  - la_code: {code}\n    missions: [fair_opportunities]\n" for code in CONFIGURED),
+        + "".join(f"  - la_code: {code}\n    missions: [fair_opportunities]\n" for code in CONFIGURED)
+        .replace("E08000010\n", f"E08000010\n    strategy: {STRATEGY}\n"),
         encoding="utf-8",
     )
     return path
@@ -143,8 +149,50 @@ def test_three_councils_publish_their_own_marts(three_councils):
         assert set(sii) == set(CONFIGURED) and len(set(sii.values())) == 1
         progress = {code for (code,) in con.execute("select distinct la_code from marts.fct_mission_progress").fetchall()}
         assert progress == set(CONFIGURED)
-        ward_codes = [code for (code,) in con.execute("select ward_code from marts.dim_ward").fetchall()]
-    assert all((three_councils.site_dir / "wards" / code / "index.html").exists() for code in ward_codes)
+        ward_codes = con.execute("select lower(la_name), ward_code from marts.dim_ward").fetchall()
+    assert all((three_councils.site_dir / slug / "wards" / code / "index.html").exists() for slug, code in ward_codes)
+
+
+def test_each_council_has_its_own_section_speaking_for_it(three_councils, tmp_path):
+    """The region page links to each council's section; each council's pages speak for it alone
+    (tests/council_pages.py, which the real builds can be checked with too)."""
+    assert three_councils.failures is None, three_councils.failures
+    site = three_councils.site_dir
+    config = _write_config(tmp_path / "councils.yml")
+    assert council_page_problems(site, config) == []
+    region = (site / "index.html").read_text(encoding="utf-8")
+    for slug in ("wigan", "bolton", "bury"):
+        assert f'href="{slug}/index.html"' in region
+    assert "Each council compared with England" in region
+    bolton = html.unescape((site / "bolton" / "index.html").read_text(encoding="utf-8"))
+    assert "Bolton's 25 wards" in bolton and STRATEGY not in bolton
+    assert STRATEGY in (site / "wigan" / "index.html").read_text(encoding="utf-8")
+    # Indicator pages rank only the council's own wards, against the council.
+    ranking = (site / "bury" / "indicators" / "imd_score" / "index.html").read_text(encoding="utf-8")
+    assert "Wards compared with Bury" in ranking and "Bolton " not in ranking and "Wigan Central" not in ranking
+
+
+def test_the_council_check_catches_a_council_speaking_for_another(three_councils, tmp_path):
+    """Tampered copies of the site: Wigan's strategy on Bolton's home page, Wigan named as Bury's
+    benchmark and a repeated ward name without its council are each reported."""
+    import shutil
+
+    assert three_councils.failures is None, three_councils.failures
+    site = tmp_path / "site"
+    shutil.copytree(three_councils.site_dir, site, ignore=shutil.ignore_patterns("pagefind", "downloads"))
+    config = _write_config(tmp_path / "councils.yml")
+    home = site / "bolton" / "index.html"
+    home.write_text(home.read_text(encoding="utf-8").replace("</main>", f"<p>Bolton Council's strategy, {STRATEGY}</p></main>"),
+                    encoding="utf-8")
+    ranking = site / "bury" / "indicators" / "imd_score" / "index.html"
+    ranking.write_text(ranking.read_text(encoding="utf-8").replace("Wards compared with Bury", "Wards compared with Wigan"),
+                       encoding="utf-8")
+    douglas = next(p for p in (site / "bury" / "wards").glob("*/index.html") if "Douglas (Bury)" in p.read_text(encoding="utf-8"))
+    douglas.write_text(douglas.read_text(encoding="utf-8").replace("Douglas (Bury)", "Douglas"), encoding="utf-8")
+    problems = "\n".join(council_page_problems(site, config))
+    assert f"bolton/index.html: carries another council's strategy, '{STRATEGY}'" in problems
+    assert "bury/indicators/imd_score/index.html: speaks for Wigan ('compared with Wigan')" in problems
+    assert "ward name 'Douglas' repeats without its council" in problems
 
 
 def test_the_site_carries_the_configured_title(three_councils):

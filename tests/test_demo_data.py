@@ -533,10 +533,23 @@ def test_several_councils_in_one_regional_file(tmp_path):
     assert len({row["lsoa21cd"] for row in lookup}) == 600  # LSOA codes are unique across councils
     wards = {(row["lad23cd"], row["wd23cd"]) for row in lookup}
     assert len(wards) == 75 and len({code for _, code in wards}) == 75
-    # Council 1's wards are built from a different assignment of the same LSOA values.
+    # Council 1's wards are a different assignment of its LSOAs, with names of its own (one name,
+    # demo_data.SHARED_WARD_NAME, repeats in every council, as real ward names do).
     wigan = [row["wd23nm"] for row in lookup[:200]]
-    bolton = [row["wd23nm"].replace("Bolton ", "Wigan ") for row in lookup[200:400]]
-    assert Counter(wigan) == Counter(bolton) and wigan != bolton
+    bolton = [row["wd23nm"] for row in lookup[200:400]]
+    assert Counter(demo_data.council_ward_name(1, name) for name in wigan) == Counter(bolton)
+    assert set(wigan) & set(bolton) == {demo_data.SHARED_WARD_NAME}
+    assert [demo_data.council_ward_name(1, name) for name in wigan] != bolton
+    # ... and neighbourhoods of their own: Bolton leans more deprived than Wigan, Bury less.
+    scores = _rows(tmp_path / demo_data.file_name(demo_data.F_IOD25_SCORES, 3))
+    header = scores[0]
+    code, score = header.index("lsoa21_code"), header.index("IMD_score")
+    council_of = {row["lsoa21cd"]: row["lad23nm"] for row in lookup}
+    means = {}
+    for row in scores[1:]:
+        means.setdefault(council_of[row[code]], []).append(float(row[score]))
+    means = {name: sum(v) / len(v) for name, v in means.items()}
+    assert means["Bolton"] > means["Wigan"] > means["Bury"], means
     file8 = _rows(tmp_path / demo_data.file_name(demo_data.F_IOD19_FILE8, 3))
     assert len(file8) == 1 + 600 and {row[0] for row in file8[1:]} == {row["lsoa21cd"] for row in lookup}
     mortality = _dicts(tmp_path / demo_data.file_name(MORTALITY, 3))

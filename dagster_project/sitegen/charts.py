@@ -15,7 +15,7 @@ import re
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_value, unit_words
+from .formatting import _number, format_value, period_words, unit_words
 
 WIDTH = 640
 COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
@@ -182,15 +182,15 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         out.append(cut_mark(left, bottom))
     shown, last_x = [], None
     for i, v in enumerate(xs):  # labels left to right, skipping any that would touch the one before
-        width = 7.5 * len(str(v))
+        width = 7.5 * len(period_words(v))
         if i == len(xs) - 1 and shown and px[v] - width / 2 < shown[-1][1] + 8:
             shown.pop()
         if not shown or px[v] - width / 2 >= shown[-1][1] + 8:
             shown.append((v, px[v] + width / 2))
     for v, _ in shown:
-        half = 3.75 * len(str(v))
+        half = 3.75 * len(period_words(v))
         anchor = "start" if px[v] - half < 2 else "end" if px[v] + half > LINE_WIDTH - 2 else "middle"
-        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="{anchor}">{escape(v)}</text>')
+        out.append(f'<text x="{_f(px[v])}" y="{bottom + 18}" text-anchor="{anchor}">{escape(period_words(v))}</text>')
     out.append("</g>")
 
     bands, lines, labels, summary = [], [], [], []

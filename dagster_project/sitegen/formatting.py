@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 from decimal import Decimal
 
@@ -9,6 +11,19 @@ MISSING = "n/a"
 # units as the public reads them, in cells and on axes ("17,620.5 per 100,000 people")
 UNIT_WORDS = {"per 100000": "per 100,000 people", "per 10000": "per 10,000 people", "per 1000": "per 1,000 people",
               "per 100": "per 100 people"}
+
+
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def period_words(period) -> str:
+    """A period as people write it: '2017-10' -> 'October 2017'; other labels ('2021/22', '2019',
+    '2021-23') are already words and pass through."""
+    text = "" if period is None else str(period)
+    m = _MONTH.fullmatch(text)
+    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else text
 
 
 def unit_words(unit) -> str:

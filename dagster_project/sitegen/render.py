@@ -12,7 +12,7 @@ from jinja2.runtime import Macro
 from . import charts, maps, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
-from .formatting import format_interval, format_number, format_value, humanise
+from .formatting import format_interval, format_number, format_value, humanise, period_words
 from .tables import table_body, table_columns
 
 
@@ -117,7 +117,7 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
         ward_summary_html=spine.ward_summary_html,
     )
-    env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups,
+    env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)
     names: set[str] = set()
     for path in sorted(components.glob("*.html")):

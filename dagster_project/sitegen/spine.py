@@ -15,7 +15,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import format_value
+from .formatting import format_value, period_words
 
 WIDTH, HEIGHT, PAD = 240, 28, 8
 COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
@@ -32,6 +32,8 @@ MARKERS = {
     "Cannot be assessed": ("ring", "#ffffff"),
 }
 JUDGED = ("Worse", "Better", "Similar")
+ENGLAND = "#1d70b8"
+COUNT_UNITS = {"people", "count"}
 
 
 def _num(v) -> bool:
@@ -76,9 +78,14 @@ def status_words(status, la_name: str, capital: bool = True) -> str:
     return word
 
 
-def rank_words(rank, n) -> str:
+def rank_words(rank, n, tied=None) -> str:
+    """'3rd highest of 25 wards', or 'joint 3rd highest (with 1 other ward) of 25 wards' for a tie."""
     if not _num(rank) or not _num(n) or not n:
         return ""
+    if _num(tied) and tied > 1:
+        others = int(tied) - 1
+        return (f"joint {ordinal(int(rank))} highest (with {others} other ward{'' if others == 1 else 's'}) "
+                f"of {int(n)} wards")
     return f"{ordinal(int(rank))} highest of {int(n)} wards"
 
 
@@ -130,16 +137,31 @@ def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     return parts
 
 
-def _row_svg(r, ward_name: str, la_name: str) -> str:
+def _get(r, column):
+    return r[column] if column in r else None
+
+
+def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
+    """The row's spine (worse on the left, better on the right; lowest to highest where neither is
+    better) and its axis words under it."""
     lo, q1, q3, hi, v, la = (r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"], r["value"], r["la_value"])
-    points = [p for p in (lo, hi, v, la) if _num(p)]
+    england, polarity, unit = _get(r, "england_value"), _get(r, "polarity"), r["unit"]
+    if unit in COUNT_UNITS:  # a council's or England's total is not on a ward's scale
+        la = england = None
+    points = [p for p in (lo, hi, v, la, england) if _num(p)]
     if not (_num(lo) and _num(hi)) or not points:
-        return ""
+        return "", ""
     a, b = min(points), max(points)
     span = (b - a) or 1.0
-    sx = lambda x: PAD + (x - a) / span * (WIDTH - 2 * PAD) if b > a else WIDTH / 2  # noqa: E731
+    reverse = polarity == "low_is_good"  # worse on the left: high values left when low is good
+
+    def sx(x):
+        if b <= a:
+            return WIDTH / 2
+        t = (x - a) / span
+        return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
+
     mid = HEIGHT / 2
-    unit = r["unit"]
     label = (f"{ward_name}: {format_value(v, unit) if _num(v) else (r['value_note'] or 'no figure')}. "
              f"{la_name}'s wards range from {format_value(lo, unit)} to {format_value(hi, unit)}")
     if _num(q1) and _num(q3):
@@ -147,43 +169,62 @@ def _row_svg(r, ward_name: str, la_name: str) -> str:
     label += "."
     if _num(la):
         label += f" {la_name}: {format_value(la, unit)}."
+    if _num(england):
+        label += f" England: {format_value(england, unit)}."
+    left_x, right_x = sorted((sx(lo), sx(hi)))
     out = [f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
            f'focusable="false">',
-           f'<rect x="{sx(lo):.1f}" y="{mid - 6:.1f}" width="{max(sx(hi) - sx(lo), 1):.1f}" height="12" fill="#dee0e2"/>']
+           f'<rect x="{left_x:.1f}" y="{mid - 6:.1f}" width="{max(right_x - left_x, 1):.1f}" height="12" fill="#dee0e2"/>']
     if _num(q1) and _num(q3):
-        out.append(f'<rect x="{sx(q1):.1f}" y="{mid - 6:.1f}" width="{max(sx(q3) - sx(q1), 1):.1f}" height="12" '
-                   f'fill="#8f969b"/>')
+        x1, x3 = sorted((sx(q1), sx(q3)))
+        out.append(f'<rect x="{x1:.1f}" y="{mid - 6:.1f}" width="{max(x3 - x1, 1):.1f}" height="12" fill="#8f969b"/>')
+    if _num(england):
+        out.append(f'<line x1="{sx(england):.1f}" x2="{sx(england):.1f}" y1="1" y2="{HEIGHT - 1}" stroke="{ENGLAND}" '
+                   f'stroke-width="2.5" stroke-dasharray="3 2"/>')
     if _num(la):
         out.append(f'<line x1="{sx(la):.1f}" x2="{sx(la):.1f}" y1="2" y2="{HEIGHT - 2}" stroke="#0b0c0c" '
                    f'stroke-width="2.5"/>')
     if _num(v):
         out.append(_shape(r["comparison_status"] or "Cannot be assessed", sx(v), mid))
     out.append("</svg>")
-    return "".join(out)
+    left_value, right_value = (hi, lo) if reverse else (lo, hi)
+    if polarity in ("high_is_good", "low_is_good"):
+        words = ("worse", "better")
+    else:
+        words = ("lower", "higher")
+    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, unit))}</span>'
+            f"<span>{words[1]}: {escape(format_value(right_value, unit))} &rarr;</span></span>")
+    return "".join(out), axis
 
 
 def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "") -> Markup:
-    """The spine chart as a table: one row per indicator (see the module docstring)."""
+    """The spine chart as a table: one row per indicator (see the module docstring). With
+    `england_value` (and `compared_with_england`) columns, England's figure is shown and marked;
+    rows that cannot be tested give their reason once, in numbered notes under the table."""
     result = as_result(data)
     result.require(*COLUMNS)
     if not len(result):
         return Markup("")
     tid = state.next_id("spine")
+    has_england = "england_value" in result.columns and any(_num(r["england_value"]) for r in result)
     present = {r["comparison_status"] if r["comparison_status"] in MARKERS else "Cannot be assessed"
                for r in result if _num(r["value"])}
     head = (f'<figure class="spine" aria-labelledby="{tid}-caption">\n'
             f'<ul class="spine-key" aria-label="How to read the chart column">\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
-            f'<rect width="24" height="12" fill="#dee0e2"/></svg> lowest to highest ward in {escape(la_name)}</li>\n'
+            f'<rect width="24" height="12" fill="#dee0e2"/></svg> range of {escape(la_name)}\'s wards</li>\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
             f'<rect width="24" height="12" fill="#8f969b"/></svg> middle half of wards</li>\n'
             f'<li><svg viewBox="0 0 8 16" width="8" height="16" aria-hidden="true" focusable="false">'
             f'<line x1="4" x2="4" y1="0" y2="16" stroke="#0b0c0c" stroke-width="2.5"/></svg> '
             f'{escape(la_name)} as a whole</li>\n'
+            + (f'<li><svg viewBox="0 0 8 16" width="8" height="16" aria-hidden="true" focusable="false">'
+               f'<line x1="4" x2="4" y1="0" y2="16" stroke="{ENGLAND}" stroke-width="2.5" stroke-dasharray="3 2"/></svg> '
+               f'England</li>\n' if has_england else "")
             + "".join(f"<li>{marker_svg(s)} {escape(ward_name)}: {escape(status_words(s, la_name, False))}</li>\n"
                       for s in MARKERS if s in present)
-            + "</ul>\n")
-    rows = []
+            + "<li>Worse on the left, better on the right</li>\n</ul>\n")
+    rows, notes = [], {}
     for r in result:
         status = r["comparison_status"] or "Cannot be assessed"
         v = r["value"]
@@ -191,26 +232,43 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "")
         la_text = format_value(r["la_value"], r["unit"]) if _num(r["la_value"]) else "not available"
         words = escape(status_words(status, la_name))
         if status not in MARKERS or status == "Cannot be assessed":
-            reason = r["comparison_reason"]
-            words += escape(f": {reason}." if reason else ".")
-            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"])
+            words = escape(f"Not tested against {la_name}")
+            reason = r["comparison_reason"] or "no test is possible for this figure"
+            n = notes.setdefault(reason, len(notes) + 1)
+            words += Markup(f'<sup><a href="#{tid}-note{n}" id="{tid}-ref{n}-{len(rows)}">{n}</a></sup>.')
+            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], _get(r, "n_tied"))
             if rank:
                 words += Markup(f' <span class="spine-rank">{escape(ward_name)} is {escape(rank)}.</span>')
+        england_words = _get(r, "compared_with_england")
+        if england_words:
+            words += Markup(f' <span class="spine-rank">{escape(england_words)}.</span>')
         if r["trend"] not in UNKNOWN_TREND:
             words += Markup(f' <span class="spine-rank">Recent trend: {escape(r["trend"])}.</span>')
-        unit_bits = ", ".join(str(x) for x in (r["unit_label"], r["period"]) if x not in (None, ""))
+        latest = f"latest data: {period_words(r['period'])}" if r["period"] not in (None, "") else ""
+        unit_bits = ", ".join(str(x) for x in (r["unit_label"], latest) if x not in (None, ""))
         link = escape(state.url(r["indicator_page"]))
+        england = _get(r, "england_value")
+        england_cell = (f'<td class="num" data-label="England">'
+                        f'{escape(format_value(england, r["unit"]) if _num(england) else "not available")}</td>'
+                        if has_england else "")
+        svg, axis = _row_svg(r, ward_name, la_name)
         rows.append(
             f'<tr><th scope="row"><a href="{link}">{escape(r["title"])}</a>'
             f'<span class="spine-unit">{escape(unit_bits)}</span></th>'
             f'<td class="num" data-label="{escape(ward_name)}">{escape(value_text)}</td>'
             f'<td class="num" data-label="{escape(la_name)}">{escape(la_text)}</td>'
-            f'<td data-label="Compared with {escape(la_name)}">{marker_svg(status)} {words}</td>'
-            f'<td class="spine-cell" data-label="Among {escape(la_name)}\'s wards">{_row_svg(r, ward_name, la_name)}</td>'
+            + england_cell +
+            f'<td data-label="Compared">{marker_svg(status)} {words}</td>'
+            f'<td class="spine-cell" data-label="Worse to better">{svg}{axis}</td>'
             f'</tr>\n')
     table = (f'<table class="data-table spine-table">\n<caption id="{tid}-caption">{escape(title)}</caption>\n'
              f'<thead>\n<tr><th scope="col">Indicator</th><th scope="col" class="num">{escape(ward_name)}</th>'
-             f'<th scope="col" class="num">{escape(la_name)}</th><th scope="col">Compared with {escape(la_name)}</th>'
-             f'<th scope="col">Among {escape(la_name)}\'s wards</th></tr>\n</thead>\n<tbody>\n'
+             f'<th scope="col" class="num">{escape(la_name)}</th>'
+             + ('<th scope="col" class="num">England</th>' if has_england else "")
+             + f'<th scope="col">Compared</th><th scope="col">Worse to better</th></tr>\n</thead>\n<tbody>\n'
              + "".join(rows) + "</tbody>\n</table>\n")
-    return Markup(head + table + "</figure>\n")
+    foot = ""
+    if notes:
+        foot = ('<ol class="spine-notes">\n' + "".join(
+            f'<li id="{tid}-note{n}">Not tested: {escape(reason)}.</li>\n' for reason, n in notes.items()) + "</ol>\n")
+    return Markup(head + table + foot + "</figure>\n")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import MISSING, format_value, humanise
+from .formatting import MISSING, format_value, humanise, period_words
 
 
 def _is_number(value) -> bool:
@@ -45,7 +45,7 @@ def _text(value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return period_words(value)
 
 
 def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
@@ -57,7 +57,8 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
     plan = []
     for n, spec in enumerate(specs):
         tag = "th" if row_header and n == 0 else "td"
-        opening = f"<{tag}" + (' scope="row"' if tag == "th" else "") + (' class="num"' if spec["numeric"] else "")
+        opening = (f"<{tag}" + (' scope="row"' if tag == "th" else "") + (' class="num"' if spec["numeric"] else "")
+                   + f' data-label="{escape(spec["title"])}"')  # a phone shows each row as a card of labelled cells
         plan.append((
             cols.index(spec["id"]),
             cols.index(spec["unit_column"]) if spec.get("unit_column") else None,

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
-from .formatting import format_value, formatter, unit_words
+from .formatting import format_value, formatter, period_words, unit_words
 
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
 # no text is under 12 px; the key sits above the plot, not beside it.
@@ -42,7 +42,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     for i in range(1, len(rows)):
         if iseg is not None and rows[i][iseg] != rows[i - 1][iseg]:
             why = rows[i][cols.index(break_reason)] if break_reason else None
-            breaks.append(f"between {rows[i - 1][ix]} and {rows[i][ix]}" + (f" ({why})" if why else ""))
+            breaks.append(f"between {period_words(rows[i - 1][ix])} and {period_words(rows[i][ix])}" + (f" ({why})" if why else ""))
             runs.append([])
         runs[-1].append(i)
     values = []
@@ -59,7 +59,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     with_values = [r for r in rows if type(r[iy]) in num]
     if len({r[ix] for r in with_values}) == 1:
         r = with_values[0]
-        text = f"{area_label}: {format_value(r[iy], unit)} in {r[ix]}."
+        text = f"{area_label}: {format_value(r[iy], unit)} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
             text += f" {benchmark_label}: {format_value(r[ib], unit)}."
         return Markup(f'<p class="single-value"><strong>{escape(title)}</strong>: {escape(text)} Only one period '
@@ -92,9 +92,9 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                    f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
     if cut:
         out.append(cut_mark(LEFT, bottom))
-    out.append(f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{escape(rows[0][ix])}</text>')
+    out.append(f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{escape(period_words(rows[0][ix]))}</text>')
     if n > 1:
-        out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(rows[-1][ix])}</text>')
+        out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(period_words(rows[-1][ix]))}</text>')
     out.append("</g>")
     drawn = {"band": False, "benchmark": False}
     for run in runs if il is not None else []:
@@ -128,13 +128,13 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     first = next((r for r in rows if type(r[iy]) in num), None)
     last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
     summary = f"{area_label}: " + (
-        f"{format_value(first[iy], unit)} in {first[ix]} to {format_value(last[iy], unit)} in {last[ix]}."
+        f"{format_value(first[iy], unit)} in {period_words(first[ix])} to {format_value(last[iy], unit)} in {period_words(last[ix])}."
         if first is not None and last is not first else
-        (f"{format_value(first[iy], unit)} in {first[ix]}." if first is not None else "no figures."))
+        (f"{format_value(first[iy], unit)} in {period_words(first[ix])}." if first is not None else "no figures."))
     if ib is not None:
         bl = next((r for r in reversed(rows) if type(r[ib]) in num), None)
         if bl is not None:
-            summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {bl[ix]}."
+            summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {period_words(bl[ix])}."
     drawn_text = "".join(text + " " for text in (
         f"Solid line: {area_label}." if len(with_values) > 1 else f"Dot: {area_label}.",
         f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
@@ -151,23 +151,24 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
     fmt = formatter(unit, html=True)
-    for r in rows:
+    for r in reversed(rows):  # latest first
         v = r[iy]
         vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
         ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
               else "n/a")
         b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
-        cells.append(f'<tr><th scope="row">{escape(r[ix])}</th><td class="num">{vt}</td>'
-                     f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
+        cells.append(f'<tr><th scope="row">{escape(period_words(r[ix]))}</th><td class="num" data-label="{escape(area_label)}">{vt}</td>'
+                     f'<td class="num" data-label="95% interval">{ci}</td><td class="num" data-label="{escape(benchmark_label)}">{b}</td></tr>\n')
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result
         link = (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
                 f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({escape(title)})</span></a></p>\n')
-    table = (f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
-             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures</caption>\n'
+    table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {escape(title)}</span></summary>\n'
+             f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures, latest first</caption>\n'
              f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
-             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n' + link)
+             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + link)
     return Markup(head + "\n".join(out) + "\n</svg>\n"
                   f"<figcaption>{escape(title)}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
