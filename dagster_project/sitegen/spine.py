@@ -192,12 +192,13 @@ def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
         words = ("worse", "better")
     else:
         words = ("lower", "higher")
-    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, unit))}</span>'
-            f"<span>{words[1]}: {escape(format_value(right_value, unit))} &rarr;</span></span>")
+    short = "%" if unit == "%" else None  # the row gives the unit; the axis gives only numbers
+    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, short))}</span>'
+            f"<span>{words[1]}: {escape(format_value(right_value, short))} &rarr;</span></span>")
     return "".join(out), axis
 
 
-def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "") -> Markup:
+def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "", key: bool = True) -> Markup:
     """The spine chart as a table: one row per indicator (see the module docstring). With
     `england_value` (and `compared_with_england`) columns, England's figure is shown and marked;
     rows that cannot be tested give their reason once, in numbered notes under the table."""
@@ -210,7 +211,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "")
     present = {r["comparison_status"] if r["comparison_status"] in MARKERS else "Cannot be assessed"
                for r in result if _num(r["value"])}
     head = (f'<figure class="spine" aria-labelledby="{tid}-caption">\n'
-            f'<ul class="spine-key" aria-label="How to read the chart column">\n'
+            + (f'<ul class="spine-key" aria-label="How to read the chart column">\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
             f'<rect width="24" height="12" fill="#dee0e2"/></svg> range of {escape(la_name)}\'s wards</li>\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
@@ -223,7 +224,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "")
                f'England</li>\n' if has_england else "")
             + "".join(f"<li>{marker_svg(s)} {escape(ward_name)}: {escape(status_words(s, la_name, False))}</li>\n"
                       for s in MARKERS if s in present)
-            + "<li>Worse on the left, better on the right</li>\n</ul>\n")
+            + "<li>Worse on the left, better on the right</li>\n</ul>\n") if key else "")
     rows, notes = [], {}
     for r in result:
         status = r["comparison_status"] or "Cannot be assessed"
