@@ -241,3 +241,14 @@ def test_dbt_defaults_are_the_default_configuration():
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     with environment({"COUNCILS_CONFIG": str(DEFAULT_COUNCILS_CONFIG)}):
         assert json.loads(dbt_vars()) == project["vars"]
+
+
+def test_each_councils_pages_fit_their_phone_budgets(three_councils):
+    """Every council section's home, ward, claimant indicator and mission pages at 390 x 844."""
+    from page_budgets import CHROMIUM, page_budget_problems
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    assert three_councils.failures is None, three_councils.failures
+    assert page_budget_problems(three_councils.site_dir) == []

@@ -327,7 +327,8 @@ def _last_updated(con) -> str:
 def _site_councils(con) -> list[dict]:
     """The councils the site speaks for, in the configured order, each with its name (from the
     data), its section's address (slug), strategy and web address (configuration); as temp tables
-    site_councils and site_council_missions (the missions each council has) for pages to read."""
+    site_councils and site_council_missions (the missions the warehouse tracks for each council)
+    for pages to read."""
     config = get_councils_config()
     names = dict(con.execute("select la_code, min(la_name) from marts.dim_ward group by la_code").fetchall())
     councils, slugs = [], set()
@@ -337,18 +338,17 @@ def _site_councils(con) -> list[dict]:
             slug = f"{slug}-{council.la_code.lower()}"
         slugs.add(slug)
         councils.append({"la_code": council.la_code, "la_name": names[council.la_code], "slug": slug,
-                         "strategy": council.strategy, "website": council.website, "position": position,
-                         "missions": council.missions})
+                         "strategy": council.strategy, "website": council.website, "position": position})
     con.execute("create or replace temp table site_councils (la_code varchar, la_name varchar, slug varchar, "
                 "strategy varchar, website varchar, position integer, home varchar)")
-    con.execute("create or replace temp table site_council_missions (la_code varchar, mission_id varchar)")
+    # A council's missions are those the warehouse tracks for it (its configured missions).
+    con.execute("create or replace temp table site_council_missions as "
+                "select distinct la_code, mission_id from marts.fct_mission_progress")
     con.execute("create or replace temp table site_current as select null::varchar as la_code")
     for c in councils:
         con.execute("insert into site_councils values (?, ?, ?, ?, ?, ?, ?)",
                     [c["la_code"], c["la_name"], c["slug"], c["strategy"], c["website"], c["position"],
                      c["slug"] if len(councils) > 1 else ""])
-        for mission in c["missions"]:
-            con.execute("insert into site_council_missions values (?, ?)", [c["la_code"], mission])
     return councils
 
 

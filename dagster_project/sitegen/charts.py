@@ -22,6 +22,8 @@ COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in ord
 DASHES = ("", "7 4", "2 3", "10 3 2 3")                  # ...each also has its own dash
 MARKERS = ("circle", "square", "triangle", "diamond")    # ...and marker shape
 GRID, INK, BAR, BENCHMARK = "#d7d9da", "#0b0c0c", "#5694ca", "#d4351c"
+# Ranked bars by comparison (each at least 3:1 against white; the legend and table carry the words).
+BAR_TONES = (("Better", ("#00703c", "better")), ("Similar", ("#6f777b", "similar")), ("Worse", ("#942514", "worse")))
 
 
 def _f(v: float) -> str:
@@ -249,16 +251,33 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
     }
 
 
+def bar_tone(words) -> tuple[str, str]:
+    """A bar's colour and legend words from its comparison in words ("Better than Wigan (95%
+    confidence)", ...): better, worse, similar, or neither (higher/lower/not compared)."""
+    text = str(words or "")
+    for start, tone in BAR_TONES:
+        if text.startswith(start):
+            return tone
+    return BAR, "not compared, or neither better nor worse"
+
+
 def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, benchmark_label="",
-                  unit=None, sort: bool = True, note=None) -> dict | None:
+                  unit=None, sort: bool = True, note=None, compare=None) -> dict | None:
     """Horizontal bars, largest first, with interval whiskers and an optional benchmark line.
 
     A missing value is written "not available", or the text of its `note` column if it has one
-    (e.g. "suppressed (fewer than 5)")."""
-    _, rows = _columns(data, label, value, lower, upper, note)
-    notes = {i: n for i, (*_, n) in enumerate(rows)}
-    rows = [(str(lab), _num(v), _num(lo), _num(hi), notes[i] or "not available")
-            for i, (lab, v, lo, hi, _) in enumerate(rows)]
+    (e.g. "suppressed (fewer than 5)"). With `compare` (a column of comparisons in words), each
+    bar is coloured by its comparison and `legend` lists the colours used."""
+    _, rows = _columns(data, label, value, lower, upper, note, compare)
+    notes = {i: n for i, (*_, n, _c) in enumerate(rows)}
+    fills = [bar_tone(c)[0] if compare else BAR for *_, c in rows]
+    legend = []
+    if compare:
+        used = {bar_tone(c) for *_, c in rows}
+        legend = [tone for tone in [t for _, t in BAR_TONES] + [(BAR, "not compared, or neither better nor worse")]
+                  if tone in used]
+    rows = [(str(lab), _num(v), _num(lo), _num(hi), notes[i] or "not available", fills[i])
+            for i, (lab, v, lo, hi, _, _c) in enumerate(rows)]
     known = [r for r in rows if r[1] is not None]
     if not known:
         return None
@@ -285,7 +304,7 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
         out.append(f'<text x="{right}" y="{bottom + 30}" text-anchor="end">{escape(axis_label)}</text>')
     out.append("</g>")
     whiskers = False
-    for i, (text, v, lo, hi, missing) in enumerate(rows):
+    for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         cy = top + bar * i + bar / 2
         short = text if len(text) <= 32 else text[:31] + "…"
         out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{escape(short)}</text>')
@@ -293,7 +312,7 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
             out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">{escape(missing)}</text>')
         else:
             a, b = sorted((sx(0.0), sx(v)))
-            out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{BAR}">'
+            out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{fill}">'
                        f'<title>{escape(text)}: {escape(format_value(v, unit))}</title></rect>')
         if lo is not None and hi is not None:
             whiskers = True
@@ -316,7 +335,7 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
         "narrow_width": NARROW, "narrow_height": narrow_height, "narrow_body": narrow,
         "summary": (f"{len(known)} bars. Highest: {hi_row[0]}, {format_value(hi_row[1], unit)}. "
                     f"Lowest: {lo_row[0]}, {format_value(lo_row[1], unit)}."),
-        "whiskers": whiskers, "benchmark": bench_text,
+        "whiskers": whiskers, "benchmark": bench_text, "legend": legend,
     }
 
 
@@ -339,7 +358,7 @@ def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, ben
                    f'<text x="{tx}" y="{bottom + 16}" text-anchor="{"start" if t == ticks[0] else "end"}">'
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append("</g>")
-    for i, (text, v, lo, hi, missing) in enumerate(rows):
+    for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         y = top + row_h * i
         shown = format_value(v, unit) if v is not None else missing
         room = 40 - len(shown) - 2
@@ -347,7 +366,7 @@ def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, ben
         out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{escape(label)}</text>')
         if v is not None:
             a, b = sorted((sx(0.0), sx(v)))
-            out.append(f'<rect x="{_f(a)}" y="{_f(y + 18)}" width="{_f(max(b - a, 0.5))}" height="12" fill="{BAR}"/>')
+            out.append(f'<rect x="{_f(a)}" y="{_f(y + 18)}" width="{_f(max(b - a, 0.5))}" height="12" fill="{fill}"/>')
         if lo is not None and hi is not None:
             x0, x1, yy = _f(sx(lo)), _f(sx(hi)), _f(y + 24)
             out.append(f'<path d="M{x0} {yy}H{x1}M{x0} {_f(y + 20)}V{_f(y + 28)}M{x1} {_f(y + 20)}V{_f(y + 28)}" '

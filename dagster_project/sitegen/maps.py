@@ -98,8 +98,12 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
                           f'fill="{colour}">{numbers[ward]}</text>')
             labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly + 12:.1f}" text-anchor="middle" '
                           f'fill="{colour}">{escape(text)}</text>')
-    legend = [(palette[i], f"{format_value(lo, unit)} to {format_value(hi, unit)}" if lo != hi
-               else format_value(lo, unit)) for i, (lo, hi) in enumerate(bounds)]
+    # Classes never overlap in words: the first runs from its lowest value, each later one from
+    # just over the one before ("over 2.2% to 2.9%"), as rounded figures would otherwise repeat.
+    legend = [(palette[i], format_value(lo, unit) if lo == hi else
+               f"{format_value(lo, unit)} to {format_value(hi, unit)}" if i == 0 else
+               f"over {format_value(bounds[i - 1][1], unit)} to {format_value(hi, unit)}")
+              for i, (lo, hi) in enumerate(bounds)]
     if counts["suppressed"]:
         legend.append((f"url(#{hatch})", "suppressed (too few to publish)"))
     if counts["missing"]:
@@ -118,3 +122,15 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
         "summary": summary, "kind": geography.kind, "note": geography.note,
         "key": sorted(((n, geography.names.get(w, w)) for w, n in numbers.items())),
     }
+
+
+def locator_svg(geography: WardGeography, ward: str, label: str) -> Markup | None:
+    """A small map of the council's wards with `ward` filled dark and outlined, for its own page:
+    a resident sees where the ward is on any screen (no numbers to read)."""
+    if ward not in geography.shapes or len(geography.shapes) > MAX_WARDS:
+        return None
+    paths = [f'<path d="{d}" fill="{"#1d70b8" if code == ward else "#f3f2f1"}" stroke="{INK}" '
+             f'stroke-width="{3 if code == ward else 0.6}"/>'
+             for code, (d, _, _) in sorted(geography.shapes.items(), key=lambda kv: kv[0] == ward)]
+    return Markup(f'<svg class="locator-svg" viewBox="0 0 {geography.width} {geography.height}" role="img" '
+                  f'aria-label="{escape(label)}" focusable="false">' + "".join(paths) + "</svg>")

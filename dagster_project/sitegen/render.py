@@ -113,6 +113,7 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
         table_columns=table_columns, table_body=table_body,
         map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
+        locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
         trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
         spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
         ward_summary_html=spine.ward_summary_html,

@@ -210,8 +210,8 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     has_england = "england_value" in result.columns and any(_num(r["england_value"]) for r in result)
     present = {r["comparison_status"] if r["comparison_status"] in MARKERS else "Cannot be assessed"
                for r in result if _num(r["value"])}
-    head = (f'<figure class="spine" aria-labelledby="{tid}-caption">\n'
-            + (f'<ul class="spine-key" aria-label="How to read the chart column">\n'
+    head = f'<figure class="spine" aria-labelledby="{tid}-caption">\n' + (
+            (f'<ul class="spine-key" aria-label="How to read the chart column">\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
             f'<rect width="24" height="12" fill="#dee0e2"/></svg> range of {escape(la_name)}\'s wards</li>\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
@@ -233,13 +233,13 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         la_text = format_value(r["la_value"], r["unit"]) if _num(r["la_value"]) else "not available"
         words = escape(status_words(status, la_name))
         if status not in MARKERS or status == "Cannot be assessed":
-            words = escape(f"Not tested against {la_name}")
+            words = escape("Cannot be assessed")
             reason = r["comparison_reason"] or "no test is possible for this figure"
             n = notes.setdefault(reason, len(notes) + 1)
             words += Markup(f'<sup><a href="#{tid}-note{n}" id="{tid}-ref{n}-{len(rows)}">{n}</a></sup>.')
             rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], _get(r, "n_tied"))
             if rank:
-                words += Markup(f' <span class="spine-rank">{escape(ward_name)} is {escape(rank)}.</span>')
+                words += Markup(f' <span class="spine-rank">Ranked {escape(rank)}.</span>')
         england_words = _get(r, "compared_with_england")
         if england_words:
             words += Markup(f' <span class="spine-rank">{escape(england_words)}.</span>')
@@ -271,5 +271,5 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     foot = ""
     if notes:
         foot = ('<ol class="spine-notes">\n' + "".join(
-            f'<li id="{tid}-note{n}">Not tested: {escape(reason)}.</li>\n' for reason, n in notes.items()) + "</ol>\n")
+            f'<li id="{tid}-note{n}">Cannot be assessed: {escape(reason)}.</li>\n' for reason, n in notes.items()) + "</ol>\n")
     return Markup(head + table + foot + "</figure>\n")

@@ -240,7 +240,7 @@ def test_ward_pages_show_only_their_own_ward(built_site):
     out, _ = built_site
     main = text_of(parse(out / "wards" / "E05000843" / "index.html").find(".//main"))
     assert "Aspull, New Springs & Whelley" in main and "Ashton-in-Makerfield South" in main  # a neighbour...
-    trends = main[main.index("Trends"):]
+    trends = main[main.index("Over time"):]
     assert "Ashton-in-Makerfield South" not in trends  # ...but only its own figures
 
 

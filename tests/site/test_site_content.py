@@ -32,6 +32,17 @@ def table_rows(path: Path, caption_start: str) -> list[list[str]]:
     raise AssertionError(f"no table '{caption_start}' in {path}")
 
 
+def spine_rows(path: Path, caption_end: str) -> list[list[str]]:
+    """The rows of a ward page's spine tables (one per topic: 'Health: <ward> compared with Wigan', ...)."""
+    rows = []
+    for table in parse(path).iter("table"):
+        caption = " ".join("".join(table.find("caption").itertext()).split())
+        if caption.endswith(caption_end):
+            rows += [[" ".join("".join(c.itertext()).split()) for c in tr] for tr in table.find("tbody")]
+    assert rows, f"no spine table '{caption_end}' in {path}"
+    return rows
+
+
 def test_comparisons_are_the_marts_labels_in_plain_english(built_site):
     out, _ = built_site
     page = out / "indicators" / "obesity_y6" / "index.html"
@@ -43,11 +54,12 @@ def test_comparisons_are_the_marts_labels_in_plain_english(built_site):
     site_text = " ".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
     assert "Higher (worse) than" not in site_text and "Not tested" not in site_text  # the old site-made logic
     ward = out / "wards" / "E05000844" / "index.html"
-    latest = {r[0]: r for r in table_rows(ward, XSS + " compared with Wigan")}
-    assert latest["Obesity in year 6 children%, 2022/23"][3] == "Worse than Wigan"  # 'Worse' in the marts
-    assert latest["Income deprivation scorescore (higher is more deprived), 2022/23"][3].startswith(
-        "Cannot be assessed: no confidence interval exists for this figure")  # the marts' reason
-    assert "Recent trend" not in latest["Obesity in year 6 children%, 2022/23"][3]  # 'Cannot be assessed' is not news
+    latest = {r[0]: r for r in spine_rows(ward, XSS + " compared with Wigan")}
+    assert latest["Obesity in year 6 children%, latest data: 2022/23"][-2] == "Worse than Wigan"  # 'Worse' in the marts
+    assert latest["Income deprivation scorescore (higher is more deprived), latest data: 2022/23"][-2].startswith(
+        "Cannot be assessed1")  # footnoted once: the marts' reason
+    assert "Cannot be assessed: no confidence interval exists for this figure" in main_text(ward)
+    assert "Recent trend" not in latest["Obesity in year 6 children%, latest data: 2022/23"][-2]  # 'Cannot be assessed' is not news
 
 
 def test_suppressed_values_say_so_never_zero_or_blank(built_site):
@@ -156,11 +168,11 @@ def test_ward_page_has_neighbours_deprivation_and_trends(built_site):
     links = {"".join(a.itertext()): a.get("href") for a in parse(page).iter("a")}
     assert links["Ashton-in-Makerfield South"] == "../../wards/E05000842/index.html"  # east
     assert XSS in links  # south
-    neighbours = text.split("Neighbouring wards")[1].split("Trends")[0]
+    neighbours = text.split("Neighbouring wards")[1].split("Over time")[0]
     assert "Ashton-in-Makerfield South" in neighbours
     assert "Aspull, New Springs & Whelley" not in neighbours  # not adjacent
     trends = table_rows(page, "Obesity in year 6 children: Abram and Wigan over time: figures")
-    assert [r[0] for r in trends] == ["2021/22", "2022/23"]
+    assert [r[0] for r in trends] == ["2022/23", "2021/22"]  # latest first
 
 
 def test_downloads_have_every_table_as_csv_and_parquet_and_a_dictionary(built_site, warehouse):
