@@ -126,11 +126,12 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
 
 def locator_svg(geography: WardGeography, ward: str, label: str) -> Markup | None:
     """A small map of the council's wards with `ward` filled dark and outlined, for its own page:
-    a resident sees where the ward is on any screen (no numbers to read)."""
+    a resident sees where the ward is on any screen (no numbers to read). Decorative for screen
+    readers (the caption says what it shows; the ward's neighbours are listed in words)."""
     if ward not in geography.shapes or len(geography.shapes) > MAX_WARDS:
         return None
     paths = [f'<path d="{d}" fill="{"#1d70b8" if code == ward else "#f3f2f1"}" stroke="{INK}" '
              f'stroke-width="{3 if code == ward else 0.6}"/>'
              for code, (d, _, _) in sorted(geography.shapes.items(), key=lambda kv: kv[0] == ward)]
-    return Markup(f'<svg class="locator-svg" viewBox="0 0 {geography.width} {geography.height}" role="img" '
-                  f'aria-label="{escape(label)}" focusable="false">' + "".join(paths) + "</svg>")
+    return Markup(f'<svg class="locator-svg" viewBox="0 0 {geography.width} {geography.height}" aria-hidden="true" '
+                  f'data-label="{escape(label)}" focusable="false">' + "".join(paths) + "</svg>")

@@ -69,8 +69,8 @@ def test_suppressed_values_say_so_never_zero_or_blank(built_site):
     assert rows["Ashton-in-Makerfield South"][1] == "suppressed (fewer than 5)"
     assert rows["Ashton-in-Makerfield South"][-1] == "Not compared (suppressed)"
     ward = out / "wards" / "E05000842" / "index.html"
-    latest = {r[0]: r for r in table_rows(ward, "Ashton-in-Makerfield South compared with Wigan")}
-    assert latest["Obesity in year 6 children%, 2022/23"][1] == "suppressed (fewer than 5)"
+    latest = {r[0]: r for r in spine_rows(ward, "Ashton-in-Makerfield South compared with Wigan")}
+    assert latest["Obesity in year 6 children%, latest data: 2022/23"][1] == "suppressed (fewer than 5)"
     assert "suppressed (fewer than 5)" in main_text(ward)
 
 

@@ -1,7 +1,7 @@
 """The public's ten-second answer on every screen: at 320, 390 and 1280 CSS px, page types reflow
 without sideways scrolling (outside scrollable table regions), no rendered text (SVG included)
 is under 12 CSS px, nothing is clipped, and a ward page's summary and spine chart sit in the first
-800 px. Writes screenshots of the home, a ward, an indicator and a mission page at 390 and 1280 px
+800 px. Writes screenshots of the home, a ward, an indicator and a mission page at 320, 390 and 1280 px
 to site/screenshots/ (git-ignored; SCREENSHOT_DIR overrides) for review. Skips without chromium."""
 
 from __future__ import annotations
@@ -66,12 +66,13 @@ def test_pages_reflow_with_readable_text_and_nothing_clipped(built_site, browser
     page = browser.new_page(viewport={"width": width, "height": 844 if width < 1000 else 800})
     for name, rel in PAGES.items():
         page.goto((out / rel).as_uri())
+        if name in SHOTS and width in (320, 390, 1280):
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # collapsed content too
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{rel} scrolls sideways at {width}"
         assert page.evaluate(SMALL_TEXT) == [], (rel, width)
         assert page.evaluate(CLIPPED) == [], (rel, width)
         assert page.evaluate(TABLE_CLIPPED) == [], (rel, width)
-        if name in SHOTS and width in (390, 1280):
-            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     page.close()
 
 
