@@ -31,6 +31,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _LEAD = re.compile(r'<p class="lead">(.*?)</p>', re.S)
+_CODE = re.compile(r'<meta name="council-code" content="([A-Z0-9]+)">')
 _LINK = re.compile(r'<a href="([^"#]+)(?:#[^"]*)?"[^>]*>(.*?)</a>', re.S)
 # Wording by which a page makes a council its own subject.
 CLAIMS = ("{name} Council", "{name}'s", "compared with {name}", "statistics for {name}", "{name} overall",
@@ -62,7 +63,7 @@ def _sections(site: Path, configured: list[dict]) -> list[dict]:
     if not links:  # one council: its pages are the site
         match = re.search(r"each of (.+?)'s wards", _text(home))
         name = match.group(1) if match else ""
-        return [{"folder": site, "name": name, "strategy": configured[0]["strategy"] if configured else None}]
+        return [{"folder": site, "name": name, "strategy": None}]
     sections, seen = [], set()
     for href, name in links:
         folder = site / Path(href).parent
@@ -84,15 +85,15 @@ def council_page_problems(site_dir, councils_config) -> list[str]:
     multi = sections[0]["folder"] != site
     if multi and len(sections) != len(configured):
         problems.append(f"index.html: links to {len(sections)} council sections, {len(configured)} councils are configured")
-    # Which configured strategy belongs to which section: the section whose home page names it.
+    # Each section's configured strategy, by the council code its pages carry (<meta name="council-code">).
     strategies = [c["strategy"] for c in configured if c["strategy"]]
+    by_code = {c["la_code"]: c["strategy"] for c in configured}
     for section in sections:
         home = (section["folder"] / "index.html").read_text(encoding="utf-8")
-        for strategy in strategies:
-            if f"{section['name']} Council's strategy, {strategy}" in _text(home).replace("*", ""):
-                section["strategy"] = strategy
-    if not multi:
-        sections[0]["strategy"] = configured[0]["strategy"] if configured else None
+        code = _CODE.search(home)
+        if not code:
+            problems.append(f"{(section['folder'] / 'index.html').relative_to(site).as_posix()}: no council code")
+        section["strategy"] = by_code.get(code.group(1)) if code else None
     names = [s["name"] for s in sections]
     headings: dict[str, list[tuple[str, Path]]] = {}
     for section in sections:

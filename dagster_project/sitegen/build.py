@@ -121,7 +121,7 @@ class _Builder:
         self.state = PageState()
         self.councils = councils
         self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind,
-                     "last_updated": _last_updated(con), "council": "", "strategy": None,
+                     "last_updated": _last_updated(con), "council": "", "strategy": None, "la_code": None,
                      "region": len(self.councils) > 1, "councils": [c["la_name"] for c in self.councils]}
         self.section = ""  # 'slug/' while rendering a council's section of a multi-council site
         self.env, self.components = make_environment(site_root, self.state, self.site, geography)
@@ -139,7 +139,8 @@ class _Builder:
         section of the site when there are several councils."""
         code = council["la_code"] if council else None
         self.con.execute("create or replace temp table site_current as select ?::varchar as la_code", [code])
-        self.site.update(council=council["la_name"] if council else "", strategy=council["strategy"] if council else None)
+        self.site.update(council=council["la_name"] if council else "", strategy=council["strategy"] if council else None,
+                         la_code=code)
         self.section = f"{council['slug']}/" if council and self.site["region"] else ""
         geography = geo.for_council(self.con, code) if council and self.site["region"] else self.geography
         self.site["map_kind"] = geography.kind
