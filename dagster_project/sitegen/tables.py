@@ -57,8 +57,7 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
     plan = []
     for n, spec in enumerate(specs):
         tag = "th" if row_header and n == 0 else "td"
-        opening = (f"<{tag}" + (' scope="row"' if tag == "th" else "") + (' class="num"' if spec["numeric"] else "")
-                   + f' data-label="{escape(spec["title"])}"')  # a phone shows each row as a card of labelled cells
+        opening = f"<{tag}" + (' scope="row"' if tag == "th" else "") + (' class="num"' if spec["numeric"] else "")
         plan.append((
             cols.index(spec["id"]),
             cols.index(spec["unit_column"]) if spec.get("unit_column") else None,
