@@ -151,7 +151,7 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
     names = list(dict.fromkeys(r[4] for r in rows))
     if len({r[0] for r in rows if r[1] is not None}) == 1:
         return {"single": True, "summary": "; ".join(
-            ("" if not series else f"{r[4]}: ") + f"{format_value(r[1], unit)} in {r[0]}" for r in rows
+            ("" if not series else f"{r[4]}: ") + f"{format_value(r[1], unit)} in {period_words(r[0])}" for r in rows
             if r[1] is not None) + "."}
     tick_unit, axis_label = _tick_unit(unit)
     keyed = [nm for nm in names if series and any(r[4] == nm and r[1] is not None for r in rows)]
@@ -241,8 +241,8 @@ def line_chart_svg(data, x, y, lower=None, upper=None, series=None, unit=None, h
         if known:
             prefix = "" if not series else f"{name}: "
             first, final = known[0], known[-1]
-            summary.append(prefix + f"{format_value(first[1], unit)} in {first[0]}"
-                           + (f" to {format_value(final[1], unit)} in {final[0]}" if len(known) > 1 else ""))
+            summary.append(prefix + f"{format_value(first[1], unit)} in {period_words(first[0])}"
+                           + (f" to {format_value(final[1], unit)} in {period_words(final[0])}" if len(known) > 1 else ""))
     return {
         "width": LINE_WIDTH, "height": height,
         "body": Markup("\n".join(out + bands + lines + labels)),

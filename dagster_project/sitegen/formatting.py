@@ -20,10 +20,13 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 def period_words(period) -> str:
     """A period as people write it: '2017-10' -> 'October 2017'; other labels ('2021/22', '2019',
-    '2021-23') are already words and pass through."""
+    '2021-23') are already words and pass through. 'YYYY-NN' is a month only when NN cannot end a
+    range of years starting in YYYY ('2009-11' is 2009 to 2011, and stays as it is)."""
     text = "" if period is None else str(period)
     m = _MONTH.fullmatch(text)
-    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else text
+    if not m or int(m.group(2)) > int(m.group(1)[2:]):
+        return text
+    return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
 
 
 def unit_words(unit) -> str:
