@@ -98,7 +98,7 @@ def test_series_on_2017_wards_is_labelled_not_comparable(built_site):
     assert "Figures for the 2017 wards (not comparable)" in text
     assert "cannot be compared with the ward figures above" in text
     assert "Abram (2017)" in text
-    rows = table_rows(page, "Claimant rate by 2017 ward, 2018-11 (2017 boundaries)")
+    rows = table_rows(page, "Claimant rate by 2017 ward, November 2018 (2017 boundaries)")
     assert len(rows) == 3
 
 
