@@ -31,7 +31,10 @@ per_council as (
         coalesce(own.known_date, fallback.known_date, own.unknown_to, fallback.unknown_to, declared.to_date) as break_to,
         coalesce(own.known_date, fallback.known_date) is null and declared.universal_credit_stage is not null
             as date_unknown,
-        coalesce(own.source, fallback.source, declared.source) as source
+        coalesce(own.source, fallback.source, declared.source) as source,
+        {#- a change persists from its date on (a Universal Credit stage, a dated change); a window
+            (COVID-19) bears on the periods it overlaps only -#}
+        declared.universal_credit_stage is not null or declared.from_date = declared.to_date as persists
     from declared
     inner join indicators on indicators.indicator_id glob declared.pattern
     inner join councils on declared.la_code is null or declared.la_code = councils.la_code

@@ -178,12 +178,27 @@ segments as (
     select indicator_id, period, segment_id, segment_label, break_reason from {{ ref('int_value_segments') }}
 ),
 
+{#- notes beside each figure: series_notes rows (indicator_id may be a glob pattern) over the
+    period, and every break of the row's council that bears on it (int_series_breaks): a dated
+    change or a Universal Credit stage from its date on, a window (COVID-19) where it overlaps -#}
 notes as (
-    select combined.indicator_id, combined.area_code, combined.period, string_agg(notes.note, ' ') as series_note
-    from combined
-    inner join {{ ref('series_notes') }} as notes
-        on notes.indicator_id = combined.indicator_id
-        and combined.period_start between notes.from_date and notes.to_date
+    select indicator_id, area_code, period, string_agg(distinct note, ' ' order by note) as series_note
+    from (
+        select combined.indicator_id, combined.area_code, combined.period, notes.note
+        from combined
+        inner join {{ ref('series_notes') }} as notes
+            on combined.indicator_id glob notes.indicator_id
+            and combined.period_start between notes.from_date and notes.to_date
+        union all
+        select combined.indicator_id, combined.area_code, combined.period,
+            breaks.break_text || ': ' || breaks.note || ' (source: ' || breaks.source || ').'
+        from combined
+        inner join {{ ref('int_series_breaks') }} as breaks
+            on breaks.indicator_id = combined.indicator_id
+            and breaks.la_code = coalesce(combined.la_code, '*')
+            and coalesce(combined.period_end, combined.period_start) >= breaks.break_from
+            and (breaks.persists or combined.period_start <= breaks.break_to)
+    )
     group by all
 ),
 
