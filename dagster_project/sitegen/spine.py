@@ -76,9 +76,13 @@ def status_words(status, la_name: str, capital: bool = True) -> str:
     return word
 
 
-def rank_words(rank, n) -> str:
+def rank_words(rank, n, tied=None) -> str:
+    """'3rd highest of 25 wards'; ties are ranked as ties: 'joint 14th highest of 25 wards
+    (12 wards share this value)'."""
     if not _num(rank) or not _num(n) or not n:
         return ""
+    if _num(tied) and tied > 1:
+        return f"joint {ordinal(int(rank))} highest of {int(n)} wards ({int(tied)} wards share this value)"
     return f"{ordinal(int(rank))} highest of {int(n)} wards"
 
 
@@ -193,7 +197,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "")
         if status not in MARKERS or status == "Cannot be assessed":
             reason = r["comparison_reason"]
             words += escape(f": {reason}." if reason else ".")
-            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"])
+            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], r["n_tied"] if "n_tied" in result.columns else None)
             if rank:
                 words += Markup(f' <span class="spine-rank">{escape(ward_name)} is {escape(rank)}.</span>')
         if r["trend"] not in UNKNOWN_TREND:

@@ -31,7 +31,7 @@ CANNOT = "Cannot be assessed"
 CONFIDENCE = 0.998
 COLUMNS = [
     "indicator_id", "area_code", "period", "segment_id", "epoch", "since_break", "n_periods", "baseline_period",
-    "window_from", "window_to", "trend_from", "trend", "trend_method", "trend_p_value", "trend_reason", "change_direction",
+    "window_from", "window_to", "tested_from", "tested_to", "trend_from", "trend", "trend_method", "trend_p_value", "trend_reason", "change_direction",
     "change_p_value", "change_method", "change_reason",
 ]
 
@@ -52,13 +52,15 @@ def yearly(values: pd.DataFrame) -> pd.DataFrame:
     month (a block missing a month is dropped); other rows unchanged. A block keeps its last
     month as `period`, is labelled 'the 12 months to <period>', and steps by one per year."""
     monthly = values["frequency"] == "monthly"
-    other = values[~monthly].assign(step=_steps(values[~monthly]), label=values.loc[~monthly, "period"])
+    other = values[~monthly].assign(step=_steps(values[~monthly]), label=values.loc[~monthly, "period"],
+                                    first_start=values.loc[~monthly, "period_start"])
     months = values[monthly].assign(month=_steps(values[monthly]))
     months["block"] = (months.groupby(KEYS, sort=False)["month"].transform("max") - months["month"]) // 12
     se = (months["upper_ci_95"] - months["lower_ci_95"]) / (2 * Z95)
     months = months.assign(variance=se**2, published=months["value_status"].eq("published"))
     blocks = months.groupby([*KEYS, "block"], sort=False).agg(
         n=("month", "size"), period=("period", "last"), period_start=("period_start", "last"),
+        first_start=("period_start", "first"),
         numerator=("numerator", "mean"), denominator=("denominator", "mean"), value=("value", "mean"),
         variance=("variance", "sum"), published=("published", "all"), frequency=("frequency", "first"),
         counted=("numerator", "count"), limited=("lower_ci_95", "count"), since_break=("since_break", "last"),
@@ -158,6 +160,7 @@ def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
     groups = last[KEYS + ["period", "since_break"]].assign(
         n_periods=grouped.size().to_numpy(), baseline_period=first["period"].to_numpy(),
         window_from=first["label"].to_numpy(), window_to=last["label"].to_numpy(),
+        tested_from=pd.to_datetime(first["first_start"]).to_numpy(), tested_to=pd.to_datetime(last["period_start"]).to_numpy(),
         trend_from=grouped.tail(5).groupby(KEYS, sort=False)["label"].first().to_numpy(),
         ranges=grouped["value_status"].agg(lambda s: s.ne("published").any()).to_numpy(),
         testable=grouped["testable"].all().to_numpy(),
@@ -207,7 +210,8 @@ def model(dbt, session):
     result = assess(values, polarity)
     return result.astype({
         "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",
-        "since_break": "string", "n_periods": "int64", "baseline_period": "string", "window_from": "string", "window_to": "string", "trend_from": "string", "trend": "string", "trend_method": "string", "trend_p_value": "float64",
+        "since_break": "string", "n_periods": "int64", "baseline_period": "string", "window_from": "string", "window_to": "string", "trend_from": "string",
+        "tested_from": "datetime64[us]", "tested_to": "datetime64[us]", "trend": "string", "trend_method": "string", "trend_p_value": "float64",
         "trend_reason": "string", "change_direction": "Int64", "change_p_value": "float64", "change_method": "string",
         "change_reason": "string",
     })

@@ -136,15 +136,17 @@ def model(dbt, session):
     epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected"]]
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
     frame["gap_trend"], frame["gap_test_method"], frame["gap_p_value"] = None, None, np.nan
+    frame["gap_tested_from"] = pd.NaT
     tested = frame[(frame["measure"] == "sii") & ~frame["affected"].fillna(False).astype(bool)]
     for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
         verdict, method, p_value = gap_trend(group, group["frequency"].iloc[-1])
         index = group.index[-1]
         frame.loc[index, ["gap_trend", "gap_test_method", "gap_p_value"]] = [verdict, method, p_value]
+        frame.loc[index, "gap_tested_from"] = pd.Timestamp(group["period_start"].iloc[0])
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
     return frame.drop(columns=["period_start", "frequency", "epoch", "affected"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
         "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "segment_id": "string",
-        "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64",
+        "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64", "gap_tested_from": "datetime64[us]",
     })

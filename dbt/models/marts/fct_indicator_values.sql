@@ -3,7 +3,7 @@
       dagster_project.methods); scores as population-weighted means (weight_note names the
       populations); LE and DSR from int_standardised_values; borough and England series as
       published (with the publisher's own significance where released).
-    - Suppression: counts from 1 to disclosure_min_count - 1 are withheld, and where exactly one
+    - Suppression: counts above 0 and below disclosure_min_count are withheld (estimates too), and where exactly one
       ward of a council is withheld the next smallest is withheld too (per council).
     - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
       (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
@@ -30,7 +30,7 @@ computed as (
         coalesce(
             definitions.value_type in ('proportion', 'count')
             and aggregated.n_suppressed = 0
-            and aggregated.numerator >= 1
+            and aggregated.numerator > 0
             and aggregated.numerator < definitions.disclosure_min_count,
             false
         ) as disclosive,
@@ -289,7 +289,11 @@ ranked as (
         end as rank_in_la,
         case when area_type = 'ward' then
             count(value) over (partition by indicator_id, period, la_code, area_type)
-        end as n_wards_in_la
+        end as n_wards_in_la,
+        {#- wards with the same value share a rank: pages say "joint" where n_tied > 1 -#}
+        case when area_type = 'ward' and value is not null then
+            count(*) over (partition by indicator_id, period, la_code, area_type, value)
+        end as n_tied
     from worded
 )
 
@@ -312,6 +316,8 @@ select
     end as weight_note,
     ranked.split_share,
     coalesce(ranked.split_share > 0.5, false) as rests_on_one_split,
+    {#- an apportioned count is an estimate: never to be printed as an exact small integer -#}
+    ranked.split_share is not null and ranked.numerator is not null as count_is_estimate,
     coalesce(trends.trend, 'Cannot be assessed') as trend,
     trends.trend_method,
     trends.trend_p_value,

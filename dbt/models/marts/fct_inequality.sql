@@ -116,7 +116,7 @@ measures as (
 ),
 
 gap_trends as (
-    select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value
+    select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value, gap_tested_from
     from sii where measure = 'sii' and quantiles = 5
 )
 
@@ -127,7 +127,9 @@ select
     case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
         else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
     case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
-    case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value
+    case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
+    case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
+        then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
 from measures
 inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)

@@ -75,6 +75,8 @@ assessed as (
         tests.since_break,
         tests.window_from,
         tests.window_to,
+        cast(tests.tested_from as date) as tested_from,
+        cast(tests.tested_to as date) as tested_to,
         tests.trend_from,
         year(latest.period_start) as latest_year,
         latest.trend as borough_trend,
@@ -230,6 +232,8 @@ select
     status,
     window_from,
     window_to,
+    case when status != 'cannot be assessed' then tested_from end as tested_from,
+    case when status != 'cannot be assessed' then tested_to end as tested_to,
     since_break,
     case
         when status != 'cannot be assessed' then null
