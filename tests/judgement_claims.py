@@ -231,6 +231,17 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str
         adult = con.execute("select unit from marts.dim_indicator where indicator_id = ?", [indicator_id]).fetchone()
         if adult and "adults" in (adult[0] or "") and "per 10,000 people" in text:
             problems.append(f"indicator page {indicator_id} says 'per 10,000 people' for a rate per adult")
+    tied = con.execute(
+        "select area_code, rank_in_la from marts.fct_indicator_values "
+        "where area_type = 'ward' and rank_in_la is not null and la_code = ? "
+        "group by all having bool_and(n_tied > 1)", [council]).fetchall()
+    for ward_code, rank in tied:
+        page = site_dir / "wards" / ward_code / "index.html"
+        if not page.exists():
+            continue
+        suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+        if re.search(rf"(?<!joint ){rank}{suffix} highest of", _text(page.read_text(encoding="utf-8"))):
+            problems.append(f"ward page {ward_code}: a tied rank {rank}{suffix} is not called joint")
     for indicator_id, note in con.execute(
             "select distinct indicator_id, weight_note from marts.fct_indicator_values where weight_note is not null").fetchall():
         page = site_dir / "indicators" / indicator_id / "index.html"
