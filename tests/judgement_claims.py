@@ -205,7 +205,7 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str
             problems.append(f"{where} does not say how many indicators can be judged")
     latest = con.execute(
         """
-        select indicator_id, count(distinct round(value, 9)) as values, min(ward_names) as wards
+        select indicator_id, count(distinct round(value, 4)) as values, min(ward_names) as wards
         from (
             select v.indicator_id, v.value, count(*) over (partition by v.indicator_id) as ward_names
             from marts.fct_indicator_values v
@@ -240,7 +240,7 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str
         if not page.exists():
             continue
         suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
-        if re.search(rf"(?<!joint ){rank}{suffix} highest of", _text(page.read_text(encoding="utf-8"))):
+        if re.search(rf"(?<!joint )\b{rank}{suffix} highest of", _text(page.read_text(encoding="utf-8"))):
             problems.append(f"ward page {ward_code}: a tied rank {rank}{suffix} is not called joint")
     for indicator_id, note in con.execute(
             "select distinct indicator_id, weight_note from marts.fct_indicator_values where weight_note is not null").fetchall():

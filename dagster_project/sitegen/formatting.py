@@ -73,14 +73,16 @@ def format_figure(value, lower_bound=None, upper_bound=None, unit: str | None = 
 
 
 def decimals_for(values, default: int = 1, most: int = 4) -> int | None:
-    """Decimals that make different values look different: enough for two significant digits
-    of the spread (entry to higher education 0.867 to 0.938 prints 3 decimals, not '0.9'
-    for all); None where the default already does (a spread of 1 or more at 1 decimal)."""
-    numbers = [float(v) for v in values if _number(v) is not None]
-    spread = max(numbers) - min(numbers) if len(numbers) > 1 else 0.0
-    if not spread > 0:
+    """Decimals that make different values look different: at least two significant digits of
+    the spread (entry to higher education 0.867 to 0.938 prints 3 decimals, not '0.9' for all),
+    and more, up to `most`, until no two different values print alike; None where the default
+    already does."""
+    numbers = sorted({float(v) for v in values if _number(v) is not None})
+    if len(numbers) < 2:
         return None
-    wanted = min(math.ceil(-math.log10(spread)) + 1, most)
+    wanted = max(default, min(math.ceil(-math.log10(numbers[-1] - numbers[0])) + 1, most))
+    while wanted < most and len({round(n, wanted) for n in numbers}) < len(numbers):
+        wanted += 1
     return wanted if wanted > default else None
 
 
