@@ -1,11 +1,12 @@
 {#- Series published only on the 2017 wards, estimated for the May-2023 wards. Each 2017 ward's
     count is shared among its LSOAs (official LSOA 2011 to ward 2017 best fit): claimants by each
-    LSOA's share of the ward's claimants in the nearest LSOA claimant snapshot (in the snapshot's
-    own month, the direct LSOA figures decide the shares; validated in
-    audit.apportionment_validation), otherwise - and for insolvencies - in proportion to their
+    LSOA's share of the ward's claimants in the nearest LSOA claimant snapshot (validated in
+    audit.apportionment_validation; in a snapshot's own month the direct LSOA counts are the
+    figure), otherwise - and for insolvencies - in proportion to their
     mid-2016 population (aged 16 to 64 for claimants, 18 and over for insolvencies), and
     the LSOA shares are summed into May-2023 wards. Counts are conserved: the May-2023 ward
-    estimates of a period sum to the 2017 ward total of that period. split_share is the
+    estimates of a period sum to the 2017 ward total of that period (months of direct LSOA
+    counts aside). split_share is the
     largest part of a May-2023 ward's population that comes from any single 2017 ward that
     was divided between May-2023 wards; above one half, the estimate rests mostly on one split. -#}
 with
@@ -63,6 +64,17 @@ snapshot_shares as (
     from {{ ref('stg_nomis__claimant_count_lsoa') }} as counts
     inner join lsoa_ward17 using (lsoa_code)
     where counts.claimants is not null
+),
+
+{#- in a month with direct LSOA claimant counts, those decide the May-2023 ward figure outright
+    (one figure per ward and month: the same as the claimant_count indicator's) -#}
+direct as (
+    select 'working_age' as base, lsoa_ward23.ward_code, counts.period_start, sum(counts.claimants) as numerator
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as counts
+    inner join lsoa_ward23 using (lsoa_code)
+    inner join lsoa_ward17 using (lsoa_code)
+    where counts.claimants is not null
+    group by all
 ),
 
 {#- the snapshot nearest each claimant month (the earlier on a tie) -#}
@@ -131,7 +143,7 @@ select
     estimates.period,
     estimates.period_start,
     estimates.period_end,
-    estimates.numerator,
+    coalesce(direct.numerator, estimates.numerator) as numerator,
     denominators.population as denominator,
     denominators.n_lsoas,
     split_flags.split_share,
@@ -140,3 +152,5 @@ from estimates
 inner join denominators
     on denominators.base = estimates.base and denominators.ward_code = estimates.area_code
 inner join split_flags on split_flags.base = estimates.base and split_flags.ward_code = estimates.area_code
+left join direct
+    on direct.base = estimates.base and direct.ward_code = estimates.area_code and direct.period_start = estimates.period_start
