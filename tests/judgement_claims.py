@@ -1,5 +1,9 @@
-"""Every judgement the marts state must rest on a test within one comparable series, and every
-page of the built site must state the same judgement as the marts."""
+"""Every judgement the marts state must rest on a test within one comparable series and never
+across a break (Universal Credit per council, COVID-19, Breathing Space, the 2021 DRO change),
+at one confidence level, on the measure tested; monthly series are never judged by a test
+labelled Fingertips'; every page of the built site must state the same judgement as the marts
+and show figures as the display rules say (ranges as ranges, digits that tell values apart,
+units as defined, ties as ties, no count of 1 to 4, notes and weights beside the figures)."""
 
 import html
 import re
@@ -64,6 +68,97 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
                or (status = 'worsening' and direction != 'worsening')
                or (status = 'gap widening' and gap_direction != 'gap widening')
         """,
+        # breaks (int_series_breaks, from the seeds): no verdict's tested window may contain one
+        "status across a break": """
+            select p.mission_id, p.indicator_id, p.la_code, b.break_id, p.tested_from, p.tested_to
+            from marts.fct_mission_progress p
+            join intermediate.int_series_breaks b on b.indicator_id = p.indicator_id and b.la_code = p.la_code
+            where p.status != 'cannot be assessed' and p.p_value is not null
+              and b.break_to >= p.tested_from and b.break_from <= last_day(p.tested_to)
+        """,
+        "trend or change across a break": """
+            select t.indicator_id, t.area_code, t.period, b.break_id
+            from intermediate.int_indicator_trends t
+            join marts.fct_indicator_values v on v.indicator_id = t.indicator_id and v.area_code = t.area_code
+                and v.period = t.period
+            join intermediate.int_series_breaks b on b.indicator_id = t.indicator_id
+                and b.la_code = coalesce(v.la_code, '*')
+            where (t.trend != 'Cannot be assessed' or t.change_direction is not null)
+              and b.break_to >= t.tested_from and b.break_from <= coalesce(v.period_end, v.period_start)
+        """,
+        "gap verdict across a break": """
+            select g.indicator_id, g.la_code, g.period, b.break_id
+            from marts.fct_inequality g
+            join (select distinct indicator_id, period, period_start, period_end from marts.fct_indicator_values) v
+                using (indicator_id, period)
+            join intermediate.int_series_breaks b on b.indicator_id = g.indicator_id and b.la_code = g.la_code
+            where g.gap_trend in ('gap narrowing', 'gap widening', 'no significant change')
+              and (g.gap_tested_from is null
+                   or (b.break_to >= g.gap_tested_from and b.break_from <= coalesce(v.period_end, v.period_start)))
+        """,
+        # monthly and quarterly series: never judged as if months were independent years
+        "monthly series judged by a test labelled Fingertips'": """
+            select indicator_id, area_code, period, trend_method from intermediate.int_indicator_trends
+            where regexp_matches(period, '^[0-9]{{4}}-([0-9]{{2}}|Q[1-4])$')
+              and (trend_method ilike '%fingertips%' or trend_method ilike '%last 12%'
+                   or change_method ilike '%fingertips%')
+            union all
+            select indicator_id, la_code, period, gap_test_method from marts.fct_inequality
+            where regexp_matches(period, '^[0-9]{{4}}-([0-9]{{2}}|Q[1-4])$')
+              and (gap_test_method ilike '%fingertips%' or gap_test_method ilike '%last 12%')
+        """,
+        "status at another confidence level than 99.8%": """
+            select mission_id, indicator_id, test_method, gap_test_method from marts.fct_mission_progress
+            where (test_method is not null and test_method not like '%99.8% confidence%')
+               or (gap_test_method is not null and gap_test_method not like '%99.8% confidence%')
+               or status_reason like '%95% confidence%'
+        """,
+        "gap verdict on a measure never tested": """
+            select indicator_id, la_code, period, measure, gap_trend from marts.fct_inequality
+            where measure != 'sii_quintiles'
+              and (gap_trend in ('gap narrowing', 'gap widening', 'no significant change') or gap_p_value is not null)
+        """,
+        "status sentence without its window": """
+            select mission_id, indicator_id, status_reason from marts.fct_mission_progress
+            where status != 'cannot be assessed' and p_value is not null
+              and (window_from is null or window_to is null
+                   or not contains(status_reason, window_to)
+                   or not (contains(status_reason, window_from)
+                           or (test_method like '%trend%' and status_reason like '%over the last 5 points, from %')))
+        """,
+        "break not noted beside the figures it bears on": """
+            select v.indicator_id, v.area_code, v.period, b.break_id
+            from marts.fct_indicator_values v
+            join intermediate.int_series_breaks b on b.indicator_id = v.indicator_id and b.la_code = coalesce(v.la_code, '*')
+            where coalesce(v.period_end, v.period_start) >= b.break_from
+              and (b.persists or v.period_start <= b.break_to)
+              and not contains(coalesce(v.series_note, ''), b.break_text)
+        """,
+        "claimant indicator without a Universal Credit break": """
+            select i.indicator_id, c.la_code
+            from marts.dim_indicator i
+            cross join (select distinct la_code from marts.dim_ward) c
+            where i.indicator_id like 'claimant%' and not exists (
+                select 1 from marts.dim_series_note n
+                where n.indicator_id = i.indicator_id and n.la_code = c.la_code and n.kind = 'break'
+                  and n.note ilike '%Universal Credit full service%')
+        """,
+        # display rules held by the marts
+        "ward count of 1 to 4 shown": """
+            select indicator_id, area_code, period, numerator from marts.fct_indicator_values
+            where area_type = 'ward' and numerator > 0 and numerator < 5
+        """,
+        "tied values ranked apart": """
+            select indicator_id, period, la_code, value, count(distinct rank_in_la) as ranks
+            from marts.fct_indicator_values
+            where area_type = 'ward' and value is not null
+            group by all having count(distinct rank_in_la) > 1
+        """,
+        "adult rate in units of people": """
+            select indicator_id, title, unit from marts.dim_indicator
+            where (title ilike '%adults%' or definition ilike '%aged 18 and over%')
+              and unit like 'per %' and unit not like '%adults%'
+        """,
         "cannot be assessed without a reason": """
             select mission_id, indicator_id from marts.fct_mission_progress
             where status = 'cannot be assessed' and not starts_with(status_reason, 'Cannot be assessed: ')
@@ -73,6 +168,86 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
         """,
     }
     return {name: con.execute(sql.format(judged=JUDGED)).fetchall() for name, sql in checks.items()}
+
+
+def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str]:
+    """What a built site shows, checked against the display rules: breaks noted on every claimant
+    indicator page; ranges shown as ranges on the mission and home pages; ward figures that differ
+    look different on indicator pages; no adult rate "per 10,000 people"; weights stated where
+    the figure appears; the home and mission pages say how many indicators can be judged."""
+    from dagster_project.sitegen.formatting import format_interval
+
+    problems: list[str] = []
+    council = con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]
+    for (indicator_id,) in con.execute(
+            "select distinct indicator_id from marts.dim_series_note where kind = 'break' and note ilike '%Universal Credit%' "
+            "and la_code = ?", [council]).fetchall():
+        page = site_dir / "indicators" / indicator_id / "index.html"
+        if page.exists() and "Universal Credit" not in _text(page.read_text(encoding="utf-8")):
+            problems.append(f"indicator page {indicator_id} does not mention Universal Credit")
+    ranges = con.execute(
+        """
+        select p.mission_id, p.indicator_id, p.latest_lower_bound, p.latest_upper_bound, i.unit
+        from marts.fct_mission_progress p join marts.dim_indicator i using (indicator_id)
+        where p.la_code = ? and p.latest_value is null and p.latest_lower_bound is not null
+        """, [council]).fetchall()
+    home = _text((site_dir / "index.html").read_text(encoding="utf-8"))
+    for mission_id, indicator_id, lower, upper, unit in ranges:
+        text = format_interval(lower, upper, unit)
+        mission = _text((site_dir / "missions" / mission_id / "index.html").read_text(encoding="utf-8"))
+        for where, said in ((f"mission page {mission_id}", mission), ("home page", home)):
+            if text not in said:
+                problems.append(f"{where}: {indicator_id}'s range {text} is not shown")
+    for where, said in [("home page", home)] + [
+            (f"mission page {m}", _text((site_dir / "missions" / m / "index.html").read_text(encoding="utf-8")))
+            for (m,) in con.execute("select distinct mission_id from marts.fct_mission_progress").fetchall()]:
+        if not re.search(r"\d+ of (the )?\d+ (mission indicators )?can be judged", said):
+            problems.append(f"{where} does not say how many indicators can be judged")
+    latest = con.execute(
+        """
+        select indicator_id, count(distinct round(value, 4)) as values, min(ward_names) as wards
+        from (
+            select v.indicator_id, v.value, count(*) over (partition by v.indicator_id) as ward_names
+            from marts.fct_indicator_values v
+            where v.area_type = 'ward' and v.la_code = ? and v.value is not null
+            qualify v.period = last_value(v.period) over (partition by v.indicator_id order by v.period_start
+                rows between unbounded preceding and unbounded following)
+        ) group by indicator_id
+        """, [council]).fetchall()
+    names = {n for (n,) in con.execute("select ward_name from marts.dim_ward where la_code = ?", [council]).fetchall()}
+    for indicator_id, distinct, _ in latest:
+        page = site_dir / "indicators" / indicator_id / "index.html"
+        if not page.exists():
+            continue
+        raw = page.read_text(encoding="utf-8")
+        for table in re.findall(r"<table.*?</table>", raw, flags=re.S):
+            rows = [[_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+                    for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[-1], flags=re.S)]
+            shown = {r[1] for r in rows if len(r) > 1 and r[0] in names and re.match(r"^-?[\d,.]+", r[1])}
+            if len(rows) >= len(names) and shown and len(shown) < min(distinct, len(rows)):
+                problems.append(f"indicator page {indicator_id}: {distinct} different ward values print as {len(shown)}")
+                break
+        text = _text(raw)
+        adult = con.execute("select unit from marts.dim_indicator where indicator_id = ?", [indicator_id]).fetchone()
+        if adult and "adults" in (adult[0] or "") and "per 10,000 people" in text:
+            problems.append(f"indicator page {indicator_id} says 'per 10,000 people' for a rate per adult")
+    tied = con.execute(
+        "select area_code, rank_in_la from marts.fct_indicator_values "
+        "where area_type = 'ward' and rank_in_la is not null and la_code = ? "
+        "group by all having bool_and(n_tied > 1)", [council]).fetchall()
+    for ward_code, rank in tied:
+        page = site_dir / "wards" / ward_code / "index.html"
+        if not page.exists():
+            continue
+        suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+        if re.search(rf"(?<!joint )\b{rank}{suffix} highest of", _text(page.read_text(encoding="utf-8"))):
+            problems.append(f"ward page {ward_code}: a tied rank {rank}{suffix} is not called joint")
+    for indicator_id, note in con.execute(
+            "select distinct indicator_id, weight_note from marts.fct_indicator_values where weight_note is not null").fetchall():
+        page = site_dir / "indicators" / indicator_id / "index.html"
+        if page.exists() and note not in _text(page.read_text(encoding="utf-8")):
+            problems.append(f"indicator page {indicator_id} does not state its weights ({note})")
+    return problems
 
 
 def _text(fragment: str) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 MISSING = "n/a"
 # units as the public reads them, in cells and on axes ("17,620.5 per 100,000 people")
 UNIT_WORDS = {"per 100000": "per 100,000 people", "per 10000": "per 10,000 people", "per 1000": "per 1,000 people",
-              "per 100": "per 100 people"}
+              "per 100": "per 100 people", "per 10000 adults": "per 10,000 adults"}
 
 
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
@@ -80,6 +80,28 @@ def format_interval(lower, upper, unit: str | None = None, decimals: int | None 
     if _number(lower) is None or _number(upper) is None:
         return MISSING
     return f"{format_value(lower, unit, decimals)} to {format_value(upper, unit, decimals)}"
+
+
+def format_figure(value, lower_bound=None, upper_bound=None, unit: str | None = None, decimals: int | None = None) -> str:
+    """A figure as the warehouse holds it: the value, or, where it is a range (suppressed
+    inputs), 'lower to upper' ('17.0% to 17.5%'), never 'n/a' or a single number."""
+    if _number(value) is None and _number(lower_bound) is not None and _number(upper_bound) is not None:
+        return format_interval(lower_bound, upper_bound, unit, decimals)
+    return format_value(value, unit, decimals)
+
+
+def decimals_for(values, default: int = 1, most: int = 4) -> int | None:
+    """Decimals that make different values look different: at least two significant digits of
+    the spread (entry to higher education 0.867 to 0.938 prints 3 decimals, not '0.9' for all),
+    and more, up to `most`, until no two different values print alike; None where the default
+    already does."""
+    numbers = sorted({float(v) for v in values if _number(v) is not None})
+    if len(numbers) < 2:
+        return None
+    wanted = max(default, min(math.ceil(-math.log10(numbers[-1] - numbers[0])) + 1, most))
+    while wanted < most and len({round(n, wanted) for n in numbers}) < len(numbers):
+        wanted += 1
+    return wanted if wanted > default else None
 
 
 def humanise(column: str) -> str:

@@ -12,7 +12,7 @@ from jinja2.runtime import Macro
 from . import charts, maps, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
-from .formatting import format_interval, format_number, format_value, humanise, period_words
+from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
 from .tables import table_body, table_columns
 
 
@@ -108,7 +108,8 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
     )
     env.globals.update(
         url=state.url, next_id=state.next_id, csv_file=state.csv_file, site=site,
-        fmt=format_value, fmt_number=format_number, fmt_ci=format_interval, humanise=humanise,
+        fmt=format_value, fmt_number=format_number, fmt_ci=format_interval, fmt_figure=format_figure,
+        decimals_for=decimals_for, humanise=humanise,
         as_result=as_result, line_chart_svg=charts.line_chart_svg,
         bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
         table_columns=table_columns, table_body=table_body,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import MISSING, format_value, humanise, period_words
+from .formatting import MISSING, decimals_for, format_figure, format_value, humanise, period_words
 
 
 def _is_number(value) -> bool:
@@ -16,8 +16,11 @@ def _is_number(value) -> bool:
 
 
 def table_columns(data, columns=None) -> list[dict]:
-    """Normalise `columns` (names, or dicts with id/title/unit/unit_column/decimals/link/missing/optional).
+    """Normalise `columns` (names, or dicts with id/title/unit/unit_column/decimals/link/missing/optional/range).
 
+    Unless told, a numeric column gets the decimals that make its different values look
+    different (formatting.decimals_for). `range` names the lower and upper bound columns shown
+    as "lower to upper" where the value is a range (suppressed inputs).
     `missing` names a column of text shown where the value is empty (e.g. "suppressed (fewer
     than 5)"); an `optional` column is left out when it is empty in every row."""
     result = as_result(data)
@@ -34,6 +37,10 @@ def table_columns(data, columns=None) -> list[dict]:
         if spec.get("optional") and all(r._vals[i] is None for r in result):
             continue
         spec["numeric"] = any(_is_number(r._vals[i]) for r in result)
+        if spec["numeric"] and spec.get("decimals") is None:
+            spec["decimals"] = decimals_for(r._vals[i] for r in result)
+        if spec.get("range"):
+            result.require(*spec["range"])
         specs.append(spec)
     return specs
 
@@ -65,14 +72,18 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             cols.index(spec["link"]) if spec.get("link") else None,
             cols.index(spec["missing"]) if spec.get("missing") else None,
             opening, f"</{tag}>\n",
+            [cols.index(c) for c in spec["range"]] if spec.get("range") else None,
         ))
     out = []
     for row in result:
         vals = row._vals
         out.append("<tr>\n")
-        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing in plan:
+        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds in plan:
             value = vals[idx]
-            if _is_number(value):
+            if value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
+                text = format_figure(None, vals[bounds[0]], vals[bounds[1]], vals[unit_idx] if unit_idx is not None else unit, decimals)
+                out.append(f'{opening} data-sort="{float(vals[bounds[0]])!r}">')
+            elif _is_number(value):
                 text = format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals)
                 out.append(f'{opening} data-sort="{float(value)!r}">')
             else:

@@ -1,6 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "int_ward17_apportioned"}}}) }}
 {#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period
-    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit). -#}
+    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit), except
+    claimant months with direct LSOA counts, which replace the estimate. -#}
 with
 
 configured_wards17 as (
@@ -30,4 +31,6 @@ published as (
 select published.indicator_id, published.period, published.total, estimated.total as estimated_total
 from published
 left join estimated using (indicator_id, period)
-where estimated.total is null or abs(estimated.total - published.total) > 1e-6 * greatest(published.total, 1)
+where not (published.indicator_id = 'claimant_rate_monthly' and published.period in (
+        select period from {{ ref('stg_nomis__claimant_count_lsoa') }} where claimants is not null))
+  and (estimated.total is null or abs(estimated.total - published.total) > 1e-6 * greatest(published.total, 1))

@@ -18,15 +18,16 @@ select
     i.disclosure_min_count,
     case when v.value_status = 'withheld' or v.suppressed then 'suppressed (fewer than ' || coalesce(i.disclosure_min_count, 0) || ')'
          when v.value_status = 'bounded' and v.value_lower_bound is not null
-             then 'between ' || format('{:,.1f}', v.value_lower_bound) || ' and ' || format('{:,.1f}', v.value_upper_bound)
-                  || ' (some neighbourhood counts are suppressed at source)'
+             then format('{:,.1f}', v.value_lower_bound) || case when i.unit = '%' then '%' else '' end || ' to '
+                  || format('{:,.1f}', v.value_upper_bound) || case when i.unit = '%' then '%' else '' end
+                  || ' (a range: some neighbourhood counts are suppressed at source)'
          when v.value is null then 'not available' end as value_note,
     case when v.suppressed then 'Not compared (suppressed)'
          when v.area_type = 'ward' then replace(coalesce(cl.wording, 'Not compared'), '{area}', coalesce(w.la_name, 'the borough'))
     end as compared_with_borough,
     replace(ce.wording, '{area}', 'England') as compared_with_england,
     v.comparison_status, v.comparison_reason, v.value_status, v.value_lower_bound, v.value_upper_bound,
-    v.rank_in_la, v.n_wards_in_la, v.la_code, v.segment_id, v.segment_label, v.break_reason, v.weight_note,
+    v.rank_in_la, v.n_wards_in_la, v.n_tied, v.count_is_estimate, v.series_note, v.la_code, v.segment_id, v.segment_label, v.break_reason, v.weight_note,
     v.trend, v.trend_method, v.trend_p_value, v.trend_reason, v.n_lsoas, v.aggregation_method, v.method_note, v.source_id, v.is_demo
 from judged v
 join indicators i on i.indicator_id = v.indicator_id

@@ -254,6 +254,22 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         alter table marts.fct_mission_progress add column status_reason varchar;
         update marts.fct_mission_progress set la_code = '{LA}', segment_id = indicator_id || '_s1', n_periods = 2,
             status_reason = 'Status ' || status || ', as the warehouse tested it (fixture reason).';
+        alter table marts.fct_mission_progress add column latest_lower_bound double;
+        alter table marts.fct_mission_progress add column latest_upper_bound double;
+        alter table marts.fct_mission_progress add column unassessed_group varchar;
+        alter table marts.fct_indicator_values add column n_tied bigint;
+        alter table marts.fct_indicator_values add column count_is_estimate boolean;
+        alter table marts.fct_indicator_values add column series_note varchar;
+        update marts.fct_indicator_values v set n_tied = t.n
+        from (select indicator_id, period, value, count(*) as n from marts.fct_indicator_values
+              where area_type = 'ward' and value is not null group by all) t
+        where v.area_type = 'ward' and v.indicator_id = t.indicator_id and v.period = t.period and v.value = t.value;
+        create table marts.dim_series_note (indicator_id varchar, la_code varchar, kind varchar, note_id varchar,
+            from_date date, to_date date, note varchar, source varchar);
+        create table audit.apportionment_validation (period varchar, la_code varchar, ward_code varchar, method varchar,
+            direct double, estimate double, error double);
+        insert into marts.dim_series_note values ('claimant_rate', '{LA}', 'break', 'uc_full_service',
+            date '2018-04-18', date '2018-04-18', 'Universal Credit full service (18 April 2018): the claimant count rises for administrative reasons', 'ONS');
     """)
     con.execute("""insert into audit.load_log values
         ('ncmp', 'ncmp_ward.csv', 'abc123', 12, 10, 2, true, '2024-01-01 09:00:00'),

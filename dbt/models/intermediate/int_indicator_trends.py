@@ -1,13 +1,20 @@
-"""The tests behind every trend and change statement, per indicator, area and comparable series
-(segment), at the segment's latest period.
+"""The tests behind every trend and change statement, per indicator, area, comparable series
+(segment) and stretch between breaks (epoch, int_value_epochs), at the stretch's latest period.
+Periods that a break overlaps (int_value_epochs.affected) enter no test.
 
-- Recent trend: the Fingertips trend test (dagster_project.methods.recent_trend) on the most
-  recent points of the segment (12 for a monthly series, so a full year of seasons; 5
-  otherwise): the chi-squared test for trend for proportions with counts, inverse-variance
-  weighted regression for values with intervals; significant at 99.8%.
-- Change since the segment's first period: a two-sided z-test at 95% of the difference between
-  the first and the latest value (two proportions with their counts, or two values with 95%
-  intervals); used where a segment has too few points for a trend.
+- Yearly data keep OHID's method: the Fingertips trend test (dagster_project.methods.recent_trend)
+  on the last 5 points: the chi-squared test for trend for proportions with counts,
+  inverse-variance weighted regression for values with intervals.
+- Monthly series are judged on yearly figures: full 12-month blocks counted back from the latest
+  month (the mean monthly count over its mean denominator; the mean value with its sampling
+  errors combined), so seasons cancel and neighbouring months' correlation does not pose as
+  evidence. The same tests then run on the yearly figures and are named as such, never as
+  Fingertips' method.
+- Change since the first period (first full year for monthly series): a two-sided z-test of the
+  difference between the first and the latest value (two proportions with their counts, or two
+  values with 95% intervals); used where there are too few points for a trend.
+
+Every test here uses one confidence level, CONFIDENCE (99.8%, Fingertips' trend level).
 
 A figure without a count or interval, a range (suppressed inputs) or a withheld figure cannot
 be tested, and the reason says so in plain words. Nothing is compared across segments. The tests
@@ -21,13 +28,16 @@ from scipy import stats
 from dagster_project.methods import change_from_limits, recent_trends
 
 CANNOT = "Cannot be assessed"
+CONFIDENCE = 0.998
 COLUMNS = [
-    "indicator_id", "area_code", "period", "segment_id", "n_periods", "baseline_period", "trend", "trend_method",
-    "trend_p_value", "trend_reason", "change_direction", "change_p_value", "change_method", "change_reason",
+    "indicator_id", "area_code", "period", "segment_id", "epoch", "since_break", "n_periods", "baseline_period",
+    "window_from", "window_to", "tested_from", "tested_to", "trend_from", "trend", "trend_method", "trend_p_value", "trend_reason", "change_direction",
+    "change_p_value", "change_method", "change_reason",
 ]
 
 
-KEYS = ["indicator_id", "area_code", "segment_id"]
+KEYS = ["indicator_id", "area_code", "segment_id", "epoch"]
+Z95 = stats.norm.ppf(0.975)
 
 
 def _steps(frame: pd.DataFrame) -> pd.Series:
@@ -37,21 +47,52 @@ def _steps(frame: pd.DataFrame) -> pd.Series:
                      index=frame.index)
 
 
+def yearly(values: pd.DataFrame) -> pd.DataFrame:
+    """Monthly rows as yearly figures: full 12-month blocks counted back from each group's latest
+    month (a block missing a month is dropped); other rows unchanged. A block keeps its last
+    month as `period`, is labelled 'the 12 months to <period>', and steps by one per year."""
+    monthly = values["frequency"] == "monthly"
+    other = values[~monthly].assign(step=_steps(values[~monthly]), label=values.loc[~monthly, "period"],
+                                    first_start=values.loc[~monthly, "period_start"])
+    months = values[monthly].assign(month=_steps(values[monthly]))
+    months["block"] = (months.groupby(KEYS, sort=False)["month"].transform("max") - months["month"]) // 12
+    se = (months["upper_ci_95"] - months["lower_ci_95"]) / (2 * Z95)
+    months = months.assign(variance=se**2, published=months["value_status"].eq("published"))
+    blocks = months.groupby([*KEYS, "block"], sort=False).agg(
+        n=("month", "size"), period=("period", "last"), period_start=("period_start", "last"),
+        first_start=("period_start", "first"),
+        numerator=("numerator", "mean"), denominator=("denominator", "mean"), value=("value", "mean"),
+        variance=("variance", "sum"), published=("published", "all"), frequency=("frequency", "first"),
+        counted=("numerator", "count"), limited=("lower_ci_95", "count"), since_break=("since_break", "last"),
+    ).reset_index()
+    blocks = blocks[blocks["n"] == 12]
+    half = Z95 * np.sqrt(blocks["variance"]) / 12
+    blocks = blocks.assign(
+        numerator=blocks["numerator"].where(blocks["counted"] == 12), denominator=blocks["denominator"].where(blocks["counted"] == 12),
+        lower_ci_95=(blocks["value"] - half).where(blocks["limited"] == 12), upper_ci_95=(blocks["value"] + half).where(blocks["limited"] == 12),
+        value_status=np.where(blocks["published"], "published", "bounded"), step=-blocks["block"],
+        label="the 12 months to " + blocks["period"],
+    )
+    columns = list(other.columns)
+    return pd.concat([other, blocks[columns]], ignore_index=True).sort_values([*KEYS, "step"], kind="stable")
+
+
 def _trends(values: pd.DataFrame, groups: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
     """The Fingertips trend test on each testable group's last 5 (or 12 monthly) points, all at once."""
-    window = values.assign(points=np.where(values["frequency"] == "monthly", 12, 5))
+    window = values.assign(points=5)
     window = window[window.groupby(KEYS, sort=False).cumcount(ascending=False) < window["points"]]
-    window = window.assign(step=_steps(window), position=window.groupby(KEYS, sort=False).cumcount() + 1)
+    window = window.assign(position=window.groupby(KEYS, sort=False).cumcount() + 1)
     summary = window.groupby(KEYS, sort=False).agg(
         points=("points", "first"), n=("step", "size"), span=("step", lambda s: s.iloc[-1] - s.iloc[0]),
+        yearly=("frequency", lambda f: f.iloc[0] == "monthly"),
         counts=("numerator", "count"), denominators=("denominator", "count"), limits=("lower_ci_95", "count"),
     ).reset_index()
     out = groups[KEYS].merge(summary, on=KEYS, how="left")
     out["trend"], out["trend_method"], out["trend_p_value"], out["trend_reason"] = CANNOT, None, np.nan, None
     short = out["n"].fillna(0) < out["points"].fillna(5)
-    unit = np.where(out["points"] == 12, "months", "periods")
+    unit = np.where(out["yearly"].fillna(False).astype(bool), "full years of monthly figures", "periods")
     out.loc[short, "trend_reason"] = [
-        f"fewer than {int(p) if p == p else 5} comparable {u} in this series (it has {int(n) if n == n else 0})"
+        f"fewer than {int(p) if p == p else 5} comparable {u} since the last break (there are {int(n) if n == n else 0})"
         for p, u, n in zip(out.loc[short, "points"], unit[short], out.loc[short, "n"])
     ]
     gapped = ~short & (out["span"] != out["n"] - 1)
@@ -60,7 +101,7 @@ def _trends(values: pd.DataFrame, groups: pd.DataFrame, polarity: dict[str, str]
     for method, columns in (("proportion", ["numerator", "denominator"]), ("regression", ["value", "lower_ci_95", "upper_ci_95"])):
         chosen = ready[(ready["counts"] == ready["n"]) & (ready["denominators"] == ready["n"])] if method == "proportion" \
             else ready[~((ready["counts"] == ready["n"]) & (ready["denominators"] == ready["n"])) & (ready["limits"] == ready["n"])]
-        for points, batch in chosen.groupby("points"):
+        for (points, is_yearly), batch in chosen.groupby(["points", "yearly"]):
             points = int(points)
             rows = window.merge(batch[KEYS], on=KEYS).sort_values(KEYS + ["position"], kind="stable")
             arrays = {c: rows[c].to_numpy(float).reshape(-1, points) for c in columns}
@@ -71,9 +112,9 @@ def _trends(values: pd.DataFrame, groups: pd.DataFrame, polarity: dict[str, str]
                 t, method=method, polarity=keys["indicator_id"].map(polarity).to_numpy(),
                 **{names.get(c, c): a for c, a in arrays.items()},
             )
-            unit = "months" if points == 12 else "periods"
-            label = (f"Fingertips chi-squared test for trend, last {points} {unit}, 99.8% confidence" if method == "proportion"
-                     else f"Fingertips weighted regression trend test, last {points} {unit}, 99.8% confidence")
+            test = "chi-squared test for trend" if method == "proportion" else "weighted regression trend test"
+            label = (f"{test} on yearly figures (12-month averages of monthly figures), last {points} years, 99.8% confidence"
+                     if is_yearly else f"Fingertips {test}, last {points} periods, 99.8% confidence")
             result = keys.assign(trend=np.where(marker == "Cannot be calculated", CANNOT, marker),
                                  trend_method=label, trend_p_value=stats.chi2.sf(chi, 1),
                                  trend_reason=[r.lower() for r in reason])
@@ -96,25 +137,31 @@ def _changes(first: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
         se = np.where(counted, se_counts, limits["se"])
         p_value = 2 * stats.norm.sf(np.abs(difference / se))
     valid = se > 0
+    yearly = (first["frequency"] == "monthly").to_numpy()
+    what = np.where(yearly, " (yearly figures: 12-month averages of monthly figures)", "")
     return pd.DataFrame({
-        "change_direction": pd.array(np.where(valid, np.where(p_value < 0.05, np.sign(difference), 0), np.nan), dtype="Int64"),
+        "change_direction": pd.array(np.where(valid, np.where(p_value < 1 - CONFIDENCE, np.sign(difference), 0), np.nan), dtype="Int64"),
         "change_p_value": np.where(valid, p_value, np.nan),
-        "change_method": np.where(counted, "two-proportion z-test of the first and latest periods, 95% confidence",
-                                  "z-test of the first and latest values from their 95% intervals, 95% confidence"),
+        "change_method": np.char.add(np.where(counted, "two-proportion z-test of the first and latest periods",
+                                              "z-test of the first and latest values from their 95% intervals"),
+                                     np.char.add(what.astype(str), ", 99.8% confidence")),
         "change_reason": np.where(valid, None, "a confidence interval of zero width"),
     })
 
 
 def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
-    """One row per indicator, area and segment: the trend and change tests at its latest period."""
-    values = values.sort_values(KEYS + ["period_start"], kind="stable").reset_index(drop=True)
+    """One row per indicator, area, segment and epoch: the trend and change tests at its latest period."""
+    values = yearly(values.sort_values(KEYS + ["period_start"], kind="stable")).reset_index(drop=True)
     values["testable"] = values["value_status"].eq("published") & (
         (values["numerator"].notna() & values["denominator"].notna())
         | values[["value", "lower_ci_95", "upper_ci_95"]].notna().all(axis=1))
     grouped = values.groupby(KEYS, sort=False)
     first, last = grouped.head(1).reset_index(drop=True), grouped.tail(1).reset_index(drop=True)
-    groups = last[KEYS + ["period"]].assign(
+    groups = last[KEYS + ["period", "since_break"]].assign(
         n_periods=grouped.size().to_numpy(), baseline_period=first["period"].to_numpy(),
+        window_from=first["label"].to_numpy(), window_to=last["label"].to_numpy(),
+        tested_from=pd.to_datetime(first["first_start"]).to_numpy(), tested_to=pd.to_datetime(last["period_start"]).to_numpy(),
+        trend_from=grouped.tail(5).groupby(KEYS, sort=False)["label"].first().to_numpy(),
         ranges=grouped["value_status"].agg(lambda s: s.ne("published").any()).to_numpy(),
         testable=grouped["testable"].all().to_numpy(),
     )
@@ -132,7 +179,9 @@ def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
     no_change = blocked | single
     result.loc[no_change, ["change_direction", "change_p_value", "change_method"]] = [pd.NA, np.nan, None]
     result.loc[blocked, "change_reason"] = untestable[blocked]
-    result.loc[single, "change_reason"] = "only one period in this comparable series"
+    result.loc[single, "change_reason"] = np.where(
+        result.loc[single, "since_break"].notna(), "only one comparable period since the last break",
+        "only one period in this comparable series")
     return result[COLUMNS]
 
 
@@ -141,6 +190,7 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     polarity = dict(zip(definitions["indicator_id"], definitions["polarity"]))
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "segment_id", "frequency"]]
+    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected", "since_break"]]
     counts = dbt.ref("int_area_indicator_values").df()
     counts = counts.assign(
         value=counts["unscaled_value"],
@@ -151,13 +201,17 @@ def model(dbt, session):
     standardised = standardised[standardised["area_type"].isin(["ward", "la"])].assign(
         value_status=lambda f: np.where(f["value"].isna(), "withheld", "published"), numerator=np.nan, denominator=np.nan,
     )
-    columns = ["indicator_id", "area_code", "period", "period_start", "numerator", "denominator", "value",
+    columns = ["indicator_id", "area_code", "la_code", "period", "period_start", "numerator", "denominator", "value",
                "lower_ci_95", "upper_ci_95", "value_status"]
     values = pd.concat([counts[columns], standardised[columns]], ignore_index=True).merge(segments, on=["indicator_id", "period"])
+    values["la_code"] = values["la_code"].where(values["la_code"].isin(set(epochs["la_code"])), "*")
+    values = values.merge(epochs, on=["indicator_id", "la_code", "period"])
+    values = values[~values["affected"]].drop(columns=["la_code", "affected"])
     result = assess(values, polarity)
     return result.astype({
-        "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "n_periods": "int64",
-        "baseline_period": "string", "trend": "string", "trend_method": "string", "trend_p_value": "float64",
+        "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",
+        "since_break": "string", "n_periods": "int64", "baseline_period": "string", "window_from": "string", "window_to": "string", "trend_from": "string",
+        "tested_from": "datetime64[us]", "tested_to": "datetime64[us]", "trend": "string", "trend_method": "string", "trend_p_value": "float64",
         "trend_reason": "string", "change_direction": "Int64", "change_p_value": "float64", "change_method": "string",
         "change_reason": "string",
     })

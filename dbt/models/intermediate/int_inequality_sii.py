@@ -5,10 +5,15 @@ are computed for each quintile from pooled counts. dagster_project.methods.sii f
 population-weighted regression and simulates the 95% limits (every quantile required).
 A period where any ward's figure is a range (suppressed inputs) has no SII: it would be biased.
 
-Whether the gap is closing is tested within one comparable series (segment), at its latest
-period: with enough points (12 months, or 5 periods), the Fingertips weighted regression of
-the gap's size on time at 99.8%; with 2 or more, a z-test at 95% of the change in the SII
-between the segment's first and latest periods, from their 95% intervals."""
+Whether the gap is closing is tested within one comparable series (segment) and one stretch
+between breaks (epoch, int_value_epochs; periods a break overlaps enter no test), at its latest
+period, at one confidence level (99.8%):
+- yearly and other periodic data: with 5 points, the weighted regression of the gap's size on
+  time (OHID's trend method applied to the SII); with 2 to 4, a z-test of the change in the SII
+  between the first and latest periods, from their 95% intervals;
+- monthly data: a z-test of the change between the latest month and the same calendar month
+  in the earliest year available, so seasons cancel and, being two points a year or more
+  apart, neighbouring months' correlation does not pose as evidence."""
 
 import numpy as np
 import pandas as pd
@@ -19,19 +24,28 @@ from dagster_project.methods import change_from_limits, recent_trend, sii, wilso
 
 COLUMNS = ["indicator_id", "la_code", "period", "quantiles", "measure", "value", "lower_ci_95", "upper_ci_95"]
 NOT_ENOUGH = "cannot be assessed"
-WINDOW = {"monthly": 12, "periodic": 5}
+POINTS = 5
+CONFIDENCE = 0.998
 
 
 def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, str | None, float | None]:
     """Whether the gap (|SII|) is narrowing or widening over ``series`` (one segment, oldest
     first): (verdict, test method, p-value)."""
+    if frequency == "monthly":
+        months = pd.to_datetime(series["period_start"])
+        same = series[(months.dt.month == months.iloc[-1].month).to_numpy()]
+        if len(same) < 2:
+            return NOT_ENOUGH, None, None
+        return _change(same.iloc[[0, -1]], "z-test of the change in the slope index of inequality between the same month "
+                       "of the earliest and latest years (seasons cancel; two points, so month-to-month correlation does not "
+                       "enter), 99.8% confidence")
     if len(series) < 2:
         return NOT_ENOUGH, None, None
     size = series["value"].abs().to_numpy(float)
     flip = series["value"].to_numpy(float) < 0
     lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
     upper = np.where(flip, -series["lower_ci_95"], series["upper_ci_95"]).astype(float)
-    points = WINDOW[frequency]
+    points = POINTS
     if len(series) >= points and not np.isnan(lower).any():
         result = recent_trend(
             np.arange(len(series))[-points:], method="regression", value=size[-points:], lower95=lower[-points:],
@@ -43,13 +57,22 @@ def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, s
         if result.marker == "Cannot be calculated":
             verdict = NOT_ENOUGH
         return verdict, method, p_value
+    return _change(series, "z-test of the change in the slope index of inequality between the first and latest periods, "
+                   "99.8% confidence")
+
+
+def _change(series: pd.DataFrame, method: str) -> tuple[str, str | None, float | None]:
+    """The z-test of the change in |SII| between the first and last rows of ``series``."""
+    size = series["value"].abs().to_numpy(float)
+    flip = series["value"].to_numpy(float) < 0
+    lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
+    upper = np.where(flip, -series["lower_ci_95"], series["upper_ci_95"]).astype(float)
     change = change_from_limits(size[0], lower[0], upper[0], size[-1], lower[-1], upper[-1])
     width = upper[[0, -1]] - lower[[0, -1]]
     if np.isnan(width).any() or not (width > 0).all() or flip[0] != flip[-1]:
         return NOT_ENOUGH, None, None
     p_value, z = float(change["p_value"]), float(change["difference"])
-    method = "z-test of the change in the slope index of inequality between the first and latest periods, 95% confidence"
-    if p_value >= 0.05:
+    if p_value >= 1 - CONFIDENCE:
         return "no significant change", method, p_value
     return ("gap widening" if z > 0 else "gap narrowing"), method, p_value
 
@@ -110,15 +133,20 @@ def model(dbt, session):
     frame = pd.DataFrame(rows, columns=COLUMNS)
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "period_start", "segment_id", "frequency"]]
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
+    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected"]]
+    frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
     frame["gap_trend"], frame["gap_test_method"], frame["gap_p_value"] = None, None, np.nan
-    for _, group in frame[frame["measure"] == "sii"].groupby(["indicator_id", "la_code", "quantiles", "segment_id"]):
+    frame["gap_tested_from"] = pd.NaT
+    tested = frame[(frame["measure"] == "sii") & ~frame["affected"].fillna(False).astype(bool)]
+    for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
         verdict, method, p_value = gap_trend(group, group["frequency"].iloc[-1])
         index = group.index[-1]
         frame.loc[index, ["gap_trend", "gap_test_method", "gap_p_value"]] = [verdict, method, p_value]
+        frame.loc[index, "gap_tested_from"] = pd.Timestamp(group["period_start"].iloc[0])
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
-    return frame.drop(columns=["period_start", "frequency"]).astype({
+    return frame.drop(columns=["period_start", "frequency", "epoch", "affected"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
         "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "segment_id": "string",
-        "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64",
+        "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64", "gap_tested_from": "datetime64[us]",
     })

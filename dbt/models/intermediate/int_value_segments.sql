@@ -5,13 +5,14 @@
 with
 
 keys as (
-    select distinct indicator_id, source_id, period, period_start from {{ ref('int_area_indicator_values') }}
+    select distinct indicator_id, source_id, period, period_start, period_end from {{ ref('int_area_indicator_values') }}
     union
-    select distinct indicator_id, source_id, period, cast(period_start as date) from {{ ref('int_standardised_values') }}
+    select distinct indicator_id, source_id, period, cast(period_start as date), cast(period_end as date)
+    from {{ ref('int_standardised_values') }}
     union
-    select distinct indicator_id, source_id, period, period_start from {{ ref('stg_fingertips__borough_indicators') }}
+    select distinct indicator_id, source_id, period, period_start, period_end from {{ ref('stg_fingertips__borough_indicators') }}
     union
-    select distinct 'claimant_rate', source_id, period, period_start from {{ ref('stg_nomis__claimant_rate_ward') }}
+    select distinct 'claimant_rate', source_id, period, period_start, period_end from {{ ref('stg_nomis__claimant_rate_ward') }}
 ),
 
 sources as (
@@ -23,6 +24,7 @@ assigned as (
         keys.indicator_id,
         keys.period,
         keys.period_start,
+        coalesce(keys.period_end, keys.period_start) as period_end,
         keys.source_id,
         coalesce(declared.segment_id, keys.indicator_id || ':' || keys.source_id) as segment_id,
         coalesce(declared.segment_label, sources.title) as segment_label,

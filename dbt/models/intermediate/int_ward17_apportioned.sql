@@ -1,8 +1,12 @@
 {#- Series published only on the 2017 wards, estimated for the May-2023 wards. Each 2017 ward's
-    count is shared among its LSOAs (official LSOA 2011 to ward 2017 best fit) in proportion to
-    their mid-2016 population (aged 16 to 64 for claimants, 18 and over for insolvencies), and
+    count is shared among its LSOAs (official LSOA 2011 to ward 2017 best fit): claimants by each
+    LSOA's share of the ward's claimants in the nearest LSOA claimant snapshot (validated in
+    audit.apportionment_validation; in a snapshot's own month the direct LSOA counts are the
+    figure), otherwise - and for insolvencies - in proportion to their
+    mid-2016 population (aged 16 to 64 for claimants, 18 and over for insolvencies), and
     the LSOA shares are summed into May-2023 wards. Counts are conserved: the May-2023 ward
-    estimates of a period sum to the 2017 ward total of that period. split_share is the
+    estimates of a period sum to the 2017 ward total of that period (months of direct LSOA
+    counts aside). split_share is the
     largest part of a May-2023 ward's population that comes from any single 2017 ward that
     was divided between May-2023 wards; above one half, the estimate rests mostly on one split. -#}
 with
@@ -49,6 +53,41 @@ lsoa_shares as (
     inner join lsoa_ward23 using (lsoa_code)
 ),
 
+{#- claimant shares: each LSOA's part of its 2017 ward's claimants in every LSOA snapshot month -#}
+snapshot_shares as (
+    select
+        counts.period_start as snapshot_start,
+        lsoa_ward17.ward17_code,
+        counts.lsoa_code,
+        counts.claimants / nullif(sum(counts.claimants) over (partition by counts.period_start, lsoa_ward17.ward17_code), 0)
+            as share
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as counts
+    inner join lsoa_ward17 using (lsoa_code)
+    where counts.claimants is not null
+),
+
+{#- in a month with direct LSOA claimant counts, those decide the May-2023 ward figure outright
+    (one figure per ward and month: the same as the claimant_count indicator's) -#}
+direct as (
+    select 'working_age' as base, lsoa_ward23.ward_code, counts.period_start, sum(counts.claimants) as numerator
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as counts
+    inner join lsoa_ward23 using (lsoa_code)
+    inner join lsoa_ward17 using (lsoa_code)
+    where counts.claimants is not null
+    group by all
+),
+
+{#- the snapshot nearest each claimant month (the earlier on a tie) -#}
+nearest_snapshot as (
+    select months.period_start, snapshots.snapshot_start
+    from (select distinct period_start from ward17_values where base = 'working_age') as months
+    cross join (select distinct snapshot_start from snapshot_shares) as snapshots
+    qualify row_number() over (
+        partition by months.period_start
+        order by abs(date_diff('day', snapshots.snapshot_start, months.period_start)), snapshots.snapshot_start
+    ) = 1
+),
+
 {#- how much of each May-2023 ward comes from each 2017 ward, and whether that 2017 ward was split -#}
 pieces as (
     select
@@ -82,10 +121,16 @@ estimates as (
         ward17_values.period,
         ward17_values.period_start,
         ward17_values.period_end,
-        sum(ward17_values.count_value * lsoa_shares.share) as numerator,
+        sum(ward17_values.count_value * coalesce(claimant.share, lsoa_shares.share)) as numerator,
         bool_or(ward17_values.is_demo) as is_demo
     from ward17_values
     inner join lsoa_shares using (base, ward17_code)
+    left join nearest_snapshot
+        on ward17_values.base = 'working_age' and nearest_snapshot.period_start = ward17_values.period_start
+    {#- a 2017 ward with no claimants in the snapshot keeps population shares (all its shares null) #}
+    left join snapshot_shares as claimant
+        on claimant.snapshot_start = nearest_snapshot.snapshot_start and claimant.ward17_code = lsoa_shares.ward17_code
+        and claimant.lsoa_code = lsoa_shares.lsoa_code
     group by all
 )
 
@@ -98,7 +143,7 @@ select
     estimates.period,
     estimates.period_start,
     estimates.period_end,
-    estimates.numerator,
+    coalesce(direct.numerator, estimates.numerator) as numerator,
     denominators.population as denominator,
     denominators.n_lsoas,
     split_flags.split_share,
@@ -107,3 +152,5 @@ from estimates
 inner join denominators
     on denominators.base = estimates.base and denominators.ward_code = estimates.area_code
 inner join split_flags on split_flags.base = estimates.base and split_flags.ward_code = estimates.area_code
+left join direct
+    on direct.base = estimates.base and direct.ward_code = estimates.area_code and direct.period_start = estimates.period_start

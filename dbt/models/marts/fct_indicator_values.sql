@@ -3,7 +3,7 @@
       dagster_project.methods); scores as population-weighted means (weight_note names the
       populations); LE and DSR from int_standardised_values; borough and England series as
       published (with the publisher's own significance where released).
-    - Suppression: counts from 1 to disclosure_min_count - 1 are withheld, and where exactly one
+    - Suppression: counts above 0 and below disclosure_min_count are withheld (estimates too), and where exactly one
       ward of a council is withheld the next smallest is withheld too (per council).
     - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
       (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
@@ -30,7 +30,7 @@ computed as (
         coalesce(
             definitions.value_type in ('proportion', 'count')
             and aggregated.n_suppressed = 0
-            and aggregated.numerator >= 1
+            and aggregated.numerator > 0
             and aggregated.numerator < definitions.disclosure_min_count,
             false
         ) as disclosive,
@@ -178,12 +178,27 @@ segments as (
     select indicator_id, period, segment_id, segment_label, break_reason from {{ ref('int_value_segments') }}
 ),
 
+{#- notes beside each figure: series_notes rows (indicator_id may be a glob pattern) over the
+    period, and every break of the row's council that bears on it (int_series_breaks): a dated
+    change or a Universal Credit stage from its date on, a window (COVID-19) where it overlaps -#}
 notes as (
-    select combined.indicator_id, combined.area_code, combined.period, string_agg(notes.note, ' ') as series_note
-    from combined
-    inner join {{ ref('series_notes') }} as notes
-        on notes.indicator_id = combined.indicator_id
-        and combined.period_start between notes.from_date and notes.to_date
+    select indicator_id, area_code, period, string_agg(distinct note, ' ' order by note) as series_note
+    from (
+        select combined.indicator_id, combined.area_code, combined.period, notes.note
+        from combined
+        inner join {{ ref('series_notes') }} as notes
+            on combined.indicator_id glob notes.indicator_id
+            and combined.period_start between notes.from_date and notes.to_date
+        union all
+        select combined.indicator_id, combined.area_code, combined.period,
+            breaks.break_text || ': ' || breaks.note || ' (source: ' || breaks.source || ').'
+        from combined
+        inner join {{ ref('int_series_breaks') }} as breaks
+            on breaks.indicator_id = combined.indicator_id
+            and breaks.la_code = coalesce(combined.la_code, '*')
+            and coalesce(combined.period_end, combined.period_start) >= breaks.break_from
+            and (breaks.persists or combined.period_start <= breaks.break_to)
+    )
     group by all
 ),
 
@@ -274,7 +289,11 @@ ranked as (
         end as rank_in_la,
         case when area_type = 'ward' then
             count(value) over (partition by indicator_id, period, la_code, area_type)
-        end as n_wards_in_la
+        end as n_wards_in_la,
+        {#- wards with the same value share a rank: pages say "joint" where n_tied > 1 -#}
+        case when area_type = 'ward' and value is not null then
+            count(*) over (partition by indicator_id, period, la_code, area_type, value)
+        end as n_tied
     from worded
 )
 
@@ -297,6 +316,8 @@ select
     end as weight_note,
     ranked.split_share,
     coalesce(ranked.split_share > 0.5, false) as rests_on_one_split,
+    {#- an apportioned count is an estimate: never to be printed as an exact small integer -#}
+    ranked.split_share is not null and ranked.numerator is not null as count_is_estimate,
     coalesce(trends.trend, 'Cannot be assessed') as trend,
     trends.trend_method,
     trends.trend_p_value,

@@ -2,8 +2,8 @@
     the gap and ratio between deprivation quintile 1 (most deprived) and quintile 5, with a
     Newcombe 95% interval for the gap in proportions; the range across wards; and the slope and
     relative indices of inequality across quintiles and deciles (proportions), all within each
-    council. gap_trend says whether the quintile SII shows the gap narrowing, widening or not
-    changing, from a test within one comparable series (segment_id) at its latest period
+    council. gap_trend, on the quintile SII row only (no other measure is tested), says whether
+    the gap is narrowing, widening or not changing, from a test within one comparable series (segment_id) at its latest period
     (gap_test_method, gap_p_value); elsewhere it says it cannot be assessed. -#}
 {{ config(materialized='table') }}
 
@@ -116,16 +116,20 @@ measures as (
 ),
 
 gap_trends as (
-    select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value
+    select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value, gap_tested_from
     from sii where measure = 'sii' and quantiles = 5
 )
 
+{#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row -#}
 select
     measures.*,
     segments.segment_id,
-    coalesce(gap_trends.gap_trend, 'cannot be assessed') as gap_trend,
-    gap_trends.gap_test_method,
-    gap_trends.gap_p_value
+    case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
+        else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
+    case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
+    case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
+    case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
+        then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
 from measures
 inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)

@@ -1,10 +1,13 @@
-{#- Each mission indicator's progress in each council, judged only from a test at a stated
-    confidence and only within the latest comparable series (segment):
-    - direction: the Fingertips trend test on the segment's recent points where it has enough
-      (99.8%), else a z-test of its first and latest periods (95%) (int_indicator_trends);
+{#- Each mission indicator's progress in each council, judged only from a test at one stated
+    confidence level (99.8%) and only within the latest comparable series (segment) since the
+    latest break (int_value_epochs; no verdict spans a break):
+    - direction: the trend test on the last 5 yearly points where there are enough (monthly
+      series as yearly figures), else a z-test of the first and latest (int_indicator_trends);
     - gap_direction: the test of the slope index of inequality within the segment (fct_inequality);
-    - on_track_for_target: the latest 95% interval wholly on the right (or wrong) side of the
+    - on_track_for_target: the latest 99.8% interval wholly on the right (or wrong) side of the
       straight path from the baseline to the target.
+    Every sentence names the window its test covered (window_from/window_to), and
+    unassessed_group gives, in a few words, why an indicator cannot be judged.
     Without a test the status is 'cannot be assessed' and status_reason says why in plain
     words. Pages render status and status_reason; they never judge for themselves. -#}
 with
@@ -62,8 +65,19 @@ assessed as (
         year(baseline.period_start) as baseline_year,
         latest.period as latest_period,
         latest.value as latest_value,
-        latest.lower_ci_95 as latest_lower,
-        latest.upper_ci_95 as latest_upper,
+        latest.value_lower_bound as latest_lower_bound,
+        latest.value_upper_bound as latest_upper_bound,
+        latest.lower_ci_998 as latest_lower,
+        latest.upper_ci_998 as latest_upper,
+        latest_epoch.affected_by as latest_affected_by,
+        latest_epoch.since_break as latest_since_break,
+        regexp_matches(latest.period, '^[0-9]{4}-[0-9]{2}$') as latest_is_monthly,
+        tests.since_break,
+        tests.window_from,
+        tests.window_to,
+        cast(tests.tested_from as date) as tested_from,
+        cast(tests.tested_to as date) as tested_to,
+        tests.trend_from,
         year(latest.period_start) as latest_year,
         latest.trend as borough_trend,
         tests.trend_method,
@@ -75,8 +89,9 @@ assessed as (
         tests.change_reason,
         baseline_gap.value as baseline_sii,
         latest_gap.value as latest_sii,
-        latest_gap.lower_ci_95 as latest_sii_lower,
-        latest_gap.upper_ci_95 as latest_sii_upper,
+        {#- the SII's simulated 95% limits widened to 99.8% (normal approximation) -#}
+        latest_gap.value + (latest_gap.lower_ci_95 - latest_gap.value) * {{ z998() }} / {{ z95() }} as latest_sii_lower,
+        latest_gap.value + (latest_gap.upper_ci_95 - latest_gap.value) * {{ z998() }} / {{ z95() }} as latest_sii_upper,
         latest_gap.gap_trend,
         latest_gap.gap_test_method,
         latest_gap.gap_p_value
@@ -86,6 +101,9 @@ assessed as (
     left join tests
         on tests.indicator_id = links.indicator_id and tests.area_code = councils.la_code
         and tests.period = latest.period
+    left join {{ ref('int_value_epochs') }} as latest_epoch
+        on latest_epoch.indicator_id = links.indicator_id and latest_epoch.la_code = councils.la_code
+        and latest_epoch.period = latest.period
     left join borough as baseline
         on baseline.indicator_id = links.indicator_id and baseline.area_code = councils.la_code
         and baseline.period = tests.baseline_period
@@ -101,7 +119,7 @@ directions as (
     select
         *,
         case
-            when latest_period is null then 'cannot be assessed'
+            when latest_period is null or latest_affected_by is not null then 'cannot be assessed'
             when borough_trend like '%getting better' then 'improving'
             when borough_trend like '%getting worse' then 'worsening'
             when borough_trend = 'No significant change' then 'no significant change'
@@ -123,8 +141,15 @@ directions as (
         end as p_value,
         case
             when latest_period is null then 'no figure for the council has been supplied'
+            when latest_affected_by is not null
+                then 'the latest figures (' || latest_period || ') fall within a break in the series: ' || latest_affected_by
             when borough_trend not in ('Cannot be assessed') and borough_trend is not null then null
             when change_direction is not null then null
+            when n_periods is null and latest_is_monthly and latest_since_break is not null
+                then 'fewer than 12 monthly figures since the last break (' || latest_since_break
+                    || '), so there is no yearly figure to test'
+            when n_periods is null and latest_is_monthly
+                then 'fewer than 12 consecutive monthly figures, so there is no yearly figure to test'
             else coalesce(change_reason, trend_reason, 'no test is available for these figures')
         end as direction_reason,
         case
@@ -189,6 +214,8 @@ select
     baseline_value,
     latest_period,
     latest_value,
+    latest_lower_bound,
+    latest_upper_bound,
     target_text,
     target_type,
     target_value,
@@ -203,6 +230,22 @@ select
     gap_p_value,
     borough_trend,
     status,
+    window_from,
+    window_to,
+    case when status != 'cannot be assessed' then tested_from end as tested_from,
+    case when status != 'cannot be assessed' then tested_to end as tested_to,
+    since_break,
+    case
+        when status != 'cannot be assessed' then null
+        when latest_period is null then 'no figures supplied'
+        when latest_affected_by is not null or direction_reason like '%since the last break%'
+            then 'too few figures since a break in the series'
+        when direction_reason like '%ranges or withheld%' then 'some figures are ranges or withheld'
+        when direction_reason like '%no count or confidence interval%' then 'no count or confidence interval to test'
+        when direction_reason like 'only one period%' or direction_reason like 'fewer than%'
+            then 'too few comparable periods'
+        else 'no test available'
+    end as unassessed_group,
     {#- one plain-English sentence: what was found, from which test, or why nothing can be said -#}
     case
         when status = 'cannot be assessed' then
@@ -220,9 +263,9 @@ select
                 else 'the change in the council figure cannot be tested (' || coalesce(direction_reason, 'no test') || ')'
             end
             || case
-                when test_method like 'Fingertips%' then ' over the most recent points of the series, to ' || latest_period
-                when baseline_period is not null and baseline_period != latest_period
-                    then ' between ' || baseline_period || ' and ' || latest_period
+                when test_method like '%trend%' then ' over the last 5 points, from ' || trend_from || ' to ' || window_to
+                when window_from is not null and window_from != window_to
+                    then ' between ' || window_from || ' and ' || window_to
                 else '' end
             || case when p_value is not null then ' (' || test_method || ', p = ' || printf('%.3g', p_value) || ')' else '' end
             || case gap_direction
@@ -233,9 +276,10 @@ select
             end
             || case when gap_p_value is not null then ' (' || gap_test_method || ', p = ' || printf('%.3g', gap_p_value) || ')' else '' end
             || case on_track_for_target
-                when true then '; the latest 95% interval is wholly on the right side of the path to the target'
-                when false then '; the latest 95% interval is wholly on the wrong side of the path to the target'
+                when true then '; the latest 99.8% interval is wholly on the right side of the path to the target'
+                when false then '; the latest 99.8% interval is wholly on the wrong side of the path to the target'
                 else '' end
-            || '. Compared within one series: ' || coalesce(segment_label, segment_id) || '.'
+            || '. Compared within one series: ' || coalesce(segment_label, segment_id)
+            || coalesce(', since ' || since_break, '') || '.'
     end as status_reason
 from judged
