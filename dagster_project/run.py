@@ -74,12 +74,22 @@ def summary(warehouse) -> str:
 
 
 def execute(
-    instance: dg.DagsterInstance | None = None, wait: bool = True, log_level: str = "INFO"
+    instance: dg.DagsterInstance | None = None, wait: bool = True, log_level: str = "INFO", progress: bool = False
 ) -> tuple[dg.ExecuteInProcessResult, list[str]]:
     """Run the full_refresh job in this process; return the result and one line per failure.
-    A successful run records the fingerprint of what it was built from (taken before it began)."""
+    ``progress`` adds a line as each stage starts. A successful run records the fingerprint of
+    what it was built from (taken before it began)."""
+    import dagster as dg
+
     from dagster_project.definitions import defs
+    from dagster_project.progress import progress_logger
     from dagster_project.retention import prune_runs
+
+    job = defs.resolve_job_def("full_refresh")
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    if progress:
+        job = job.with_logger_defs({"console": dg.colored_console_logger, "progress": progress_logger})
+        loggers["progress"] = {}
 
     settings = get_settings()
     with run_lock(settings, wait=wait):
@@ -87,11 +97,7 @@ def execute(
         for leftover in discard_candidates(settings):
             print(f"removed leftover from an interrupted run: {leftover}")
         instance = instance or _instance()
-        result = defs.resolve_job_def("full_refresh").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": loggers})
         failures = _failures(result)
         release_candidate(settings, result.run_id)
         if result.success:
@@ -109,7 +115,8 @@ def execute(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the warehouse and the site from RAW_DIR.")
     parser.add_argument("--no-wait", action="store_true", help="exit at once if another run is in progress")
-    parser.add_argument("--log-level", default="INFO", help="Dagster console log level (DEBUG shows every step)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="Dagster console log level (INFO shows every event, DEBUG every step); a line per stage either way")
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last build")
     parser.add_argument("--parse", action="store_true", help="parse the dbt project first (make run), unless nothing changed")
     args = parser.parse_args(argv)
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
         parse()
     try:
-        result, failures = execute(wait=not args.no_wait, log_level=args.log_level)
+        result, failures = execute(wait=not args.no_wait, log_level=args.log_level, progress=True)
     except RunInProgress as error:
         print(f"NOT STARTED: {error}")
         return 2
@@ -140,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
         print("\n".join(failures) or "see the Dagster run log above")
         return 1
-    pages = sum(1 for _ in settings.site_dir.rglob("*.html"))
+    from dagster_project.progress import closing_lines
+
     print("\n" + summary(settings.warehouse))
-    for line in failures:
+    for line in failures + closing_lines(result):
         print(line)
-    print(f"pages written: {pages}")
     print(f"warehouse: {settings.warehouse}")
     print(f"site: {settings.site_dir / 'index.html'}")
     return 0
