@@ -107,15 +107,19 @@ def read(settings: Settings) -> dict | None:
 def unchanged_since(settings: Settings | None = None) -> str | None:
     """When the published build was made, if nothing changed since; otherwise (or when it cannot
     be trusted) None. Trusted only when the published warehouse and site exist, no publish is
-    half done and no candidate is left over."""
+    half done, no candidate is left over and the published site names this record's run."""
     settings = settings or get_settings()
     record = read(settings)
     if not record or record.get("digest") != compute(settings, record.get("files")).digest:
         return None
     leftovers = [*settings.warehouse.parent.glob(f"{settings.warehouse.name}.candidate-*"),
                  settings.warehouse.with_name(f"{settings.warehouse.name}.publishing.json")]
+    try:  # the published site is this record's build (not one a Dagster UI run published since)
+        shown = json.loads((settings.site_dir / "build-info.json").read_text(encoding="utf-8")).get("warehouse", "")
+    except (OSError, ValueError):
+        shown = ""
     published = settings.warehouse.is_file() and (settings.site_dir / "index.html").is_file()
-    if not published or any(p.exists() for p in leftovers):
+    if not published or not shown.endswith(f"candidate-{record.get('run_id', '')[:8]}") or any(p.exists() for p in leftovers):
         return None
     return record.get("built")
 

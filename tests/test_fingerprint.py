@@ -28,6 +28,7 @@ def built(tmp_path, monkeypatch):
     (raw / "claimants.csv").write_text("ward,count\nE05000001,12\n", encoding="utf-8")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
     (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
     councils = tmp_path / "councils.yml"
     councils.write_text("councils:\n  - la_code: E08000010\n", encoding="utf-8")
@@ -80,6 +81,11 @@ def test_a_new_day_a_missing_output_or_a_half_done_publish_means_a_run(built):
     journal.write_text("{}", encoding="utf-8")
     assert fingerprint.unchanged_since(settings) is None
     journal.unlink()
+    assert fingerprint.unchanged_since(settings)
+    info = settings.site_dir / "build-info.json"
+    info.write_text('{"warehouse": "warehouse.duckdb.candidate-feedbeef"}', encoding="utf-8")  # another run's site
+    assert fingerprint.unchanged_since(settings) is None
+    info.write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
     (settings.site_dir / "index.html").unlink()
     assert fingerprint.unchanged_since(settings) is None
 
@@ -90,6 +96,7 @@ def test_the_command_stops_before_importing_dagster_dbt_or_gx(tmp_path):
     (raw / "a.csv").write_text("x\n1\n", encoding="utf-8")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
     (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
     env = {**os.environ, "RAW_DIR": str(raw), "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "SITE_DIR": str(tmp_path / "site")}
     probe = ("import sys\nfrom dagster_project import fingerprint\nfrom dagster_project.run import main\n"
