@@ -51,7 +51,7 @@ class TreeMemory(threading.Thread):
 
     def __init__(self, interval: float = 0.2):
         super().__init__(daemon=True)
-        self.interval, self.peak_mb, self.dbt_peak_mb, self._stop = interval, 0.0, 0.0, threading.Event()
+        self.interval, self.peak_mb, self.dbt_peak_mb, self._halt = interval, 0.0, 0.0, threading.Event()
 
     @staticmethod
     def _processes() -> dict[int, tuple[int, float, str]]:
@@ -81,11 +81,11 @@ class TreeMemory(threading.Thread):
         self.dbt_peak_mb = max(self.dbt_peak_mb, dbt)
 
     def run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._halt.wait(self.interval):
             self.sample()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 
