@@ -250,7 +250,18 @@ def test_sii_matrix_matches_one_area_at_a_time_and_marks_incomplete_areas():
         assert {k: matrix[k][row] for k in one if k != "repetitions"} == pytest.approx({k: v for k, v in one.items() if k != "repetitions"})
         assert matrix["sii_lower95"][row] < matrix["sii"][row] < matrix["sii_upper95"][row]
         assert matrix["rii_lower998"][row] < matrix["rii_lower95"][row] < matrix["rii"][row] < matrix["rii_upper95"][row]
-    assert all(np.isnan(column[2]) for column in matrix.values())
+    assert all(np.isnan(column[2]) for key, column in matrix.items() if key != "simulated")
+    assert not matrix["simulated"].any()  # normal values: the closed form is exact
+
+
+def test_areas_where_the_closed_form_is_rough_are_simulated_exactly():
+    # A quintile with 2 events in 1,000: SE on the logit scale about 0.7; the limits are the simulation's.
+    population, count = np.full(5, 1000.0), np.array([30.0, 20, 12, 6, 2])
+    lower, upper = wilson_limits(count, population, 0.95)
+    args = (QUINTILES, population, count / population)
+    kwargs = {"lower95": lower, "upper95": upper, "value_type": 2, "multiplier": 100}
+    analytic = sii(*args, **kwargs, limits="analytic")
+    assert analytic == sii(*args, **kwargs) and analytic["repetitions"] == 10_000
     with pytest.raises(ValueError, match="no analytic limits"):
         sii(QUINTILES, [1000] * 5, [0.1, 0.2, 0.3, 0.4, 0.5], lower95=[0.05] * 5, upper95=[0.6] * 5, value_type=2,
             transform=True, limits="analytic")
