@@ -116,12 +116,12 @@ def model(dbt, session):
     frame = pd.concat(frames, ignore_index=True).sort_values(["quantiles", "indicator_id", "la_code", "period", "measure"], ignore_index=True)
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "period_start", "segment_id", "frequency"]]
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
-    frame["gap_trend"], frame["gap_test_method"], frame["gap_p_value"] = None, None, np.nan
+    latest = {}
     for _, group in frame[frame["measure"] == "sii"].groupby(["indicator_id", "la_code", "quantiles", "segment_id"]):
         group = group.sort_values("period_start")
-        verdict, method, p_value = gap_trend(group, group["frequency"].iloc[-1])
-        index = group.index[-1]
-        frame.loc[index, ["gap_trend", "gap_test_method", "gap_p_value"]] = [verdict, method, p_value]
+        latest[group.index[-1]] = gap_trend(group, group["frequency"].iloc[-1])
+    verdicts = pd.DataFrame.from_dict(latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value"])
+    frame = frame.join(verdicts.astype({"gap_p_value": "float64"}))
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
     return frame.drop(columns=["period_start", "frequency"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
