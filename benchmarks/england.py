@@ -46,8 +46,10 @@ def _rss_mb(who=resource.RUSAGE_SELF) -> float:
 
 
 class TreeMemory(threading.Thread):
-    """Samples the resident memory of this process and every descendant (/proc, Linux) until
-    stopped: the peak of their sum, and the peak of dbt's processes alone."""
+    """Samples the memory of this process and every descendant (/proc, Linux) until stopped: the
+    peak of their sum, and the peak of dbt's processes alone. Each process counts its
+    proportional set size (PSS: pages shared with the other processes, such as a forked site
+    worker's copy-on-write pages, divided among them), so the sum is what the tree occupies."""
 
     def __init__(self, interval: float = 0.2):
         super().__init__(daemon=True)
@@ -62,11 +64,13 @@ class TreeMemory(threading.Thread):
             try:
                 status = (entry / "status").read_text()
                 cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                rollup = (entry / "smaps_rollup").read_text() if (entry / "smaps_rollup").exists() else ""
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            rss = float(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-            found[int(entry.name)] = (int(fields.get("PPid", "0")), rss, cmdline)
+            memory = dict(line.split(":", 1) for line in rollup.splitlines() if ":" in line)
+            kb = memory.get("Pss") or fields.get("VmRSS", "0 kB")
+            found[int(entry.name)] = (int(fields.get("PPid", "0")), float(kb.split()[0]) / 1024, cmdline)
         return found
 
     def sample(self) -> None:
@@ -196,8 +200,8 @@ def main() -> None:
     print(f"\ncouncils {args.councils}: {200 * args.councils:,} LSOAs, {25 * args.councils:,} wards; "
           f"LSOA input rows {lsoa_rows if lsoa_rows is not None else 'n/a (run failed)'}; demo data generated in {run['generate']:.1f} s")
     print(f"pipeline: {'succeeded' if run['result'].success else 'FAILED'} in {run['seconds']:.1f} s; "
-          f"peak memory {memory.peak_mb:,.0f} MB across this process and its children (this process alone "
-          f"{pipeline_rss:,.0f} MB), dbt's own processes {memory.dbt_peak_mb:,.0f} MB")
+          f"peak memory {memory.peak_mb:,.0f} MB across this process and its children (PSS; this process's "
+          f"peak RSS alone {pipeline_rss:,.0f} MB), dbt's own processes {memory.dbt_peak_mb:,.0f} MB")
     for line in run["failures"][:8]:
         print(f"  failure: {line}")
     from dagster_project.progress import stage_of
