@@ -117,12 +117,13 @@ def sii_matrix(
     confidence: Confidence = DEFAULT_CONFIDENCE,
     repetitions: int = DEFAULT_REPETITIONS,
 ) -> dict[str, np.ndarray]:
-    """SII, RII and intercept with analytic limits for many areas at once (no simulation).
+    """SII, RII and intercept with analytic limits for many areas at once (simulating, as ``sii``
+    does, only the areas where the closed form is rough: see the module's notes).
 
     Arrays of shape (areas, quantiles), columns in quantile order (1 = most deprived), values
     on their own scale and SEs on the log (rate) or logit (proportion) scale; ``multiplier`` a
     scalar or one per area. Returns arrays of one entry per area under ``sii``'s keys, and
-    ``simulated`` (the areas whose limits were simulated, see the module's notes); an area with
+    ``simulated`` (the areas whose limits were simulated); an area with
     a missing or non-positive population, or a missing value or SE, is NaN throughout.
     """
     kind = _value_type(value_type)
