@@ -8,8 +8,9 @@ export DAGSTER_HOME ?= $(abspath .dagster_home)
 
 .PHONY: run test dev fetch install install-test parse demo-data browser clean
 
-run: install parse ## Build the warehouse and the site from RAW_DIR (default data/raw)
-	$(BIN)/python -m dagster_project.run
+run: install ## Build the warehouse and the site from RAW_DIR (default data/raw); an unchanged rerun stops at once
+	@mkdir -p $(DAGSTER_HOME) && cp dagster_instance.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m dagster_project.run --parse
 
 TEST_WORKERS ?= 2
 test: install-test parse browser ## Install test dependencies and run the test suite (TEST_WORKERS processes side by side)

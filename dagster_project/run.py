@@ -3,25 +3,35 @@
 One run at a time per warehouse (a second one waits, or exits with --no-wait). Exits
 non-zero when any step or blocking check failed; the published warehouse and site are then
 untouched (write-audit-publish), and the run-status record beside the site says why.
+
+When nothing it depends on changed since the published build (dagster_project.fingerprint), it
+says so and stops before importing Dagster, dbt or GX; --force runs anyway.
 """
+
+from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-import dagster as dg
-import duckdb
-
-from dagster_project.retention import prune_runs
+from dagster_project import fingerprint
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
+if TYPE_CHECKING:
+    import dagster as dg
+
 
 def _instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    import dagster as dg
+
     lines = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
@@ -46,6 +56,8 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def summary(warehouse) -> str:
     """Rows loaded and rejected per source, checks passed and failed."""
+    import duckdb
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
         loads = con.execute(
             "select source_id, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
@@ -62,24 +74,35 @@ def summary(warehouse) -> str:
 
 
 def execute(
-    instance: dg.DagsterInstance | None = None, wait: bool = True, log_level: str = "INFO"
+    instance: dg.DagsterInstance | None = None, wait: bool = True, log_level: str = "INFO", progress: bool = False
 ) -> tuple[dg.ExecuteInProcessResult, list[str]]:
-    """Run the full_refresh job in this process; return the result and one line per failure."""
+    """Run the full_refresh job in this process; return the result and one line per failure.
+    ``progress`` adds a line as each stage starts. A successful run records the fingerprint of
+    what it was built from (taken before it began)."""
+    import dagster as dg
+
     from dagster_project.definitions import defs
+    from dagster_project.progress import progress_logger
+    from dagster_project.retention import prune_runs
+
+    job = defs.resolve_job_def("full_refresh")
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    if progress:
+        job = job.with_logger_defs({"console": dg.colored_console_logger, "progress": progress_logger})
+        loggers["progress"] = {}
 
     settings = get_settings()
     with run_lock(settings, wait=wait):
+        started_from = fingerprint.compute(settings, (fingerprint.read(settings) or {}).get("files"))
         for leftover in discard_candidates(settings):
             print(f"removed leftover from an interrupted run: {leftover}")
         instance = instance or _instance()
-        result = defs.resolve_job_def("full_refresh").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": loggers})
         failures = _failures(result)
         release_candidate(settings, result.run_id)
-        if not result.success:
+        if result.success:
+            fingerprint.save(settings, started_from, result.run_id)
+        else:
             discard_candidates(settings)
         status = record_run_status(settings, result.run_id, result.success, "\n".join(failures))
         note = status["last_success" if result.success else "last_failure"].get("note")
@@ -92,11 +115,23 @@ def execute(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the warehouse and the site from RAW_DIR.")
     parser.add_argument("--no-wait", action="store_true", help="exit at once if another run is in progress")
-    parser.add_argument("--log-level", default="INFO", help="Dagster console log level (DEBUG shows every step)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="Dagster console log level (INFO shows every event, DEBUG every step); a line per stage either way")
+    parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last build")
+    parser.add_argument("--parse", action="store_true", help="parse the dbt project first (make run), unless nothing changed")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if not args.force:
+        built = fingerprint.unchanged_since(settings)
+        if built:
+            print(f"nothing changed since the build of {built}; nothing to do (--force to run anyway)")
+            return 0
+    if args.parse:
+        from dagster_project.defs.transform.invocation import parse
+
+        parse()
     try:
-        result, failures = execute(wait=not args.no_wait, log_level=args.log_level)
+        result, failures = execute(wait=not args.no_wait, log_level=args.log_level, progress=True)
     except RunInProgress as error:
         print(f"NOT STARTED: {error}")
         return 2
@@ -112,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nRUN FAILED: nothing was published; the last good warehouse and site are unchanged.")
         print("\n".join(failures) or "see the Dagster run log above")
         return 1
-    pages = sum(1 for _ in settings.site_dir.rglob("*.html"))
+    from dagster_project.progress import closing_lines
+
     print("\n" + summary(settings.warehouse))
-    for line in failures:
+    for line in failures + closing_lines(result):
         print(line)
-    print(f"pages written: {pages}")
     print(f"warehouse: {settings.warehouse}")
     print(f"site: {settings.site_dir / 'index.html'}")
     return 0

@@ -1,6 +1,7 @@
 """The whole asset graph on the bundled data: real content in the warehouse and the site."""
 
 import csv
+import json
 import hashlib
 import re
 
@@ -140,6 +141,23 @@ def test_rerun_on_unchanged_data_gives_the_same_marts_and_site(built):
     assert result.success, "\n".join(failures)
     assert _mart_checksums(built.warehouse) == before
     assert digest(built.site_dir, exclude=("build-info.json",)) == site_before
+    # dbt did not rerun: every dbt test still reports, with the result stored from the build.
+    import dagster as dg
+
+    from dagster_project.defs.transform.assets import dbt_models
+    from dagster_project.progress import closing_lines
+
+    evaluations = [e.asset_check_evaluation_data for e in result.all_events
+                   if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
+    stored = {(e.asset_key, e.check_name) for e in evaluations if "stored from the build" in str(e.metadata.get("result", ""))}
+    assert stored == {(k.asset_key, k.name) for k in dbt_models.check_keys}
+    lines = closing_lines(result)  # the console's closing lines: the site build's own counts
+    info = json.loads((built.site_dir / "build-info.json").read_text(encoding="utf-8"))
+    written, rendered = info["pages_written"], info["pages_rendered"]
+    assert written == len(list(built.site_dir.rglob("*.html")))
+    assert [line for line in lines if line.startswith("pages:")] == [
+        f"pages: {written} in the site; {rendered} rendered in this run, {written - rendered} unchanged (kept from the cache)"]
+    assert len([line for line in lines if line.startswith("optional sources not supplied (")]) == 1
 
 
 def test_dbt_data_and_unit_tests_pass(built, tmp_path):

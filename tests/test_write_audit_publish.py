@@ -23,7 +23,7 @@ def published(tmp_path_factory):
 
 def _start(paths, *args):
     return subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.run", "--log-level", "DEBUG", *args],
+        [sys.executable, "-m", "dagster_project.run", "--force", "--log-level", "DEBUG", *args],
         cwd=REPO, env={**os.environ, **paths.env()}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 
@@ -178,7 +178,7 @@ def test_a_second_run_waits_for_the_first_or_exits_with_a_clear_message(publishe
     before = (digest(published.warehouse), digest(published.site_dir))
     with run_lock(settings):
         refused = subprocess.run(
-            [sys.executable, "-m", "dagster_project.run", "--no-wait"],
+            [sys.executable, "-m", "dagster_project.run", "--force", "--no-wait"],
             cwd=REPO, env={**os.environ, **published.env()}, capture_output=True, text=True, timeout=120,
         )
         assert refused.returncode == 2

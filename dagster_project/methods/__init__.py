@@ -8,7 +8,7 @@ gives 95% and 99.8% limits by default, under the keys ``lower95``/``upper95`` an
 from ._common import DEFAULT_CONFIDENCE, z_value
 from .comparison import COMPARISON_COLOURS, compare_two_levels, compare_with_benchmark
 from .difference import change_from_limits, proportion_difference
-from .inequality import sii
+from .inequality import sii, sii_matrix
 from .life_expectancy import LE_START_AGES, life_expectancy
 from .means import mean, mean_limits
 from .proportions import proportion, wilson_limits, wilson_lower, wilson_upper
@@ -66,6 +66,7 @@ __all__ = [
     "recent_trend",
     "recent_trends",
     "sii",
+    "sii_matrix",
     "wilson_limits",
     "wilson_lower",
     "wilson_upper",

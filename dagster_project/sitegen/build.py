@@ -6,8 +6,11 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
+import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -220,9 +223,7 @@ class _Builder:
         self.render(compiled, rows[0], str(rows[0][column]))  # runs (and keeps) every block
         _FORKED = (self, compiled, rows, column)
         try:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(self.workers) as pool:
-                parts = pool.map(_render_share, [(i, self.workers) for i in range(self.workers)])
+            parts = pool_map(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
         finally:
             _FORKED = None
         for part in parts:
@@ -298,7 +299,37 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
+SHUTDOWN_SECONDS = 30
 _FORKED = None  # (builder, compiled, rows, column) inherited by forked workers
+
+
+def _default_signals() -> None:
+    """In a forked worker: SIGTERM and SIGINT do what they normally do. A worker must not inherit
+    the parent's handlers (Dagster's catches SIGTERM), or terminate() would not stop it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
+    """``function`` over ``tasks`` in forked workers with default signal handling. The pool is
+    closed and joined; workers not gone within ``shutdown_seconds`` are terminated (with a
+    warning), so a stuck worker never hangs the build. Any error terminates the pool."""
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
+    try:
+        results = pool.map(function, tasks)
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
+    joiner = threading.Thread(target=pool.join, daemon=True)
+    joiner.start()
+    joiner.join(shutdown_seconds)
+    if joiner.is_alive():
+        warnings.warn(f"site: render workers had not exited {shutdown_seconds:g} s after their work; terminated",
+                      RuntimeWarning, stacklevel=2)
+        pool.terminate()
+        joiner.join()
+    return results
 
 
 def _render_share(share: tuple[int, int]) -> dict:

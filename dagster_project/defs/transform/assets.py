@@ -1,5 +1,6 @@
 """dbt models as Dagster assets (group `transform`), built in the run's candidate warehouse."""
 
+import contextlib
 import os
 import sys
 from graphlib import TopologicalSorter
@@ -11,7 +12,9 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.defs.transform.incremental import build_fingerprint, compact, last_build, record_build, tables_exist
+from dagster_project.defs.transform.incremental import (
+    build_fingerprint, compact, last_build, record_build, stored_checks, tables_exist,
+)
 from dagster_project.defs.transform.invocation import dbt_env, dbt_vars, keep_partial_parse, link_candidate
 from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
@@ -46,11 +49,21 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     relations = {context.assets_def.get_output_name_for_asset_key(k): tuple(k.path) for k in order}
     with duckdb.connect(str(candidate)) as con:
         fingerprint = build_fingerprint(con, dbt_vars())
-        if fingerprint and fingerprint == last_build(con) and tables_exist(con, list(relations.values())):
-            context.log.info("sources, dbt project and methods unchanged since the published build: no model or test reruns")
+        built, checks = stored_checks(con)
+        selected_checks = {("/".join(k.asset_key.path), k.name) for k in context.selected_asset_check_keys}
+        if (fingerprint and fingerprint == last_build(con) and tables_exist(con, list(relations.values()))
+                and selected_checks <= checks.keys()):
+            context.log.info(f"sources, dbt project and methods unchanged since the build of {built}: no model or "
+                             f"test reruns; the {len(selected_checks)} dbt tests' results from that build are reported")
             for output, (schema, name) in relations.items():
                 (rows,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
                 yield dg.Output(None, output_name=output, metadata={"dagster/row_count": rows, "rebuilt": False})
+            for asset, check in sorted(selected_checks):
+                passed, severity = checks[(asset, check)]
+                yield dg.AssetCheckResult(
+                    asset_key=dg.AssetKey(asset.split("/")), check_name=check, passed=passed,
+                    severity=dg.AssetCheckSeverity(severity), metadata={"result": f"stored from the build of {built} (unchanged inputs)"},
+                )
             return
     # A stable profile (a fixed link to the candidate) and vars keep dbt's partial parsing.
     link_candidate(settings, candidate)
@@ -58,14 +71,22 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
     # A subset skips tests that also read an unselected model (a seed, say): it may not exist yet.
     subset_args = ["--indirect-selection", "buildable"] if context.is_subset else []
+    os.environ["DBT_USE_COLORS"] = "false"  # its console lines go to a file, not a terminal
     invocation = dbt.cli(["build", "--vars", dbt_vars(), *subset_args], context=context)
-    try:
-        events = list(invocation.stream())
+    console = invocation.target_path / "console.log"
+    console.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"dbt's progress lines: {console}; its full log: {invocation.target_path / 'dbt.log'}")
+    try:  # dagster-dbt echoes every dbt event to stdout: to the file instead
+        with console.open("w", encoding="utf-8") as echo, contextlib.redirect_stdout(echo):
+            events = list(invocation.stream())
     finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few
         prune_dbt_invocations(invocation.target_path.parent)
     keep_partial_parse(invocation.target_path)
+    results = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for event in events:
+            if isinstance(event, dg.AssetCheckResult):
+                results.append(("/".join(event.asset_key.path), event.check_name, event.passed, event.severity.value))
             if isinstance(event, dg.Output):
                 schema, name = context.asset_key_for_output(event.output_name).path
                 (rows,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
@@ -73,7 +94,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             yield event
     # After a full build the next run with the same fingerprint can skip it; after a subset, none can.
     with duckdb.connect(str(candidate)) as con:
-        record_build(con, None if context.is_subset else fingerprint)
+        record_build(con, None if context.is_subset else fingerprint, results)
     if compact(candidate):
         context.log.info("rewrote the candidate warehouse without the space replaced tables left free")
 

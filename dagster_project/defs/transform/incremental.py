@@ -1,7 +1,8 @@
 """Is a dbt build needed? A fingerprint of everything the build reads — the loaded sources
 (pipeline_state.ingest), the dbt project, the statistical methods and DuckDB functions it calls,
 the configured councils and the tool versions — is kept in the warehouse (pipeline_state.transform) after
-each full build. A run whose fingerprint matches the published one rebuilds nothing."""
+each full build, with the results of its dbt tests (pipeline_state.transform_checks). A run whose
+fingerprint matches the published one rebuilds nothing and reports those stored results."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 STATE_DDL = (
     "create schema if not exists pipeline_state; "
-    "create table if not exists pipeline_state.transform (fingerprint varchar, built_at timestamp)"
+    "create table if not exists pipeline_state.transform (fingerprint varchar, built_at timestamp); "
+    "create table if not exists pipeline_state.transform_checks ("
+    "asset_key varchar, check_name varchar, passed boolean, severity varchar)"
 )
 _CODE = [
     *(p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and not {"target", "logs", "dbt_packages"} & set(p.relative_to(DBT_PROJECT_DIR).parts)),
@@ -52,11 +55,25 @@ def last_build(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str | None) -> None:
+def stored_checks(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[tuple[str, str], tuple[bool, str]]]:
+    """When the last full build ran, and its dbt tests' results: (asset key path joined by '/',
+    check name) -> (passed, severity)."""
+    con.execute(STATE_DDL)
+    built = con.execute("select strftime(built_at, '%Y-%m-%d %H:%M') from pipeline_state.transform").fetchone()
+    rows = con.execute("select asset_key, check_name, passed, severity from pipeline_state.transform_checks").fetchall()
+    return (built[0] if built else None), {(a, c): (p, s) for a, c, p, s in rows}
+
+
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str | None, checks: list[tuple[str, str, bool, str]] = ()) -> None:
+    """Keep the fingerprint of a full build (None after a subset: the next run rebuilds) and its
+    dbt tests' results (asset key, check name, passed, severity)."""
     con.execute(STATE_DDL)
     con.execute("delete from pipeline_state.transform")
+    con.execute("delete from pipeline_state.transform_checks")
     if fingerprint:
         con.execute("insert into pipeline_state.transform values (?, now()::timestamp)", [fingerprint])
+        if checks:
+            con.executemany("insert into pipeline_state.transform_checks values (?, ?, ?, ?)", list(checks))
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> bool:

@@ -1,8 +1,9 @@
 """Slope and relative index of inequality across each council's ward deprivation quintiles
 (and deciles), per indicator and period: for proportions, quantile values are recomputed from
 summed numerators and denominators with Wilson limits; life expectancy and standardised rates
-are computed for each quintile from pooled counts. dagster_project.methods.sii fits the
-population-weighted regression and simulates the 95% limits (every quantile required).
+are computed for each quintile from pooled counts. dagster_project.methods.sii_matrix fits the
+population-weighted regression for every group at once, with analytic 95% limits (the
+simulation's distribution in closed form; see the methods module), every quantile required.
 A period where any ward's figure is a range (suppressed inputs) has no SII: it would be biased.
 
 Whether the gap is closing is tested within one comparable series (segment) and one stretch
@@ -19,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from scipy import stats
+from scipy.special import logit
 
-from dagster_project.methods import change_from_limits, recent_trend, sii, wilson_limits
+from dagster_project.methods import change_from_limits, recent_trend, sii_matrix, wilson_limits, z_value
 
 COLUMNS = ["indicator_id", "la_code", "period", "quantiles", "measure", "value", "lower_ci_95", "upper_ci_95"]
 NOT_ENOUGH = "cannot be assessed"
@@ -88,6 +90,24 @@ def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.rename(columns={column: "quantile"})
 
 
+def _sii_rows(table: pd.DataFrame, n: int, value_type: int, multipliers: dict | None) -> pd.DataFrame:
+    """SII and RII rows (``COLUMNS``) for every (indicator, council, period) of ``table`` (one row
+    per quantile: quantile, population, value, se) that has all quantiles 1..n, at once."""
+    keys = ["indicator_id", "la_code", "period"]
+    table = table[table["quantile"].between(1, n)].sort_values([*keys, "quantile"], ignore_index=True)
+    table = table[table.groupby(keys)["quantile"].transform("size") == n]
+    groups = table.iloc[::n][keys].reset_index(drop=True)
+    matrix = {c: table[c].to_numpy(float).reshape(-1, n) for c in ("population", "value", "se")}
+    multiplier = 1.0 if multipliers is None else groups["indicator_id"].map(multipliers).to_numpy(float)
+    result = sii_matrix(matrix["population"], matrix["value"], matrix["se"], value_type=value_type, multiplier=multiplier, confidence=0.95)
+    computed = ~np.isnan(result["sii"])
+    return pd.concat([
+        groups[computed].assign(quantiles=n, measure=measure, value=result[measure][computed],
+                                lower_ci_95=result[f"{measure}_lower95"][computed], upper_ci_95=result[f"{measure}_upper95"][computed])
+        for measure in ("sii", "rii")
+    ], ignore_index=True)[COLUMNS]
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     values = dbt.ref("int_area_indicator_values").df()
@@ -95,55 +115,40 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
-    bounded = values[(values["area_type"] == "ward") & (values["n_suppressed"].fillna(0) > 0)]
-    bounded_keys = set(zip(bounded["indicator_id"], bounded["la_code"], bounded["period"]))
+    keys = ["indicator_id", "la_code", "period"]
+    bounded = values[(values["area_type"] == "ward") & (values["n_suppressed"].fillna(0) > 0)][keys].drop_duplicates()
     ward_values = values[
         (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
     ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
-    computable = [key not in bounded_keys for key in zip(ward_values["indicator_id"], ward_values["la_code"], ward_values["period"])]
-    ward_values = ward_values[computable]
-    rows = []
+    ward_values = ward_values.merge(bounded, on=keys, how="left", indicator=True)
+    ward_values = ward_values[ward_values.pop("_merge") == "left_only"]
+    frames = []
     for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):
         table = _quantile_tables(ward_values, column)
-        quantile, population, value = (table[c].to_numpy(f) for c, f in (("quantile", int), ("denominator", float), ("value", float)))
-        lower, upper = table["lower95"].to_numpy(float), table["upper95"].to_numpy(float)
-        for (indicator, la, period), at in table.groupby(["indicator_id", "la_code", "period"], sort=False).indices.items():
-            result = sii(
-                quantile[at], population[at], value[at], lower95=lower[at], upper95=upper[at],
-                value_type=2, multiplier=float(multipliers[indicator]), confidence=0.95, n_quantiles=n,
-            )
-            if result is None:
-                continue
-            for measure in ("sii", "rii"):
-                rows.append([indicator, la, period, n, measure, result[measure], result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
+        se = (logit(table["upper95"]) - logit(table["lower95"])) / (2 * z_value(0.95))
+        frames.append(_sii_rows(table.assign(se=se, population=table["denominator"]), n, 2, multipliers))
     standardised = dbt.ref("int_standardised_values").df()
     quintiles = standardised[(standardised["area_type"] == "quintile") & standardised["value"].notna()]
     if "la_code" not in quintiles:
         quintiles = quintiles.assign(la_code=wards["la_code"].iloc[0] if not wards.empty else None)
-    for (indicator, la_code, period), group in quintiles.groupby(["indicator_id", "la_code", "period"], sort=True):
-        result = sii(
-            group["area_code"].str[1:].astype(int).to_numpy(), group["denominator"].to_numpy(float),
-            group["value"].to_numpy(float), lower95=group["lower_ci_95"].to_numpy(float),
-            upper95=group["upper_ci_95"].to_numpy(float), value_type=0, confidence=0.95, n_quantiles=5,
-        )
-        if result is not None:
-            for measure in ("sii", "rii"):
-                rows.append([indicator, la_code, period, 5, measure, result[measure],
-                             result[f"{measure}_lower95"], result[f"{measure}_upper95"]])
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    quintiles = quintiles.assign(
+        quantile=quintiles["area_code"].str[1:].astype(int), population=quintiles["denominator"],
+        se=(quintiles["upper_ci_95"] - quintiles["lower_ci_95"]) / (2 * z_value(0.95)),
+    )
+    frames.append(_sii_rows(quintiles, 5, 0, None))
+    frame = pd.concat(frames, ignore_index=True).sort_values(["quantiles", "indicator_id", "la_code", "period", "measure"], ignore_index=True)
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "period_start", "segment_id", "frequency"]]
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
     epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected"]]
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
-    frame["gap_trend"], frame["gap_test_method"], frame["gap_p_value"] = None, None, np.nan
-    frame["gap_tested_from"] = pd.NaT
+    latest = {}
     tested = frame[(frame["measure"] == "sii") & ~frame["affected"].fillna(False).astype(bool)]
     for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
-        verdict, method, p_value = gap_trend(group, group["frequency"].iloc[-1])
-        index = group.index[-1]
-        frame.loc[index, ["gap_trend", "gap_test_method", "gap_p_value"]] = [verdict, method, p_value]
-        frame.loc[index, "gap_tested_from"] = pd.Timestamp(group["period_start"].iloc[0])
+        latest[group.index[-1]] = (*gap_trend(group, group["frequency"].iloc[-1]), pd.Timestamp(group["period_start"].iloc[0]))
+    verdicts = pd.DataFrame.from_dict(
+        latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value", "gap_tested_from"])
+    frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
     return frame.drop(columns=["period_start", "frequency", "epoch", "affected"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",

@@ -1,0 +1,109 @@
+"""The unchanged-rerun fingerprint: a rerun that changes nothing stops before importing Dagster;
+a changed raw file, code file, suite, councils file, output path or date runs."""
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from dagster_project import fingerprint
+from dagster_project.settings import get_settings
+from pipeline_support import REPO
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    """A published build's outputs (placeholders) and a private copy of the code roots."""
+    code = tmp_path / "repo"
+    for name in ("expectations", "config"):
+        shutil.copytree(REPO / name, code / name)
+    (code / "dagster_project").mkdir()
+    (code / "dagster_project" / "run.py").write_text("print('run')\n", encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "REPO_ROOT", code)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "claimants.csv").write_text("ward,count\nE05000001,12\n", encoding="utf-8")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
+    (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
+    councils = tmp_path / "councils.yml"
+    councils.write_text("councils:\n  - la_code: E08000010\n", encoding="utf-8")
+    env = {"RAW_DIR": str(raw), "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "SITE_DIR": str(tmp_path / "site"),
+           "COUNCILS_CONFIG": str(councils)}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = get_settings()
+    fingerprint.save(settings, fingerprint.compute(settings), "abcd1234")
+    return settings, code, env
+
+
+def test_an_unchanged_rerun_is_recognised_even_when_files_are_touched(built):
+    settings, code, _ = built
+    assert fingerprint.unchanged_since(settings)
+    raw_file = settings.raw_dir / "claimants.csv"
+    os.utime(raw_file, ns=(raw_file.stat().st_atime_ns, raw_file.stat().st_mtime_ns + 10**9))
+    assert fingerprint.unchanged_since(settings)  # same bytes, new time: hashed again, still the same
+
+
+@pytest.mark.parametrize("change", ["raw", "new raw file", "code", "suite", "councils", "config", "path"])
+def test_any_change_means_a_run(built, change, monkeypatch):
+    settings, code, _ = built
+    if change == "raw":
+        (settings.raw_dir / "claimants.csv").write_text("ward,count\nE05000001,13\n", encoding="utf-8")
+    elif change == "new raw file":
+        (settings.raw_dir / "extra.csv").write_text("a\n", encoding="utf-8")
+    elif change == "code":
+        (code / "dagster_project" / "run.py").write_text("print('changed')\n", encoding="utf-8")
+    elif change == "suite":
+        suite = code / "expectations" / "marts" / "fct_indicator_values.yml"
+        suite.write_text(suite.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    elif change == "councils":
+        with open(os.environ["COUNCILS_CONFIG"], "a", encoding="utf-8") as handle:
+            handle.write("  - la_code: E08000001\n")
+    elif change == "config":
+        (code / "config" / "councils.yml").write_text("councils: []\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("SITE_DIR", str(settings.site_dir.with_name("elsewhere")))
+        shutil.copytree(settings.site_dir, settings.site_dir.with_name("elsewhere"))
+        settings = get_settings()
+    assert fingerprint.unchanged_since(settings) is None, change
+
+
+def test_a_new_day_a_missing_output_or_a_half_done_publish_means_a_run(built):
+    settings, _, _ = built
+    record = fingerprint.read(settings)
+    assert fingerprint.compute(settings, record["files"], today=date(2001, 1, 1)).digest != record["digest"]
+    journal = settings.warehouse.with_name(f"{settings.warehouse.name}.publishing.json")
+    journal.write_text("{}", encoding="utf-8")
+    assert fingerprint.unchanged_since(settings) is None
+    journal.unlink()
+    assert fingerprint.unchanged_since(settings)
+    info = settings.site_dir / "build-info.json"
+    info.write_text('{"warehouse": "warehouse.duckdb.candidate-feedbeef"}', encoding="utf-8")  # another run's site
+    assert fingerprint.unchanged_since(settings) is None
+    info.write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
+    (settings.site_dir / "index.html").unlink()
+    assert fingerprint.unchanged_since(settings) is None
+
+
+def test_the_command_stops_before_importing_dagster_dbt_or_gx(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
+    (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
+    env = {**os.environ, "RAW_DIR": str(raw), "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "SITE_DIR": str(tmp_path / "site")}
+    probe = ("import sys\nfrom dagster_project import fingerprint\nfrom dagster_project.run import main\n"
+             "fingerprint.save(fingerprint.get_settings(), fingerprint.compute(), 'abcd1234')\n"
+             "code = main([])\nprint('imported:', sorted(m for m in ('dagster', 'dbt', 'great_expectations') if m in sys.modules))\n"
+             "sys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "nothing changed since the build of " in done.stdout and "nothing to do" in done.stdout
+    assert "imported: []" in done.stdout
