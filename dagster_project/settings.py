@@ -11,7 +11,8 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# The expectation suites (EXPECTATIONS_DIR: another folder of suites, e.g. a stricter copy)
+EXPECTATIONS_DIR = Path(os.environ.get("EXPECTATIONS_DIR") or REPO_ROOT / "expectations").resolve()
 SITE_SOURCE_DIR = REPO_ROOT / "site"
 DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
 _LA_CODE = re.compile(r"^E0[6-9]\d{6}$")

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from disclosure_attack import attack, inequality_beside_withheld, plant_counts
 from pipeline_support import Paths, environment, run_pipeline
 
 from dagster_project import demo_data
@@ -26,9 +27,15 @@ def _write_config(path: Path) -> Path:
     return path
 
 
+# Planted small claimant counts (disclosure by differencing across councils): one ward of 3 in
+# Bolton, two wards of 1 in Bury; the claimant count's inequality measures there are withheld.
+PLANTED = {"E08000001": [3], "E08000002": [1, 1]}
+
+
 def _regional(root: Path) -> Paths:
     paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
     demo_data.generate(paths.raw_dir, councils=4)
+    paths.planted = plant_counts(paths.raw_dir, PLANTED)
     return paths
 
 
@@ -139,12 +146,28 @@ def test_three_councils_publish_their_own_marts(three_councils):
             "select distinct area_code from marts.fct_indicator_values where area_type = 'la'").fetchall()}
         assert set(CONFIGURED) <= la_rows and LEFT_OUT not in la_rows
         sii = dict(con.execute(
-            "select la_code, count(*) from marts.fct_inequality where measure = 'sii_quintiles' group by 1").fetchall())
+            "select la_code, count(*) from marts.fct_inequality where measure = 'sii_quintiles' "
+            "and indicator_id != 'claimant_count' group by 1").fetchall())  # (claimants: planted small counts)
         assert set(sii) == set(CONFIGURED) and len(set(sii.values())) == 1
         progress = {code for (code,) in con.execute("select distinct la_code from marts.fct_mission_progress").fetchall()}
         assert progress == set(CONFIGURED)
         ward_codes = [code for (code,) in con.execute("select ward_code from marts.dim_ward").fetchall()]
     assert all((three_councils.site_dir / "wards" / code / "index.html").exists() for code in ward_codes)
+
+
+def test_no_withheld_count_is_recovered_by_differencing_across_councils(three_councils):
+    assert three_councils.failures is None, three_councils.failures
+    recovered, attacked = attack(three_councils.site_dir, three_councils.warehouse)
+    assert attacked >= 4, "the planted counts and their secondary cells should be withheld"
+    assert recovered == []
+    assert inequality_beside_withheld(three_councils.site_dir) == []
+    with duckdb.connect(str(three_councils.warehouse), read_only=True) as con:
+        labels = dict(con.execute(
+            "select area_code, suppression from marts.fct_indicator_values "
+            "where indicator_id = 'claimant_count' and suppression is not null").fetchall())
+    planted = {ward for wards in three_councils.planted.values() for ward in wards}
+    assert all(labels.get(ward) == "primary" for ward in planted), labels
+    assert "secondary" in labels.values()
 
 
 def test_the_site_carries_the_configured_title(three_councils):

@@ -715,16 +715,32 @@ def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
 
 def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path):
     """The vanished-source rule compares like with like: a RAW_DIR of real extracts after the
-    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused."""
+    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused.
+    The switch is decided once per run, from the published warehouse, not from this run's own
+    earlier loads (which had made a real-to-demo switch look like lost files)."""
+    from dagster_project.defs.ingest.loader import dataset_switched
+
     optional = dataclasses.replace(FILE6, required=False)
-    con = _con()
+    published = tmp_path / "published.duckdb"
     path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n")
-    manifest = path.parent / "demo_manifest.json"
+    raw = path.parent
+    manifest = raw / "demo_manifest.json"
     manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
-    load_source(con, optional, path.parent, LOADED_AT)
-    assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
+    assert not dataset_switched(published, raw)  # nothing published yet
+    with duckdb.connect(str(published)) as con:
+        con.execute(AUDIT_DDL)
+        load_source(con, optional, raw, LOADED_AT)
+        assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
     path.unlink()
-    with pytest.raises(IngestError, match="a published series would be lost"):
-        load_source(con, optional, path.parent, LOADED_AT)  # still the demonstration data: a lost file
+    assert not dataset_switched(published, raw)
+    with duckdb.connect(str(published)) as con, pytest.raises(IngestError, match="a published series would be lost"):
+        load_source(con, optional, raw, LOADED_AT, switched=False)  # a lost file
     manifest.unlink()
-    assert load_source(con, optional, path.parent, LOADED_AT) == []  # real data now: a new dataset
+    assert dataset_switched(published, raw)  # real data now: a new dataset
+    with duckdb.connect(str(published)) as con:
+        assert load_source(con, optional, raw, LOADED_AT, switched=True) == []
+        # ...and back: the published build is real, RAW_DIR the demonstration data again
+        con.execute("update audit.load_log set is_demo = false")
+        con.execute("insert into audit.load_log values ('other', 'x.csv', 'x', 1, 1, 0, false, ?)", [LOADED_AT])
+    manifest.write_text(json.dumps({"files": {path.name: "0" * 64}}), encoding="utf-8")
+    assert dataset_switched(published, raw)

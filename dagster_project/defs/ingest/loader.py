@@ -28,6 +28,21 @@ def demo_hashes(raw_dir: Path) -> dict[str, str]:
     return json.loads(manifest.read_text(encoding="utf-8"))["files"]
 
 
+def dataset_switched(warehouse: Path, raw_dir: Path) -> bool:
+    """Whether this run switches between the bundled demonstration data and real data: the
+    published warehouse held demonstration files or not, and RAW_DIR holds the demonstration
+    manifest or not. Decided once for the run from the published warehouse (which a run never
+    writes), not from this run's own loads; an edited demo file is no switch."""
+    if not warehouse.exists():
+        return False
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (exists,) = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'load_log'"
+        ).fetchone()
+        was_demo = exists and con.execute("select bool_or(is_demo) from audit.load_log").fetchone()[0]
+    return was_demo is not None and bool(was_demo) != bool(demo_hashes(raw_dir))
+
+
 def files_for(source: Source, raw_dir: Path) -> list[Path]:
     """The regular files directly in raw_dir that the source accepts; a missing required source is
     an error. Symbolic links are never followed: one whose name the source accepts is refused."""
@@ -159,21 +174,21 @@ def _stage_file(
     return load
 
 
-def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad]) -> None:
+def _refuse_vanished(
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad], switched: bool
+) -> None:
     """A source that had rows in the last published warehouse and now has none (its file deleted,
     or replaced by a header-only file) would silently drop or empty a published series: refused,
     unless the registry marks the source `retired: true`, or RAW_DIR switched between the bundled
-    demonstration data and real data (a different dataset, not a lost file: decided per folder)."""
+    demonstration data and real data (a different dataset, not a lost file: decided per run, by
+    dataset_switched)."""
     if source.retired or sum(load.rows_loaded for load in loads):
         return
     before, files = con.execute(
         "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name) "
         "from audit.load_log where source_id = ?", [source.id]
     ).fetchone()
-    # The folder, not the file, says which dataset it is: the last build held demonstration files
-    # or not, and RAW_DIR holds the demonstration manifest or not (an edited demo file is no switch).
-    (was_demo,) = con.execute("select coalesce(bool_or(is_demo), false) from audit.load_log").fetchone()
-    if before and was_demo == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
+    if before and not switched:
         now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
         raise IngestError(
             f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "
@@ -192,14 +207,15 @@ def _staging_table_sql(source: Source) -> str:
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
+    switched: bool = False,
 ) -> list[FileLoad]:
     """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
 
     Files are streamed batch by batch into temporary staging tables (committed as they go, so
     DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
     then swaps them in. A source that loaded rows before and now has none is refused (unless it
-    is retired in the registry). An IngestError leaves raw.<source> and its audit rows as they were. The
+    is retired in the registry, or `switched` says this run changes dataset). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
@@ -207,7 +223,7 @@ def load_source(
     con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
-        _refuse_vanished(con, source, raw_dir, loads)
+        _refuse_vanished(con, source, raw_dir, loads, switched)
         con.execute("begin")
         try:
             con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")

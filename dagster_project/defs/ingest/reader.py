@@ -24,12 +24,12 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
 from dagster_project.defs.ingest.registry import PERIOD_FORMATS, Source
+from dagster_project.fingerprint import as_of
 
 BATCH_SIZE = 20_000
 MAX_LINE_BYTES = 1 << 20
@@ -192,9 +192,10 @@ def _number_problem(text: str, default: str) -> str:
 def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
     """Periods in the declared format that can be real: a span that ends after it starts, within
     ten years (a financial year YYYY/YY runs into the next year), and that has started by the month of the
-    run (a period in the future is not data of any release)."""
+    run's day (fingerprint.as_of, an input of every fingerprint: a period in the future is not
+    data of any release)."""
     period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
-    today = datetime.now()
+    today = as_of()
 
     def convert(text: str):
         if not period.match(text):
