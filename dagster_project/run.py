@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.retention import prune_runs
-from dagster_project.settings import get_settings
+from dagster_project.settings import get_councils_config, get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
 
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     try:
+        get_councils_config()  # a councils file that fails its schema stops here, recorded below
         result, failures = execute(wait=not args.no_wait, log_level=args.log_level)
     except RunInProgress as error:
         print(f"NOT STARTED: {error}")

@@ -192,6 +192,18 @@ def test_the_default_configuration_is_wigan():
         ("councils:\n  - la_code: E08000010\n", "site_title must be a non-empty string"),
         ("site_title: T\ncouncils: []\n", "councils must be a non-empty list"),
         ("site_title: [unclosed\n", "not valid YAML"),
+        # the schema (issue 22): SQL in a mission id, a misspelt id, lengths, unknown keys
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [\"fair_opportunities' as mission_id union all select 'E08000010', 'flourishing_places\"]\n",
+         "may hold only a-z, 0-9 and _"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [fair_oportunities]\n", "is not in missions.csv"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [fair_opportunities, fair_opportunities]\n", "listed twice"),
+        ("site_title: " + "x" * 1_000_000 + "\ncouncils:\n  - la_code: E08000010\n", "far too long"),
+        ("site_title: " + "x" * 121 + "\ncouncils:\n  - la_code: E08000010\n", "site_title is 121 characters long"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    strategy: " + "s" * 500 + "\n", "strategy is 500 characters"),
+        ("site_title: \"T\\nline\"\ncouncils:\n  - la_code: E08000010\n", "one line of text"),
+        ("site_title: T\nsite_titel: U\ncouncils:\n  - la_code: E08000010\n", "unknown key(s) site_titel"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    mission: [fair_opportunities]\n", "unknown key(s) mission"),
+        ("site_title: T\ncouncils:\n  - la_code: 8000010\n", "is not an English local authority code"),
     ],
 )
 def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, message):
