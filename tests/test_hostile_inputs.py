@@ -451,7 +451,7 @@ def test_geojson_feature_without_geometry_is_rejected(tmp_path):
                       "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
         return {"type": "Feature", "properties": properties, "geometry": geometry}
 
-    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [0, 0]]]}
+    square = {"type": "Polygon", "coordinates": [[[-2.7, 53.5], [-2.7, 53.6], [-2.6, 53.6], [-2.7, 53.5]]]}
     document = {"type": "FeatureCollection", "features": [
         feature("E05015005", square), feature("E05015006", None), feature("E05015007", {"type": "Polygon", "coordinates": []}), 7,
     ]}
@@ -463,6 +463,29 @@ def test_geojson_feature_without_geometry_is_rejected(tmp_path):
         (3, "geometry", "missing or empty geometry"),
         (4, None, "not a GeoJSON Feature with properties"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("crs", "ring", "match"),
+    [
+        # metres (British National Grid) in a file that declares CRS84: the map drew a 1e16 viewBox
+        ("urn:ogc:def:crs:OGC:1.3:CRS84", [[355000, 405000], [355000, 406000], [356000, 406000], [355000, 405000]],
+         r"row 1: column 'geometry': coordinates from \(355000, 405000\) to \(356000, 406000\) lie outside England"),
+        (None, [[-2.7, -53.5], [-2.7, -53.6], [-2.6, -53.6], [-2.7, -53.5]], r"row 1: column .geometry.: coordinates .* lie outside England"),  # latitude sign lost
+        (None, [[53.5, -2.7], [53.6, -2.7], [53.6, -2.6], [53.5, -2.7]], r"row 1: column .geometry.: coordinates .* lie outside England"),  # axes swapped
+        ("urn:ogc:def:crs:EPSG::27700", [[355000, 405000], [355000, 406000], [356000, 406000], [355000, 405000]],
+         r"row 1: the file declares the coordinate reference system 'urn:ogc:def:crs:EPSG::27700'"),
+    ],
+)
+def test_boundary_coordinates_are_checked_against_the_declared_crs_and_england(tmp_path, crs, ring, match):
+    properties = {"area_code": "E05015005", "area_name": "Orrell", "lat": 53.5, "lon": -2.7, "area": 1.0,
+                  "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
+    document = {"type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    if crs:
+        document["crs"] = {"type": "name", "properties": {"name": crs}}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"wards2023_hostile\.geojson: " + match)
 
 
 # --- files and folders -----------------------------------------------------------------------
@@ -650,14 +673,14 @@ def _ward_feature(code: str, ring: list) -> dict:
     return {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
-SQUARE = [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
-BOWTIE = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]  # its edges cross: a self-intersecting ring
+SQUARE = [[-2.7, 53.5], [-2.7, 53.6], [-2.6, 53.6], [-2.6, 53.5], [-2.7, 53.5]]
+BOWTIE = [[-2.7, 53.5], [-2.6, 53.6], [-2.6, 53.5], [-2.7, 53.6], [-2.7, 53.5]]  # its edges cross: a self-intersecting ring
 
 
 def test_a_boundary_with_too_many_points_is_refused(tmp_path):
     """56,000 random points per ward once took the site step past 8 GB: a feature beyond the
     registry's max_vertices (20,000 by default) is refused before anything downstream sees it."""
-    circle = [[math.cos(2 * math.pi * i / 30_000), math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
+    circle = [[-2.6 + 0.05 * math.cos(2 * math.pi * i / 30_000), 53.5 + 0.05 * math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
     many = circle + [circle[0]]
     document = {"type": "FeatureCollection", "features": [
         _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", many)]}
