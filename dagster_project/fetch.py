@@ -485,7 +485,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
     if not path.exists() and all(r.status.startswith("failed") for r in results):
         return  # nothing fetched, nothing to record
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = {} if path.is_symlink() else json.loads(path.read_text(encoding="utf-8"))  # a link is replaced, never followed
     except (OSError, ValueError):
         manifest = {}
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}

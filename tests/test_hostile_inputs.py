@@ -491,6 +491,28 @@ def test_boundary_coordinates_are_checked_against_the_declared_crs_and_england(t
 # --- files and folders -----------------------------------------------------------------------
 
 
+def test_a_demonstration_manifest_that_is_a_symbolic_link_is_refused_not_followed(tmp_path):
+    """demo_manifest.json decides whether pages say "demonstration data": as a link to a file
+    elsewhere it was reported refused by the inventory but still read."""
+    from dagster_project.defs.ingest.assets import ingest_fingerprint
+    from dagster_project.defs.ingest.loader import demo_hashes
+
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n")
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    (path.parent / "demo_manifest.json").symlink_to(elsewhere)
+    with pytest.raises(IngestError, match=r"demo_manifest\.json: is a symbolic link; links are never followed"):
+        demo_hashes(path.parent)
+    with pytest.raises(IngestError, match="symbolic link"):
+        ingest_fingerprint(FILE6, path.parent)
+    with pytest.raises(IngestError, match="symbolic link"):
+        load_source(_con(), FILE6, path.parent, LOADED_AT)
+    (path.parent / "demo_manifest.json").unlink()
+    (path.parent / "demo_manifest.json").write_text('{"files": ["not", "a", "mapping"]}', encoding="utf-8")
+    with pytest.raises(IngestError, match="must map file names to sha256 digests"):
+        demo_hashes(path.parent)
+
+
 def test_a_path_traversal_file_name_is_simply_unmatched(tmp_path):
     """Names come from listing RAW_DIR, so they never contain '/': a name like '..%2Fevil.csv' is
     an ordinary, unknown file, and a folder is never a file, whatever its name."""

@@ -20,12 +20,27 @@ FETCH_MANIFEST = "fetch_manifest.json"  # written by `make fetch`: the sha256 of
 KEPT_REJECTIONS = 1000  # rejections kept on each returned FileLoad for logs; all of them go to audit
 
 
+MAX_MANIFEST_BYTES = 1 << 20
+
+
 def demo_hashes(raw_dir: Path) -> dict[str, str]:
-    """file name -> sha256 of the bundled demonstration files (empty for real inputs)."""
+    """file name -> sha256 of the bundled demonstration files (empty for real inputs). The
+    manifest is never followed through a symbolic link, and must be a small mapping of names to
+    sha256 digests: it decides whether the site labels the data as demonstration data."""
     manifest = raw_dir / DEMO_MANIFEST
+    if manifest.is_symlink():
+        raise IngestError(f"{manifest}: is a symbolic link; links are never followed (put the file itself in the folder)")
     if not manifest.exists():
         return {}
-    return json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    if not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
+        raise IngestError(f"{manifest}: not a demonstration manifest (a JSON file of at most {MAX_MANIFEST_BYTES:,} bytes)")
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise IngestError(f"{manifest}: not a demonstration manifest ({type(error).__name__}: {error})") from None
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise IngestError(f"{manifest}: `files` must map file names to sha256 digests")
+    return files
 
 
 def dataset_switched(warehouse: Path, raw_dir: Path) -> bool:
