@@ -789,3 +789,28 @@ def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path
         con.execute("insert into audit.load_log values ('other', 'x.csv', 'x', 1, 1, 0, false, ?)", [LOADED_AT])
     manifest.write_text(json.dumps({"files": {path.name: "0" * 64}}), encoding="utf-8")
     assert dataset_switched(published, raw)
+
+
+def test_the_published_rejected_rows_are_capped_and_summarised_per_file():
+    """A huge file of bad rows once published a 678 MB rejected_rows.csv: the site shows the first
+    REJECTIONS_SHOWN of each file and one summary row; the warehouse keeps every rejection."""
+    from dagster_project.sitegen.downloads import REJECTIONS_SHOWN, public_views
+
+    con = _con()
+    total = REJECTIONS_SHOWN * 3
+    con.execute(
+        "insert into audit.rejected_rows select 's', 'big.csv', i + 1, 'Value', 'x', "
+        "case when i % 3 = 0 then 'not a number' else 'not a LSOA code' end from range(?) t(i)", [total])
+    con.execute("insert into audit.rejected_rows values ('s', 'small.csv', 2, 'Value', 'y', 'not a number')")
+    public_views(con)
+    rows = con.execute(
+        "select file_name, count(*), count(row_number), max(row_number), "
+        "any_value(reason) filter (where row_number is null) from site_audit_rejected_rows group by 1 order by 1"
+    ).fetchall()
+    assert rows == [
+        ("big.csv", REJECTIONS_SHOWN + 1, REJECTIONS_SHOWN, REJECTIONS_SHOWN,
+         f"and {total - REJECTIONS_SHOWN:,} more rejections in this file, most often: not a LSOA code "
+         "(the warehouse's audit.rejected_rows holds every one)"),
+        ("small.csv", 1, 1, 2, None),
+    ]
+    assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (total + 1,)
