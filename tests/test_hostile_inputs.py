@@ -814,3 +814,20 @@ def test_the_published_rejected_rows_are_capped_and_summarised_per_file():
         ("small.csv", 1, 1, 2, None),
     ]
     assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (total + 1,)
+
+
+def test_a_file_of_repeated_rows_keeps_its_duplicates_in_the_warehouse_not_in_memory(tmp_path):
+    """A 1 GB CSV of one repeated row once peaked at 4.19 GB: every duplicate became a Python
+    object. They are now moved in the warehouse; the load holds only the first KEPT_REJECTIONS."""
+    from dagster_project.defs.ingest.loader import KEPT_REJECTIONS
+
+    repeats = KEPT_REJECTIONS * 5
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + (F6_ROW + "\n") * repeats)
+    con = _con()
+    (load,) = load_source(con, FILE6, path.parent, LOADED_AT, batch_size=1000)
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (repeats, 1, repeats - 1)
+    assert len(load.rejections) == KEPT_REJECTIONS
+    assert load.rejections[0].reason == "duplicate key: first seen on row 2"
+    assert con.execute("select count(*), min(row_number), max(row_number), any_value(reason) from audit.rejected_rows").fetchone() == (
+        repeats - 1, 3, repeats + 1, "duplicate key: first seen on row 2")
+    assert con.execute("select rows_rejected from audit.load_log").fetchone() == (repeats - 1,)

@@ -121,10 +121,10 @@ def _insert_rejections(con: duckdb.DuckDBPyConnection, source: Source, file_name
     con.unregister("incoming_rejections")
 
 
-def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_name: str) -> list[Rejection]:
+def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_name: str) -> tuple[int, list[Rejection]]:
     """Move the staged rows of one file whose key an earlier row of that file already has into the
     staged rejections (the reader's rule, applied in the warehouse so that memory stays bounded);
-    return their rejections."""
+    return how many, and the first KEPT_REJECTIONS of them."""
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
     every = ", ".join(f'cast("{source.raw_column(n)}" as varchar)' for n in source.columns)
@@ -149,18 +149,25 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         ) where _row_number <> first_row""",
         [file_name],
     )
-    duplicates = [
+    (count,) = con.execute("select count(*) from _ingest_duplicates").fetchone()
+    sample = [
         Rejection(row, source.key[0], value, f"duplicate key: first seen on row {first}")
-        for row, value, first in con.execute("select * from _ingest_duplicates order by _row_number").fetchall()
+        for row, value, first in con.execute(
+            "select * from _ingest_duplicates order by _row_number limit ?", [KEPT_REJECTIONS]
+        ).fetchall()
     ]
-    if duplicates:
+    if count:  # moved in the warehouse: a file of millions of repeated rows never becomes Python objects
         con.execute(
             f"delete from {STAGED_ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
             [file_name],
         )
-        _insert_rejections(con, source, file_name, duplicates)
+        con.execute(
+            f"insert into {STAGED_REJECTIONS} select ?, ?, _row_number, ?, value, "
+            "'duplicate key: first seen on row ' || first_row from _ingest_duplicates",
+            [source.id, file_name, source.key[0]],
+        )
     con.execute("drop table _ingest_duplicates")
-    return duplicates
+    return count, sample
 
 
 def _typed(source: Source, texts: list) -> list:
@@ -178,9 +185,10 @@ def _stage_file(
         _insert_rows(con, source, batch, loaded_at)
         _insert_rejections(con, source, path.name, batch.rejections)
         load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
-    duplicates = _reject_duplicate_keys(con, source, path.name)
-    load.rows_passed_on -= len(duplicates)
-    load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=duplicates), keep_rejections=KEPT_REJECTIONS)
+    count, sample = _reject_duplicate_keys(con, source, path.name)
+    load.rows_passed_on -= count
+    load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=sample), keep_rejections=KEPT_REJECTIONS)
+    load.rejected_passed_on += count - len(sample)  # the duplicates beyond the sample, one row each
     load.rejections.sort(key=lambda r: r.row_number)
     con.execute(
         f"update {STAGED_ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
