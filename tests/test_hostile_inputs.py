@@ -831,3 +831,21 @@ def test_a_file_of_repeated_rows_keeps_its_duplicates_in_the_warehouse_not_in_me
     assert con.execute("select count(*), min(row_number), max(row_number), any_value(reason) from audit.rejected_rows").fetchone() == (
         repeats - 1, 3, repeats + 1, "duplicate key: first seen on row 2")
     assert con.execute("select rows_rejected from audit.load_log").fetchone() == (repeats - 1,)
+
+
+def test_no_row_count_band_across_a_dataset_switch(tmp_path):
+    """After a demonstration-to-real switch the quality page showed row-count warnings a fresh
+    build does not: the previous load of another dataset is no previous load."""
+    from dagster_project.defs.quality.checks import _previous_rows
+    from dagster_project.settings import Settings
+
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n")
+    manifest = path.parent / "demo_manifest.json"
+    manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    settings = Settings(path.parent, tmp_path / "published.duckdb", tmp_path / "site")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(AUDIT_DDL)
+        load_source(con, FILE6, path.parent, LOADED_AT)
+    assert _previous_rows(settings, FILE6.table) == 1  # the same (demonstration) dataset
+    manifest.unlink()  # real data now
+    assert _previous_rows(settings, FILE6.table) is None
