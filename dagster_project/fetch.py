@@ -18,21 +18,29 @@ within a parent; a call returns at most 25,000 rows, further rows are fetched wi
 and every row carries the query's RECORD_COUNT. Queries are split by date (12 months a call)
 and paged; a query whose rows do not add up to RECORD_COUNT fails.
 
-Every file is written to a temporary name, checked (complete; expected size and checksum where
-known; query results must load through the ingest reader with no rejected row) and only then
-renamed over the old one, so a good file is never replaced by a partial one. The sha256 of
-every file fetched is recorded in RAW_DIR/fetch_manifest.json.
+A download never harms the data already in RAW_DIR. Bytes stream (never held whole) into an
+unnamed temporary file (O_TMPFILE: nothing is left behind even by a kill), within limits on
+size (the declared `bytes`, else FETCH_MAX_BYTES, 1 GiB; a Content-Length above it is refused
+before any byte is read) and on time (FETCH_DEADLINE seconds per file, 600, however slowly the
+server drips). HTML or a content type that is not data is refused. Only a whole answer is
+checked: the declared `bytes` and `sha256` of a pinned release; the layout the registry expects
+(it must load through the ingest reader with no more rejected rows than the file it replaces,
+and, with no pin, at least half the old file's rows); for API queries, the row count the API
+reports (RECORD_COUNT) and no rejected row. Only then does it replace the old file (a hidden
+`.<name>.verify` copy renamed over it; any left by a killed fetch are removed at the next
+start). The sha256 of every file fetched is recorded in RAW_DIR/fetch_manifest.json.
 """
 
 import argparse
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
 import sys
+import tempfile
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -50,6 +58,11 @@ NOMIS_PAGE_ROWS = 25_000  # the most rows Nomis returns in one call without an A
 DATES_PER_CALL = 12
 # The council fetched when neither FETCH_COUNCILS nor config/councils.yml (COUNCILS_CONFIG) names one.
 DEFAULT_COUNCILS = ("E08000010",)
+MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES") or 1 << 30)  # a file without a declared size
+DEADLINE = float(os.environ.get("FETCH_DEADLINE") or 600)  # seconds for one file or API call
+PROBE_MAX_BYTES = 1 << 20  # a one-row probe answer is a few hundred bytes
+BYTES_PER_API_ROW = 4096  # an API page of n rows may be at most n times this
+NOT_DATA = ("text/html", "application/xhtml+xml", "text/xml", "application/xml", "image/", "audio/", "video/")
 
 
 @dataclass(frozen=True)
@@ -148,12 +161,112 @@ def _inside(raw_dir: Path, name: str) -> Path:
     return target
 
 
-def _install(partial: Path, target: Path, digest: str) -> str:
-    """Rename a checked temporary file over the target; 'unchanged' when the bytes are the same."""
+class _Unnamed:
+    """A temporary file in `folder` with no name (O_TMPFILE): a kill leaves nothing behind.
+    Where the file system cannot make one, a named hidden file removed on close."""
+
+    def __init__(self, folder: Path):
+        try:
+            self.fd, self.path = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600), None
+        except (AttributeError, OSError):
+            handle, name = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".partial")
+            self.fd, self.path = handle, Path(name)
+
+    def write(self, block: bytes) -> None:
+        view = memoryview(block)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def close(self) -> None:
+        os.close(self.fd)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def materialise(self, target: Path) -> Path:
+        """Copy the bytes to a hidden name beside `target` (for the reader, then the rename)."""
+        staged = target.with_name(f".{target.name}.verify")
+        size = os.fstat(self.fd).st_size
+        with staged.open("wb") as out:
+            offset = 0
+            while offset < size:
+                offset += os.sendfile(out.fileno(), self.fd, offset, size - offset)
+        return staged
+
+
+def remove_leftovers(raw_dir: Path) -> list[Path]:
+    """Hidden files a killed fetch left in raw_dir (`.<name>.verify`, `.<name>.partial`)."""
+    leftovers = [p for pattern in (".*.verify", ".*.partial") for p in raw_dir.glob(pattern) if not p.is_symlink()]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
+def _stream(url: str, out: _Unnamed, limit: int, timeout: float, deadline: float, accept_csv_only: bool = False) -> tuple[int, str]:
+    """Stream a URL's body into `out`: refused when the content type is not data, the declared
+    Content-Length or the bytes received pass `limit`, the body is cut short, or the deadline
+    (time.monotonic) passes, however slowly the bytes come. Returns (bytes, sha256)."""
+    digest, size = hashlib.sha256(), 0
+    with urllib.request.urlopen(url, timeout=min(timeout, max(deadline - time.monotonic(), 0.1))) as response:
+        kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if kind.startswith(NOT_DATA) or (accept_csv_only and kind and kind not in ("text/csv", "text/plain", "application/csv", "application/octet-stream")):
+            raise FetchError(f"the server answered with {kind!r}, not data")
+        expected = response.headers.get("Content-Length")
+        if expected is not None and int(expected) > limit:
+            raise FetchError(f"the server announces {int(expected):,} bytes, more than the {limit:,} allowed")
+        while True:
+            if time.monotonic() > deadline:
+                raise FetchError(f"not complete within the time allowed ({size:,} bytes received)")
+            block = response.read1(1 << 16)
+            if not block:
+                break
+            size += len(block)
+            if size > limit:
+                raise FetchError(f"more than the {limit:,} bytes allowed")
+            if size == len(block) and block.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")):
+                raise FetchError("the server answered with an HTML page, not data")
+            out.write(block)
+            digest.update(block)
+    if expected is not None and int(expected) != size:
+        raise FetchError(f"received {size} of {expected} bytes")
+    return size, digest.hexdigest()
+
+
+def _source_for(name: str) -> Source | None:
+    return next((s for s in load_registry().values() if s.matches(name)), None)
+
+
+def _check_layout(staged: Path, target: Path, source: Source | None, pinned: bool) -> None:
+    """The registry's layout: the file loads through the ingest reader with no more rejected rows
+    than the file it replaces, and (unpinned) at least half the old file's rows."""
+    if source is None:
+        return
+    try:
+        new = read_file(source, staged)
+    except Exception as error:
+        raise FetchError(f"not in the layout source {source.id!r} expects: {error}") from None
+    old = None
+    if target.is_file() and not target.is_symlink():
+        try:
+            old = read_file(source, target)
+        except Exception:
+            old = None
+    if new.rows_loaded == 0:
+        raise FetchError(f"no row loads as source {source.id!r}")
+    if new.rows_rejected > (old.rows_rejected if old else 0):
+        first = new.rejections[0]
+        raise FetchError(f"{new.rows_rejected} rows would be rejected by source {source.id!r}, first row "
+                         f"{first.row_number}, column {first.column_name!r}: {first.reason} (a cut-off or damaged file?)")
+    if old and not pinned and new.rows_loaded * 2 < old.rows_loaded:
+        raise FetchError(f"{new.rows_loaded} rows where the file it would replace has {old.rows_loaded}: "
+                         "refused (put the file in by hand if the release really shrank)")
+
+
+def _install(staged: Path, target: Path, digest: str) -> str:
+    """Rename a checked file over the target; 'unchanged' when the bytes are the same."""
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-        partial.unlink()
+        staged.unlink()
         return "unchanged"
-    os.replace(partial, target)
+    os.replace(staged, target)
     return "downloaded"
 
 
@@ -163,28 +276,26 @@ def _fetch_one(item: Download, raw_dir: Path, mirror: str | None, timeout: float
         target = _inside(raw_dir, item.file)
     except FetchError as error:
         return Fetched(item, f"failed: {error}")
-    partial = target.with_name(f".{target.name}.partial")
-    digest, size = hashlib.sha256(), 0
+    out, staged = _Unnamed(raw_dir), None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, partial.open("wb") as out:
-            expected = response.headers.get("Content-Length")
-            for block in iter(lambda: response.read(1 << 16), b""):
-                out.write(block)
-                digest.update(block)
-                size += len(block)
+        size, digest = _stream(url, out, item.bytes or MAX_BYTES, timeout, time.monotonic() + DEADLINE)
         problems = []
-        if expected is not None and int(expected) != size:
-            problems.append(f"received {size} of {expected} bytes")
         if item.bytes is not None and item.bytes != size:
             problems.append(f"expected {item.bytes} bytes, received {size}")
-        if item.sha256 and item.sha256 != digest.hexdigest():
-            problems.append(f"sha256 {digest.hexdigest()} is not the expected {item.sha256}")
+        if item.sha256 and item.sha256 != digest:
+            problems.append(f"sha256 {digest} is not the expected {item.sha256}")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise FetchError("; ".join(problems))
+        staged = out.materialise(target)
+        _check_layout(staged, target, _source_for(item.file), pinned=bool(item.sha256))
+        status = _install(staged, target, digest)
     except Exception as error:  # network, HTTP and validation errors all leave the old file
-        partial.unlink(missing_ok=True)
         return Fetched(item, f"failed: {url}: {error}")
-    return Fetched(item, _install(partial, target, digest.hexdigest()), digest.hexdigest())
+    finally:
+        out.close()
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+    return Fetched(item, status, digest)
 
 
 # --- Nomis API queries -------------------------------------------------------------------------
@@ -193,27 +304,40 @@ def _fetch_one(item: Download, raw_dir: Path, mirror: str | None, timeout: float
 class _Nomis:
     """Calls to one Nomis API base URL, counted."""
 
-    def __init__(self, base: str, timeout: float, page_rows: int):
+    def __init__(self, base: str, timeout: float, page_rows: int, folder: Path):
         self.base, self.timeout, self.page_rows, self.calls = base.rstrip("/"), timeout, page_rows, 0
+        self.folder = folder  # where answers stream to (unnamed files)
 
     def url(self, dataset: str, params: dict[str, str]) -> str:
         return f"{self.base}/dataset/{dataset}.data.csv?{urllib.parse.urlencode(params, safe=',')}"
 
-    def get(self, url: str, needed: list[str]) -> list[dict[str, str]]:
-        """One call: the rows of a CSV response, after checking it is whole and has the fields."""
+    def get(self, url: str, needed: list[str], max_rows: int | None = None) -> list[dict[str, str]]:
+        """One call: the rows of a CSV response, after checking it is whole and has the fields.
+        The answer streams to an unnamed file, at most `max_rows` rows' worth of bytes (a page,
+        or a one-row probe), within the deadline; a wrong content type or HTML is refused."""
         self.calls += 1
-        with urllib.request.urlopen(url, timeout=self.timeout) as response:
-            body = response.read()  # http.client raises IncompleteRead when the body is cut short
-            expected = response.headers.get("Content-Length")
-        if expected is not None and int(expected) != len(body):
-            raise FetchError(f"{url}: received {len(body)} of {expected} bytes")
-        reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
-        missing = [name for name in needed if name not in (reader.fieldnames or [])]
-        if missing:
-            raise FetchError(f"{url}: the response has no {missing[0]} column (header {reader.fieldnames})")
-        rows = list(reader)
-        if any(None in row or None in row.values() for row in rows):
-            raise FetchError(f"{url}: a row has more or fewer fields than the header (a cut-off response?)")
+        limit = PROBE_MAX_BYTES if max_rows == 1 else (max_rows or self.page_rows) * BYTES_PER_API_ROW
+        out = _Unnamed(self.folder)
+        try:
+            try:
+                _stream(url, out, limit, self.timeout, time.monotonic() + DEADLINE, accept_csv_only=True)
+            except FetchError as error:
+                raise FetchError(f"{url}: {error}") from None
+            with os.fdopen(os.dup(out.fd), "r", encoding="utf-8-sig", newline="") as text:
+                text.seek(0)
+                reader = csv.DictReader(text)
+                missing = [name for name in needed if name not in (reader.fieldnames or [])]
+                if missing:
+                    raise FetchError(f"{url}: the response has no {missing[0]} column (header {reader.fieldnames})")
+                rows = []
+                for row in reader:
+                    if None in row or None in row.values():
+                        raise FetchError(f"{url}: a row has more or fewer fields than the header (a cut-off response?)")
+                    rows.append(row)
+                    if max_rows is not None and len(rows) > max_rows:
+                        raise FetchError(f"{url}: more than the {max_rows} rows asked for")
+        finally:
+            out.close()
         return rows
 
     def paged(self, dataset: str, params: dict[str, str], fields: list[str]) -> list[dict[str, str]]:
@@ -223,7 +347,7 @@ class _Nomis:
         total = None
         while total is None or len(rows) < total:
             url = self.url(dataset, {**select, "RecordLimit": str(self.page_rows), "RecordOffset": str(len(rows))})
-            page = self.get(url, [*fields, "RECORD_COUNT"])
+            page = self.get(url, [*fields, "RECORD_COUNT"], self.page_rows)
             counts = {row["RECORD_COUNT"] for row in page}
             if len(counts) > 1 or (total is not None and counts and counts != {str(total)}):
                 raise FetchError(f"{url}: RECORD_COUNT changed between rows or pages ({sorted(counts)})")
@@ -306,6 +430,7 @@ def _query_rows(query: NomisQuery, la_code: str, nomis: _Nomis) -> tuple[list[li
     probe = nomis.get(
         nomis.url(query.dataset, {**probe_params, "select": "date,geography,geography_code", "RecordLimit": "1"}),
         ["DATE", "GEOGRAPHY", "GEOGRAPHY_CODE"],
+        max_rows=1,
     )
     if not probe or probe[0]["GEOGRAPHY_CODE"] != la_code:
         raise FetchError(f"Nomis dataset {query.dataset} has no area {la_code} (the council's code)")
@@ -360,7 +485,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
     if not path.exists() and all(r.status.startswith("failed") for r in results):
         return  # nothing fetched, nothing to record
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = {} if path.is_symlink() else json.loads(path.read_text(encoding="utf-8"))  # a link is replaced, never followed
     except (OSError, ValueError):
         manifest = {}
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
@@ -396,7 +521,7 @@ def fetch_queries(
     The API base URL is `nomis`, else NOMIS_API, else Nomis itself."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     sources = load_registry()
-    client = _Nomis(nomis or os.environ.get("NOMIS_API") or NOMIS_API, timeout, page_rows)
+    client = _Nomis(nomis or os.environ.get("NOMIS_API") or NOMIS_API, timeout, page_rows, raw_dir)
     return [
         _fetch_query(query, la_code, sources[query.source_id], raw_dir, client)
         for query in nomis_queries(sources)
@@ -410,6 +535,8 @@ def fetch(
 ) -> list[Fetched]:
     """Download every declared file and run every declared query; record checksums in the manifest."""
     councils = councils or council_codes()  # a bad council list fails before anything is fetched
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(raw_dir)
     results = fetch_files(raw_dir, mirror, timeout) + fetch_queries(raw_dir, nomis, timeout, councils, page_rows)
     _write_manifest(raw_dir, results)
     return results

@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from dagster_project.inputs import as_of
 from dagster_project.settings import REPO_ROOT, Settings, get_settings
 
 # What the build runs: code and configuration under the repository (build outputs excluded).
@@ -89,7 +90,7 @@ def compute(settings: Settings | None = None, known: dict[str, list] | None = No
             same = previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]
             files[key] = [stat.st_size, stat.st_mtime_ns, previous[2] if same else _sha256(path)]
     hasher = hashlib.sha256()
-    context = [str(today or date.today()), *_versions(), *(f"{v}={os.environ.get(v, '')}" for v in ENVIRONMENT),
+    context = [str(today or as_of()), *_versions(), *(f"{v}={os.environ.get(v, '')}" for v in ENVIRONMENT),
                f"raw_dir={settings.raw_dir}", f"warehouse={settings.warehouse}", f"site_dir={settings.site_dir}"]
     for line in context + [f"{key}\t{entry[2]}" for key, entry in sorted(files.items())]:
         hasher.update(line.encode() + b"\n")

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from dagster_project import fingerprint
-from dagster_project.settings import get_settings
+from dagster_project.settings import get_councils_config, get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
 if TYPE_CHECKING:
@@ -126,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         if built:
             print(f"nothing changed since the build of {built}; nothing to do (--force to run anyway)")
             return 0
-    if args.parse:
-        from dagster_project.defs.transform.invocation import parse
-
-        parse()
     try:
+        get_councils_config()  # a councils file that fails its schema stops here, recorded below
+        if args.parse:
+            from dagster_project.defs.transform.invocation import parse
+
+            parse()
         result, failures = execute(wait=not args.no_wait, log_level=args.log_level, progress=True)
     except RunInProgress as error:
         print(f"NOT STARTED: {error}")

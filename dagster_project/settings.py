@@ -1,6 +1,7 @@
 """Paths the pipeline reads and writes, from RAW_DIR, WAREHOUSE and SITE_DIR, and the councils
 it publishes, from config/councils.yml (or COUNCILS_CONFIG)."""
 
+import csv
 import os
 import re
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# The expectation suites (EXPECTATIONS_DIR: another folder of suites, e.g. a stricter copy)
+EXPECTATIONS_DIR = Path(os.environ.get("EXPECTATIONS_DIR") or REPO_ROOT / "expectations").resolve()
 SITE_SOURCE_DIR = REPO_ROOT / "site"
 DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
 _LA_CODE = re.compile(r"^E0[6-9]\d{6}$")
@@ -63,43 +65,99 @@ class CouncilsConfig:
         return [council.la_code for council in self.councils]
 
 
+MISSIONS_SEED = DBT_PROJECT_DIR / "seeds" / "missions.csv"
+_MISSION_ID = re.compile(r"^[a-z0-9_]+$")
+# The schema's bounds: a title or strategy name is a line of a page heading, not a document.
+MAX_TITLE = 120
+MAX_COUNCILS = 400  # England has 296 local authorities
+_KEYS = {"site_title", "councils"}
+_COUNCIL_KEYS = {"la_code", "missions", "strategy", "website"}
+
+
+def known_missions() -> list[str]:
+    """The mission ids of dbt/seeds/missions.csv, the only ids a council may track."""
+    with MISSIONS_SEED.open(encoding="utf-8", newline="") as handle:
+        return [row["mission_id"] for row in csv.DictReader(handle)]
+
+
+def _text(value, where: str, what: str) -> str:
+    """A one-line, non-empty text of at most MAX_TITLE characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where}: {what} must be a non-empty string")
+    value = value.strip()
+    if len(value) > MAX_TITLE:
+        raise ValueError(f"{where}: {what} is {len(value):,} characters long; at most {MAX_TITLE} are allowed")
+    if any(ord(c) < 32 for c in value):
+        raise ValueError(f"{where}: {what} must be one line of text without control characters")
+    return value
+
+
+def _missions(value, where: str, known: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise ValueError(f"{where}: missions must be a list of mission ids")
+    for mission in value:
+        if not _MISSION_ID.match(mission):
+            raise ValueError(f"{where}: mission id {mission[:80]!r} may hold only a-z, 0-9 and _")
+        if mission not in known:
+            raise ValueError(f"{where}: mission id {mission!r} is not in {MISSIONS_SEED.name} (known: {', '.join(known)})")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{where}: a mission is listed twice")
+    return tuple(value)
+
+
 def get_councils_config() -> CouncilsConfig:
-    """Read COUNCILS_CONFIG (default config/councils.yml); a clear error names the file and key."""
+    """Read COUNCILS_CONFIG (default config/councils.yml), validated against its schema: only the
+    keys site_title and councils (la_code, missions, strategy, website), codes of English local
+    authorities, mission ids of missions.csv, one-line texts of bounded length. A clear error
+    names the file and key."""
     path = _path("COUNCILS_CONFIG", DEFAULT_COUNCILS_CONFIG)
+    if path.is_symlink():
+        raise ValueError(f"{path}: the councils configuration is a symbolic link; give the file itself")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the councils configuration ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    if len(text) > 1_000_000:
+        raise ValueError(f"{path}: {len(text):,} characters is far too long for a councils configuration")
+    try:
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(document, dict):
         raise ValueError(f"{path}: expected a mapping with site_title and councils")
-    title = document.get("site_title")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"{path}: site_title must be a non-empty string")
+    if unknown := sorted(map(str, set(document) - _KEYS)):
+        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} (expected site_title and councils)")
+    title = _text(document.get("site_title"), str(path), "site_title")
     entries = document.get("councils")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path}: councils must be a non-empty list")
+    if len(entries) > MAX_COUNCILS:
+        raise ValueError(f"{path}: {len(entries)} councils listed; at most {MAX_COUNCILS}")
+    known = known_missions()
     councils, seen = [], set()
     for number, entry in enumerate(entries, start=1):
         where = f"{path}: councils entry {number}"
         if not isinstance(entry, dict):
             raise ValueError(f"{where}: expected a mapping with la_code")
-        code = str(entry.get("la_code", "")).strip()
-        if not _LA_CODE.match(code):
-            raise ValueError(f"{where}: la_code {code!r} is not an English local authority code (E06, E07, E08 or E09 and 6 digits)")
+        if unknown := sorted(map(str, set(entry) - _COUNCIL_KEYS)):
+            raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)} (expected la_code, missions, strategy, website)")
+        code = entry.get("la_code")
+        if not isinstance(code, str) or not _LA_CODE.match(code.strip()):
+            raise ValueError(f"{where}: la_code {str(code)[:80]!r} is not an English local authority code (E06, E07, E08 or E09 and 6 digits)")
+        code = code.strip()
         if code in seen:
             raise ValueError(f"{where}: la_code {code} is listed twice")
-        missions = entry.get("missions") or []
-        if not isinstance(missions, list) or not all(isinstance(m, str) for m in missions):
-            raise ValueError(f"{where}: missions must be a list of mission ids")
+        missions = _missions(entry.get("missions"), where, known)
         strategy = entry.get("strategy")
-        if strategy is not None and (not isinstance(strategy, str) or not strategy.strip()):
-            raise ValueError(f"{where}: strategy must be a non-empty string when given")
+        strategy = None if strategy is None else _text(strategy, where, "strategy")
         website = entry.get("website")
-        if website is not None and (not isinstance(website, str) or not re.match(r"https://[^\s\"'<>]+\Z", website.strip())):
-            raise ValueError(f"{where}: website must be an https:// address when given")
+        if website is not None and (not isinstance(website, str) or len(website) > 300
+                                    or not re.match(r"https://[^\s\"'<>]+\Z", website.strip())):
+            raise ValueError(f"{where}: website must be an https:// address of at most 300 characters when given")
         seen.add(code)
-        councils.append(Council(code, tuple(missions), strategy.strip() if strategy else None,
-                                website.strip() if website else None))
-    return CouncilsConfig(path, title.strip(), tuple(councils))
+        councils.append(Council(code, missions, strategy, website.strip() if website else None))
+    return CouncilsConfig(path, title, tuple(councils))

@@ -6,7 +6,7 @@ import fcntl
 import json
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -245,13 +245,28 @@ def discard_candidates(settings: Settings) -> list[Path]:
     return removed
 
 
+def run_lock_paths(settings: Settings) -> list[Path]:
+    """The run's locks: one per warehouse and one per published site (its candidates, its
+    render cache and its publish), so two warehouses sharing one SITE_DIR take turns too.
+    Sorted: every run takes them in the same order, so two runs never deadlock."""
+    return sorted({settings.warehouse.with_name(f"{settings.warehouse.name}.lock"),
+                   settings.site_dir.with_name(f".{settings.site_dir.name}.lock")})
+
+
 @contextmanager
 def run_lock(settings: Settings, wait: bool = True):
-    """One pipeline run at a time per warehouse: a second one waits (or raises RunInProgress).
-    `make run` holds it for its whole run, and the `published` asset takes it around the
-    publish, so every way of running (make run, Dagster's UI, sensor or schedule) is covered.
-    Re-entrant within one process."""
-    path = settings.warehouse.with_name(f"{settings.warehouse.name}.lock")
+    """One pipeline run at a time per warehouse and per published site: a second one waits (or
+    raises RunInProgress). `make run` holds it for its whole run, and the `published` asset
+    takes it around the publish, so every way of running (make run, Dagster's UI, sensor or
+    schedule) is covered. Re-entrant within one process."""
+    with ExitStack() as stack:
+        for path in run_lock_paths(settings):
+            stack.enter_context(_file_lock(path, settings, wait))
+        yield
+
+
+@contextmanager
+def _file_lock(path: Path, settings: Settings, wait: bool):
     if _HELD.get(path):
         _HELD[path] += 1
         try:
@@ -260,6 +275,7 @@ def run_lock(settings: Settings, wait: bool = True):
             _HELD[path] -= 1
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    what = settings.warehouse if path.name.endswith(f"{settings.warehouse.name}.lock") else settings.site_dir
     with path.open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -267,8 +283,8 @@ def run_lock(settings: Settings, wait: bool = True):
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             if not wait:
-                raise RunInProgress(f"another pipeline run is using {settings.warehouse} ({holder})") from None
-            print(f"another pipeline run is using {settings.warehouse} ({holder}); waiting for it to finish", flush=True)
+                raise RunInProgress(f"another pipeline run is using {what} ({holder})") from None
+            print(f"another pipeline run is using {what} ({holder}); waiting for it to finish", flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from council_pages import council_page_problems
+from disclosure_attack import attack, inequality_beside_withheld, plant_counts
 from pipeline_support import Paths, environment, run_pipeline
 
 from dagster_project import demo_data
@@ -32,9 +33,15 @@ def _write_config(path: Path) -> Path:
     return path
 
 
+# Planted small claimant counts (disclosure by differencing across councils): one ward of 3 in
+# Bolton, two wards of 1 in Bury; the claimant count's inequality measures there are withheld.
+PLANTED = {"E08000001": [3], "E08000002": [1, 1]}
+
+
 def _regional(root: Path) -> Paths:
     paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
     demo_data.generate(paths.raw_dir, councils=4)
+    paths.planted = plant_counts(paths.raw_dir, PLANTED)
     return paths
 
 
@@ -145,7 +152,8 @@ def test_three_councils_publish_their_own_marts(three_councils):
             "select distinct area_code from marts.fct_indicator_values where area_type = 'la'").fetchall()}
         assert set(CONFIGURED) <= la_rows and LEFT_OUT not in la_rows
         sii = dict(con.execute(
-            "select la_code, count(*) from marts.fct_inequality where measure = 'sii_quintiles' group by 1").fetchall())
+            "select la_code, count(*) from marts.fct_inequality where measure = 'sii_quintiles' "
+            "and indicator_id != 'claimant_count' group by 1").fetchall())  # (claimants: planted small counts)
         assert set(sii) == set(CONFIGURED) and len(set(sii.values())) == 1
         progress = {code for (code,) in con.execute("select distinct la_code from marts.fct_mission_progress").fetchall()}
         assert progress == set(CONFIGURED)
@@ -195,6 +203,21 @@ def test_the_council_check_catches_a_council_speaking_for_another(three_councils
     assert "ward name 'Douglas' repeats without its council" in problems
 
 
+def test_no_withheld_count_is_recovered_by_differencing_across_councils(three_councils):
+    assert three_councils.failures is None, three_councils.failures
+    recovered, attacked = attack(three_councils.site_dir, three_councils.warehouse)
+    assert attacked >= 4, "the planted counts and their secondary cells should be withheld"
+    assert recovered == []
+    assert inequality_beside_withheld(three_councils.site_dir) == []
+    with duckdb.connect(str(three_councils.warehouse), read_only=True) as con:
+        labels = dict(con.execute(
+            "select area_code, suppression from marts.fct_indicator_values "
+            "where indicator_id = 'claimant_count' and suppression is not null").fetchall())
+    planted = {ward for wards in three_councils.planted.values() for ward in wards}
+    assert all(labels.get(ward) == "primary" for ward in planted), labels
+    assert "secondary" in labels.values()
+
+
 def test_the_site_carries_the_configured_title(three_councils):
     assert three_councils.failures is None, three_councils.failures
     index = (three_councils.site_dir / "index.html").read_text(encoding="utf-8")
@@ -217,6 +240,18 @@ def test_the_default_configuration_is_wigan():
         ("councils:\n  - la_code: E08000010\n", "site_title must be a non-empty string"),
         ("site_title: T\ncouncils: []\n", "councils must be a non-empty list"),
         ("site_title: [unclosed\n", "not valid YAML"),
+        # the schema (issue 22): SQL in a mission id, a misspelt id, lengths, unknown keys
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [\"fair_opportunities' as mission_id union all select 'E08000010', 'flourishing_places\"]\n",
+         "may hold only a-z, 0-9 and _"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [fair_oportunities]\n", "is not in missions.csv"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [fair_opportunities, fair_opportunities]\n", "listed twice"),
+        ("site_title: " + "x" * 1_000_000 + "\ncouncils:\n  - la_code: E08000010\n", "far too long"),
+        ("site_title: " + "x" * 121 + "\ncouncils:\n  - la_code: E08000010\n", "site_title is 121 characters long"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    strategy: " + "s" * 500 + "\n", "strategy is 500 characters"),
+        ("site_title: \"T\\nline\"\ncouncils:\n  - la_code: E08000010\n", "one line of text"),
+        ("site_title: T\nsite_titel: U\ncouncils:\n  - la_code: E08000010\n", "unknown key(s) site_titel"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    mission: [fair_opportunities]\n", "unknown key(s) mission"),
+        ("site_title: T\ncouncils:\n  - la_code: 8000010\n", "is not an English local authority code"),
     ],
 )
 def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, message):

@@ -1,12 +1,14 @@
 """No disclosive count is published: a ward whose claimant count is 3 is suppressed in the
-marts, in every site table and CSV download, and a second ward is withheld so the 3 cannot be
-worked out from the borough total."""
+marts, in every site table and CSV download (primary), and other wards are withheld (secondary)
+so that no differencing of the published figures (totals, quintile measures, ward range) gives
+the 3 back; each label says which kind of withholding it is."""
 
 import csv
 
 import duckdb
 import pytest
 
+from disclosure_attack import attack, inequality_beside_withheld
 from pipeline_support import edit_cells, published_once, run_pipeline
 
 CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
@@ -34,24 +36,37 @@ def disclosive(tmp_path_factory):
     assert result.success, "\n".join(failures)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         suppressed = con.execute(
-            "select area_code, numerator, value from marts.fct_indicator_values "
+            "select area_code, numerator, value, suppression from marts.fct_indicator_values "
             "where indicator_id = 'claimant_count' and suppressed order by area_code"
         ).fetchall()
         names = dict(con.execute("select ward_code, ward_name from marts.dim_ward").fetchall())
-        smallest_other = con.execute(
-            "select area_code from intermediate.int_area_indicator_values where indicator_id = 'claimant_count' "
-            "and area_type = 'ward' and area_code != ? order by numerator, area_code limit 1",
-            [ward],
-        ).fetchone()[0]
-    return paths, ward, suppressed, names, smallest_other
+    return paths, ward, suppressed, names
 
 
-def test_the_small_count_and_one_secondary_cell_are_suppressed_in_the_marts(disclosive):
-    _, ward, suppressed, _, smallest_other = disclosive
-    codes = [code for code, _, _ in suppressed]
-    assert ward in codes and len(codes) == 2
-    assert smallest_other in codes
-    assert all(numerator is None and value is None for _, numerator, value in suppressed)
+def test_the_small_count_is_primary_and_other_cells_secondary_in_the_marts(disclosive):
+    _, ward, suppressed, _ = disclosive
+    kinds = {code: kind for code, _, _, kind in suppressed}
+    assert kinds.pop(ward) == "primary"
+    assert kinds and set(kinds.values()) == {"secondary"}
+    assert all(numerator is None and value is None for _, numerator, value, _ in suppressed)
+
+
+def test_no_differencing_route_recovers_the_small_count(disclosive):
+    paths, *_ = disclosive
+    recovered, attacked = attack(paths.site_dir, paths.warehouse)
+    assert attacked >= 2
+    assert recovered == []
+    assert inequality_beside_withheld(paths.site_dir) == []
+
+
+def test_labels_say_why_a_figure_is_withheld(disclosive):
+    paths, ward, suppressed, names = disclosive
+    secondary = next(code for code, _, _, kind in suppressed if kind == "secondary")
+    page = (paths.site_dir / "wards" / secondary / "index.html").read_text(encoding="utf-8")
+    primary_page = (paths.site_dir / "wards" / ward / "index.html").read_text(encoding="utf-8")
+    assert "suppressed (fewer than 5)" in primary_page
+    assert "withheld (so that a suppressed count cannot be worked out from the totals)" in page
+    assert "suppressed (fewer than 5)" not in page
 
 
 def _rows(site):
@@ -62,8 +77,8 @@ def _rows(site):
 
 
 def test_no_site_table_or_csv_shows_a_withheld_count(disclosive):
-    paths, ward, suppressed, names, _ = disclosive
-    withheld = {code for code, _, _ in suppressed}
+    paths, ward, suppressed, names = disclosive
+    withheld = {code for code, *_ in suppressed}
     checked = 0
     for path, row in _rows(paths.site_dir):
         cells = set(row.values())

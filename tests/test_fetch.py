@@ -69,13 +69,17 @@ def test_a_wrong_checksum_or_size_is_refused(server, tmp_path, monkeypatch):
     real = fetching.downloads
 
     def with_expectations(sources):
-        items = real(sources)
-        return [fetching.Download(i.source_id, i.url, i.file, bytes=1, sha256="0" * 64) for i in items[:1]]
+        first, second = real(sources)[:2]
+        size = (SHARED_REAL / second.file).stat().st_size
+        return [fetching.Download(first.source_id, first.url, first.file, bytes=1, sha256="0" * 64),
+                fetching.Download(second.source_id, second.url, second.file, bytes=size, sha256="0" * 64)]
 
     monkeypatch.setattr(fetching, "downloads", with_expectations)
-    (result,) = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
-    assert "expected 1 bytes" in result.status and "is not the expected" in result.status
-    assert not (tmp_path / result.download.file).exists()
+    small, checksum = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
+    assert "more than the 1 allowed" in small.status  # refused before a byte is read
+    assert "is not the expected" in checksum.status
+    assert not (tmp_path / small.download.file).exists() and not (tmp_path / checksum.download.file).exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unreachable_server_fails_cleanly(tmp_path):

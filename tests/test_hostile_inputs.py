@@ -451,7 +451,7 @@ def test_geojson_feature_without_geometry_is_rejected(tmp_path):
                       "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
         return {"type": "Feature", "properties": properties, "geometry": geometry}
 
-    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [0, 0]]]}
+    square = {"type": "Polygon", "coordinates": [[[-2.7, 53.5], [-2.7, 53.6], [-2.6, 53.6], [-2.7, 53.5]]]}
     document = {"type": "FeatureCollection", "features": [
         feature("E05015005", square), feature("E05015006", None), feature("E05015007", {"type": "Polygon", "coordinates": []}), 7,
     ]}
@@ -465,7 +465,52 @@ def test_geojson_feature_without_geometry_is_rejected(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("crs", "ring", "match"),
+    [
+        # metres (British National Grid) in a file that declares CRS84: the map drew a 1e16 viewBox
+        ("urn:ogc:def:crs:OGC:1.3:CRS84", [[355000, 405000], [355000, 406000], [356000, 406000], [355000, 405000]],
+         r"row 1: column 'geometry': coordinates from \(355000, 405000\) to \(356000, 406000\) lie outside England"),
+        (None, [[-2.7, -53.5], [-2.7, -53.6], [-2.6, -53.6], [-2.7, -53.5]], r"row 1: column .geometry.: coordinates .* lie outside England"),  # latitude sign lost
+        (None, [[53.5, -2.7], [53.6, -2.7], [53.6, -2.6], [53.5, -2.7]], r"row 1: column .geometry.: coordinates .* lie outside England"),  # axes swapped
+        ("urn:ogc:def:crs:EPSG::27700", [[355000, 405000], [355000, 406000], [356000, 406000], [355000, 405000]],
+         r"row 1: the file declares the coordinate reference system 'urn:ogc:def:crs:EPSG::27700'"),
+    ],
+)
+def test_boundary_coordinates_are_checked_against_the_declared_crs_and_england(tmp_path, crs, ring, match):
+    properties = {"area_code": "E05015005", "area_name": "Orrell", "lat": 53.5, "lon": -2.7, "area": 1.0,
+                  "area_units": "km2", "local_authority_area_code": "E08000010", "local_authority_area_name": "Wigan"}
+    document = {"type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    if crs:
+        document["crs"] = {"type": "name", "properties": {"name": crs}}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"wards2023_hostile\.geojson: " + match)
+
+
 # --- files and folders -----------------------------------------------------------------------
+
+
+def test_a_demonstration_manifest_that_is_a_symbolic_link_is_refused_not_followed(tmp_path):
+    """demo_manifest.json decides whether pages say "demonstration data": as a link to a file
+    elsewhere it was reported refused by the inventory but still read."""
+    from dagster_project.defs.ingest.assets import ingest_fingerprint
+    from dagster_project.defs.ingest.loader import demo_hashes
+
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n")
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    (path.parent / "demo_manifest.json").symlink_to(elsewhere)
+    with pytest.raises(IngestError, match=r"demo_manifest\.json: is a symbolic link; links are never followed"):
+        demo_hashes(path.parent)
+    with pytest.raises(IngestError, match="symbolic link"):
+        ingest_fingerprint(FILE6, path.parent)
+    with pytest.raises(IngestError, match="symbolic link"):
+        load_source(_con(), FILE6, path.parent, LOADED_AT)
+    (path.parent / "demo_manifest.json").unlink()
+    (path.parent / "demo_manifest.json").write_text('{"files": ["not", "a", "mapping"]}', encoding="utf-8")
+    with pytest.raises(IngestError, match="must map file names to sha256 digests"):
+        demo_hashes(path.parent)
 
 
 def test_a_path_traversal_file_name_is_simply_unmatched(tmp_path):
@@ -650,14 +695,14 @@ def _ward_feature(code: str, ring: list) -> dict:
     return {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
-SQUARE = [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
-BOWTIE = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]  # its edges cross: a self-intersecting ring
+SQUARE = [[-2.7, 53.5], [-2.7, 53.6], [-2.6, 53.6], [-2.6, 53.5], [-2.7, 53.5]]
+BOWTIE = [[-2.7, 53.5], [-2.6, 53.6], [-2.6, 53.5], [-2.7, 53.6], [-2.7, 53.5]]  # its edges cross: a self-intersecting ring
 
 
 def test_a_boundary_with_too_many_points_is_refused(tmp_path):
     """56,000 random points per ward once took the site step past 8 GB: a feature beyond the
     registry's max_vertices (20,000 by default) is refused before anything downstream sees it."""
-    circle = [[math.cos(2 * math.pi * i / 30_000), math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
+    circle = [[-2.6 + 0.05 * math.cos(2 * math.pi * i / 30_000), 53.5 + 0.05 * math.sin(2 * math.pi * i / 30_000)] for i in range(30_000)]
     many = circle + [circle[0]]
     document = {"type": "FeatureCollection", "features": [
         _ward_feature("E05015005", SQUARE), _ward_feature("E05015006", many)]}
@@ -715,16 +760,92 @@ def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
 
 def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path):
     """The vanished-source rule compares like with like: a RAW_DIR of real extracts after the
-    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused."""
+    bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused.
+    The switch is decided once per run, from the published warehouse, not from this run's own
+    earlier loads (which had made a real-to-demo switch look like lost files)."""
+    from dagster_project.defs.ingest.loader import dataset_switched
+
     optional = dataclasses.replace(FILE6, required=False)
-    con = _con()
+    published = tmp_path / "published.duckdb"
     path = _write(tmp_path, optional, F6_HEADER + "\n" + F6_ROW + "\n")
+    raw = path.parent
+    manifest = raw / "demo_manifest.json"
+    manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
+    assert not dataset_switched(published, raw)  # nothing published yet
+    with duckdb.connect(str(published)) as con:
+        con.execute(AUDIT_DDL)
+        load_source(con, optional, raw, LOADED_AT)
+        assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
+    path.unlink()
+    assert not dataset_switched(published, raw)
+    with duckdb.connect(str(published)) as con, pytest.raises(IngestError, match="a published series would be lost"):
+        load_source(con, optional, raw, LOADED_AT, switched=False)  # a lost file
+    manifest.unlink()
+    assert dataset_switched(published, raw)  # real data now: a new dataset
+    with duckdb.connect(str(published)) as con:
+        assert load_source(con, optional, raw, LOADED_AT, switched=True) == []
+        # ...and back: the published build is real, RAW_DIR the demonstration data again
+        con.execute("update audit.load_log set is_demo = false")
+        con.execute("insert into audit.load_log values ('other', 'x.csv', 'x', 1, 1, 0, false, ?)", [LOADED_AT])
+    manifest.write_text(json.dumps({"files": {path.name: "0" * 64}}), encoding="utf-8")
+    assert dataset_switched(published, raw)
+
+
+def test_the_published_rejected_rows_are_capped_and_summarised_per_file():
+    """A huge file of bad rows once published a 678 MB rejected_rows.csv: the site shows the first
+    REJECTIONS_SHOWN of each file and one summary row; the warehouse keeps every rejection."""
+    from dagster_project.sitegen.downloads import REJECTIONS_SHOWN, public_views
+
+    con = _con()
+    total = REJECTIONS_SHOWN * 3
+    con.execute(
+        "insert into audit.rejected_rows select 's', 'big.csv', i + 1, 'Value', 'x', "
+        "case when i % 3 = 0 then 'not a number' else 'not a LSOA code' end from range(?) t(i)", [total])
+    con.execute("insert into audit.rejected_rows values ('s', 'small.csv', 2, 'Value', 'y', 'not a number')")
+    public_views(con)
+    rows = con.execute(
+        "select file_name, count(*), count(row_number), max(row_number), "
+        "any_value(reason) filter (where row_number is null) from site_audit_rejected_rows group by 1 order by 1"
+    ).fetchall()
+    assert rows == [
+        ("big.csv", REJECTIONS_SHOWN + 1, REJECTIONS_SHOWN, REJECTIONS_SHOWN,
+         f"and {total - REJECTIONS_SHOWN:,} more rejections in this file, most often: not a LSOA code "
+         "(the warehouse's audit.rejected_rows holds every one)"),
+        ("small.csv", 1, 1, 2, None),
+    ]
+    assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (total + 1,)
+
+
+def test_a_file_of_repeated_rows_keeps_its_duplicates_in_the_warehouse_not_in_memory(tmp_path):
+    """A 1 GB CSV of one repeated row once peaked at 4.19 GB: every duplicate became a Python
+    object. They are now moved in the warehouse; the load holds only the first KEPT_REJECTIONS."""
+    from dagster_project.defs.ingest.loader import KEPT_REJECTIONS
+
+    repeats = KEPT_REJECTIONS * 5
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + (F6_ROW + "\n") * repeats)
+    con = _con()
+    (load,) = load_source(con, FILE6, path.parent, LOADED_AT, batch_size=1000)
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (repeats, 1, repeats - 1)
+    assert len(load.rejections) == KEPT_REJECTIONS
+    assert load.rejections[0].reason == "duplicate key: first seen on row 2"
+    assert con.execute("select count(*), min(row_number), max(row_number), any_value(reason) from audit.rejected_rows").fetchone() == (
+        repeats - 1, 3, repeats + 1, "duplicate key: first seen on row 2")
+    assert con.execute("select rows_rejected from audit.load_log").fetchone() == (repeats - 1,)
+
+
+def test_no_row_count_band_across_a_dataset_switch(tmp_path):
+    """After a demonstration-to-real switch the quality page showed row-count warnings a fresh
+    build does not: the previous load of another dataset is no previous load."""
+    from dagster_project.defs.quality.checks import _previous_rows
+    from dagster_project.settings import Settings
+
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n")
     manifest = path.parent / "demo_manifest.json"
     manifest.write_text(json.dumps({"files": {path.name: reader.sha256_of(path)}}), encoding="utf-8")
-    load_source(con, optional, path.parent, LOADED_AT)
-    assert con.execute("select is_demo from audit.load_log").fetchall() == [(True,)]
-    path.unlink()
-    with pytest.raises(IngestError, match="a published series would be lost"):
-        load_source(con, optional, path.parent, LOADED_AT)  # still the demonstration data: a lost file
-    manifest.unlink()
-    assert load_source(con, optional, path.parent, LOADED_AT) == []  # real data now: a new dataset
+    settings = Settings(path.parent, tmp_path / "published.duckdb", tmp_path / "site")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(AUDIT_DDL)
+        load_source(con, FILE6, path.parent, LOADED_AT)
+    assert _previous_rows(settings, FILE6.table) == 1  # the same (demonstration) dataset
+    manifest.unlink()  # real data now
+    assert _previous_rows(settings, FILE6.table) is None

@@ -14,6 +14,7 @@ from pipeline_support import REPO
 from dagster_project.settings import Settings
 from dagster_project.warehouse import (
     RunInProgress, candidate_site_path, candidate_warehouse_path, discard_candidates, ensure_candidate, publish_locked,
+    run_lock,
 )
 
 
@@ -71,7 +72,7 @@ def test_publishing_waits_while_another_process_holds_the_run_lock(tmp_path):
     assert (settings.site_dir / "index.html").read_text(encoding="utf-8") == "site of dagster1-run"
     assert settings.warehouse.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "site", "site.published-dagster1", "warehouse.duckdb", "warehouse.duckdb.lock",
+        ".site.lock", "site", "site.published-dagster1", "warehouse.duckdb", "warehouse.duckdb.lock",
     ]
 
 
@@ -93,3 +94,29 @@ def test_a_start_up_keeps_the_candidates_of_a_run_in_flight(tmp_path):
     removed = discard_candidates(settings)  # the run ended without publishing: now it is left over
     assert candidate in removed and not candidate.exists()
     assert not [p for p in tmp_path.iterdir() if "candidate" in p.name]
+
+
+def test_two_warehouses_sharing_one_site_take_turns(tmp_path):
+    """Two warehouses publishing to one SITE_DIR (so one render cache and one set of site
+    candidates): the second run's start-up once deleted the first run's site candidate. The
+    site has its own lock: the second run waits (or, with --no-wait, does not start)."""
+    first = _settings(tmp_path)
+    second = Settings(first.raw_dir, tmp_path / "other.duckdb", first.site_dir)
+    running = _in_subprocess(first, """
+        with run_lock(settings):
+            candidate = ensure_candidate(settings, "first-run")
+            site = settings.site_dir.with_name(settings.site_dir.name + ".candidate-first-ru")
+            site.mkdir()
+            print("ready", flush=True)
+            sys.stdin.read()
+    """)
+    try:
+        with pytest.raises(RunInProgress, match=rf"another pipeline run is using {first.site_dir}"):
+            with run_lock(second, wait=False):
+                pass
+        assert candidate_site_path(first, "first-run").exists()
+    finally:
+        running.stdin.close()
+        running.wait()
+    with run_lock(second, wait=False):  # the first run has finished: now the second may start
+        discard_candidates(second)

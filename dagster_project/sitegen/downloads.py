@@ -56,6 +56,9 @@ PUBLIC = {  # (schema, table) -> {column: the SQL expression published in its pl
         "details": "cast(null as varchar)",
     },
 }
+# Rejected rows published per file: the first REJECTIONS_SHOWN, then one summary row (how many
+# more, and the commonest reason); every rejection stays in the warehouse's audit.rejected_rows.
+REJECTIONS_SHOWN = 1000
 _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 
 
@@ -117,8 +120,27 @@ def public_views(con) -> None:
         if not columns:
             continue
         select = ", ".join(f"{replaced[c]} as {_ident(c)}" if c in replaced else _ident(c) for c in columns)
+        source = f"{_ident(schema)}.{_ident(table)}"
+        if (schema, table) == ("audit", "rejected_rows"):
+            source = _capped_rejections()
         con.execute(f"create or replace temp view {_ident('site_' + schema + '_' + table)} as "
-                    f"select {select} from {_ident(schema)}.{_ident(table)}")
+                    f"select {select} from {source}")
+
+
+def _capped_rejections() -> str:
+    """audit.rejected_rows with at most REJECTIONS_SHOWN rows per file and a summary row for the
+    rest, so a huge file of bad rows cannot swell the site (a subquery, same columns)."""
+    return f"""(
+        select source_id, file_name, row_number, column_name, value, reason from (
+            select *, row_number() over (partition by source_id, file_name order by row_number, column_name) as shown
+            from audit.rejected_rows
+        ) where shown <= {REJECTIONS_SHOWN}
+        union all
+        select source_id, file_name, null, null, null,
+            'and ' || format('{{:,}}', count(*) - {REJECTIONS_SHOWN}) || ' more rejections in this file, most often: '
+            || mode(reason) || ' (the warehouse''s audit.rejected_rows holds every one)'
+        from audit.rejected_rows group by source_id, file_name having count(*) > {REJECTIONS_SHOWN}
+    )"""
 
 
 def _public_source(schema: str, table: str) -> str:

@@ -1,5 +1,6 @@
 -- Every indicator value with what pages need to show it: units, the area's name, the period's
--- sort key, "suppressed (fewer than N)" for withheld values, and comparisons in plain English.
+-- sort key, why a value is withheld ("suppressed (fewer than N)" for a small count, primary;
+-- "withheld (...)" for a secondary cell or a figure withheld at source), and comparisons in plain English.
 --
 -- Judgements (compared_to_la, comparison_reason, rank_in_la, trend, ...) are the marts' own:
 -- pages render them and never compute their own.
@@ -16,7 +17,9 @@ select
     v.period, coalesce(v.period_start, v.period_end) as period_key, v.value, v.lower_ci_95, v.upper_ci_95,
     v.numerator, v.denominator, v.suppressed, i.unit, i.unit_label, i.what_it_means, i.polarity,
     i.disclosure_min_count,
-    case when v.value_status = 'withheld' or v.suppressed then 'suppressed (fewer than ' || coalesce(i.disclosure_min_count, 0) || ')'
+    case when v.suppression = 'primary' then 'suppressed (fewer than ' || i.disclosure_min_count || ')'
+         when v.suppression = 'secondary' then 'withheld (so that a suppressed count cannot be worked out from the totals)'
+         when v.value_status = 'withheld' or v.suppressed then 'withheld (' || regexp_replace(v.method_note, '^withheld: ', '') || ')'
          when v.value_status = 'bounded' and v.value_lower_bound is not null
              then format('{:,.1f}', v.value_lower_bound) || case when i.unit = '%' then '%' else '' end || ' to '
                   || format('{:,.1f}', v.value_upper_bound) || case when i.unit = '%' then '%' else '' end

@@ -110,7 +110,9 @@ def _judgement_columns(con) -> None:
         alter table marts.fct_indicator_values add column trend_method varchar;
         alter table marts.fct_indicator_values add column trend_p_value double;
         alter table marts.fct_indicator_values add column trend_reason varchar;
+        alter table marts.fct_indicator_values add column suppression varchar;
         update marts.fct_indicator_values set
+            suppression = case when suppressed then 'primary' end,
             la_code = case when area_type in ('ward', 'la') then '{LA}' end,
             value_status = case when suppressed then 'withheld' else 'published' end,
             segment_id = indicator_id || '_s1', segment_label = 'one comparable series',

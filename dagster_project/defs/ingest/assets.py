@@ -8,9 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.ingest.loader import demo_hashes, files_for, inventory, load_source, write_registry
+from dagster_project.defs.ingest.loader import dataset_switched, demo_hashes, files_for, inventory, load_source, write_registry
 from dagster_project.defs.ingest.reader import sha256_of
 from dagster_project.defs.ingest.registry import Source, load_registry
+from dagster_project.inputs import as_of_month, concern_fingerprint
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import connect
 
@@ -43,10 +44,8 @@ def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-# What a load depends on besides its files: the ingest code itself.
-_INGEST_CODE = hashlib.sha256(
-    b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
-).hexdigest()
+# What a load depends on besides its files: the ingest code and registry.
+_INGEST_CODE = concern_fingerprint("ingest")
 # Bookkeeping for reruns, kept out of the published audit schema.
 INGEST_STATE_DDL = (
     "create schema if not exists pipeline_state; "
@@ -55,10 +54,11 @@ INGEST_STATE_DDL = (
 
 
 def ingest_fingerprint(source: Source, raw_dir: Path) -> str:
-    """sha256 over the source's declaration, the ingest code, and each accepted file's name,
-    content hash and demonstration flag (kept in pipeline_state.ingest): equal fingerprints mean a reload would change nothing."""
+    """sha256 over the source's declaration, the ingest code, the month that decides which periods
+    are in the future, and each accepted file's name, content hash and demonstration flag (kept in
+    pipeline_state.ingest): equal fingerprints mean a reload would change nothing."""
     demo = demo_hashes(raw_dir)
-    parts = [repr(source), _INGEST_CODE]
+    parts = [repr(source), _INGEST_CODE, as_of_month()]
     for path in files_for(source, raw_dir):
         digest = sha256_of(path)
         parts.append(f"{path.name}:{digest}:{demo.get(path.name) == digest}")
@@ -104,7 +104,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
                         "files": dg.MetadataValue.json(json.loads(counts[4])),
                     },
                 )
-            loads = load_source(con, source, settings.raw_dir, _run_started_at(context))
+            switched = dataset_switched(settings.warehouse, settings.raw_dir)
+            loads = load_source(con, source, settings.raw_dir, _run_started_at(context), switched=switched)
             con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
         read = sum(l.rows_read for l in loads)
         loaded = sum(l.rows_loaded for l in loads)

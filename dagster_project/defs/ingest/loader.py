@@ -20,12 +20,42 @@ FETCH_MANIFEST = "fetch_manifest.json"  # written by `make fetch`: the sha256 of
 KEPT_REJECTIONS = 1000  # rejections kept on each returned FileLoad for logs; all of them go to audit
 
 
+MAX_MANIFEST_BYTES = 1 << 20
+
+
 def demo_hashes(raw_dir: Path) -> dict[str, str]:
-    """file name -> sha256 of the bundled demonstration files (empty for real inputs)."""
+    """file name -> sha256 of the bundled demonstration files (empty for real inputs). The
+    manifest is never followed through a symbolic link, and must be a small mapping of names to
+    sha256 digests: it decides whether the site labels the data as demonstration data."""
     manifest = raw_dir / DEMO_MANIFEST
+    if manifest.is_symlink():
+        raise IngestError(f"{manifest}: is a symbolic link; links are never followed (put the file itself in the folder)")
     if not manifest.exists():
         return {}
-    return json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    if not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
+        raise IngestError(f"{manifest}: not a demonstration manifest (a JSON file of at most {MAX_MANIFEST_BYTES:,} bytes)")
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise IngestError(f"{manifest}: not a demonstration manifest ({type(error).__name__}: {error})") from None
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise IngestError(f"{manifest}: `files` must map file names to sha256 digests")
+    return files
+
+
+def dataset_switched(warehouse: Path, raw_dir: Path) -> bool:
+    """Whether this run switches between the bundled demonstration data and real data: the
+    published warehouse held demonstration files or not, and RAW_DIR holds the demonstration
+    manifest or not. Decided once for the run from the published warehouse (which a run never
+    writes), not from this run's own loads; an edited demo file is no switch."""
+    if not warehouse.exists():
+        return False
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (exists,) = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'load_log'"
+        ).fetchone()
+        was_demo = exists and con.execute("select bool_or(is_demo) from audit.load_log").fetchone()[0]
+    return was_demo is not None and bool(was_demo) != bool(demo_hashes(raw_dir))
 
 
 def files_for(source: Source, raw_dir: Path) -> list[Path]:
@@ -91,10 +121,10 @@ def _insert_rejections(con: duckdb.DuckDBPyConnection, source: Source, file_name
     con.unregister("incoming_rejections")
 
 
-def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_name: str) -> list[Rejection]:
+def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_name: str) -> tuple[int, list[Rejection]]:
     """Move the staged rows of one file whose key an earlier row of that file already has into the
     staged rejections (the reader's rule, applied in the warehouse so that memory stays bounded);
-    return their rejections."""
+    return how many, and the first KEPT_REJECTIONS of them."""
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
     every = ", ".join(f'cast("{source.raw_column(n)}" as varchar)' for n in source.columns)
@@ -119,18 +149,25 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         ) where _row_number <> first_row""",
         [file_name],
     )
-    duplicates = [
+    (count,) = con.execute("select count(*) from _ingest_duplicates").fetchone()
+    sample = [
         Rejection(row, source.key[0], value, f"duplicate key: first seen on row {first}")
-        for row, value, first in con.execute("select * from _ingest_duplicates order by _row_number").fetchall()
+        for row, value, first in con.execute(
+            "select * from _ingest_duplicates order by _row_number limit ?", [KEPT_REJECTIONS]
+        ).fetchall()
     ]
-    if duplicates:
+    if count:  # moved in the warehouse: a file of millions of repeated rows never becomes Python objects
         con.execute(
             f"delete from {STAGED_ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
             [file_name],
         )
-        _insert_rejections(con, source, file_name, duplicates)
+        con.execute(
+            f"insert into {STAGED_REJECTIONS} select ?, ?, _row_number, ?, value, "
+            "'duplicate key: first seen on row ' || first_row from _ingest_duplicates",
+            [source.id, file_name, source.key[0]],
+        )
     con.execute("drop table _ingest_duplicates")
-    return duplicates
+    return count, sample
 
 
 def _typed(source: Source, texts: list) -> list:
@@ -148,9 +185,10 @@ def _stage_file(
         _insert_rows(con, source, batch, loaded_at)
         _insert_rejections(con, source, path.name, batch.rejections)
         load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
-    duplicates = _reject_duplicate_keys(con, source, path.name)
-    load.rows_passed_on -= len(duplicates)
-    load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=duplicates), keep_rejections=KEPT_REJECTIONS)
+    count, sample = _reject_duplicate_keys(con, source, path.name)
+    load.rows_passed_on -= count
+    load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=sample), keep_rejections=KEPT_REJECTIONS)
+    load.rejected_passed_on += count - len(sample)  # the duplicates beyond the sample, one row each
     load.rejections.sort(key=lambda r: r.row_number)
     con.execute(
         f"update {STAGED_ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
@@ -159,21 +197,21 @@ def _stage_file(
     return load
 
 
-def _refuse_vanished(con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad]) -> None:
+def _refuse_vanished(
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad], switched: bool
+) -> None:
     """A source that had rows in the last published warehouse and now has none (its file deleted,
     or replaced by a header-only file) would silently drop or empty a published series: refused,
     unless the registry marks the source `retired: true`, or RAW_DIR switched between the bundled
-    demonstration data and real data (a different dataset, not a lost file: decided per folder)."""
+    demonstration data and real data (a different dataset, not a lost file: decided per run, by
+    dataset_switched)."""
     if source.retired or sum(load.rows_loaded for load in loads):
         return
     before, files = con.execute(
         "select coalesce(sum(rows_loaded), 0), string_agg(file_name, ', ' order by file_name) "
         "from audit.load_log where source_id = ?", [source.id]
     ).fetchone()
-    # The folder, not the file, says which dataset it is: the last build held demonstration files
-    # or not, and RAW_DIR holds the demonstration manifest or not (an edited demo file is no switch).
-    (was_demo,) = con.execute("select coalesce(bool_or(is_demo), false) from audit.load_log").fetchone()
-    if before and was_demo == bool(demo_hashes(raw_dir)):  # not a switch between demonstration and real data
+    if before and not switched:
         now = f"{', '.join(l.file_name for l in loads)} has no data rows" if loads else f"no file matches {list(source.files)}"
         raise IngestError(
             f"{raw_dir}: source {source.id!r} ({source.title}) had {before} rows in the last published warehouse "
@@ -192,14 +230,15 @@ def _staging_table_sql(source: Source) -> str:
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
+    switched: bool = False,
 ) -> list[FileLoad]:
     """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
 
     Files are streamed batch by batch into temporary staging tables (committed as they go, so
     DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
     then swaps them in. A source that loaded rows before and now has none is refused (unless it
-    is retired in the registry). An IngestError leaves raw.<source> and its audit rows as they were. The
+    is retired in the registry, or `switched` says this run changes dataset). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
@@ -207,7 +246,7 @@ def load_source(
     con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
-        _refuse_vanished(con, source, raw_dir, loads)
+        _refuse_vanished(con, source, raw_dir, loads, switched)
         con.execute("begin")
         try:
             con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")

@@ -24,12 +24,12 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
 from dagster_project.defs.ingest.registry import PERIOD_FORMATS, Source
+from dagster_project.inputs import as_of
 
 BATCH_SIZE = 20_000
 MAX_LINE_BYTES = 1 << 20
@@ -112,14 +112,44 @@ def sha256_of(path: Path) -> str:
 
 def _vertices(coordinates) -> int:
     """How many points a GeoJSON geometry's coordinates hold (iteratively: no recursion limit)."""
+    return _extent(coordinates)[0]
+
+
+def _extent(coordinates) -> tuple[int, float, float, float, float]:
+    """The points of a GeoJSON geometry's coordinates and their extent (count, min x, min y,
+    max x, max y), iteratively: no recursion limit."""
     count, stack = 0, [coordinates]
+    low_x = low_y = math.inf
+    high_x = high_y = -math.inf
     while stack:
         item = stack.pop()
         if isinstance(item, list) and item and isinstance(item[0], (int, float)):
             count += 1
+            if len(item) >= 2 and isinstance(item[1], (int, float)):
+                low_x, high_x = min(low_x, item[0]), max(high_x, item[0])
+                low_y, high_y = min(low_y, item[1]), max(high_y, item[1])
         elif isinstance(item, list):
             stack.extend(item)
-    return count
+    return count, low_x, low_y, high_x, high_y
+
+
+# GeoJSON's coordinates are longitude and latitude (RFC 7946; the legacy `crs` member may say
+# so as CRS84 or EPSG:4326); the maps draw nothing else. England lies within these bounds.
+LONLAT_CRS = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
+ENGLAND_LONLAT = (-6.5, 49.8, 2.1, 55.9)
+
+
+def _check_crs(name: str, document: dict) -> None:
+    """A declared CRS must be longitude/latitude (the maps need it; metres would draw nothing)."""
+    crs = document.get("crs")
+    if crs is None:
+        return
+    declared = crs.get("properties", {}).get("name") if isinstance(crs, dict) and isinstance(crs.get("properties"), dict) else None
+    if declared not in LONLAT_CRS:
+        raise IngestError(
+            f"{name}: row 1: the file declares the coordinate reference system {str(declared or crs)[:120]!r}; "
+            "boundaries must be longitude/latitude (CRS84, EPSG:4326): reproject the file"
+        )
 
 
 class _FileBytes:
@@ -192,9 +222,10 @@ def _number_problem(text: str, default: str) -> str:
 def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
     """Periods in the declared format that can be real: a span that ends after it starts, within
     ten years (a financial year YYYY/YY runs into the next year), and that has started by the month of the
-    run (a period in the future is not data of any release)."""
+    run's day (fingerprint.as_of, an input of every fingerprint: a period in the future is not
+    data of any release)."""
     period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
-    today = datetime.now()
+    today = as_of()
 
     def convert(text: str):
         if not period.match(text):
@@ -605,6 +636,7 @@ def _geojson_records(source: Source, data: _FileBytes) -> Iterator[tuple[int, ob
             raise TypeError("'features' is not a list")
     except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
         raise IngestError(f"{data.name}: row 1: not a GeoJSON FeatureCollection ({type(error).__name__}: {error})") from None
+    _check_crs(data.name, document)
     geometry_columns = [n for n, t in source.columns.items() if t == "geometry"]
     properties = sorted(
         {key for f in features if isinstance(f, dict) and isinstance(f.get("properties"), dict) for key in f["properties"]}
@@ -625,7 +657,14 @@ def _check_geometry(source: Source, name: str, row_number: int, columns: list[st
     if not columns or not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
         return
     where = f"{name}: row {row_number}: column {columns[0]!r}"
-    count = _vertices(geometry["coordinates"])
+    count, low_x, low_y, high_x, high_y = _extent(geometry["coordinates"])
+    west, south, east, north = ENGLAND_LONLAT
+    if count and not (west <= low_x and high_x <= east and south <= low_y and high_y <= north):
+        raise IngestError(
+            f"{where}: coordinates from ({low_x:g}, {low_y:g}) to ({high_x:g}, {high_y:g}) lie outside England "
+            f"in longitude/latitude (CRS84: longitude {west} to {east}, latitude {south} to {north}); "
+            "are they in metres (British National Grid)? Reproject the file to CRS84"
+        )
     if count > source.max_vertices:
         raise IngestError(
             f"{where}: the geometry has {count:,} points, more than the {source.max_vertices:,} a feature may have "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.inputs import digest, fingerprint_inputs
 
 STATE_DDL = (
     "create schema if not exists pipeline_state; "
@@ -20,22 +20,12 @@ STATE_DDL = (
     "create table if not exists pipeline_state.transform_checks ("
     "asset_key varchar, check_name varchar, passed boolean, severity varchar)"
 )
-_CODE = [
-    *(p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and not {"target", "logs", "dbt_packages"} & set(p.relative_to(DBT_PROJECT_DIR).parts)),
-    *(REPO_ROOT / "dagster_project" / "methods").glob("*.py"),
-    REPO_ROOT / "dagster_project" / "defs" / "transform" / "duckdb_functions.py",
-    REPO_ROOT / "dagster_project" / "geography.py",
-]
 
 
 def code_fingerprint() -> str:
     """sha256 over the dbt project's files and the Python code its models and functions run."""
-    digest = hashlib.sha256()
-    for path in sorted(_CODE):
-        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    for package in ("dbt-core", "dbt-duckdb", "duckdb", "numpy", "pandas", "scipy"):
-        digest.update(f"{package}={version(package)}\0".encode())
-    return digest.hexdigest()
+    versions = "".join(f"{package}={version(package)}\0" for package in ("dbt-core", "dbt-duckdb", "duckdb", "numpy", "pandas", "scipy"))
+    return hashlib.sha256((digest(sorted(fingerprint_inputs()["transform"])) + versions).encode()).hexdigest()
 
 
 def build_fingerprint(con: duckdb.DuckDBPyConnection, dbt_vars: str) -> str | None:

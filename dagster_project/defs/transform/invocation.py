@@ -76,7 +76,22 @@ def parse() -> None:
     )
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """`parse`; a councils file that fails its schema is reported and recorded in the run-status
+    file (the run that `make run` would start never starts)."""
     if sys.argv[1:] != ["parse"]:
         sys.exit("usage: python -m dagster_project.defs.transform.invocation parse")
+    try:
+        get_councils_config()
+    except ValueError as error:
+        from dagster_project.warehouse import record_run_status
+
+        print(f"RUN NOT STARTED: the councils configuration is not valid.\n{error}", file=sys.stderr)
+        record_run_status(get_settings(), "none", False, f"configuration: {error}")
+        return 1
     parse()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,8 +3,9 @@
       dagster_project.methods); scores as population-weighted means (weight_note names the
       populations); LE and DSR from int_standardised_values; borough and England series as
       published (with the publisher's own significance where released).
-    - Suppression: counts above 0 and below disclosure_min_count are withheld (estimates too), and where exactly one
-      ward of a council is withheld the next smallest is withheld too (per council).
+    - Suppression: counts above 0 and below disclosure_min_count are withheld (estimates too) (suppression
+      'primary'), and enough other ward counts of the council (or its total) that no withheld
+      count can be worked out from the published ones (suppression 'secondary').
     - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
       (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
     - Segments: each value belongs to one comparable series (seed series_segments; otherwise
@@ -42,20 +43,70 @@ computed as (
     inner join definitions using (indicator_id)
 ),
 
-{#- Secondary suppression, per council: where exactly one ward's count is withheld, it could
-    be recovered from the borough total, so the next smallest ward count is withheld too. -#}
-protected as (
+{#- Secondary suppression, per council, so that no withheld count can be worked out by
+    differencing the published council total and ward counts. Counts of 1 to m - 1 (m =
+    disclosure_min_count) are withheld (primary). Then non-zero ward counts (each m or more) are
+    withheld too (secondary), in a fixed pseudo-random order (not smallest first, which would
+    bound them from above), until the withheld total minus m for each secondary cell reaches
+    (m - 1) for each primary cell: an attacker who knows the rule and the total then learns no
+    more about the primary cells than "1 to m - 1" each. Where a council's ward counts cannot
+    protect its primary cells, the council's own figure is withheld too. -#}
+candidates as (
     select
         *,
-        disclosive or (
-            area_type = 'ward' and value_type in ('proportion', 'count') and numerator is not null
-            and count(*) filter (where disclosive) over (partition by indicator_id, period, area_type, la_code) = 1
-            and not disclosive
-            and row_number() over (
-                partition by indicator_id, period, area_type, la_code, disclosive order by numerator, area_code
-            ) = 1
-        ) as withheld
+        area_type = 'ward' and value_type in ('proportion', 'count') and not disclosive
+            and n_suppressed = 0 and numerator >= disclosure_min_count and disclosure_min_count > 0 as candidate,
+        count(*) filter (where disclosive) over council as n_primary,
+        coalesce(sum(numerator) filter (where disclosive) over council, 0) as primary_total
     from computed
+    window council as (partition by indicator_id, period, area_type, la_code)
+),
+
+ordered as (
+    select
+        *,
+        coalesce(sum(numerator - disclosure_min_count) over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+            rows between unbounded preceding and 1 preceding
+        ), 0) as excess_before,
+        row_number() over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+        ) as candidate_rank
+    from candidates
+),
+
+ward_protection as (
+    select
+        *,
+        candidate and n_primary > 0
+            and (candidate_rank = 1 or primary_total + excess_before < n_primary * (disclosure_min_count - 1)) as secondary
+    from ordered
+),
+
+{#- councils whose withheld ward counts do not protect the primary ones: the total goes too -#}
+unprotected_councils as (
+    select indicator_id, period, la_code
+    from ward_protection
+    where area_type = 'ward'
+    group by all
+    having count(*) filter (where disclosive) > 0
+        and (count(*) filter (where secondary) = 0
+            or any_value(primary_total) + coalesce(sum(numerator - disclosure_min_count) filter (where secondary), 0)
+                < any_value(n_primary) * (any_value(disclosure_min_count) - 1))
+),
+
+protected as (
+    select
+        ward_protection.* exclude (candidate, n_primary, primary_total, excess_before, candidate_rank, secondary),
+        disclosive or secondary or (area_type = 'la' and unprotected.la_code is not null) as withheld,
+        case when disclosive then 'primary' when secondary or unprotected.la_code is not null then 'secondary' end
+            as suppression
+    from ward_protection
+    left join unprotected_councils as unprotected
+        on ward_protection.area_type = 'la' and unprotected.indicator_id = ward_protection.indicator_id
+        and unprotected.period = ward_protection.period and unprotected.la_code = ward_protection.area_code
 ),
 
 built as (
@@ -76,6 +127,7 @@ built as (
         weight_population,
         withheld,
         disclosive,
+        suppression,
         denominator is not null as has_interval,
         case
             when withheld then 'withheld'
@@ -100,7 +152,7 @@ built as (
             then {{ wilson_limit('numerator_upper', 'denominator', z998(), '+') }} * multiplier end as upper_ci_998,
         case
             when disclosive then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
-            when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the total'
+            when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the published totals'
             when n_suppressed > 0 and suppressed_input_max is null
                 then 'withheld: ' || n_suppressed || ' of its ' || n_lsoas || ' neighbourhoods'' counts are suppressed at source'
             when n_suppressed > 0

@@ -115,6 +115,13 @@ measures as (
     from sii
 ),
 
+{#- disclosure: no measure for a council and period where a ward count is withheld (quintile,
+    decile and range measures would give the withheld counts back from the published ones) -#}
+withheld_councils as (
+    select distinct indicator_id, la_code, period from {{ ref('fct_indicator_values') }}
+    where area_type = 'ward' and suppression is not null
+),
+
 gap_trends as (
     select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value, gap_tested_from
     from sii where measure = 'sii' and quantiles = 5
@@ -133,3 +140,4 @@ select
 from measures
 inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)
+anti join withheld_councils using (indicator_id, la_code, period)

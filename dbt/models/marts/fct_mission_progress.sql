@@ -27,7 +27,8 @@ councils as (
     inner join (
         {%- set pairs = [] %}
         {%- for code, missions in var('council_missions').items() %}{% for mission in missions %}
-        {%- do pairs.append("select '" ~ code ~ "' as la_code, '" ~ mission ~ "' as mission_id") %}
+        {#- values are quoted (the councils file is validated too: codes and [a-z0-9_]+ ids) -#}
+        {%- do pairs.append("select '" ~ (code | replace("'", "''")) ~ "' as la_code, '" ~ (mission | replace("'", "''")) ~ "' as mission_id") %}
         {%- endfor %}{% endfor %}
         {#- a council configured without missions tracks none -#}
         {{ pairs | join(' union all ') if pairs else 'select null::varchar as la_code, null::varchar as mission_id where false' }}

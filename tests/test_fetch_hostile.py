@@ -1,0 +1,149 @@
+"""`make fetch` against a hostile server on 127.0.0.1 (issue 22, hole 3): an HTML error page
+with status 200, a body cut off without Content-Length, a valid-looking tenth of the rows, a
+5 GB Content-Length, a server dripping a byte at a time, a 100 MB answer to a one-row Nomis
+probe, and a fetch killed mid-download. None of them replaces a good file, leaves a file
+behind, or runs past its limits."""
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+
+import pytest
+
+from dagster_project import fetch as fetching
+from pipeline_support import REPO, SHARED_REAL
+
+NAME = "claimant_rate_ward_monthly_2015_2018_wigan.csv"
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _head(self, kind="text/csv", length=None):
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def do_GET(self):
+        mode, _, name = self.path.lstrip("/").partition("/")
+        good = (SHARED_REAL / name).read_bytes() if (SHARED_REAL / name).is_file() else b""
+        try:
+            if mode == "good":
+                self._head(length=len(good))
+                self.wfile.write(good)
+            elif mode == "html":
+                self._head("text/html")
+                self.wfile.write(b"<!DOCTYPE html><html><body>Service unavailable</body></html>")
+            elif mode == "html-as-csv":
+                self._head("text/csv")
+                self.wfile.write(b"<html><body>Error 503</body></html>")
+            elif mode == "cut":  # no Content-Length: the end of the body is the connection's close
+                self._head()
+                self.wfile.write(good[: len(good) * 3 // 5])
+            elif mode == "tenth":
+                lines = good.splitlines(keepends=True)
+                body = b"".join(lines[: 1 + (len(lines) - 1) // 10])
+                self._head(length=len(body))
+                self.wfile.write(body)
+            elif mode == "huge":
+                self._head(length=5 << 30)
+                for _ in range(100):
+                    self.wfile.write(b"x" * (1 << 20))
+            elif mode == "drip":
+                self._head()
+                for byte in good:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            elif mode == "nomis":  # any query: an endless CSV answer
+                self._head()
+                self.wfile.write(b"DATE,GEOGRAPHY,GEOGRAPHY_CODE,RECORD_COUNT\n")
+                row = b"2024-01,1811939329,E08000010,1\n" * 10_000
+                for _ in range(400):  # ~120 MB
+                    self.wfile.write(row)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def hostile():
+    if not SHARED_REAL.is_dir():
+        pytest.skip(f"real extracts not found at {SHARED_REAL}; the hostile server serves them")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _only(monkeypatch, name=NAME):
+    real = fetching.downloads
+    monkeypatch.setattr(fetching, "downloads", lambda sources: [d for d in real(sources) if d.file == name])
+
+
+def _good(raw, hostile, monkeypatch):
+    _only(monkeypatch)
+    (result,) = fetching.fetch_files(raw, mirror=f"{hostile}/good", timeout=5)
+    assert result.status == "downloaded"
+    return (raw / NAME).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("html", "answered with 'text/html', not data"),
+        ("html-as-csv", "an HTML page, not data"),
+        ("cut", "rows would be rejected"),
+        ("tenth", "rows where the file it would replace has"),
+        ("huge", "announces 5,368,709,120 bytes"),
+    ],
+)
+def test_a_hostile_answer_never_replaces_a_good_file(hostile, tmp_path, monkeypatch, mode, message):
+    good = _good(tmp_path, hostile, monkeypatch)
+    (result,) = fetching.fetch_files(tmp_path, mirror=f"{hostile}/{mode}", timeout=5)
+    assert result.status.startswith("failed") and message in result.status, result.status
+    assert (tmp_path / NAME).read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]  # nothing left behind
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(hostile, tmp_path, monkeypatch):
+    good = _good(tmp_path, hostile, monkeypatch)
+    monkeypatch.setattr(fetching, "DEADLINE", 2.0)
+    started = time.monotonic()
+    (result,) = fetching.fetch_files(tmp_path, mirror=f"{hostile}/drip", timeout=5)
+    elapsed = time.monotonic() - started
+    print(f"dripping server refused after {elapsed:.1f} s (deadline 2 s)")
+    assert "not complete within the time allowed" in result.status
+    assert (tmp_path / NAME).read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
+
+
+def test_a_huge_answer_to_a_one_row_probe_is_refused_early(hostile, tmp_path):
+    results = fetching.fetch_queries(tmp_path, nomis=f"{hostile}/nomis", timeout=5, councils=("E08000010",))
+    assert results and all(r.status.startswith("failed") for r in results)
+    assert all(f"more than the {fetching.PROBE_MAX_BYTES:,} bytes allowed" in r.status for r in results), results[0].status
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fetch_killed_mid_download_leaves_nothing_behind(hostile, tmp_path):
+    (tmp_path / NAME).write_bytes(b"old")
+    script = (
+        "import sys; from pathlib import Path; from dagster_project import fetch as f\n"
+        f"f.downloads = lambda s, real=f.downloads: [d for d in real(s) if d.file == {NAME!r}]\n"
+        "f.fetch_files(Path(sys.argv[1]), mirror=sys.argv[2], timeout=30)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), f"{hostile}/drip"], cwd=REPO)
+    time.sleep(4)
+    assert process.poll() is None, "the fetch should still be receiving the dripped bytes"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
+    assert (tmp_path / NAME).read_bytes() == b"old"
