@@ -1,6 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "int_ward17_apportioned"}}}) }}
 {#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period
-    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit). -#}
+    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit; and
+    source wards that are already May-2023 wards). -#}
 with
 
 configured_wards17 as (
@@ -8,6 +9,9 @@ configured_wards17 as (
     from {{ ref('stg_ons__lsoa_ward17_lookup') }} as lookup
     inner join {{ ref('int_lsoa_ward_bestfit') }} as bestfit
         on bestfit.lsoa_code = lookup.lsoa_code and bestfit.lsoa_vintage = 2011
+    union
+    {# the insolvency statistics' May-2021 wards that are already May-2023 wards (Manchester, Salford) #}
+    select ward_code from {{ ref('int_lsoa_ward_bestfit') }} where lsoa_vintage = 2011
 ),
 
 estimated as (

@@ -5,7 +5,10 @@
     numerator could be (each suppressed count at the indicator's suppressed_input_max), so the
     true proportion lies between numerator / denominator and numerator_upper / denominator.
     Series published only on 2017 wards are added as estimated for the May-2023 wards
-    (int_ward17_apportioned), with their borough figure as published (claimants) or summed. -#}
+    (int_ward17_apportioned), with their borough figure as published (claimants) or summed.
+    A source period that lacks some of a council's LSOAs (a snapshot cut short at source) leaves
+    that council's ward and borough figures for the period incomplete: incomplete_reason says
+    why, and no value is made from the LSOAs it does have; other councils are untouched. -#}
 with
 
 inputs as (
@@ -24,6 +27,24 @@ located as (
     select inputs.*, bestfit.ward_code, bestfit.la_code
     from inputs
     inner join bestfit using (lsoa_code, lsoa_vintage)
+),
+
+{#- per council and LSOA vintage, how many LSOAs each indicator and period has and should have -#}
+council_lsoas as (
+    select la_code, lsoa_vintage, count(*) as n_expected from bestfit group by la_code, lsoa_vintage
+),
+
+incomplete as (
+    select
+        located.indicator_id, located.period, located.la_code,
+        'incomplete: the source (' || any_value(located.source_id) || ') has no figure for '
+            || (any_value(council_lsoas.n_expected) - count(distinct located.lsoa_code)) || ' of the council''s '
+            || any_value(council_lsoas.n_expected) || ' neighbourhoods (LSOAs) in this period, so the council''s figures '
+            || 'for this period are not published' as incomplete_reason
+    from located
+    inner join council_lsoas using (la_code, lsoa_vintage)
+    group by located.indicator_id, located.period, located.la_code, located.lsoa_vintage
+    having count(distinct located.lsoa_code) < any_value(council_lsoas.n_expected)
 ),
 
 areas as (
@@ -108,7 +129,15 @@ apportioned_areas as (
 ),
 
 combined as (
-    select * from aggregated
+    select
+        aggregated.* replace (
+            case when incomplete.incomplete_reason is null then aggregated.numerator end as numerator,
+            case when incomplete.incomplete_reason is null then aggregated.numerator_upper end as numerator_upper,
+            case when incomplete.incomplete_reason is null then aggregated.score end as score
+        ),
+        incomplete.incomplete_reason
+    from aggregated
+    left join incomplete using (indicator_id, period, la_code)
     union all by name
     select * from apportioned_areas
 )

@@ -5,6 +5,8 @@
       published (with the publisher's own significance where released).
     - Suppression: counts from 1 to disclosure_min_count - 1 are withheld, and where exactly one
       ward of a council is withheld the next smallest is withheld too (per council).
+    - Incomplete sources: where a source period lacks some of a council's LSOAs, that council's
+      figures for the period have value_status 'incomplete' and no value (method_note says why).
     - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
       (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
     - Segments: each value belongs to one comparable series (seed series_segments; otherwise
@@ -78,6 +80,7 @@ built as (
         disclosive,
         denominator is not null as has_interval,
         case
+            when incomplete_reason is not null then 'incomplete'
             when withheld then 'withheld'
             when n_suppressed > 0 and suppressed_input_max is null then 'withheld'
             when n_suppressed > 0 then 'bounded'
@@ -99,6 +102,7 @@ built as (
         case when denominator is not null and not withheld and numerator_upper is not null
             then {{ wilson_limit('numerator_upper', 'denominator', z998(), '+') }} * multiplier end as upper_ci_998,
         case
+            when incomplete_reason is not null then incomplete_reason
             when disclosive then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
             when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the total'
             when n_suppressed > 0 and suppressed_input_max is null
@@ -253,6 +257,7 @@ worded as (
         end as compared_to_england,
         case
             when value_status = 'withheld' then 'the figure is withheld'
+            when value_status = 'incomplete' then 'the figure is not published: its source is incomplete for this council in this period'
             when value_type = 'count' then 'a count: areas differ in size, so only rates are compared'
             when value_status = 'bounded' and lower_ci_95 is not null
                 then 'the figure is a range because some neighbourhood counts are suppressed at source, and its interval overlaps part of the comparator''s range'
