@@ -135,9 +135,10 @@ def lsoa_coverage_suite(source: Source, sources: dict[str, Source]) -> Suite | N
     short at source for some councils is a warning: the marts mark those councils' figures for
     that period incomplete (int_area_indicator_values), and the other councils are untouched.
     An optional source that is not supplied (no rows) is not checked."""
-    if source.geography_levels != ("lsoa",):
+    if source.geography_levels != ("lsoa",) or not source.every_lsoa:
         return None
-    peers = [s for s in sources.values() if s.geography_levels == ("lsoa",) and s.geography_vintage == source.geography_vintage]
+    peers = [s for s in sources.values()
+             if s.geography_levels == ("lsoa",) and s.every_lsoa and s.geography_vintage == source.geography_vintage]
     code = _area_code_column(source)
     councils = (
         f"select lsoa_code as code, la_code from marts.bridge_lsoa_ward where lsoa_vintage = {source.geography_vintage}"

@@ -128,6 +128,27 @@ apportioned_areas as (
         and district.period = borough.period
 ),
 
+{#- the wards of an incomplete council that the period has no LSOA for at all: a row each, incomplete -#}
+unreached_wards as (
+    select
+        incomplete.indicator_id, wards.ward_code as area_code, 'ward' as area_type, incomplete.la_code,
+        incomplete.period, periods.period_start, periods.period_end, periods.source_id,
+        0 as n_suppressed, 0 as n_lsoas, periods.is_demo,
+        'best-fit aggregation of LSOAs to May 2023 wards' as aggregation_method, incomplete.incomplete_reason
+    from incomplete
+    inner join (select distinct ward_code, la_code from bestfit) as wards using (la_code)
+    inner join (
+        select indicator_id, period, any_value(period_start) as period_start, any_value(period_end) as period_end,
+            any_value(source_id) as source_id, bool_or(is_demo) as is_demo
+        from located group by indicator_id, period
+    ) as periods using (indicator_id, period)
+    where not exists (
+        select 1 from located
+        where located.indicator_id = incomplete.indicator_id and located.period = incomplete.period
+            and located.ward_code = wards.ward_code
+    )
+),
+
 combined as (
     select
         aggregated.* replace (
@@ -138,6 +159,8 @@ combined as (
         incomplete.incomplete_reason
     from aggregated
     left join incomplete using (indicator_id, period, la_code)
+    union all by name
+    select * from unreached_wards
     union all by name
     select * from apportioned_areas
 )
