@@ -205,7 +205,7 @@ def test_the_october_2017_snapshot_marks_only_the_councils_it_lacks_incomplete(g
             assert value is None and "incomplete" in note, (la_code, note)
             if area_type == "la":
                 print(f"{COUNCILS[la_code]} October 2017: {note}")
-                assert f"no figure for {OCTOBER_2017_GAPS[la_code]} of" in note
+                assert f"for {OCTOBER_2017_GAPS[la_code]} of the council" in note
     assert {la for la, s in statuses.items() if "incomplete" in s} == set(OCTOBER_2017_GAPS)
     assert all(s == {"incomplete"} for la, s in statuses.items() if la in OCTOBER_2017_GAPS)
     # the other five councils are published whole, and equal the sum of their LSOAs

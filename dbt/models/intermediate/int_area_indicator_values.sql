@@ -29,15 +29,16 @@ located as (
     inner join bestfit using (lsoa_code, lsoa_vintage)
 ),
 
-{#- per council and LSOA vintage, how many LSOAs each indicator and period has and should have -#}
+{#- per council and LSOA vintage, the LSOAs any indicator input has (the lookup maps more codes
+    than existed in 2011), against which each indicator and period is counted -#}
 council_lsoas as (
-    select la_code, lsoa_vintage, count(*) as n_expected from bestfit group by la_code, lsoa_vintage
+    select la_code, lsoa_vintage, count(distinct lsoa_code) as n_expected from located group by la_code, lsoa_vintage
 ),
 
 incomplete as (
     select
         located.indicator_id, located.period, located.la_code,
-        'incomplete: the source (' || any_value(located.source_id) || ') has no figure for '
+        'incomplete: the source (' || any_value(located.source_id) || ') has no usable figure (or no population weight) for '
             || (any_value(council_lsoas.n_expected) - count(distinct located.lsoa_code)) || ' of the council''s '
             || any_value(council_lsoas.n_expected) || ' neighbourhoods (LSOAs) in this period, so the council''s figures '
             || 'for this period are not published' as incomplete_reason
