@@ -44,6 +44,12 @@ def test_thousands_separators_bom_and_null_markers(tmp_path):
     assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (1, 1, 0)
 
 
+def test_whole_numbers_in_exact_scientific_notation_are_read(tmp_path):
+    """R writes some whole numbers as 4e3 (real Greater Manchester claimant and population files)."""
+    load = read_file(FILE6, _write(tmp_path, f"{HEADER}\nE01006212,n,E08000010,Wigan,4e3,2E3,1.5e1,1,1\n"))
+    assert load.rows_rejected == 0 and load.rows[0][4:7] == (4000, 2000, 15)
+
+
 @pytest.mark.parametrize(
     ("row", "column", "reason"),
     [
@@ -51,6 +57,8 @@ def test_thousands_separators_bom_and_null_markers(tmp_path):
         ("E01006212,n,E08000010,Wigan,many,1,1,1,1", "Total population: mid 2015 (excluding prisoners)", "not a whole number"),
         ("E01006212,n,E08000010,Wigan,1.5,1,1,1,1", "Total population: mid 2015 (excluding prisoners)", "not a whole number"),
         (",n,E08000010,Wigan,1,1,1,1,1", "LSOA code (2011)", "missing area code"),
+        ("E01006212,n,E08000010,Wigan,1.25e1,1,1,1,1", "Total population: mid 2015 (excluding prisoners)",
+         "not a whole number (12.5 in scientific notation)"),
     ],
 )
 def test_bad_cells_are_rejected_with_row_and_column(tmp_path, row, column, reason):

@@ -59,6 +59,11 @@ def test_the_lsoa_coverage_gate_names_an_lsoa_one_source_lacks(tmp_path):
         "iod2019_file8": ("iod2019_file8_underlying_indicators_x.csv", _file8(codes)),
         "iod2019_scores": ("iod2019_scores_imd_income_employment_x.csv", _scores(codes[:2])),
     })
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.bridge_lsoa_ward as select unnest(?) as lsoa_code, 2011 as lsoa_vintage, 'E08000010' as la_code",
+        [codes],
+    )
     assert _failed(con, lsoa_coverage_suite(SCORES, SOURCES)) == [
         ("expect_column_values_to_be_null", ["iod2019_scores: no row for LSOA E01006214"])
     ]

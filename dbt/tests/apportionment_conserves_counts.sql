@@ -1,7 +1,8 @@
 {{ config(meta={"dagster": {"ref": {"name": "int_ward17_apportioned"}}}) }}
 {#- The May-2023 ward estimates of each period sum to the 2017 ward total of that period
-    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit), except
-    claimant months with direct LSOA counts, which replace the estimate. -#}
+    (the 2017 wards of the configured councils: those with an LSOA in the ward best fit; and
+    source wards that are already May-2023 wards), except claimant months with direct LSOA
+    counts, which replace the estimate. -#}
 with
 
 configured_wards17 as (
@@ -9,6 +10,9 @@ configured_wards17 as (
     from {{ ref('stg_ons__lsoa_ward17_lookup') }} as lookup
     inner join {{ ref('int_lsoa_ward_bestfit') }} as bestfit
         on bestfit.lsoa_code = lookup.lsoa_code and bestfit.lsoa_vintage = 2011
+    union
+    {# the insolvency statistics' May-2021 wards that are already May-2023 wards (Manchester, Salford) #}
+    select ward_code from {{ ref('int_lsoa_ward_bestfit') }} where lsoa_vintage = 2011
 ),
 
 estimated as (

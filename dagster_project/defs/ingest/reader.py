@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -34,6 +35,8 @@ from dagster_project.inputs import as_of
 BATCH_SIZE = 20_000
 MAX_LINE_BYTES = 1 << 20
 _INTEGER = re.compile(r"^-?[0-9]+(?:\.0*)?$")
+# R writes some whole numbers in scientific notation ("4e3" for 4000): accepted where exactly whole.
+_SCIENTIFIC = re.compile(r"^[0-9]+(?:\.[0-9]*)?[eE]\+?[0-9]{1,2}$")
 _INT64_MAX = 2**63 - 1
 _NOT_FINITE = {"nan", "inf", "infinity"}
 _FORMULA_START = ("=", "+", "-", "@")
@@ -277,9 +280,15 @@ def _converter(source: Source, name: str, column_type: str) -> Callable[[str], t
             digits = ungroup(text)
             if digits is None:
                 return None, "not a whole number (misplaced thousands separator)"
-            if not _INTEGER.match(digits):
+            if _SCIENTIFIC.match(digits):
+                exact = Decimal(digits)
+                if exact != exact.to_integral_value():
+                    return None, f"not a whole number ({exact.normalize():f} in scientific notation)"
+                value = int(exact)
+            elif not _INTEGER.match(digits):
                 return None, _number_problem(text, "not a whole number")
-            value = int(digits.split(".")[0])
+            else:
+                value = int(digits.split(".")[0])
             if value < 0:
                 return None, "negative count"
             if value > _INT64_MAX:
@@ -344,6 +353,9 @@ def _batches(
         else:
             values, problems, suppressed = [], [], 0
             for (name, converter, missing), raw in zip(columns, cells):
+                if raw is None:  # an optional column this release does not have
+                    values.append(None)
+                    continue
                 text = raw.strip()
                 if text in nulls:
                     if missing:
@@ -391,7 +403,7 @@ def _check_header(source: Source, name: str, header: list[str]) -> None:
             f"{name}: row 1: none of the declared columns is in the header (found {header[:5]}); the header must be "
             f"row 1, with no title or merged rows above it (source {source.id!r} expects {list(source.columns)})"
         )
-    missing = [column for column in source.columns if column not in header]
+    missing = [column for column in source.columns if column not in header and column not in source.optional_columns]
     if missing:
         raise IngestError(
             f"{name}: row 1: column {missing[0]!r} is missing from the header "
@@ -438,7 +450,7 @@ def _table_records(source: Source, name: str, rows: Iterator) -> Iterator[tuple[
     _check_delimiter(source, name, raw_header, header)
     _check_header(source, name, header)
     declared = len(header)
-    positions = [header.index(column) for column in source.columns]
+    positions = [header.index(column) if column in header else None for column in source.columns]
     in_order = positions == list(range(declared))
     for row_number, cells in enumerate(rows, start=2):
         if isinstance(cells, Rejection):
@@ -459,7 +471,7 @@ def _table_records(source: Source, name: str, rows: Iterator) -> Iterator[tuple[
         if in_order:
             yield row_number, cells if found == declared else cells[:declared]
         else:
-            yield row_number, [cells[p] for p in positions]
+            yield row_number, [None if p is None else cells[p] for p in positions]
 
 
 def _csv_rows(source: Source, data: _FileBytes) -> Iterator:

@@ -15,6 +15,7 @@ AREA_CODE_PATTERNS = {
     "ward": r"[EW]05\d{6}",
     "la": r"(E0[6-9]|E10|W06)\d{6}",
     "country": r"(E92|W92)\d{6}",
+    "combined_authority": r"E47\d{6}",
 }
 
 
@@ -61,6 +62,8 @@ class Source:
     period_format: str | None = None
     max_vertices: int = 20_000
     max_whole_file_bytes: int = 256 << 20
+    optional_columns: tuple[str, ...] = ()
+    every_lsoa: bool = True  # False: the release leaves out LSOAs with nothing to report (no LSOA coverage gate)
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -92,6 +95,9 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
                     if k not in spec["columns"]]
     if missing_keys:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} key columns {missing_keys} are not declared")
+    optional = tuple(spec.get("optional_columns", ()))
+    if set(optional) - set(spec["columns"]) or set(optional) & {*spec["key"], spec.get("period_column")}:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: optional_columns must be declared columns outside the key")
     if spec.get("period_format") and spec["period_format"] not in PERIOD_FORMATS:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown period_format {spec['period_format']!r}")
     if bool(spec.get("period_format")) != bool(spec.get("period_column")):
@@ -129,6 +135,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         period_format=spec.get("period_format"),
         max_vertices=int(spec.get("max_vertices", 20_000)),
         max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
+        optional_columns=optional,
+        every_lsoa=bool(spec.get("every_lsoa", True)),
     )
 
 

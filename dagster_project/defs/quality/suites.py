@@ -127,20 +127,33 @@ def _area_code_column(source: Source) -> str:
 
 
 def lsoa_coverage_suite(source: Source, sources: dict[str, Source]) -> Suite | None:
-    """For an LSOA-level source: every LSOA that any loaded source of the same LSOA vintage has
-    is in this source too, in each of its periods. A row rejected or deleted would otherwise
-    leave a ward built from some of its LSOAs; the run stops instead, naming the LSOA. An
-    optional source that is not supplied (no rows) is not checked."""
-    if source.geography_levels != ("lsoa",):
+    """For an LSOA-level source: every LSOA of a configured council that any loaded source of the
+    same LSOA vintage has is in this source too, in each of its periods, for each council the
+    source covers at all (a national file's other councils are left out, a one-council file's
+    other councils are not its to cover). A row rejected or deleted would otherwise leave a ward
+    built from some of its LSOAs; the run stops instead, naming the LSOA. A period of a series cut
+    short at source for some councils is a warning: the marts mark those councils' figures for
+    that period incomplete (int_area_indicator_values), and the other councils are untouched.
+    An optional source that is not supplied (no rows) is not checked."""
+    if source.geography_levels != ("lsoa",) or not source.every_lsoa:
         return None
-    peers = [s for s in sources.values() if s.geography_levels == ("lsoa",) and s.geography_vintage == source.geography_vintage]
+    peers = [s for s in sources.values()
+             if s.geography_levels == ("lsoa",) and s.every_lsoa and s.geography_vintage == source.geography_vintage]
     code = _area_code_column(source)
-    expected = " union ".join(f"select distinct {_area_code_column(p)} as code from {p.table}" for p in peers)
+    councils = (
+        f"select lsoa_code as code, la_code from marts.bridge_lsoa_ward where lsoa_vintage = {source.geography_vintage}"
+    )
+    peer_codes = " union ".join(f"select {_area_code_column(p)} as code from {p.table}" for p in peers)
+    covered = f"select distinct c.la_code from {source.table} as s inner join councils as c on c.code = s.{code}"
+    expected = (
+        f"select c.code, c.la_code from councils as c where c.la_code in ({covered}) "
+        f"and c.code in ({peer_codes})"
+    )
     if source.period_column:
         period = source.raw_column(source.period_column)
         periods = f"select distinct {period} as period from {source.table}"
         match = f"s.{code} = e.code and s.{period} = p.period"
-        label = "' in period ' || p.period"
+        label = "' in period ' || p.period || ' (council ' || e.la_code || ')'"
     else:
         periods = f"select null::varchar as period where exists (select 1 from {source.table})"
         match = f"s.{code} = e.code"
@@ -149,7 +162,7 @@ def lsoa_coverage_suite(source: Source, sources: dict[str, Source]) -> Suite | N
         name=f"raw_{source.id}_lsoa_coverage",
         asset=("marts", "bridge_lsoa_ward"),
         query=(
-            f"with expected as ({expected}), periods as ({periods}) "
+            f"with councils as ({councils}), expected as ({expected}), periods as ({periods}) "
             f"select '{source.id}: no row for LSOA ' || e.code || {label} as missing_lsoa "
             f"from expected as e cross join periods as p "
             f"where e.code is not null and not exists (select 1 from {source.table} as s where {match}) "
@@ -157,8 +170,10 @@ def lsoa_coverage_suite(source: Source, sources: dict[str, Source]) -> Suite | N
         ),
         expectations=(
             Expectation("expect_column_values_to_be_null", {"column": "missing_lsoa"},
+                        severity="warning" if source.period_column else "critical",
                         notes=f"every LSOA (vintage {source.geography_vintage}) of the other LSOA sources is in this "
-                              "source, so no ward is built from only some of its LSOAs"),
+                              "source, so no ward is built from only some of its LSOAs"
+                              + ("; a period cut short marks the councils it lacks incomplete" if source.period_column else "")),
         ),
     )
 

@@ -5,7 +5,10 @@
     numerator could be (each suppressed count at the indicator's suppressed_input_max), so the
     true proportion lies between numerator / denominator and numerator_upper / denominator.
     Series published only on 2017 wards are added as estimated for the May-2023 wards
-    (int_ward17_apportioned), with their borough figure as published (claimants) or summed. -#}
+    (int_ward17_apportioned), with their borough figure as published (claimants) or summed.
+    A source period that lacks some of a council's LSOAs (a snapshot cut short at source) leaves
+    that council's ward and borough figures for the period incomplete: incomplete_reason says
+    why, and no value is made from the LSOAs it does have; other councils are untouched. -#}
 with
 
 inputs as (
@@ -24,6 +27,25 @@ located as (
     select inputs.*, bestfit.ward_code, bestfit.la_code
     from inputs
     inner join bestfit using (lsoa_code, lsoa_vintage)
+),
+
+{#- per council and LSOA vintage, the LSOAs any indicator input has (the lookup maps more codes
+    than existed in 2011), against which each indicator and period is counted -#}
+council_lsoas as (
+    select la_code, lsoa_vintage, count(distinct lsoa_code) as n_expected from located group by la_code, lsoa_vintage
+),
+
+incomplete as (
+    select
+        located.indicator_id, located.period, located.la_code,
+        'incomplete: the source (' || any_value(located.source_id) || ') has no usable figure (or no population weight) for '
+            || (any_value(council_lsoas.n_expected) - count(distinct located.lsoa_code)) || ' of the council''s '
+            || any_value(council_lsoas.n_expected) || ' neighbourhoods (LSOAs) in this period, so the council''s figures '
+            || 'for this period are not published' as incomplete_reason
+    from located
+    inner join council_lsoas using (la_code, lsoa_vintage)
+    group by located.indicator_id, located.period, located.la_code, located.lsoa_vintage
+    having count(distinct located.lsoa_code) < any_value(council_lsoas.n_expected)
 ),
 
 areas as (
@@ -107,8 +129,39 @@ apportioned_areas as (
         and district.period = borough.period
 ),
 
+{#- the wards of an incomplete council that the period has no LSOA for at all: a row each, incomplete -#}
+unreached_wards as (
+    select
+        incomplete.indicator_id, wards.ward_code as area_code, 'ward' as area_type, incomplete.la_code,
+        incomplete.period, periods.period_start, periods.period_end, periods.source_id,
+        0 as n_suppressed, 0 as n_lsoas, periods.is_demo,
+        'best-fit aggregation of LSOAs to May 2023 wards' as aggregation_method, incomplete.incomplete_reason
+    from incomplete
+    inner join (select distinct ward_code, la_code from bestfit) as wards using (la_code)
+    inner join (
+        select indicator_id, period, any_value(period_start) as period_start, any_value(period_end) as period_end,
+            any_value(source_id) as source_id, bool_or(is_demo) as is_demo
+        from located group by indicator_id, period
+    ) as periods using (indicator_id, period)
+    where not exists (
+        select 1 from located
+        where located.indicator_id = incomplete.indicator_id and located.period = incomplete.period
+            and located.ward_code = wards.ward_code
+    )
+),
+
 combined as (
-    select * from aggregated
+    select
+        aggregated.* replace (
+            case when incomplete.incomplete_reason is null then aggregated.numerator end as numerator,
+            case when incomplete.incomplete_reason is null then aggregated.numerator_upper end as numerator_upper,
+            case when incomplete.incomplete_reason is null then aggregated.score end as score
+        ),
+        incomplete.incomplete_reason
+    from aggregated
+    left join incomplete using (indicator_id, period, la_code)
+    union all by name
+    select * from unreached_wards
     union all by name
     select * from apportioned_areas
 )

@@ -23,8 +23,20 @@ ward17_values as (
     from {{ ref('stg_insolvency__ward17') }}
 ),
 
+{#- The insolvency statistics use the May-2021 wards: the 2017 wards in most councils, but already
+    the current wards in Manchester (2018) and Salford (2021). A source ward code that is not a
+    2017 ward but is a May-2023 ward takes that ward's LSOAs (the 2011 LSOA best fit), so its
+    count passes to the same ward whole. -#}
 lsoa_ward17 as (
     select lsoa_code, ward_code as ward17_code from {{ ref('stg_ons__lsoa_ward17_lookup') }}
+    union all
+    select lsoa_code, ward_code from {{ ref('int_lsoa_ward_bestfit') }}
+    where lsoa_vintage = 2011 and ward_code not in (select ward_code from {{ ref('stg_ons__lsoa_ward17_lookup') }})
+),
+
+{#- the source wards each base's series uses (so that an LSOA counts once per base) -#}
+source_wards as (
+    select distinct base, ward17_code from ward17_values
 ),
 
 lsoa_ward23 as (
@@ -50,6 +62,7 @@ lsoa_shares as (
             as share
     from lsoa_ward17
     inner join populations using (lsoa_code)
+    inner join source_wards on source_wards.base = populations.base and source_wards.ward17_code = lsoa_ward17.ward17_code
     inner join lsoa_ward23 using (lsoa_code)
 ),
 

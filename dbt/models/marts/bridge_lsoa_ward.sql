@@ -3,5 +3,6 @@ select
     lsoa_vintage,
     ward_code,
     ward_vintage,
-    method
+    method,
+    la_code
 from {{ ref('int_lsoa_ward_bestfit') }}

@@ -6,6 +6,8 @@
     - Suppression: counts above 0 and below disclosure_min_count are withheld (estimates too) (suppression
       'primary'), and enough other ward counts of the council (or its total) that no withheld
       count can be worked out from the published ones (suppression 'secondary').
+    - Incomplete sources: where a source period lacks some of a council's LSOAs, that council's
+      figures for the period have value_status 'incomplete' and no value (method_note says why).
     - Suppressed inputs: where LSOA numerators were suppressed at source, the value is a range
       (value_status 'bounded', value_lower_bound to value_upper_bound), never a biased rate.
     - Segments: each value belongs to one comparable series (seed series_segments; otherwise
@@ -130,6 +132,7 @@ built as (
         suppression,
         denominator is not null as has_interval,
         case
+            when incomplete_reason is not null then 'incomplete'
             when withheld then 'withheld'
             when n_suppressed > 0 and suppressed_input_max is null then 'withheld'
             when n_suppressed > 0 then 'bounded'
@@ -151,6 +154,7 @@ built as (
         case when denominator is not null and not withheld and numerator_upper is not null
             then {{ wilson_limit('numerator_upper', 'denominator', z998(), '+') }} * multiplier end as upper_ci_998,
         case
+            when incomplete_reason is not null then incomplete_reason
             when disclosive then 'suppressed: a count below ' || disclosure_min_count || ' could identify people'
             when withheld then 'suppressed: withheld so that a small count elsewhere cannot be worked out from the published totals'
             when n_suppressed > 0 and suppressed_input_max is null
@@ -320,6 +324,7 @@ worded as (
         end as compared_to_england,
         case
             when value_status = 'withheld' then 'the figure is withheld'
+            when value_status = 'incomplete' then 'the figure is not published: its source is incomplete for this council in this period'
             when value_type = 'count' then 'a count: areas differ in size, so only rates are compared'
             when value_status = 'bounded' and lower_ci_95 is not null
                 then 'the figure is a range because some neighbourhood counts are suppressed at source, and its interval overlaps part of the comparator''s range'

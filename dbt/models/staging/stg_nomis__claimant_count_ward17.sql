@@ -10,7 +10,8 @@ source as (
 renamed as (
     select
         area_code,
-        case when area_code like 'E05%' or area_code like 'W05%' then 'ward' else 'la' end as area_type,
+        case when area_code like 'E05%' or area_code like 'W05%' then 'ward'
+            when area_code like 'E47%' then 'combined_authority' else 'la' end as area_type,
         regexp_replace(area_name, '\s*\([^)]*\)$', '') as area_name,
         'claimant_count_ward17_monthly' as source_id,
         strftime(cast(date as date), '%Y-%m') as period,

@@ -8,7 +8,7 @@ source as (
 renamed as (
     select
         geography as area_code,
-        case when geography like 'E05%' then 'ward' else 'la' end as area_type,
+        case when geography like 'E05%' then 'ward' when geography like 'E47%' then 'combined_authority' else 'la' end as area_type,
         'claimant_rate_ward' as source_id,
         date as period,
         cast(date || '-01' as date) as period_start,
