@@ -94,9 +94,31 @@ census as (
     inner join periods using (source_id)
 ),
 
+{#- Census 2011 households on 2021 LSOAs (one comparable series): a split 2011 LSOA's counts are
+    shared among its 2021 LSOAs by their 2021 households, merged ones are summed. -#}
 households as (
     select households.*, periods.period, periods.period_start, periods.period_end
     from {{ ref('stg_census__household_deprivation') }} as households
+    inner join periods using (source_id)
+    where households.lsoa_vintage = 2021
+    union all by name
+    select
+        pieces.lsoa21_code as lsoa_code, 2021 as lsoa_vintage, households.source_id,
+        sum(households.households * pieces.share_of_lsoa11) as households,
+        sum(households.households_deprived * pieces.share_of_lsoa11) as households_deprived,
+        bool_or(households.is_demo) as is_demo,
+        any_value(periods.period) as period, any_value(periods.period_start) as period_start,
+        any_value(periods.period_end) as period_end
+    from {{ ref('stg_census__household_deprivation') }} as households
+    inner join {{ ref('int_lsoa11_pieces') }} as pieces on pieces.lsoa11_code = households.lsoa_code
+    inner join periods using (source_id)
+    where households.lsoa_vintage = 2011
+    group by pieces.lsoa21_code, households.source_id
+),
+
+disability_equality_act as (
+    select disability.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__disability_equality_act') }} as disability
     inner join periods using (source_id)
 ),
 
@@ -171,6 +193,10 @@ proportions as (
     select 'disability_limited_a_lot', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         limited_a_lot, residents, null, null, is_demo, null
     from census_disability
+    union all
+    select 'disability', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        disabled, residents, null, null, is_demo, null
+    from disability_equality_act
 ),
 
 counts as (
