@@ -7,11 +7,13 @@ source as (
     select * from {{ source('raw', 'cilif_relative_msoa11') }}
 ),
 
+{#- a suppressed cell ("..", null) is kept as -1 through the unpivot, which drops nulls -#}
+marked as (
+    select msoa11cd, _is_demo, coalesce(columns('^[0-9]{4}_[0-9]{2}(_p)?$'), -1) from source
+),
+
 unpivoted as (
-    unpivot (select msoa11cd, _is_demo, columns('^[0-9]{4}_[0-9]{2}(_p)?$') from source)
-    on columns(* exclude (msoa11cd, _is_demo))
-    include nulls
-    into name year_label value children
+    unpivot marked on columns(* exclude (msoa11cd, _is_demo)) into name year_label value children
 ),
 
 renamed as (
@@ -22,8 +24,8 @@ renamed as (
         make_date(cast(left(year_label, 4) as integer), 4, 1) as period_start,
         make_date(cast(left(year_label, 4) as integer) + 1, 3, 31) as period_end,
         case when year_label like '%\_p' escape '\' then 'provisional' else 'final' end as revision_status,
-        children::double as children,
-        children is null as suppressed,
+        nullif(children, -1)::double as children,
+        children = -1 as suppressed,
         _is_demo as is_demo
     from unpivoted
 )

@@ -7,11 +7,13 @@ source as (
     select * from {{ source('raw', 'uc_households_msoa11') }}
 ),
 
+{#- a suppressed cell ("..", null) is kept as -1 through the unpivot, which drops nulls -#}
+marked as (
+    select msoa11cd, _is_demo, coalesce(columns('^[a-z]+_[0-9]{4}(_[rp])?$'), -1) from source
+),
+
 unpivoted as (
-    unpivot (select msoa11cd, _is_demo, columns('^[a-z]+_[0-9]{4}(_[rp])?$') from source)
-    on columns(* exclude (msoa11cd, _is_demo))
-    include nulls
-    into name month_label value households
+    unpivot marked on columns(* exclude (msoa11cd, _is_demo)) into name month_label value households
 ),
 
 renamed as (
@@ -23,8 +25,8 @@ renamed as (
         last_day(cast(strptime(regexp_extract(month_label, '^([a-z]+_[0-9]{4})', 1), '%B_%Y') as date)) as period_end,
         case regexp_extract(month_label, '_([rp])$', 1) when 'r' then 'revised' when 'p' then 'provisional' else 'final' end
             as revision_status,
-        households::double as households,
-        households is null as suppressed,
+        nullif(households, -1)::double as households,
+        households = -1 as suppressed,
         _is_demo as is_demo
     from unpivoted
 )
