@@ -140,6 +140,18 @@ census_disability as (
     inner join periods using (source_id)
 ),
 
+{#- claimants over residents aged 16 to 64 of the mid-year nearest the month (the later of two
+    equally near; mid-2016, 2017, 2019 or 2020 where supplied) -#}
+claimants_own_year as (
+    select claimants.*, population.population_16_64, population.population_year
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
+    inner join {{ ref('stg_ons__population_lsoa11_years') }} as population using (lsoa_code)
+    qualify row_number() over (
+        partition by claimants.source_id, claimants.period, claimants.lsoa_code
+        order by abs(datediff('day', make_date(population.year, 6, 30), claimants.period_start)), population.year desc
+    ) = 1
+),
+
 {#- numerator/denominator rows; where a release has no denominator, its published rate and a
     population weight (score/weight) are carried instead. -#}
 proportions as (
@@ -180,11 +192,9 @@ proportions as (
         households_deprived, households, null, null, is_demo, null
     from households
     union all
-    select 'claimant_count', claimants.source_id, claimants.period, claimants.period_start, claimants.period_end,
-        claimants.lsoa_code, claimants.lsoa_vintage, claimants.claimants, population.population_16_64, null, null,
-        claimants.is_demo, null
-    from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
-    inner join {{ ref('stg_ons__population_mid2016') }} as population using (lsoa_code)
+    select 'claimant_count', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        claimants, population_16_64, null, null, is_demo, population_year
+    from claimants_own_year
     union all
     select 'bad_health', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         bad_or_very_bad_health, residents, null, null, is_demo, null
@@ -249,7 +259,9 @@ scores as (
 combined as (
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         numerator, denominator, null::double as score, null::double as weight, is_demo,
-        numerator is null as input_suppressed, null::varchar as weight_population
+        numerator is null as input_suppressed,
+        {#- the denominator's mid-year, for a series whose denominator changes with the period -#}
+        case when indicator_id = 'claimant_count' then weight_population end as weight_population
     from proportions
     where denominator is not null
     union all

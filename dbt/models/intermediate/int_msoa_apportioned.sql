@@ -45,15 +45,16 @@ years as (
     select distinct base, year, population_name from populations
 ),
 
-{#- the population year nearest the middle of each period (the later of two equally near) -#}
+{#- the population year nearest the middle of each period (twice the distance: the sum of the
+    distances to its first and last day), the later of two equally near -#}
 period_years as (
     select counts.indicator_id, counts.base, counts.period, years.year, years.population_name
     from (select distinct indicator_id, base, period, period_start, period_end from counts) as counts
     inner join years using (base)
     qualify row_number() over (
         partition by counts.indicator_id, counts.period
-        order by abs(datediff('day', counts.period_start + (counts.period_end - counts.period_start) // 2,
-            make_date(years.year, 6, 30))), years.year desc
+        order by abs(datediff('day', make_date(years.year, 6, 30), counts.period_start)
+            + datediff('day', make_date(years.year, 6, 30), counts.period_end)), years.year desc
     ) = 1
 ),
 

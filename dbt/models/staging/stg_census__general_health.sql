@@ -14,7 +14,7 @@ source as (
     select lsoa21cd, 2021, 'census2021_general_health', all_usual_residents, bad_health, very_bad_health, _is_demo
     from {{ source('raw', 'census2021_general_health') }}
     union all
-    {#- a council's own long extract of TS037, where Nomis's wide table is not supplied for the LSOA -#}
+    -- a council's own long extract of TS037, where Nomis's wide table is not supplied for the LSOA
     select area_code, 2021, 'census2021_general_health_long', sum(value),
         sum(value) filter (where general_health = 'Bad health'),
         sum(value) filter (where general_health = 'Very bad health'), bool_or(_is_demo)
