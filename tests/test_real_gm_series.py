@@ -97,6 +97,17 @@ def test_household_deprivation_2011_to_2021_is_one_series_with_a_tested_change(g
     segments = gm.execute("select distinct segment_id from marts.fct_indicator_values "
                           "where indicator_id = 'households_deprived'").fetchall()
     assert segments == [("households_deprived:census",)]
+    (wards, councils) = gm.execute("""
+        select count(*) filter (where area_code like 'E05%'), count(*) filter (where area_code like 'E08%')
+        from intermediate.int_indicator_trends
+        where indicator_id = 'households_deprived' and change_method like 'two-proportion z-test%'
+          and change_direction is not null""").fetchone()
+    assert (wards, councils) == (215, 10)
+    gaps = gm.execute("""
+        select count(distinct la_code) from marts.fct_inequality
+        where indicator_id = 'households_deprived' and period = '2021' and measure = 'quintile_gap'
+          and gap_test_method is not null""").fetchone()[0]
+    assert gaps == 10
 
 
 def test_at_least_two_ward_series_reach_2021_with_five_periods(gm):
