@@ -116,6 +116,11 @@ F_LOCALHEALTH = "wigan_ward_health_localhealth_series.csv"
 F_LOOKUP_OA11 = "lookup_oa11_lsoa11_msoa11_wigan.csv"
 F_LOOKUP_LSOA11_21 = "lookup_lsoa11_to_lsoa21_wigan.csv"
 F_POPULATIONS = {year: f"population_mid{year}_lsoa11_syoa_wigan.csv" for year in (2017, 2019, 2020)}
+F_UNPAID_CARE_LONG = "census2021_unpaid_care_lsoa_wigan.csv"
+F_ECONOMIC_ACTIVITY_LONG = "census2021_economic_activity_status_lsoa_wigan.csv"
+F_QUALIFICATION_LONG = "census2021_highest_level_qualification_lsoa_wigan.csv"
+F_LOOKUP_OA21 = "lookup_oa21_lsoa21_msoa21_wigan.csv"
+F_POPULATIONS_21 = {year: f"population_mid{year}_lsoa21_syoa_wigan.csv" for year in (2022, 2024)}
 # Ward-level files standing for local extracts councils receive (no public national layout).
 LOCAL_EXTRACTS = (F_MORTALITY, F_ADMISSIONS)
 
@@ -173,6 +178,16 @@ LAYOUTS = {
     "statistical_lookup.csv); one output area per LSOA here",
     F_LOOKUP_LSOA11_21: "ONS LSOA (2011) to LSOA (2021) to LAD (2022) lookup with change codes, as converted by "
     "the humaniverse/geographr R package (every Wigan LSOA unchanged: U)",
+    F_UNPAID_CARE_LONG: "ONS Census 2021 TS039 (unpaid care), LSOA 2021, long, as extracted from Nomis by Trafford "
+    "Data Lab (2021_unpaid_care_lsoa_trafford.csv)",
+    F_ECONOMIC_ACTIVITY_LONG: "ONS Census 2021 TS066 (economic activity status, 19 categories), LSOA 2021, long, as "
+    "extracted from Nomis by Trafford Data Lab (2021_economic_activity_status_lsoa_trafford.csv)",
+    F_QUALIFICATION_LONG: "ONS Census 2021 TS067 (highest level of qualification), LSOA 2021, long, as extracted "
+    "from Nomis by Trafford Data Lab (2021_highest_level_qualification_lsoa_trafford.csv)",
+    F_LOOKUP_OA21: "ONS output area (2021) to LSOA to MSOA to LAD (2022) lookup (traffordDataLab/spatial_data "
+    "lookups/2021/statistical_lookup.csv); one output area per LSOA here",
+    **{name: f"ONS small area population estimates, mid-{year}, LSOA 2021 by sex (Females, Males, Persons) and "
+       "single year of age, as extracted by Trafford Data Lab" for year, name in F_POPULATIONS_21.items()},
     **{name: f"ONS small area population estimates, mid-{year}, LSOA 2011 by single year of age, as converted "
        "by the humaniverse/demographr R package (counts written as R doubles, e.g. 1585.0)"
        for year, name in F_POPULATIONS.items()},
@@ -1220,6 +1235,83 @@ def _population_year(world: _World, year: int, name_first: bool) -> list[list[st
     return [rows[i] for i in _by_name(world)]
 
 
+CARE_LABELS = ("Provides no unpaid care", "Provides 9 hours or less unpaid care a week",
+               "Provides 10 to 19 hours unpaid care a week", "Provides 20 to 34 hours unpaid care a week",
+               "Provides 35 to 49 hours unpaid care a week", "Provides 50 or more hours unpaid care a week")
+ACTIVE = "Economically active (excluding full-time students): "
+STUDENT = "Economically active and a full-time student: "
+JOBS = tuple(f"In employment: {kind}: {hours}" for kind in ("Employee", "Self-employed with employees",
+             "Self-employed without employees") for hours in ("Full-time", "Part-time"))
+ACTIVITY_LABELS = (*(ACTIVE + j for j in JOBS), ACTIVE + "Unemployed", *(STUDENT + j for j in JOBS), STUDENT + "Unemployed",
+                   "Economically inactive: Long-term sick or disabled", "Economically inactive: Looking after home or family",
+                   "Economically inactive: Other", "Economically inactive: Retired", "Economically inactive: Student")
+QUALIFICATION_LABELS = ("No qualifications", "Level 1 and entry level qualifications", "Level 2 qualifications",
+                        "Apprenticeship", "Level 3 qualifications", "Level 4 qualifications or above", "Other qualifications")
+LONG_HEADER = ("area_code", "area_name", "geography", "period", "indicator", "{}", "measure", "unit", "value")
+
+
+def _long_census(world: _World, tag: str, text: str, labels, base, shares_at) -> list[list[str]]:
+    """A council's long Census 2021 extract: one row per LSOA and category, counts from shares."""
+    signal = _mix(world.deprivation, _normals(tag), 0.85)
+    rows = []
+    for i in _by_name(world):
+        counts = _largest_remainder(base(i), shares_at(signal[i]))
+        rows += [[LSOA_CODES[i], world.names[i], "Lower-layer Super Output Area", "2021-03-21", text, label, "Count",
+                  "Persons", str(c)] for label, c in zip(labels, counts)]
+    return rows
+
+
+def _unpaid_care(world: _World) -> list[list[str]]:
+    def shares(x):
+        carers = _bounded(x, 0.07, 0.095, 0.13, 0.4)
+        heavy = min(max(0.25 + 0.06 * x, 0.1), 0.5)
+        return [1 - carers, carers * (1 - heavy) * 0.6, carers * (1 - heavy) * 0.4, carers * heavy * 0.4,
+                carers * heavy * 0.2, carers * heavy * 0.4]
+    return _long_census(world, "unpaid-care-2021", "Estimates that classify usual residents by the number of hours of "
+                        "unpaid care they provide", CARE_LABELS, lambda i: round(world.pop2022[i][0] * 0.94), shares)
+
+
+def _economic_activity(world: _World) -> list[list[str]]:
+    def shares(x):
+        sick = _bounded(x, 0.02, 0.045, 0.11, 0.6)
+        unemployed = _bounded(x, 0.015, 0.03, 0.07, 0.6)
+        employed = max(0.62 - 2.2 * sick, 0.3)
+        jobs = [0.55, 0.18, 0.02, 0.005, 0.17, 0.075]
+        return ([employed * 0.96 * j for j in jobs] + [unemployed] + [employed * 0.04 * j for j in jobs] + [0.003]
+                + [sick, 0.04, 0.03, 0.30 - employed * 0.1, 0.05])
+    return _long_census(world, "economic-activity-2021", "Economic activity status of usual residents (aged 16 years "
+                        "and over)", ACTIVITY_LABELS, lambda i: world.pop2022[i][0] - world.pop2022[i][1], shares)
+
+
+def _qualification_long(world: _World) -> list[list[str]]:
+    def shares(x):
+        none = _bounded(x, 0.08, 0.19, 0.38, 0.6)
+        level4 = _bounded(-x, 0.10, 0.27, 0.55, 0.6)
+        rest = 1 - none - level4
+        return [none, rest * 0.16, rest * 0.26, rest * 0.1, rest * 0.30, level4, rest * 0.18]
+    return _long_census(world, "qualifications-long-2021", "Highest level of qualification held by usual residents "
+                        "aged 16 years and over", QUALIFICATION_LABELS, lambda i: world.pop2022[i][0] - world.pop2022[i][1],
+                        shares)
+
+
+def _population_21(world: _World, year: int) -> list[list[str]]:
+    """Mid-year LSOA (2021) population by sex and single year of age, with broad age totals."""
+    rows = []
+    for i, ages in zip(range(N), _single_years(world)):
+        grown = [round(a * (1 + 0.004 * (year - 2016))) for a in ages]
+        females = [a // 2 + (a % 2) * (k % 2) for k, a in enumerate(grown)]
+        males = [a - f for a, f in zip(grown, females)]
+        for sex, counts in (("Females", females), ("Males", males), ("Persons", grown)):
+            rows.append([f"{year}-06-30", LSOA_CODES[i], world.names[i], "LSOA", sex, str(sum(counts)), str(sum(counts[:16])),
+                         str(sum(counts[16:65])), str(sum(counts[65:])), *map(str, counts)])
+    return rows
+
+
+def _lookup_oa21(world: _World) -> list[list[str]]:
+    return [[f"E00{100000 + i:06d}", LSOA_CODES[i], world.names[i], MSOA_CODES[i // 5], world.names[i][:-1], LAD_CODE, LAD_NAME]
+            for i in _by_name(world)]
+
+
 AGES = tuple(str(a) for a in range(90)) + ("90+",)
 HEADER_LOCALHEALTH = ("area_code", "area_name", "indicator", "period", "measure", "unit", "value", "source_path",
                       "source_commit", "commit_date")
@@ -1239,6 +1331,13 @@ def _series_tables(world: _World) -> dict:
         F_LOOKUP_OA11: (("oa11cd", "lsoa11cd", "lsoa11nm", "msoa11cd", "msoa11nm", "lad11cd", "lad11nm"), _lookup_oa11(world)),
         F_LOOKUP_LSOA11_21: (("lsoa11_name", "lsoa11_code", "change_code", "lsoa21_name", "lsoa21_code", "ltla22_name",
                               "ltla22_code"), _lookup_lsoa11_21(world)),
+        F_UNPAID_CARE_LONG: (tuple(c.format("unpaid_care") for c in LONG_HEADER), _unpaid_care(world)),
+        F_ECONOMIC_ACTIVITY_LONG: (tuple(c.format("economic_activity_status") for c in LONG_HEADER),
+                                   _economic_activity(world)),
+        F_QUALIFICATION_LONG: (tuple(c.format("highest_qualification") for c in LONG_HEADER), _qualification_long(world)),
+        F_LOOKUP_OA21: (("oa21cd", "lsoa21cd", "lsoa21nm", "msoa21cd", "msoa21nm", "lad22cd", "lad22nm"), _lookup_oa21(world)),
+        **{name: (("period", "area_code", "area_name", "geography", "sex", "all_ages", "aged_0_to_15", "aged_16_to_64",
+                   "aged_65_and_over") + AGES, _population_21(world, year)) for year, name in F_POPULATIONS_21.items()},
         **{name: ((("lsoa11_code", "lsoa11_name") if year == 2017 else ("lsoa11_name", "lsoa11_code"))
                   + ("total_population",) + AGES, _population_year(world, year, name_first=year != 2017))
            for year, name in F_POPULATIONS.items()},

@@ -79,7 +79,7 @@ def _spearman(a, b) -> float:
 def test_generate_returns_manifest_hashes(generated, manifest):
     assert manifest["generator"] == "dagster_project.demo_data"
     assert manifest["seed"] == demo_data.SEED
-    assert len(manifest["files"]) == 29
+    assert len(manifest["files"]) == 35
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((generated / name).read_bytes()).hexdigest() == digest, name
     assert "TS067" in manifest["layouts"][demo_data.F_CENSUS11]
@@ -264,7 +264,8 @@ def test_geography(generated):
     for name in set(demo_data.LAYOUTS) - ward_level:  # the ward-level files are tested below
         code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2,
                        CLAIMANTS: 1, demo_data.F_LOOKUP_OA11: 1, demo_data.F_LOOKUP_LSOA11_21: 1,
-                       demo_data.F_POPULATIONS[2019]: 1, demo_data.F_POPULATIONS[2020]: 1}.get(name, 0)
+                       demo_data.F_POPULATIONS[2019]: 1, demo_data.F_POPULATIONS[2020]: 1, demo_data.F_LOOKUP_OA21: 1,
+                       **dict.fromkeys(demo_data.F_POPULATIONS_21.values(), 1)}.get(name, 0)
         per_code = Counter(r[code_column] for r in _rows(generated / name)[1:])
         assert sorted(per_code) == codes and len(set(per_code.values())) == 1, name
 

@@ -207,6 +207,11 @@ proportions as (
     select 'disability', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         disabled, residents, null, null, is_demo, null
     from disability_equality_act
+    union all
+    select care.indicator_id, care.source_id, periods.period, periods.period_start, periods.period_end, care.lsoa_code,
+        care.lsoa_vintage, care.numerator, care.residents, null, null, care.is_demo, null
+    from {{ ref('stg_census__care_and_activity') }} as care
+    inner join periods using (source_id)
 ),
 
 counts as (
