@@ -107,6 +107,20 @@ F_HOUSEHOLD_DEPRIVATION = "census2021_household_deprivation_lsoa21_wigan.csv"
 F_CLAIMANTS = "claimant_count_lsoa_2018-11_wigan.csv"
 F_MORTALITY = "mortality_ward2023_age_sex_wigan.csv"
 F_ADMISSIONS = "emergency_admissions_ward2023_age_wigan.csv"
+F_UC_HOUSEHOLDS = "dwp_uc_households_msoa11_monthly_2015_2023_wigan.csv"
+F_CILIF = "dwp_cilif_relative_msoa11_fye2015_2022_wigan.csv"
+F_HOUSEHOLD_DEPRIVATION_2011 = "census2011_household_deprivation_lsoa11_wigan.csv"
+F_DISABILITY = "census2021_disability_lsoa21_wigan.csv"
+F_GENERAL_HEALTH_LONG = "census2021_general_health_lsoa_wigan.csv"
+F_LOCALHEALTH = "wigan_ward_health_localhealth_series.csv"
+F_LOOKUP_OA11 = "lookup_oa11_lsoa11_msoa11_wigan.csv"
+F_LOOKUP_LSOA11_21 = "lookup_lsoa11_to_lsoa21_wigan.csv"
+F_POPULATIONS = {year: f"population_mid{year}_lsoa11_syoa_wigan.csv" for year in (2017, 2019, 2020)}
+F_UNPAID_CARE_LONG = "census2021_unpaid_care_lsoa_wigan.csv"
+F_ECONOMIC_ACTIVITY_LONG = "census2021_economic_activity_status_lsoa_wigan.csv"
+F_QUALIFICATION_LONG = "census2021_highest_level_qualification_lsoa_wigan.csv"
+F_LOOKUP_OA21 = "lookup_oa21_lsoa21_msoa21_wigan.csv"
+F_POPULATIONS_21 = {year: f"population_mid{year}_lsoa21_syoa_wigan.csv" for year in (2022, 2024)}
 # Ward-level files standing for local extracts councils receive (no public national layout).
 LOCAL_EXTRACTS = (F_MORTALITY, F_ADMISSIONS)
 
@@ -146,6 +160,37 @@ LAYOUTS = {
     F_MORTALITY: "Local-extract layout (no public national layout): deaths and mid-year populations from the "
     "ONS Public Health Mortality file, aggregated to May 2023 wards; pooled 3-year periods, by sex and the "
     "20 life-table age bands; unsuppressed, so small numbers (0-4) occur",
+    F_UC_HOUSEHOLDS: "DWP Stat-Xplore, households on Universal Credit by MSOA (2011), monthly August 2015 to "
+    "December 2022 and November 2023, wide with an annotations column per month ('(r)' revised, '(p)' provisional; "
+    "'..' nil or negligible), MSOA codes added beside the names (MatteoLarrode/ChildrenLowIncomeHouseholdsUK)",
+    F_CILIF: "DWP Stat-Xplore, children aged 0 to 15 in relative low income families by MSOA (2011), financial "
+    "years 2014/15 to 2021/22 (p), wide with annotations, MSOA codes added beside the names",
+    F_HOUSEHOLD_DEPRIVATION_2011: "ONS Census 2011 QS119EW (households by deprivation dimensions), LSOA 2011, "
+    "as converted by the humaniverse/IMD R package (proportion 0-1)",
+    F_DISABILITY: "ONS Census 2021 TS038 (disability, Equality Act), LSOA 2021, two categories, as converted "
+    "by the humaniverse/demographr R package",
+    F_GENERAL_HEALTH_LONG: "ONS Census 2021 TS037 (general health), LSOA 2021, long, as extracted from Nomis "
+    "by Trafford Data Lab (2021_general_health_lsoa_trafford.csv)",
+    F_LOCALHEALTH: "OHID Local Health ward indicators on the wards before May 2023 (here the December 2017 "
+    "wards), rolling periods, as published by Trafford Data Lab (ward_data/health/data) and stacked with "
+    "source path and commit",
+    F_LOOKUP_OA11: "ONS output area (2011) to LSOA to MSOA to LAD lookup (traffordDataLab/spatial_data "
+    "statistical_lookup.csv); one output area per LSOA here",
+    F_LOOKUP_LSOA11_21: "ONS LSOA (2011) to LSOA (2021) to LAD (2022) lookup with change codes, as converted by "
+    "the humaniverse/geographr R package (every Wigan LSOA unchanged: U)",
+    F_UNPAID_CARE_LONG: "ONS Census 2021 TS039 (unpaid care), LSOA 2021, long, as extracted from Nomis by Trafford "
+    "Data Lab (2021_unpaid_care_lsoa_trafford.csv)",
+    F_ECONOMIC_ACTIVITY_LONG: "ONS Census 2021 TS066 (economic activity status, 19 categories), LSOA 2021, long, as "
+    "extracted from Nomis by Trafford Data Lab (2021_economic_activity_status_lsoa_trafford.csv)",
+    F_QUALIFICATION_LONG: "ONS Census 2021 TS067 (highest level of qualification), LSOA 2021, long, as extracted "
+    "from Nomis by Trafford Data Lab (2021_highest_level_qualification_lsoa_trafford.csv)",
+    F_LOOKUP_OA21: "ONS output area (2021) to LSOA to MSOA to LAD (2022) lookup (traffordDataLab/spatial_data "
+    "lookups/2021/statistical_lookup.csv); one output area per LSOA here",
+    **{name: f"ONS small area population estimates, mid-{year}, LSOA 2021 by sex (Females, Males, Persons) and "
+       "single year of age, as extracted by Trafford Data Lab" for year, name in F_POPULATIONS_21.items()},
+    **{name: f"ONS small area population estimates, mid-{year}, LSOA 2011 by single year of age, as converted "
+       "by the humaniverse/demographr R package (counts written as R doubles, e.g. 1585.0)"
+       for year, name in F_POPULATIONS.items()},
     F_ADMISSIONS: "Local-extract layout (no public national layout): emergency hospital admissions from "
     "Hospital Episode Statistics with mid-year populations, aggregated to May 2023 wards; financial years, "
     "persons, the 19 ESP2013 age bands; unsuppressed",
@@ -1036,6 +1081,269 @@ def _readme(files: dict[str, int], councils: int = 1) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- current series (DWP by MSOA, Census 2011, health)
+MSOA_CODES = tuple(f"E0200{2810 + m}" for m in range(N // 5))  # synthetic; 5 LSOAs (consecutive codes) per MSOA
+UC_MONTHS = tuple(f"{y}-{m:02d}" for y in range(2015, 2023) for m in range(1, 13) if (y, m) >= (2015, 8)) + ("2023-11",)
+CILIF_YEARS = tuple(f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2022))
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+
+
+def _msoa_header(periods: list[str]) -> tuple[str, ...]:
+    return ("msoa11cd", "msoa11nm", "lad11cd", "lad11nm", *(c for p in periods for c in (p, p.split(" (")[0] + " - Annotations")))
+
+
+def _msoa_rows(world: _World, values: list[list[str]]) -> list[list[str]]:
+    """One row per MSOA, in name order: code, name, council and each period's value with an empty annotation."""
+    rows = [[MSOA_CODES[m], world.names[5 * m][:-1], LAD_CODE, LAD_NAME, *(c for v in per for c in (v, ""))]
+            for m, per in enumerate(values)]
+    return sorted(rows, key=lambda row: row[1])
+
+
+def _uc_label(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:])
+    mark = " (p)" if month == UC_MONTHS[-1] else " (r)" if (y, m) >= (2021, 12) else ""
+    return f"{MONTH_NAMES[m - 1]} {y}{mark}"
+
+
+def _uc_share(month: str) -> float:
+    """Share of households on Universal Credit at an average MSOA: the full-service rollout to the end of
+    2018, a plateau, the COVID-19 surge from March 2020, then managed migration from 2022."""
+    t = int(month[:4]) + (int(month[5:]) - 1) / 12
+    if t < 2016.9:
+        return 0.004 + 0.003 * (t - 2015.58)
+    if t < 2019.0:
+        return 0.008 + 0.042 * (t - 2016.9)
+    if t < 2020.17:
+        return 0.096 + 0.012 * (t - 2019.0)
+    if t < 2020.5:
+        return 0.110 + 0.18 * (t - 2020.17)
+    return min(0.170 + 0.012 * (t - 2020.5), 0.21)
+
+
+def _uc_households(world: _World) -> list[list[str]]:
+    households = [world.pop2022[i][0] * 0.425 for i in range(N)]
+    draws = _rng("uc-households")
+    values = []
+    for m in range(len(MSOA_CODES)):
+        members = range(5 * m, 5 * m + 5)
+        d = statistics.fmean(world.deprivation[i] for i in members)
+        base = sum(households[i] for i in members)
+        counts = [int(draws.poisson(base * _uc_share(month) * math.exp(0.45 * d))) for month in UC_MONTHS]
+        values.append([".." if c < 3 else str(c) for c in counts])
+    return _msoa_rows(world, values)
+
+
+def _cilif(world: _World) -> list[list[str]]:
+    draws = _rng("cilif")
+    values = []
+    for m in range(len(MSOA_CODES)):
+        members = range(5 * m, 5 * m + 5)
+        d = statistics.fmean(world.deprivation[i] for i in members)
+        children = sum(world.pop2015[i][1] for i in members)
+        level = (0.95, 0.97, 1.0, 1.04, 1.08, 1.12, 0.98, 1.06)
+        values.append([str(int(draws.poisson(children * 0.17 * k * math.exp(0.55 * d)))) for k in level])
+    return _msoa_rows(world, values)
+
+
+def _household_deprivation_2011(world: _World) -> list[list[str]]:
+    """Census 2011 households by deprivation dimensions: more deprived than 2021 (as nationally)."""
+    signal = _mix(world.deprivation, _normals("households-2011"), 0.9)
+    rows = []
+    for i in _by_name(world):
+        households = round(world.pop2015[i][0] * 0.42)
+        at_least = [1.0]
+        for intercept, slope in HOUSEHOLD_LOGITS:
+            at_least.append(min(at_least[-1], 1 / (1 + math.exp(-(intercept + 0.35 + slope * signal[i])))))
+        counts = _largest_remainder(households, [at_least[k] - at_least[k + 1] for k in range(4)] + [at_least[4]])
+        rows += [[LSOA_CODES[i], repr(float(k)), repr(float(c)), repr(c / households)] for k, c in enumerate(counts)]
+    return rows
+
+
+def _disability(world: _World) -> list[list[str]]:
+    signal = _mix(world.deprivation, _normals("disability-2021"), 0.8)
+    rows = []
+    for i in sorted(range(N), key=lambda i: LSOA_CODES[i]):
+        residents = world.pop2022[i][0]
+        disabled = round(residents * _bounded(signal[i], 0.11, 0.195, 0.32, 0.6))
+        for label, n in (("Disabled under the Equality Act", disabled), ("Not disabled under the Equality Act", residents - disabled)):
+            rows.append([LSOA_CODES[i], label, repr(float(n)), repr(float(residents)), repr(n / residents)])
+    return rows
+
+
+HEALTH_LABELS = ("Very good health", "Good health", "Fair health", "Bad health", "Very bad health")
+
+
+def _general_health_long(world: _World) -> list[list[str]]:
+    signal = _mix(world.deprivation, _normals("general-health-2021"), 0.85)
+    text = ("Estimates that classify usual residents by their own assessment of the general state of their health "
+            "from very good to very bad. This assessment is not based on a person's health over any specified period of time.")
+    rows = []
+    for i in _by_name(world):
+        bad = _bounded(signal[i], 0.025, 0.055, 0.12, 0.6)
+        shares = [0.47 - 2.5 * bad, 0.33, 0.12 + 0.8 * bad, 0.75 * bad, 0.25 * bad]
+        counts = _largest_remainder(world.pop2022[i][0], shares)
+        rows += [[LSOA_CODES[i], world.names[i], "Lower-layer Super Output Area", "2021-03-21", text, label, "Count",
+                  "Persons", str(c)] for label, c in zip(HEALTH_LABELS, counts)]
+    return rows
+
+
+LOCALHEALTH = (  # indicator, measure, unit, periods, England-like centre, spread by deprivation
+    ("Male life expectancy at birth", "Years", "Males", ("2011 to 2015", "2013 to 2017", "2015 to 2019"), 78.5, -2.4),
+    ("Female life expectancy at birth", "Years", "Females", ("2011 to 2015", "2013 to 2017", "2015 - 19"), 82.0, -1.9),
+    ("Hospital admissions for self-harm", "SAR", "Admissions", ("2010/11 to 2014/15", "2013/14 to 2017/18", "2015/16 - 19/20"), 115.0, 35.0),
+    ("Deaths from cancer", "SMR", "Persons", ("2011 to 2015", "2013 to 2017", "2015 - 19"), 112.0, 14.0),
+    ("Children in Reception Year who were classified as obese", "Percentage", "Persons",
+     ("2014/15 to 2016/17", "2016/17 to 2018/19", "2017/18 to 2019/20"), 10.0, 2.2),
+)
+
+
+def _localhealth(world: _World) -> list[list[str]]:
+    """Local Health ward indicators on the December 2017 wards, three overlapping periods each."""
+    draws = _rng("localhealth")
+    rows = []
+    for indicator, measure, unit, periods, centre, slope in LOCALHEALTH:
+        for period in periods:
+            for (code, name), members in zip(WARDS_2017, _ward17_members(world)):
+                d = statistics.fmean(world.deprivation[i] for i in members)
+                value = centre + slope * d + draws.normal(0, abs(slope) * 0.25)
+                rows.append([code, name, indicator, period, measure, unit, f"{value:.1f}",
+                             f"health/data/{indicator.lower().replace(' ', '_')}.csv", "0" * 40, "2022-07-21T14:57:57+01:00"])
+    return rows
+
+
+def _lookup_oa11(world: _World) -> list[list[str]]:
+    return [[f"E00{100000 + i:06d}", LSOA_CODES[i], world.names[i], MSOA_CODES[i // 5], world.names[i][:-1], LAD_CODE, LAD_NAME]
+            for i in _by_name(world)]
+
+
+def _lookup_lsoa11_21(world: _World) -> list[list[str]]:
+    return [[world.names[i], LSOA_CODES[i], "U", world.names[i], LSOA_CODES[i], LAD_NAME, LAD_CODE] for i in _by_name(world)]
+
+
+def _population_year(world: _World, year: int, name_first: bool) -> list[list[str]]:
+    """Mid-year LSOA population by single year of age: mid-2016's, aged on and grown a little each year."""
+    draws = _rng(f"population-{year}")
+    rows = []
+    for i, ages in zip(range(N), _single_years(world)):
+        shift = year - 2016
+        aged = [ages[0]] * shift + ages[: len(ages) - shift - 1] + [sum(ages[len(ages) - shift - 1:])]
+        aged = [max(0, round(a * (1 + 0.004 * shift) + draws.normal(0, 0.8))) for a in aged]
+        cells = [repr(float(sum(aged))), *(repr(float(a)) for a in aged)]
+        ident = [world.names[i], LSOA_CODES[i]] if name_first else [LSOA_CODES[i], world.names[i]]
+        rows.append(ident + cells)
+    return [rows[i] for i in _by_name(world)]
+
+
+CARE_LABELS = ("Provides no unpaid care", "Provides 9 hours or less unpaid care a week",
+               "Provides 10 to 19 hours unpaid care a week", "Provides 20 to 34 hours unpaid care a week",
+               "Provides 35 to 49 hours unpaid care a week", "Provides 50 or more hours unpaid care a week")
+ACTIVE = "Economically active (excluding full-time students): "
+STUDENT = "Economically active and a full-time student: "
+JOBS = tuple(f"In employment: {kind}: {hours}" for kind in ("Employee", "Self-employed with employees",
+             "Self-employed without employees") for hours in ("Full-time", "Part-time"))
+ACTIVITY_LABELS = (*(ACTIVE + j for j in JOBS), ACTIVE + "Unemployed", *(STUDENT + j for j in JOBS), STUDENT + "Unemployed",
+                   "Economically inactive: Long-term sick or disabled", "Economically inactive: Looking after home or family",
+                   "Economically inactive: Other", "Economically inactive: Retired", "Economically inactive: Student")
+QUALIFICATION_LABELS = ("No qualifications", "Level 1 and entry level qualifications", "Level 2 qualifications",
+                        "Apprenticeship", "Level 3 qualifications", "Level 4 qualifications or above", "Other qualifications")
+LONG_HEADER = ("area_code", "area_name", "geography", "period", "indicator", "{}", "measure", "unit", "value")
+
+
+def _long_census(world: _World, tag: str, text: str, labels, base, shares_at) -> list[list[str]]:
+    """A council's long Census 2021 extract: one row per LSOA and category, counts from shares."""
+    signal = _mix(world.deprivation, _normals(tag), 0.85)
+    rows = []
+    for i in _by_name(world):
+        counts = _largest_remainder(base(i), shares_at(signal[i]))
+        rows += [[LSOA_CODES[i], world.names[i], "Lower-layer Super Output Area", "2021-03-21", text, label, "Count",
+                  "Persons", str(c)] for label, c in zip(labels, counts)]
+    return rows
+
+
+def _unpaid_care(world: _World) -> list[list[str]]:
+    def shares(x):
+        carers = _bounded(x, 0.07, 0.095, 0.13, 0.4)
+        heavy = min(max(0.25 + 0.06 * x, 0.1), 0.5)
+        return [1 - carers, carers * (1 - heavy) * 0.6, carers * (1 - heavy) * 0.4, carers * heavy * 0.4,
+                carers * heavy * 0.2, carers * heavy * 0.4]
+    return _long_census(world, "unpaid-care-2021", "Estimates that classify usual residents by the number of hours of "
+                        "unpaid care they provide", CARE_LABELS, lambda i: round(world.pop2022[i][0] * 0.94), shares)
+
+
+def _economic_activity(world: _World) -> list[list[str]]:
+    def shares(x):
+        sick = _bounded(x, 0.02, 0.045, 0.11, 0.6)
+        unemployed = _bounded(x, 0.015, 0.03, 0.07, 0.6)
+        employed = max(0.62 - 2.2 * sick, 0.3)
+        jobs = [0.55, 0.18, 0.02, 0.005, 0.17, 0.075]
+        return ([employed * 0.96 * j for j in jobs] + [unemployed] + [employed * 0.04 * j for j in jobs] + [0.003]
+                + [sick, 0.04, 0.03, 0.30 - employed * 0.1, 0.05])
+    return _long_census(world, "economic-activity-2021", "Economic activity status of usual residents (aged 16 years "
+                        "and over)", ACTIVITY_LABELS, lambda i: world.pop2022[i][0] - world.pop2022[i][1], shares)
+
+
+def _qualification_long(world: _World) -> list[list[str]]:
+    def shares(x):
+        none = _bounded(x, 0.08, 0.19, 0.38, 0.6)
+        level4 = _bounded(-x, 0.10, 0.27, 0.55, 0.6)
+        rest = 1 - none - level4
+        return [none, rest * 0.16, rest * 0.26, rest * 0.1, rest * 0.30, level4, rest * 0.18]
+    return _long_census(world, "qualifications-long-2021", "Highest level of qualification held by usual residents "
+                        "aged 16 years and over", QUALIFICATION_LABELS, lambda i: world.pop2022[i][0] - world.pop2022[i][1],
+                        shares)
+
+
+def _population_21(world: _World, year: int) -> list[list[str]]:
+    """Mid-year LSOA (2021) population by sex and single year of age, with broad age totals."""
+    rows = []
+    for i, ages in zip(range(N), _single_years(world)):
+        grown = [round(a * (1 + 0.004 * (year - 2016))) for a in ages]
+        females = [a // 2 + (a % 2) * (k % 2) for k, a in enumerate(grown)]
+        males = [a - f for a, f in zip(grown, females)]
+        for sex, counts in (("Females", females), ("Males", males), ("Persons", grown)):
+            rows.append([f"{year}-06-30", LSOA_CODES[i], world.names[i], "LSOA", sex, str(sum(counts)), str(sum(counts[:16])),
+                         str(sum(counts[16:65])), str(sum(counts[65:])), *map(str, counts)])
+    return rows
+
+
+def _lookup_oa21(world: _World) -> list[list[str]]:
+    return [[f"E00{100000 + i:06d}", LSOA_CODES[i], world.names[i], MSOA_CODES[i // 5], world.names[i][:-1], LAD_CODE, LAD_NAME]
+            for i in _by_name(world)]
+
+
+AGES = tuple(str(a) for a in range(90)) + ("90+",)
+HEADER_LOCALHEALTH = ("area_code", "area_name", "indicator", "period", "measure", "unit", "value", "source_path",
+                      "source_commit", "commit_date")
+
+
+def _series_tables(world: _World) -> dict:
+    """The current-series files (issue 18), in their real layouts."""
+    return {
+        F_UC_HOUSEHOLDS: (_msoa_header([_uc_label(m) for m in UC_MONTHS]), _uc_households(world)),
+        F_CILIF: (_msoa_header([y + (" (p)" if y == CILIF_YEARS[-1] else "") for y in CILIF_YEARS]), _cilif(world)),
+        F_HOUSEHOLD_DEPRIVATION_2011: (("lsoa11_code", "households_number_deprivation_dimensions", "count", "proportion"),
+                                       _household_deprivation_2011(world)),
+        F_DISABILITY: (("lsoa21_code", "disability", "n", "total_residents", "prop"), _disability(world)),
+        F_GENERAL_HEALTH_LONG: (("area_code", "area_name", "geography", "period", "indicator", "general_health", "measure",
+                                 "unit", "value"), _general_health_long(world)),
+        F_LOCALHEALTH: (HEADER_LOCALHEALTH, _localhealth(world)),
+        F_LOOKUP_OA11: (("oa11cd", "lsoa11cd", "lsoa11nm", "msoa11cd", "msoa11nm", "lad11cd", "lad11nm"), _lookup_oa11(world)),
+        F_LOOKUP_LSOA11_21: (("lsoa11_name", "lsoa11_code", "change_code", "lsoa21_name", "lsoa21_code", "ltla22_name",
+                              "ltla22_code"), _lookup_lsoa11_21(world)),
+        F_UNPAID_CARE_LONG: (tuple(c.format("unpaid_care") for c in LONG_HEADER), _unpaid_care(world)),
+        F_ECONOMIC_ACTIVITY_LONG: (tuple(c.format("economic_activity_status") for c in LONG_HEADER),
+                                   _economic_activity(world)),
+        F_QUALIFICATION_LONG: (tuple(c.format("highest_qualification") for c in LONG_HEADER), _qualification_long(world)),
+        F_LOOKUP_OA21: (("oa21cd", "lsoa21cd", "lsoa21nm", "msoa21cd", "msoa21nm", "lad22cd", "lad22nm"), _lookup_oa21(world)),
+        **{name: (("period", "area_code", "area_name", "geography", "sex", "all_ages", "aged_0_to_15", "aged_16_to_64",
+                   "aged_65_and_over") + AGES, _population_21(world, year)) for year, name in F_POPULATIONS_21.items()},
+        **{name: ((("lsoa11_code", "lsoa11_name") if year == 2017 else ("lsoa11_name", "lsoa11_code"))
+                  + ("total_population",) + AGES, _population_year(world, year, name_first=year != 2017))
+           for year, name in F_POPULATIONS.items()},
+    }
+
+
 def _write(path: Path, data: bytes) -> str:
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
@@ -1096,6 +1404,8 @@ def _as_council(tables: dict, k: int, world: _World) -> dict:
     codes |= {ward[0]: f"E05{100000 + k * len(WARDS) + j:06d}" for j, ward in enumerate(WARDS)}
     codes |= {ward[0]: f"E05{200000 + k * len(WARDS_2017) + j:06d}" for j, ward in enumerate(WARDS_2017)}
     codes |= {ward[1]: council_ward_name(k, ward[1]) for ward in WARDS + WARDS_2017}
+    codes |= {msoa: f"E02{100000 + k * len(MSOA_CODES) + m:06d}" for m, msoa in enumerate(MSOA_CODES)}
+    codes |= {f"E00{100000 + i:06d}": f"E00{100000 + k * N + i:06d}" for i in range(N)}
     codes |= {LAD_CODE: code, LAD_NAME: name}
     prefix = LAD_NAME + " "
     lean = COUNCIL_LEAN * (1 if k % 2 else -1)
@@ -1154,6 +1464,7 @@ def generate(out_dir: Path, councils: int = 1) -> dict[str, str]:
         F_CLAIMANTS_WARD17: (HEADER_CLAIMANTS_WARD17, _claimants_ward17(world)),
         F_INSOLVENCIES: (HEADER_INSOLVENCIES, _insolvencies(world)),
         F_POPULATION_2016: (HEADER_POPULATION_2016, _population_2016(world)),
+        **_series_tables(world),
     }
     others = [_as_council(tables, k, world) for k in range(1, councils)]
     for name, (header, rows) in tables.items():

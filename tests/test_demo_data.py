@@ -79,7 +79,7 @@ def _spearman(a, b) -> float:
 def test_generate_returns_manifest_hashes(generated, manifest):
     assert manifest["generator"] == "dagster_project.demo_data"
     assert manifest["seed"] == demo_data.SEED
-    assert len(manifest["files"]) == 18
+    assert len(manifest["files"]) == 35
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((generated / name).read_bytes()).hexdigest() == digest, name
     assert "TS067" in manifest["layouts"][demo_data.F_CENSUS11]
@@ -259,12 +259,25 @@ def test_geography(generated):
     for i, r in enumerate(lookup):
         positions.setdefault(r["wd23cd"], []).append(i)
     assert all(p[-1] - p[0] > 7 for p in positions.values()), "wards should not be contiguous code blocks"
-    ward_level = {*demo_data.LOCAL_EXTRACTS, demo_data.F_CLAIMANTS_WARD17, demo_data.F_INSOLVENCIES}
+    ward_level = {*demo_data.LOCAL_EXTRACTS, demo_data.F_CLAIMANTS_WARD17, demo_data.F_INSOLVENCIES,
+                  demo_data.F_LOCALHEALTH, demo_data.F_UC_HOUSEHOLDS, demo_data.F_CILIF}  # ward- and MSOA-level
     for name in set(demo_data.LAYOUTS) - ward_level:  # the ward-level files are tested below
         code_column = {demo_data.F_IOD19_SCORES: 1, demo_data.F_CENSUS11: 2, demo_data.F_CENSUS21: 2,
-                       CLAIMANTS: 1}.get(name, 0)
+                       CLAIMANTS: 1, demo_data.F_LOOKUP_OA11: 1, demo_data.F_LOOKUP_LSOA11_21: 1,
+                       demo_data.F_POPULATIONS[2019]: 1, demo_data.F_POPULATIONS[2020]: 1, demo_data.F_LOOKUP_OA21: 1,
+                       **dict.fromkeys(demo_data.F_POPULATIONS_21.values(), 1)}.get(name, 0)
         per_code = Counter(r[code_column] for r in _rows(generated / name)[1:])
         assert sorted(per_code) == codes and len(set(per_code.values())) == 1, name
+
+
+def test_msoa_series_cover_every_msoa_and_period(generated):
+    lookup = _dicts(generated / demo_data.F_LOOKUP_OA11)
+    msoas = {r["msoa11cd"] for r in lookup}
+    assert len(msoas) == 40 and Counter(r["msoa11cd"] for r in lookup).most_common(1)[0][1] == 5
+    for name, periods in ((demo_data.F_UC_HOUSEHOLDS, 90), (demo_data.F_CILIF, 8)):
+        rows = _dicts(generated / name)
+        assert {r["msoa11cd"] for r in rows} == msoas, name
+        assert len([c for c in rows[0] if c.endswith("Annotations")]) == periods, name
 
 
 def test_2017_ward_series_cover_every_ward_and_period(generated):

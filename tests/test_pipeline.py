@@ -54,16 +54,17 @@ def test_every_indicator_has_a_value_for_every_ward_and_period(con):
         ).fetchall()
     }
     # the demonstration data has no file for these borough-only or real-only sources, nor for
-    # the census health tables that only `make fetch` brings
+    # the census health tables that only `make fetch` brings; Local Health is on its own wards only
     assert without_values == {
         "claimant_rate", "children_low_income_families", "healthy_life_expectancy_male",
-        "healthy_life_expectancy_female", "working_age_no_qualifications",
-        "bad_health", "disability_limited_a_lot",
+        "healthy_life_expectancy_female", "working_age_no_qualifications", "disability_limited_a_lot",
+        *(i for (i,) in con.execute("select indicator_id from marts.dim_indicator where indicator_id like 'localhealth_%'").fetchall()),
     }
     periods = dict(con.execute("select indicator_id, count(distinct period) from marts.fct_indicator_values group by 1").fetchall())
     single = {i for i, n in periods.items() if n < 2}
-    # sources with one release only: Census 2021 household deprivation, one claimant month, an IoD2019-only indicator
-    assert single == {"households_deprived", "claimant_count", "staying_on_post_16"}, periods
+    # sources with one release only: one claimant month, an IoD2019-only indicator, Census 2021 health and care
+    assert single == {"claimant_count", "staying_on_post_16", "disability", "bad_health", "unpaid_care",
+                      "long_term_sick"}, periods
 
 
 def test_intervals_contain_the_value_and_nest(con):

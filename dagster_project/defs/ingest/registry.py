@@ -12,6 +12,7 @@ COLUMN_TYPES = ("area_code", "text", "integer", "number", "geometry")
 # ONS GSS code prefixes for each geography level (England and Wales).
 AREA_CODE_PATTERNS = {
     "lsoa": r"[EW]01\d{6}",
+    "msoa": r"[EW]02\d{6}",
     "ward": r"[EW]05\d{6}",
     "la": r"(E0[6-9]|E10|W06)\d{6}",
     "country": r"(E92|W92)\d{6}",

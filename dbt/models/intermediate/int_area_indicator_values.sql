@@ -5,7 +5,8 @@
     numerator could be (each suppressed count at the indicator's suppressed_input_max), so the
     true proportion lies between numerator / denominator and numerator_upper / denominator.
     Series published only on 2017 wards are added as estimated for the May-2023 wards
-    (int_ward17_apportioned), with their borough figure as published (claimants) or summed.
+    (int_ward17_apportioned), with their borough figure as published (claimants) or summed;
+    series published by MSOA likewise (int_msoa_apportioned), with the council's MSOAs summed.
     A source period that lacks some of a council's LSOAs (a snapshot cut short at source) leaves
     that council's ward and borough figures for the period incomplete: incomplete_reason says
     why, and no value is made from the LSOAs it does have; other councils are untouched. -#}
@@ -150,6 +151,14 @@ unreached_wards as (
     )
 ),
 
+msoa_areas as (
+    select
+        indicator_id, area_code, area_type, la_code, period, period_start, period_end, source_id,
+        numerator, numerator_upper, n_suppressed, denominator, null::double as score, null::double as weight,
+        population_name as weight_population, n_lsoas, is_demo, aggregation_method, split_share
+    from {{ ref('int_msoa_apportioned') }}
+),
+
 combined as (
     select
         aggregated.* replace (
@@ -164,6 +173,8 @@ combined as (
     select * from unreached_wards
     union all by name
     select * from apportioned_areas
+    union all by name
+    select * from msoa_areas
 )
 
 select

@@ -94,9 +94,31 @@ census as (
     inner join periods using (source_id)
 ),
 
+{#- Census 2011 households on 2021 LSOAs (one comparable series): a split 2011 LSOA's counts are
+    shared among its 2021 LSOAs by their 2021 households, merged ones are summed. -#}
 households as (
     select households.*, periods.period, periods.period_start, periods.period_end
     from {{ ref('stg_census__household_deprivation') }} as households
+    inner join periods using (source_id)
+    where households.lsoa_vintage = 2021
+    union all by name
+    select
+        pieces.lsoa21_code as lsoa_code, 2021 as lsoa_vintage, households.source_id,
+        sum(households.households * pieces.share_of_lsoa11) as households,
+        sum(households.households_deprived * pieces.share_of_lsoa11) as households_deprived,
+        bool_or(households.is_demo) as is_demo,
+        any_value(periods.period) as period, any_value(periods.period_start) as period_start,
+        any_value(periods.period_end) as period_end
+    from {{ ref('stg_census__household_deprivation') }} as households
+    inner join {{ ref('int_lsoa11_pieces') }} as pieces on pieces.lsoa11_code = households.lsoa_code
+    inner join periods using (source_id)
+    where households.lsoa_vintage = 2011
+    group by pieces.lsoa21_code, households.source_id
+),
+
+disability_equality_act as (
+    select disability.*, periods.period, periods.period_start, periods.period_end
+    from {{ ref('stg_census__disability_equality_act') }} as disability
     inner join periods using (source_id)
 ),
 
@@ -116,6 +138,18 @@ census_disability as (
     select disability.*, periods.period, periods.period_start, periods.period_end
     from {{ ref('stg_census__disability') }} as disability
     inner join periods using (source_id)
+),
+
+{#- claimants over residents aged 16 to 64 of the mid-year nearest the month (the later of two
+    equally near; mid-2016, 2017, 2019 or 2020 where supplied) -#}
+claimants_own_year as (
+    select claimants.*, population.population_16_64, population.population_year
+    from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
+    inner join {{ ref('stg_ons__population_lsoa11_years') }} as population using (lsoa_code)
+    qualify row_number() over (
+        partition by claimants.source_id, claimants.period, claimants.lsoa_code
+        order by abs(datediff('day', make_date(population.year, 6, 30), claimants.period_start)), population.year desc
+    ) = 1
 ),
 
 {#- numerator/denominator rows; where a release has no denominator, its published rate and a
@@ -158,11 +192,9 @@ proportions as (
         households_deprived, households, null, null, is_demo, null
     from households
     union all
-    select 'claimant_count', claimants.source_id, claimants.period, claimants.period_start, claimants.period_end,
-        claimants.lsoa_code, claimants.lsoa_vintage, claimants.claimants, population.population_16_64, null, null,
-        claimants.is_demo, null
-    from {{ ref('stg_nomis__claimant_count_lsoa') }} as claimants
-    inner join {{ ref('stg_ons__population_mid2016') }} as population using (lsoa_code)
+    select 'claimant_count', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        claimants, population_16_64, null, null, is_demo, population_year
+    from claimants_own_year
     union all
     select 'bad_health', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         bad_or_very_bad_health, residents, null, null, is_demo, null
@@ -171,6 +203,15 @@ proportions as (
     select 'disability_limited_a_lot', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         limited_a_lot, residents, null, null, is_demo, null
     from census_disability
+    union all
+    select 'disability', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        disabled, residents, null, null, is_demo, null
+    from disability_equality_act
+    union all
+    select care.indicator_id, care.source_id, periods.period, periods.period_start, periods.period_end, care.lsoa_code,
+        care.lsoa_vintage, care.numerator, care.residents, null, null, care.is_demo, null
+    from {{ ref('stg_census__care_and_activity') }} as care
+    inner join periods using (source_id)
 ),
 
 counts as (
@@ -223,7 +264,9 @@ scores as (
 combined as (
     select indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
         numerator, denominator, null::double as score, null::double as weight, is_demo,
-        numerator is null as input_suppressed, null::varchar as weight_population
+        numerator is null as input_suppressed,
+        {#- the denominator's mid-year, for a series whose denominator changes with the period -#}
+        case when indicator_id = 'claimant_count' then weight_population end as weight_population
     from proportions
     where denominator is not null
     union all

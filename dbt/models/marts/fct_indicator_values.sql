@@ -363,6 +363,11 @@ select
     segments.break_reason,
     notes.series_note,
     case
+        when ranked.indicator_id = 'claimant_count' and ranked.weight_population is not null
+            then 'rate per residents aged 16 to 64, ' || ranked.weight_population || ' estimates (the mid-year nearest the month)'
+        when ranked.aggregation_method like 'estimated from MSOA counts%' or ranked.aggregation_method = 'sum of the council''s MSOA counts'
+            then 'rate per ' || ranked.weight_population
+                || case when ranked.area_type = 'ward' then '; the MSOA counts are shared among small areas by the same population' else '' end
         when ranked.weight_population is not null
             then 'weighted by ' || ranked.weight_population
                 || case when ranked.area_type != 'england' then '; recomputed here from neighbourhood figures, not the publisher''s own area figure' else '' end

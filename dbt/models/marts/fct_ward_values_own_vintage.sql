@@ -1,5 +1,8 @@
 {#- Ward series that cannot be rebuilt on the May-2023 wards (no LSOA data exist), shown on
-    the ward boundaries they were published for and labelled as such. -#}
+    the ward boundaries they were published for and labelled as such: the 2015-2018 claimant
+    rate (2017 wards), and OHID Local Health indicators (rolling periods; ratios, percentages and
+    life expectancies that cannot be re-cut without their counts, and life expectancies are never
+    averaged). -#}
 with
 
 claimant_rate as (
@@ -26,3 +29,23 @@ select
     'published for the December 2017 wards; not comparable with the May 2023 wards' as note
 from claimant_rate
 left join ward_names on ward_names.ward_code = claimant_rate.area_code
+union all by name
+select
+    'localhealth_' || regexp_replace(lower(regexp_replace(localhealth.indicator_name, '\s*\(.*\)$', '')), '[^a-z0-9]+', '_', 'g')
+        || case when localhealth.indicator_name like '%best-fit OAs%' then '_2023_wards' else '' end as indicator_id,
+    localhealth.ward_code,
+    localhealth.ward_name,
+    case when localhealth.indicator_name like '%best-fit OAs%' then 2023 else 2022 end as ward_vintage,
+    localhealth.period,
+    make_date(localhealth.first_year, 1, 1) as period_start,
+    make_date(localhealth.last_year, 12, 31) as period_end,
+    localhealth.value,
+    localhealth.source_id,
+    localhealth.is_demo,
+    'OHID Local Health, ' || localhealth.indicator_name || ' (' || localhealth.measure || '), '
+        || case when localhealth.first_year < localhealth.last_year
+            then 'pooled over ' || localhealth.period || ': successive periods overlap, so they are not independent'
+            else localhealth.period end
+        || case when localhealth.indicator_name like '%best-fit OAs%' then '; published for the May 2023 wards (best-fit output areas)'
+            else '; published for the wards before May 2023' end as note
+from {{ ref('stg_localhealth__ward') }} as localhealth

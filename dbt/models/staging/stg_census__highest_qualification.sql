@@ -1,4 +1,6 @@
-{#- Census 2011 and 2021 arrive in the same (TS067 bulk) layout: one staging model for both. -#}
+{#- Census 2011 and 2021 arrive in the same (TS067 bulk) layout: one staging model for both. A
+    council's own long extract of TS067 (census2021_qualification_long) fills 2021 LSOAs the bulk
+    table lacks. -#}
 with
 
 source as (
@@ -20,6 +22,17 @@ renamed as (
         highest_level_of_qualification_level_4_qualifications_and_above as level_4_plus,
         _is_demo as is_demo
     from source
+    union all
+    select
+        area_code, 2021, 'census2021_qualification_long', '2021',
+        sum(value),
+        sum(value) filter (where highest_qualification = 'No qualifications'),
+        sum(value) filter (where highest_qualification = 'Level 4 qualifications or above'),
+        bool_or(_is_demo)
+    from {{ source('raw', 'census2021_qualification_long') }}
+    where measure = 'Count'
+      and area_code not in (select geography_code from {{ source('raw', 'census2021_ts067') }})
+    group by area_code
 )
 
 select * from renamed
