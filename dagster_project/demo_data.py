@@ -1421,7 +1421,7 @@ def _as_council(tables: dict, k: int, world: _World) -> dict:
 
     out = {}
     for file, (header, rows) in tables.items():
-        if file not in (F_LOOKUP, F_LOOKUP17):
+        if file not in (F_LOOKUP, F_LOOKUP17, F_LOOKUP_OA11, F_LOOKUP_OA21, F_LOOKUP_LSOA11_21):  # geography, not figures
             rows = _drawn(rows, source, names)
         rows = [[recode(cell) for cell in row] for row in rows]
         if file == F_LOOKUP:

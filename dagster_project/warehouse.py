@@ -274,9 +274,13 @@ def _file_lock(path: Path, settings: Settings, wait: bool):
         finally:
             _HELD[path] -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     what = settings.warehouse if path.name.endswith(f"{settings.warehouse.name}.lock") else settings.site_dir
-    with path.open("a+") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as error:
+        raise OSError(f"cannot write beside {what}: {path.parent} is not a writable folder ({error.strerror})") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

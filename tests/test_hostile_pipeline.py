@@ -143,7 +143,8 @@ def test_an_unwritable_site_folder_ends_in_run_failed_and_a_status_record(publis
     monkeypatch.setenv("SITE_DIR", str(blocked / "site"))
     assert main(["--log-level", "ERROR"]) == 1
     out = capsys.readouterr().out
-    assert "RUN FAILED: nothing was published" in out and "step site failed" in out
+    # the run stops before any step, at the site's lock beside SITE_DIR
+    assert "RUN FAILED: nothing was published" in out and "is not a writable folder" in out
     status = json.loads((tmp_path / "warehouse.duckdb.run-status.json").read_text(encoding="utf-8"))
-    assert "could not write" in status["last_failure"]["note"] and "step site failed" in status["last_failure"]["why"]
+    assert "could not write" in status["last_failure"]["note"] and "is not a writable folder" in status["last_failure"]["why"]
     assert digest(warehouse) == before
