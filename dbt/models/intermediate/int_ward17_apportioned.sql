@@ -85,8 +85,8 @@ direct as (
     select 'working_age' as base, lsoa_ward23.ward_code, counts.period_start, sum(counts.claimants) as numerator
     from {{ ref('stg_nomis__claimant_count_lsoa') }} as counts
     inner join lsoa_ward23 using (lsoa_code)
-    inner join lsoa_ward17 using (lsoa_code)
     where counts.claimants is not null
+        and counts.lsoa_code in (select lsoa_code from lsoa_ward17)  {#- a semi-join: an LSOA may map to two source wards -#}
     group by all
 ),
 
