@@ -240,7 +240,7 @@ def test_three_indicators_have_ten_comparable_periods_with_tested_trends_and_gap
         "select trend_method, change_method, window_from, window_to from intermediate.int_indicator_trends "
         "where indicator_id = 'claimant_rate_monthly' and area_code = 'E08000010'").fetchall()
     assert borough == [(None, "two-proportion z-test of the first and latest periods (yearly figures: 12-month averages "
-                        "of monthly figures), 99.8% confidence", "the 12 months to 2015-10", "the 12 months to 2017-10")]
+                        "of monthly figures), 99.8% confidence", "the 12 months to October 2015", "the 12 months to October 2017")]
     gap = con.execute(
         "select gap_test_method from marts.fct_inequality where indicator_id = 'claimant_rate_monthly' "
         "and measure = 'sii_quintiles' and gap_p_value is not null").fetchall()

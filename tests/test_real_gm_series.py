@@ -132,7 +132,7 @@ def test_trafford_wards_show_general_health_and_local_health(gm):
 
 def test_universal_credit_is_never_judged_across_its_breaks(gm):
     segments = [row[0] for row in gm.execute(
-        "select distinct segment_id from marts.fct_indicator_values where indicator_id = 'uc_households' order by 1")]
+        "select distinct segment_id from marts.fct_indicator_values where indicator_id = 'uc_households' order by 1").fetchall()]
     assert segments == ["uc_households:2015", "uc_households:2019", "uc_households:2020", "uc_households:2022"]
     judged = gm.execute("""
         select count(*) from marts.fct_indicator_values

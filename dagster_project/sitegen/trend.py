@@ -157,8 +157,9 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
               else "n/a")
         b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
-        cells.append(f'<tr><th scope="row">{escape(period_words(r[ix]))}</th><td class="num" data-label="{escape(area_label)}">{vt}</td>'
-                     f'<td class="num" data-label="95% interval">{ci}</td><td class="num" data-label="{escape(benchmark_label)}">{b}</td></tr>\n')
+        # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
+        cells.append(f'<tr><th scope="row">{escape(period_words(r[ix]))}</th><td class="num">{vt}</td>'
+                     f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result

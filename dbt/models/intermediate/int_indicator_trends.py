@@ -50,7 +50,7 @@ def _steps(frame: pd.DataFrame) -> pd.Series:
 def yearly(values: pd.DataFrame) -> pd.DataFrame:
     """Monthly rows as yearly figures: full 12-month blocks counted back from each group's latest
     month (a block missing a month is dropped); other rows unchanged. A block keeps its last
-    month as `period`, is labelled 'the 12 months to <period>', and steps by one per year."""
+    month as `period`, is labelled 'the 12 months to <month in words>' (e.g. October 2017), and steps by one per year."""
     monthly = values["frequency"] == "monthly"
     other = values[~monthly].assign(step=_steps(values[~monthly]), label=values.loc[~monthly, "period"],
                                     first_start=values.loc[~monthly, "period_start"])
@@ -71,7 +71,7 @@ def yearly(values: pd.DataFrame) -> pd.DataFrame:
         numerator=blocks["numerator"].where(blocks["counted"] == 12), denominator=blocks["denominator"].where(blocks["counted"] == 12),
         lower_ci_95=(blocks["value"] - half).where(blocks["limited"] == 12), upper_ci_95=(blocks["value"] + half).where(blocks["limited"] == 12),
         value_status=np.where(blocks["published"], "published", "bounded"), step=-blocks["block"],
-        label="the 12 months to " + blocks["period"],
+        label="the 12 months to " + pd.to_datetime(blocks["period_start"]).dt.strftime("%B %Y"),
     )
     columns = list(other.columns)
     return pd.concat([other, blocks[columns]], ignore_index=True).sort_values([*KEYS, "step"], kind="stable")
