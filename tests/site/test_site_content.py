@@ -33,11 +33,13 @@ def table_rows(path: Path, caption_start: str) -> list[list[str]]:
 
 
 def spine_rows(path: Path, caption_end: str) -> list[list[str]]:
-    """The rows of a ward page's spine tables (one per topic: 'Health: <ward> compared with Wigan', ...)."""
+    """The rows of a ward page's spine tables (per topic: 'Health: <ward> compared with Wigan', and
+    the collapsed 'Health: <ward> (not compared with Wigan)' of rows that cannot be assessed)."""
     rows = []
+    collapsed = caption_end.replace(" compared with ", " (not compared with ") + ")"
     for table in parse(path).iter("table"):
         caption = " ".join("".join(table.find("caption").itertext()).split())
-        if caption.endswith(caption_end):
+        if caption.endswith(caption_end) or caption.endswith(collapsed):
             rows += [[" ".join("".join(c.itertext()).split()) for c in tr] for tr in table.find("tbody")]
     assert rows, f"no spine table '{caption_end}' in {path}"
     return rows
