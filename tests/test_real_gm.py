@@ -26,18 +26,6 @@ COUNCILS = {
 # May-2023 wards per council (ONS LSOA21 -> ward 2024 best fit; the 2023 boundaries agree).
 WARDS = {"E08000001": 20, "E08000002": 17, "E08000003": 32, "E08000004": 20, "E08000005": 20, "E08000006": 20,
          "E08000007": 21, "E08000008": 19, "E08000009": 21, WIGAN: 25}
-# Files registered by the current-series sources (issue 18): unknown until those are merged.
-SERIES_FILES = {
-    "census2011_household_deprivation_lsoa11_gm.csv", "census2021_disability_lsoa21_gm.csv",
-    "census2021_economic_activity_status_lsoa_trafford.csv", "census2021_general_health_lsoa_trafford.csv",
-    "census2021_highest_level_qualification_lsoa_trafford.csv", "census2021_unpaid_care_lsoa_trafford.csv",
-    "dwp_cilif_relative_msoa11_fye2015_2022_gm.csv", "dwp_uc_households_msoa11_monthly_2015_2023_gm.csv",
-    "lookup_lsoa11_to_lsoa21_gm.csv", "lookup_oa11_lsoa11_msoa11_gm.csv", "lookup_oa21_lsoa21_msoa21_gm.csv",
-    "msoa2011_gm_generalised.geojson", "population_mid2017_lsoa11_syoa_gm.csv", "population_mid2019_lsoa11_syoa_gm.csv",
-    "population_mid2020_lsoa11_syoa_gm.csv", "population_mid2022_lsoa21_syoa_trafford.csv",
-    "population_mid2024_lsoa21_syoa_trafford.csv", "trafford_ward_health_localhealth_series.csv",
-}
-
 # Reference: MHCLG's own council summaries (English Indices of Deprivation 2019, File 10 "Local
 # Authority District summaries", IMD average score). Only the two figures known for certain.
 MHCLG_IMD2019_AVERAGE_SCORE = {"E08000003": 40.0, WIGAN: 25.7}
@@ -87,10 +75,10 @@ def test_every_real_gm_file_is_known_and_accepted(gm):
     files = {p.name for p in SHARED_REAL_GM.iterdir() if p.name != "README.md"}
     assert len(files) == 56 and set(statuses) >= files
     unknown = {n for n, s in statuses.items() if s == "unknown"}
-    assert unknown <= SERIES_FILES, sorted(unknown - SERIES_FILES)
+    assert unknown == set(), sorted(unknown)
     accepted = {n for n, s in statuses.items() if s == "accepted"}
-    assert accepted == files - unknown and len(accepted) >= 56 - len(SERIES_FILES)
-    print(f"real-gm files accepted: {len(accepted)} of {len(files)}; not yet registered: {len(unknown)}")
+    assert accepted == files
+    print(f"real-gm files accepted: {len(accepted)} of {len(files)}")
     assert gm.execute("select count(*) from marts.fct_indicator_values where is_demo").fetchone()[0] == 0
 
 
@@ -100,7 +88,7 @@ def test_no_row_is_rejected_and_every_file_has_one_source(gm):
     sources = load_registry().values()
     for path in SHARED_REAL_GM.iterdir():
         owners = [s.id for s in sources if s.matches(path.name)]
-        assert len(owners) <= 1, (path.name, owners)
+        assert len(owners) == 1 or path.name == "README.md", (path.name, owners)
     rejected = gm.execute(
         "select source_id, file_name, sum(rows_rejected) from audit.load_log group by all having sum(rows_rejected) > 0"
     ).fetchall()
