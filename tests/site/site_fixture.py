@@ -245,6 +245,7 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         alter table marts.fct_inequality add column segment_id varchar;
         alter table marts.fct_inequality add column gap_test_method varchar;
         alter table marts.fct_inequality add column gap_p_value double;
+        alter table marts.fct_inequality add column gap_tested_from date;
         update marts.fct_inequality set segment_id = indicator_id || '_s1';
         alter table marts.fct_mission_progress add column la_code varchar;
         alter table marts.fct_mission_progress add column segment_id varchar;

@@ -30,19 +30,19 @@ POINTS = 5
 CONFIDENCE = 0.998
 
 
-def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, str | None, float | None]:
+def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, str | None, float | None, object]:
     """Whether the gap (|SII|) is narrowing or widening over ``series`` (one segment, oldest
-    first): (verdict, test method, p-value)."""
+    first): (verdict, test method, p-value, period_start of the first period the test used)."""
     if frequency == "monthly":
         months = pd.to_datetime(series["period_start"])
         same = series[(months.dt.month == months.iloc[-1].month).to_numpy()]
         if len(same) < 2:
-            return NOT_ENOUGH, None, None
+            return NOT_ENOUGH, None, None, None
         return _change(same.iloc[[0, -1]], "z-test of the change in the slope index of inequality between the same month "
                        "of the earliest and latest years (seasons cancel; two points, so month-to-month correlation does not "
                        "enter), 99.8% confidence")
     if len(series) < 2:
-        return NOT_ENOUGH, None, None
+        return NOT_ENOUGH, None, None, None
     size = series["value"].abs().to_numpy(float)
     flip = series["value"].to_numpy(float) < 0
     lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
@@ -57,13 +57,13 @@ def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, s
         p_value = float(stats.chi2.sf(result.chi_squared, 1)) if result.chi_squared is not None else None
         verdict = {"Increasing": "gap widening", "Decreasing": "gap narrowing"}.get(result.marker, "no significant change")
         if result.marker == "Cannot be calculated":
-            verdict = NOT_ENOUGH
-        return verdict, method, p_value
+            return NOT_ENOUGH, None, None, None
+        return verdict, method, p_value, series["period_start"].iloc[-points]
     return _change(series, "z-test of the change in the slope index of inequality between the first and latest periods, "
                    "99.8% confidence")
 
 
-def _change(series: pd.DataFrame, method: str) -> tuple[str, str | None, float | None]:
+def _change(series: pd.DataFrame, method: str) -> tuple[str, str | None, float | None, object]:
     """The z-test of the change in |SII| between the first and last rows of ``series``."""
     size = series["value"].abs().to_numpy(float)
     flip = series["value"].to_numpy(float) < 0
@@ -72,11 +72,10 @@ def _change(series: pd.DataFrame, method: str) -> tuple[str, str | None, float |
     change = change_from_limits(size[0], lower[0], upper[0], size[-1], lower[-1], upper[-1])
     width = upper[[0, -1]] - lower[[0, -1]]
     if np.isnan(width).any() or not (width > 0).all() or flip[0] != flip[-1]:
-        return NOT_ENOUGH, None, None
+        return NOT_ENOUGH, None, None, None
     p_value, z = float(change["p_value"]), float(change["difference"])
-    if p_value >= 1 - CONFIDENCE:
-        return "no significant change", method, p_value
-    return ("gap widening" if z > 0 else "gap narrowing"), method, p_value
+    verdict = "no significant change" if p_value >= 1 - CONFIDENCE else ("gap widening" if z > 0 else "gap narrowing")
+    return verdict, method, p_value, series["period_start"].iloc[0]
 
 
 def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -145,7 +144,7 @@ def model(dbt, session):
     tested = frame[(frame["measure"] == "sii") & ~frame["affected"].fillna(False).astype(bool)]
     for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
-        latest[group.index[-1]] = (*gap_trend(group, group["frequency"].iloc[-1]), pd.Timestamp(group["period_start"].iloc[0]))
+        latest[group.index[-1]] = gap_trend(group, group["frequency"].iloc[-1])
     verdicts = pd.DataFrame.from_dict(
         latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value", "gap_tested_from"])
     frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))
