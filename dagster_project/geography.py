@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -158,6 +159,33 @@ def derive_bestfit(lsoas: list[Boundary], wards: list[Boundary]) -> list[BestFit
                 method = NEAREST_WARD
         result.append(BestFit(lsoa.code, lsoa.name, wards[ward].code, wards[ward].name, method))
     return result
+
+
+BESTFIT_COLUMNS = ["lsoa_code", "lsoa_name", "ward_code", "ward_name", "la_code", "la_name", "method"]
+
+
+def bestfit_frame(lsoas: pd.DataFrame, wards: pd.DataFrame, method: str) -> pd.DataFrame:
+    """``derive_bestfit`` on staged boundaries (lsoa_code, lsoa_name, geometry_geojson; ward_code,
+    ward_name, la_code, la_name, geometry_geojson), as a table of BESTFIT_COLUMNS. ``method`` words
+    each row's method, with ``{rule}`` for the rule that placed it (e.g. "point on surface")."""
+    if lsoas.empty or wards.empty:
+        return pd.DataFrame({column: pd.Series(dtype="string") for column in BESTFIT_COLUMNS})
+    fits = derive_bestfit(
+        [boundary(r.lsoa_code, r.lsoa_name, json.loads(r.geometry_geojson), f"LSOA {r.lsoa_code}") for r in lsoas.itertuples()],
+        [boundary(r.ward_code, r.ward_name, json.loads(r.geometry_geojson), f"ward {r.ward_code}") for r in wards.itertuples()],
+    )
+    la = wards.set_index("ward_code")[["la_code", "la_name"]]
+    return pd.DataFrame(
+        {
+            "lsoa_code": [f.lsoa_code for f in fits],
+            "lsoa_name": [f.lsoa_name for f in fits],
+            "ward_code": [f.ward_code for f in fits],
+            "ward_name": [f.ward_name for f in fits],
+            "la_code": [la.at[f.ward_code, "la_code"] for f in fits],
+            "la_name": [la.at[f.ward_code, "la_name"] for f in fits],
+            "method": [method.format(rule=f.method) for f in fits],
+        }
+    ).astype("string")
 
 
 def agreement(derived: dict[str, str], official: dict[str, str]) -> float:
