@@ -14,6 +14,18 @@ from dagster_project.settings import get_settings
 from pipeline_support import REPO
 
 
+def published_outputs(tmp_path, raw_name, raw_text):
+    """Placeholders for a published build under tmp_path (one raw file, a site, a warehouse); returns the raw folder."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / raw_name).write_text(raw_text, encoding="utf-8")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
+    (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
+    return raw
+
+
 @pytest.fixture
 def built(tmp_path, monkeypatch):
     """A published build's outputs (placeholders) and a private copy of the code roots."""
@@ -23,13 +35,7 @@ def built(tmp_path, monkeypatch):
     (code / "dagster_project").mkdir()
     (code / "dagster_project" / "run.py").write_text("print('run')\n", encoding="utf-8")
     monkeypatch.setattr(fingerprint, "REPO_ROOT", code)
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "claimants.csv").write_text("ward,count\nE05000001,12\n", encoding="utf-8")
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
-    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
-    (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
+    raw = published_outputs(tmp_path, "claimants.csv", "ward,count\nE05000001,12\n")
     councils = tmp_path / "councils.yml"
     councils.write_text("councils:\n  - la_code: E08000010\n", encoding="utf-8")
     env = {"RAW_DIR": str(raw), "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "SITE_DIR": str(tmp_path / "site"),
@@ -91,13 +97,7 @@ def test_a_new_day_a_missing_output_or_a_half_done_publish_means_a_run(built):
 
 
 def test_the_command_stops_before_importing_dagster_dbt_or_gx(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "a.csv").write_text("x\n1\n", encoding="utf-8")
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "index.html").write_text("<html></html>", encoding="utf-8")
-    (tmp_path / "site" / "build-info.json").write_text('{"warehouse": "warehouse.duckdb.candidate-abcd1234"}', encoding="utf-8")
-    (tmp_path / "warehouse.duckdb").write_bytes(b"warehouse")
+    raw = published_outputs(tmp_path, "a.csv", "x\n1\n")
     env = {**os.environ, "RAW_DIR": str(raw), "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "SITE_DIR": str(tmp_path / "site")}
     probe = ("import sys\nfrom dagster_project import fingerprint\nfrom dagster_project.run import main\n"
              "fingerprint.save(fingerprint.get_settings(), fingerprint.compute(), 'abcd1234')\n"

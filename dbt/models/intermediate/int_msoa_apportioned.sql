@@ -71,21 +71,21 @@ weighted as (
     inner join populations using (lsoa11_code, lsoa21_code)
 ),
 
-ward_populations as (
-    select base, year, ward_code, la_code, sum(population) as population, count(distinct lsoa21_code) as n_lsoas,
-        coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif(sum(population), 0)
-            as split_share
+{#- each ward's and each council's population (one grouping set a level); split_share for wards -#}
+area_populations as (
+    select
+        base, year, la_code,
+        if(grouping(ward_code) = 0, 'ward', 'la') as area_type,
+        coalesce(ward_code, la_code) as area_code,
+        sum(population) as population, count(distinct lsoa21_code) as n_lsoas,
+        if(grouping(ward_code) = 0,
+            coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif(sum(population), 0),
+            null) as split_share
     from (
         select *, sum(population) over (partition by base, year, ward_code, msoa_code) as msoa_population
         from weighted
     )
-    group by base, year, ward_code, la_code
-),
-
-council_populations as (
-    select base, year, la_code, sum(population) as population, count(distinct lsoa21_code) as n_lsoas
-    from weighted
-    group by base, year, la_code
+    group by grouping sets ((base, year, la_code, ward_code), (base, year, la_code))
 ),
 
 joined as (
@@ -105,9 +105,10 @@ definitions as (
     select indicator_id, suppressed_input_max from {{ ref('indicator_definitions') }}
 ),
 
-wards as (
+{#- every piece counted once for its ward and once for its council -#}
+areas as (
     select
-        joined.indicator_id, joined.ward_code as area_code, 'ward' as area_type, joined.la_code,
+        joined.indicator_id, populations.area_code, populations.area_type, joined.la_code,
         joined.source_id, joined.period, any_value(joined.period_start) as period_start,
         any_value(joined.period_end) as period_end,
         sum(joined.estimate) as numerator,
@@ -120,31 +121,14 @@ wards as (
         any_value(joined.population_name) as population_name,
         bool_or(joined.is_demo) as is_demo
     from joined
-    inner join ward_populations as populations
-        on populations.base = joined.base and populations.year = joined.year and populations.ward_code = joined.ward_code
+    cross join (values ('ward'), ('la')) as levels (area_type)
+    inner join area_populations as populations
+        on populations.base = joined.base and populations.year = joined.year
+        and populations.area_type = levels.area_type
+        and populations.area_code = if(levels.area_type = 'ward', joined.ward_code, joined.la_code)
     left join definitions using (indicator_id)
-    group by joined.indicator_id, joined.ward_code, joined.la_code, joined.source_id, joined.period
-),
-
-councils as (
-    select
-        joined.indicator_id, joined.la_code as area_code, 'la' as area_type, joined.la_code,
-        joined.source_id, joined.period, any_value(joined.period_start) as period_start,
-        any_value(joined.period_end) as period_end,
-        sum(joined.estimate) as numerator,
-        sum(joined.estimate) + sum(joined.suppressed_share) * coalesce(any_value(definitions.suppressed_input_max), 0)
-            as numerator_upper,
-        count(distinct joined.msoa_code) filter (where joined.suppressed) as n_suppressed,
-        any_value(populations.population) as denominator,
-        any_value(populations.n_lsoas) as n_lsoas,
-        null::double as split_share,
-        any_value(joined.population_name) as population_name,
-        bool_or(joined.is_demo) as is_demo
-    from joined
-    inner join council_populations as populations
-        on populations.base = joined.base and populations.year = joined.year and populations.la_code = joined.la_code
-    left join definitions using (indicator_id)
-    group by joined.indicator_id, joined.la_code, joined.source_id, joined.period
+    group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
+        joined.period
 )
 
 select
@@ -153,8 +137,4 @@ select
         when 'ward' then 'estimated from MSOA counts: each MSOA''s count shared among its LSOAs by ' || population_name
         else 'sum of the council''s MSOA counts'
     end as aggregation_method
-from (
-    select * from wards
-    union all by name
-    select * from councils
-)
+from areas

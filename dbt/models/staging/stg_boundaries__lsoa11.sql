@@ -1,15 +1,2 @@
-with
-
-source as (
-    select * from {{ source('raw', 'boundaries_lsoa11') }}
-),
-
-renamed as (
-    select
-        area_code as lsoa_code,
-        area_name as lsoa_name,
-        geometry as geometry_geojson
-    from source
-)
-
-select * from renamed
+{#- 2011 LSOA boundaries (ONS, generalised): places 2011 LSOAs that changed in 2021 on today's wards -#}
+{{ boundaries_renamed(source('raw', 'boundaries_lsoa11'), 'lsoa') }}

@@ -1,15 +1,2 @@
-with
-
-source as (
-    select * from {{ source('raw', 'boundaries_lsoa21') }}
-),
-
-renamed as (
-    select
-        area_code as lsoa_code,
-        area_name as lsoa_name,
-        geometry as geometry_geojson
-    from source
-)
-
-select * from renamed
+{#- 2021 LSOA boundaries (ONS, generalised): places LSOAs on today's wards where no lookup does -#}
+{{ boundaries_renamed(source('raw', 'boundaries_lsoa21'), 'lsoa') }}

@@ -7,13 +7,8 @@ source as (
     select * from {{ source('raw', 'cilif_relative_msoa11') }}
 ),
 
-{#- a suppressed cell ("..", null) is kept as -1 through the unpivot, which drops nulls -#}
-marked as (
-    select msoa11cd, _is_demo, coalesce(columns('^[0-9]{4}_[0-9]{2}(_p)?$'), -1) from source
-),
-
 unpivoted as (
-    unpivot marked on columns(* exclude (msoa11cd, _is_demo)) into name year_label value children
+    {{ unpivot_keeping_suppressed('source', '^[0-9]{4}_[0-9]{2}(_p)?$', 'year_label', 'children') }}
 ),
 
 renamed as (

@@ -7,13 +7,8 @@ source as (
     select * from {{ source('raw', 'uc_households_msoa11') }}
 ),
 
-{#- a suppressed cell ("..", null) is kept as -1 through the unpivot, which drops nulls -#}
-marked as (
-    select msoa11cd, _is_demo, coalesce(columns('^[a-z]+_[0-9]{4}(_[rp])?$'), -1) from source
-),
-
 unpivoted as (
-    unpivot marked on columns(* exclude (msoa11cd, _is_demo)) into name month_label value households
+    {{ unpivot_keeping_suppressed('source', '^[a-z]+_[0-9]{4}(_[rp])?$', 'month_label', 'households') }}
 ),
 
 renamed as (
