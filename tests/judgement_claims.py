@@ -170,7 +170,25 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     return {name: con.execute(sql.format(judged=JUDGED)).fetchall() for name, sql in checks.items()}
 
 
-def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str]:
+def council_sections(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[tuple[str, Path]]:
+    """Each council of the build with the folder of its site section (the site itself for one council)."""
+    from dagster_project.sitegen.data import slugify
+
+    names = con.execute("select la_code, min(la_name) from marts.dim_ward group by la_code order by la_code").fetchall()
+    if len(names) == 1:
+        return [(names[0][0], site_dir)]
+    return [(code, site_dir / slugify(name)) for code, name in names]
+
+
+def every_council(check, con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str]:
+    """`check` (display_problems or page_disagreements) run on every council's section, each problem
+    prefixed with the council's code on a multi-council site."""
+    sections = council_sections(con, site_dir)
+    return [f"{code}: {p}" if len(sections) > 1 else p
+            for code, section in sections for p in check(con, section, code)]
+
+
+def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council: str | None = None) -> list[str]:
     """What a built site shows, checked against the display rules: breaks noted on every claimant
     indicator page; ranges shown as ranges on the mission and home pages; ward figures that differ
     look different on indicator pages; no adult rate "per 10,000 people"; weights stated where
@@ -178,7 +196,7 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str
     from dagster_project.sitegen.formatting import format_interval
 
     problems: list[str] = []
-    council = con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]
+    council = council or con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]
     for (indicator_id,) in con.execute(
             "select distinct indicator_id from marts.dim_series_note where kind = 'break' and note ilike '%Universal Credit%' "
             "and la_code = ?", [council]).fetchall():
@@ -200,8 +218,9 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str
                 problems.append(f"{where}: {indicator_id}'s range {text} is not shown")
     for where, said in [("home page", home)] + [
             (f"mission page {m}", _text((site_dir / "missions" / m / "index.html").read_text(encoding="utf-8")))
-            for (m,) in con.execute("select distinct mission_id from marts.fct_mission_progress").fetchall()]:
-        if not re.search(r"\d+ of (the )?\d+ (mission indicators )?can be judged", said):
+            for (m,) in con.execute("select distinct mission_id from marts.fct_mission_progress where la_code = ?",
+                                    [council]).fetchall()]:
+        if not re.search(r"\d+ of (the )?\d+ [^.;]*?can be judged", said):
             problems.append(f"{where} does not say how many indicators can be judged")
     latest = con.execute(
         """
@@ -274,7 +293,7 @@ def _table_rows(fragment: str, caption: str) -> list[list[str]]:
     return []
 
 
-def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[str]:
+def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path, council: str | None = None) -> list[str]:
     """Every place a built site states a mission status, a direction or a gap verdict, checked
     against fct_mission_progress (the site's council): the home page's table and callouts, each
     mission page's table and callouts, and each indicator page's mission line and gap callout.
@@ -287,9 +306,10 @@ def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path) -> list[s
         join marts.dim_mission m using (mission_id)
         join marts.dim_indicator i using (indicator_id)
         left join marts.fct_mission_progress p on p.mission_id = b.mission_id and p.indicator_id = b.indicator_id
-            and p.la_code = (select min(la_code) from marts.dim_ward)
+            and p.la_code = $council
+        where b.mission_id in (select mission_id from marts.fct_mission_progress where la_code = $council)
         order by b.mission_id, i.domain, b.indicator_id
-        """
+        """, {"council": council or con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]}
     ).fetchall()
     problems: list[str] = []
 

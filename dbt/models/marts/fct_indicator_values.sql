@@ -334,6 +334,8 @@ worded as (
                 then 'this release publishes no denominator, so no confidence interval can be computed'
             when lower_ci_95 is null then 'no confidence interval is published for this figure'
             when area_type = 'ward' and council_low is null then 'the council''s figure is not available for this period'
+            when area_type = 'ward' and council_low < council_high
+                then 'the council''s figure is a range because some neighbourhood counts are suppressed at source, and this ward''s interval overlaps part of it'
         end as comparison_reason
     from directions
 ),
