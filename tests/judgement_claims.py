@@ -261,6 +261,7 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council: st
         suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
         if re.search(rf"(?<!joint )\b{rank}{suffix} highest of", _text(page.read_text(encoding="utf-8"))):
             problems.append(f"ward page {ward_code}: a tied rank {rank}{suffix} is not called joint")
+    problems += _ward_page_problems(con, site_dir, council)
     for indicator_id, note in con.execute(
             "select distinct indicator_id, weight_note from marts.fct_indicator_values where weight_note is not null").fetchall():
         page = site_dir / "indicators" / indicator_id / "index.html"
@@ -268,6 +269,47 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council: st
             problems.append(f"indicator page {indicator_id} does not state its weights ({note})")
     return problems
 
+
+
+def _ward_page_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council: str) -> list[str]:
+    """On each ward page's spine rows: a council figure that is a range is shown as that range, and
+    the ward's and the council's figures print differently wherever they differ (to 4 dp)."""
+    from dagster_project.sitegen.formatting import format_interval
+
+    problems = []
+    rows = con.execute(
+        """
+        with latest as (
+            select area_code, indicator_id, period, value from marts.fct_indicator_values
+            where area_type = 'ward' and la_code = ? and (value is not null or value_lower_bound is not null)
+            qualify row_number() over (partition by area_code, indicator_id order by period_start desc) = 1
+        )
+        select w.area_code, w.indicator_id, w.value, c.value, c.value_lower_bound, c.value_upper_bound, i.unit
+        from latest w
+        join marts.fct_indicator_values c
+            on c.indicator_id = w.indicator_id and c.period = w.period and c.area_type = 'la' and c.area_code = ?
+        join marts.dim_indicator i on i.indicator_id = w.indicator_id
+        """, [council, council]).fetchall()
+    pages: dict[str, dict[str, list[str]]] = {}
+    for ward, indicator_id, value, council_value, lower, upper, unit in rows:
+        if ward not in pages:
+            path = site_dir / "wards" / ward / "index.html"
+            raw = path.read_text(encoding="utf-8") if path.exists() else ""
+            pages[ward] = {m.group(1): [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", m.group(2), flags=re.S)]
+                           for m in re.finditer(r'<tr><th scope="row"><a href="[^"]*indicators/([^/"]+)/[^"]*">'
+                                                r'.*?</th>(.*?)</tr>', raw, flags=re.S)}
+        cells = pages[ward].get(indicator_id)
+        if not cells or len(cells) < 2:
+            continue
+        ends = re.fullmatch(r"(.+?) to (.+?)", cells[1])
+        if council_value is None and lower is not None and (
+                not ends or (round(lower, 4) != round(upper, 4) and ends.group(1) == ends.group(2))):
+            problems.append(f"ward page {ward}: {indicator_id}'s council range {format_interval(lower, upper, unit)} "
+                            f"is shown as {cells[1]!r}")
+        if (value is not None and council_value is not None and round(value, 4) != round(council_value, 4)
+                and cells[0] == cells[1]):
+            problems.append(f"ward page {ward}: {indicator_id} prints the ward and the council alike ({cells[0]})")
+    return problems
 
 def _text(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())

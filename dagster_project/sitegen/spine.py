@@ -15,7 +15,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import format_value, period_words
+from .formatting import WHOLE_NUMBERS, decimals_for, format_interval, format_value, period_words
 
 WIDTH, HEIGHT, PAD = 240, 28, 8
 COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
@@ -141,6 +141,28 @@ def _get(r, column):
     return r[column] if column in r else None
 
 
+def _decimals(r) -> int:
+    """Decimals for every figure of a row: whole numbers for counts, else enough that the ward,
+    the council, England and the wards' range do not print alike when they differ."""
+    if (r["unit"] or "").strip().lower() in WHOLE_NUMBERS:
+        return 0
+    figures = [r[c] for c in ("value", "la_value", "ward_min", "ward_q1", "ward_q3", "ward_max")]
+    return decimals_for(figures + [_get(r, "england_value")]) or 1
+
+
+def _council_text(r) -> str:
+    """The council's figure, or its range where neighbourhood counts are suppressed at source."""
+    if _num(r["la_value"]):
+        return format_value(r["la_value"], r["unit"], _decimals(r))
+    lower, upper = _get(r, "la_lower_bound"), _get(r, "la_upper_bound")
+    if _num(lower) and _num(upper):
+        dp = _decimals(r)
+        if lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range still reads as a range
+            dp = decimals_for([lower, upper]) or dp
+        return format_interval(lower, upper, r["unit"], dp)
+    return "not available"
+
+
 def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
     """The row's spine (worse on the left, better on the right; lowest to highest where neither is
     better) and its axis words under it."""
@@ -162,15 +184,16 @@ def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
         return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
 
     mid = HEIGHT / 2
-    label = (f"{ward_name}: {format_value(v, unit) if _num(v) else (r['value_note'] or 'no figure')}. "
-             f"{la_name}'s wards range from {format_value(lo, unit)} to {format_value(hi, unit)}")
+    dp = _decimals(r)
+    label = (f"{ward_name}: {format_value(v, unit, dp) if _num(v) else (r['value_note'] or 'no figure')}. "
+             f"{la_name}'s wards range from {format_value(lo, unit, dp)} to {format_value(hi, unit, dp)}")
     if _num(q1) and _num(q3):
-        label += f", the middle half from {format_value(q1, unit)} to {format_value(q3, unit)}"
+        label += f", the middle half from {format_value(q1, unit, dp)} to {format_value(q3, unit, dp)}"
     label += "."
     if _num(la):
-        label += f" {la_name}: {format_value(la, unit)}."
+        label += f" {la_name}: {format_value(la, unit, dp)}."
     if _num(england):
-        label += f" England: {format_value(england, unit)}."
+        label += f" England: {format_value(england, unit, dp)}."
     left_x, right_x = sorted((sx(lo), sx(hi)))
     out = [f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
            f'focusable="false">',
@@ -193,8 +216,8 @@ def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
     else:
         words = ("lower", "higher")
     short = "%" if unit == "%" else None  # the row gives the unit; the axis gives only numbers
-    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, short))}</span>'
-            f"<span>{words[1]}: {escape(format_value(right_value, short))} &rarr;</span></span>")
+    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, short, dp))}</span>'
+            f"<span>{words[1]}: {escape(format_value(right_value, short, dp))} &rarr;</span></span>")
     return "".join(out), axis
 
 
@@ -229,8 +252,8 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     for r in result:
         status = r["comparison_status"] or "Cannot be assessed"
         v = r["value"]
-        value_text = format_value(v, r["unit"]) if _num(v) else (r["value_note"] or "not available")
-        la_text = format_value(r["la_value"], r["unit"]) if _num(r["la_value"]) else "not available"
+        value_text = format_value(v, r["unit"], _decimals(r)) if _num(v) else (r["value_note"] or "not available")
+        la_text = _council_text(r)
         words = escape(status_words(status, la_name))
         if status not in MARKERS or status == "Cannot be assessed":
             words = escape("Cannot be assessed")
@@ -250,7 +273,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         link = escape(state.url(r["indicator_page"]))
         england = _get(r, "england_value")
         england_cell = (f'<td class="num" data-label="England">'
-                        f'{escape(format_value(england, r["unit"]) if _num(england) else "not available")}</td>'
+                        f'{escape(format_value(england, r["unit"], _decimals(r)) if _num(england) else "not available")}</td>'
                         if has_england else "")
         svg, axis = _row_svg(r, ward_name, la_name)
         rows.append(

@@ -61,6 +61,27 @@ def test_spine_scale_holds_the_ward_borough_and_range():
     assert xs and min(xs) >= 0 and max(xs) <= 240  # the ward above the highest ward value still fits
 
 
+def _one_row(**values):
+    """One spine row (as _rows makes them) with some figures changed or added."""
+    row = {c: None for c in COLUMNS}
+    row.update(title="Indicator", indicator_page="indicators/i", unit="%", period="2019", value=27.9,
+               ward_min=12.6, ward_max=32.8, comparison_status="Cannot be assessed", comparison_reason="no interval")
+    row.update(values)
+    return QueryResult("latest", list(row), [tuple(row.values())])
+
+
+def test_spine_prints_a_council_range_as_a_range_and_digits_that_tell_figures_apart():
+    bounded = str(spine_chart_html(PageState(), _one_row(la_value=None, la_lower_bound=17.04, la_upper_bound=17.46,
+                                                         comparison_status="Worse"), "Ince", "Wigan"))
+    assert "17.0% to 17.5%" in bounded and "not available" not in bounded
+    close = str(spine_chart_html(PageState(), _one_row(unit="score", polarity="low_is_good", value=0.9348, la_value=0.9102, ward_min=0.8671,
+                                                       ward_q1=0.9, ward_q3=0.92, ward_max=0.938), "Ince", "Wigan"))
+    assert "0.935 score" in close and "0.910 score" in close and "worse: 0.938" in close
+    count = str(spine_chart_html(PageState(), _one_row(unit="people", value=2438.0, la_value=37666.0, ward_min=810.0,
+                                                       ward_q1=1200.0, ward_q3=1800.0, ward_max=2581.0), "Ince", "Wigan"))
+    assert "2,438 people" in count and "2,581" in count and "2,581.0" not in count
+
+
 def test_ward_page_opens_with_summary_and_spine(built_site):
     out, _ = built_site
     page = out / "wards" / "E05000841" / "index.html"
