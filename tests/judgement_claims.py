@@ -150,7 +150,7 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
         """,
         "estimated count printed as exact": """
             select indicator_id, area_code, period, numerator, count_shown from marts.fct_indicator_values
-            where numerator is not null
+            where numerator > 0
               and (count_is_estimate or abs(numerator - round(numerator)) > 1e-6)
               and count_shown not like '%(estimated)'
         """,

@@ -32,7 +32,7 @@ per_council as (
         coalesce(own.known_date, fallback.known_date) is null and declared.universal_credit_stage is not null
             as date_unknown,
         {#- the council's own window (months known, days not) rather than the national one -#}
-        own.la_code is not null as council_window,
+        own.la_code is not null and own.la_code != '*' as council_window,
         coalesce(own.source, fallback.source, declared.source) as source,
         {#- a change persists from its date on (a Universal Credit stage, a dated change); a window
             (COVID-19) bears on the periods it overlaps only -#}

@@ -384,7 +384,7 @@ select
         an estimate, rounded (to 10 from 100) and labelled, never an exact-looking integer -#}
     case
         when ranked.numerator is null then null
-        when ranked.split_share is null and abs(ranked.numerator - round(ranked.numerator)) < 1e-6
+        when ranked.numerator = 0 or (ranked.split_share is null and abs(ranked.numerator - round(ranked.numerator)) < 1e-6)
             then format('{:,}', round(ranked.numerator)::bigint)
         when ranked.numerator < 5 then 'fewer than 5 (estimated)'
         else 'about ' || format('{:,}', round(ranked.numerator, case when ranked.numerator >= 100 then -1 else 0 end)::bigint)
