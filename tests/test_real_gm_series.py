@@ -155,5 +155,14 @@ def test_universal_credit_full_service_is_each_council_s_own_and_never_crossed(g
         inner join intermediate.int_series_breaks as breaks
             on breaks.indicator_id = trends.indicator_id and breaks.la_code = values.la_code
             and breaks.break_id = 'uc_full_service'
-        where trends.tested_from < breaks.break_to and trends.tested_to >= date_trunc('month', breaks.break_from)""").fetchall()
+        where trends.tested_from < breaks.break_to and trends.tested_to >= date_trunc('month', breaks.break_from)
+        union all
+        select gaps.la_code, gaps.indicator_id, gaps.measure, gaps.period, gaps.gap_tested_from, councils.period_start
+        from marts.fct_inequality as gaps
+        inner join (select distinct indicator_id, la_code, period, period_start from marts.fct_indicator_values
+                    where area_type = 'la') as councils using (indicator_id, la_code, period)
+        inner join intermediate.int_series_breaks as breaks
+            on breaks.indicator_id = gaps.indicator_id and breaks.la_code = gaps.la_code and breaks.break_id = 'uc_full_service'
+        where gaps.gap_p_value is not null and gaps.gap_tested_from < breaks.break_to
+          and councils.period_start >= date_trunc('month', breaks.break_from)""").fetchall()
     assert crossing == []
