@@ -148,6 +148,12 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
             select indicator_id, area_code, period, numerator from marts.fct_indicator_values
             where area_type = 'ward' and numerator > 0 and numerator < 5
         """,
+        "estimated count printed as exact": """
+            select indicator_id, area_code, period, numerator, count_shown from marts.fct_indicator_values
+            where numerator > 0
+              and (count_is_estimate or abs(numerator - round(numerator)) > 1e-6)
+              and count_shown not like '%(estimated)'
+        """,
         "tied values ranked apart": """
             select indicator_id, period, la_code, value, count(distinct rank_in_la) as ranks
             from marts.fct_indicator_values

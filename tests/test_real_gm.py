@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipeline_support import REPO, environment, make_paths, run_pipeline
+from published_figures import published
 
 SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
 
@@ -26,9 +27,9 @@ COUNCILS = {
 # May-2023 wards per council (ONS LSOA21 -> ward 2024 best fit; the 2023 boundaries agree).
 WARDS = {"E08000001": 20, "E08000002": 17, "E08000003": 32, "E08000004": 20, "E08000005": 20, "E08000006": 20,
          "E08000007": 21, "E08000008": 19, "E08000009": 21, WIGAN: 25}
-# Reference: MHCLG's own council summaries (English Indices of Deprivation 2019, File 10 "Local
-# Authority District summaries", IMD average score). Only the two figures known for certain.
-MHCLG_IMD2019_AVERAGE_SCORE = {"E08000003": 40.0, WIGAN: 25.7}
+# Reference: MHCLG's own council summaries (English Indices of Deprivation 2019 and 2025, File 10
+# "Local Authority District summaries", IMD sheet), held out in tests/fixtures/published.
+MHCLG_IMD2019_AVERAGE_SCORE = published("imd_average_score", "2019")
 # Reference: LSOAs in England's most deprived decile, counted from the publisher's files by the
 # curator of ../shared/real-gm (its README, iod2019_file1 and iod2025 sections).
 DECILE1_LSOAS = {
@@ -284,8 +285,8 @@ def test_council_imd_2019_reproduces_mhclg_s_summaries(gm):
         print(f"{COUNCILS[la]:<18} {scores[la]:>14.3f}  {shares[la]:>6.2f}%")
         assert scores[la] == pytest.approx(score, abs=1e-9), COUNCILS[la]
         assert shares[la] == pytest.approx(share, abs=1e-9), COUNCILS[la]
-    for la, published in MHCLG_IMD2019_AVERAGE_SCORE.items():
-        assert round(scores[la], 1) == published, COUNCILS[la]
+    for la, figure in MHCLG_IMD2019_AVERAGE_SCORE.items():
+        assert scores[la] == pytest.approx(figure, abs=0.0005), COUNCILS[la]  # File 10: 3 decimals
     for la, n in DECILE1_LSOAS["2019"].items():
         assert shares[la] == pytest.approx(100 * n / sum(1 for c in _rows("iod2019_file1_imd_gm.csv")
                                                         if c["Local Authority District code (2019)"] == la))
@@ -305,3 +306,28 @@ def test_council_share_in_england_s_most_deprived_decile_2025(gm):
         lsoas[r["ltla24_code"]] += 1
     for la, n in DECILE1_LSOAS["2025"].items():
         assert shares[la] == pytest.approx(100 * n / lsoas[la]), COUNCILS[la]
+
+
+@pytest.mark.parametrize("year", ["2019", "2025"])
+def test_council_imd_agrees_with_mhclg_s_file_10(gm, year):
+    """Every council's IMD average score and share of LSOAs in England's most deprived tenth
+    against MHCLG's own File 10. The share is a count: exact to File 10's 4 decimals. The score
+    weights LSOAs by population: 2019 by MHCLG's own File 6 (mid-2015), exact to 3 decimals; 2025
+    by the populations supplied nearest MHCLG's mid-2022 (Trafford's own mid-2022 estimates, Census
+    2021 usual residents elsewhere), so within the error the methodology page states (0.3 points)."""
+    scores, shares = _council_values(gm, "imd_score", year), _council_values(gm, "most_deprived_decile_share", year)
+    weights = dict(gm.execute("select area_code, weight_note from marts.fct_indicator_values "
+                              "where indicator_id = 'imd_score' and period = ? and area_type = 'la'", [year]).fetchall())
+    published_scores = published("imd_average_score", year)
+    published_shares = published("imd_proportion_lsoas_most_deprived_10pct", year)
+    assert set(published_scores) == set(published_shares) == set(COUNCILS)
+    print(f"\ncouncil            IMD {year}: ours  MHCLG  error   decile-1 share: ours  MHCLG")
+    for la in sorted(COUNCILS):
+        print(f"{COUNCILS[la]:<18} {scores[la]:>10.3f} {published_scores[la]:>6.3f} {scores[la] - published_scores[la]:>+7.3f}"
+              f"   {shares[la] / 100:>20.4f} {published_shares[la]:>6.4f}")
+        assert shares[la] / 100 == pytest.approx(published_shares[la], abs=0.00005), COUNCILS[la]
+        # MHCLG's own weights (File 6) or its year (mid-2022): to the rounding; another year: 0.3
+        own_year = "IoD2019 denominators" in weights[la] if year == "2019" else "mid-2022" in weights[la]
+        tolerance = (0.0005 if year == "2019" else 0.01) if own_year else 0.3
+        assert scores[la] == pytest.approx(published_scores[la], abs=tolerance), (COUNCILS[la], weights[la])
+    assert year == "2025" or all("IoD2019 denominators" in weights[la] for la in COUNCILS)

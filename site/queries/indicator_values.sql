@@ -30,7 +30,7 @@ select
     end as compared_with_borough,
     replace(ce.wording, '{area}', 'England') as compared_with_england,
     v.comparison_status, v.comparison_reason, v.value_status, v.value_lower_bound, v.value_upper_bound,
-    v.rank_in_la, v.n_wards_in_la, v.n_tied, v.count_is_estimate, v.series_note, v.la_code, v.segment_id, v.segment_label, v.break_reason, v.weight_note,
+    v.rank_in_la, v.n_wards_in_la, v.n_tied, v.count_is_estimate, v.count_shown, v.series_note, v.la_code, v.segment_id, v.segment_label, v.break_reason, v.weight_note,
     v.trend, v.trend_method, v.trend_p_value, v.trend_reason, v.n_lsoas, v.aggregation_method, v.method_note, v.source_id, v.is_demo
 from judged v
 join indicators i on i.indicator_id = v.indicator_id

@@ -35,6 +35,39 @@ weights as (
     ) = 1
 ),
 
+{#- Weights for a release's scores (IMD): its own populations (File 6), else the total
+    population supplied nearest the year the publisher weighted by (IoD2015 mid-2012, IoD2019
+    mid-2015, IoD2025 mid-2022): another release's File 6, a council's ONS mid-year estimates on
+    2021 LSOAs, or Census 2021 usual residents (March 2021), in that order on a tie. -#}
+score_populations as (
+    select lsoa_code, release, case release when 'IoD2019' then 2015 when 'IoD2025' then 2022 end as year,
+        population_total, 0 as preference,
+        case release when 'IoD2019' then 'mid-2015' when 'IoD2025' then 'mid-2022' else release end
+            || ' populations (' || release || ' denominators)' as weight_population
+    from populations
+    union all
+    select lsoa_code, null, year, population_total, 1, population_year || ' populations (ONS small area estimates)'
+    from {{ ref('stg_ons__population_lsoa21_years') }}
+    union all
+    select lsoa_code, null, 2021, residents, 2, 'Census 2021 usual residents'
+    from {{ ref('stg_census__disability_equality_act') }}
+),
+
+score_weights as (
+    select releases.source_id, candidates.lsoa_code, candidates.population_total, candidates.weight_population
+    from (
+        select distinct source_id, release,
+            case release when 'IoD2015' then 2012 when 'IoD2019' then 2015 when 'IoD2025' then 2022 end as year
+        from periods where release like 'IoD%'
+    ) as releases
+    inner join score_populations as candidates on candidates.population_total is not null
+    qualify row_number() over (
+        partition by releases.source_id, candidates.lsoa_code
+        order by coalesce(candidates.release = releases.release, false) desc, abs(candidates.year - releases.year),
+            candidates.preference
+    ) = 1
+),
+
 iod_scores as (
     select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
         null::double as idaci_score, null::double as idaopi_score, is_demo
@@ -55,12 +88,13 @@ release_scores as (
         iod_scores.imd_decile as decile,
         periods.release,
         periods.period, periods.period_start, periods.period_end,
-        weights.population_total as weight_total,
+        score_weights.population_total as weight_total,
         weights.population_working_age as weight_working_age,
-        weights.weight_population
+        score_weights.weight_population
     from iod_scores
     inner join periods using (source_id)
     left join weights using (source_id, lsoa_code)
+    left join score_weights using (source_id, lsoa_code)
 ),
 
 file8 as (

@@ -31,6 +31,8 @@ per_council as (
         coalesce(own.known_date, fallback.known_date, own.unknown_to, fallback.unknown_to, declared.to_date) as break_to,
         coalesce(own.known_date, fallback.known_date) is null and declared.universal_credit_stage is not null
             as date_unknown,
+        {#- the council's own window (months known, days not) rather than the national one -#}
+        own.la_code is not null and own.la_code != '*' as council_window,
         coalesce(own.source, fallback.source, declared.source) as source,
         {#- a change persists from its date on (a Universal Credit stage, a dated change); a window
             (COVID-19) bears on the periods it overlaps only -#}
@@ -47,6 +49,11 @@ per_council as (
 select distinct
     *,
     label || case
+        when date_unknown and council_window and strftime(break_from, '%Y-%m') = strftime(break_to, '%Y-%m')
+            then ' (' || strftime(break_from, '%B %Y') || '; the day is not recorded, so the whole month is a break)'
+        when date_unknown and council_window
+            then ' (between ' || strftime(break_from, '%B %Y') || ' and ' || strftime(break_to, '%B %Y')
+                || ', jobcentre by jobcentre; the days are not recorded, so the whole window is a break)'
         when date_unknown then ' (date not recorded for this council: the whole window '
             || strftime(break_from, '%B %Y') || ' to ' || strftime(break_to, '%B %Y') || ' is a break)'
         when break_from = break_to then ' (' || strftime(break_from, '%-d %B %Y') || ')'

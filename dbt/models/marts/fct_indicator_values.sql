@@ -382,6 +382,16 @@ select
     coalesce(ranked.split_share > 0.5, false) as rests_on_one_split,
     {#- an apportioned count is an estimate: never to be printed as an exact small integer -#}
     ranked.split_share is not null and ranked.numerator is not null as count_is_estimate,
+    {#- the count as pages and downloads print it: a shared-out (or otherwise fractional) count is
+        an estimate, rounded (to 10 from 100) and labelled, never an exact-looking integer -#}
+    case
+        when ranked.numerator is null then null
+        when ranked.numerator = 0 or (ranked.split_share is null and abs(ranked.numerator - round(ranked.numerator)) < 1e-6)
+            then format('{:,}', round(ranked.numerator)::bigint)
+        when ranked.numerator < 5 then 'fewer than 5 (estimated)'
+        else 'about ' || format('{:,}', round(ranked.numerator, case when ranked.numerator >= 100 then -1 else 0 end)::bigint)
+            || ' (estimated)'
+    end as count_shown,
     coalesce(trends.trend, 'Cannot be assessed') as trend,
     trends.trend_method,
     trends.trend_p_value,
