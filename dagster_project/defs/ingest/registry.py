@@ -103,6 +103,12 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown period_format {spec['period_format']!r}")
     if bool(spec.get("period_format")) != bool(spec.get("period_column")):
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} needs period_column and period_format together")
+    for entry in spec.get("download", ()):  # a pinned release's declared size and checksum
+        size, digest = entry.get("bytes"), entry.get("sha256")
+        if size is not None and not (isinstance(size, int) and size > 0):
+            raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: bytes must be a positive whole number")
+        if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
+            raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: sha256 must be 64 lowercase hex digits")
     period = spec.get("period") or {}
     geography = spec["geography"]
     levels = tuple(geography["level"]) if isinstance(geography["level"], list) else (geography["level"],)
