@@ -833,6 +833,29 @@ def test_a_file_of_repeated_rows_keeps_its_duplicates_in_the_warehouse_not_in_me
     assert con.execute("select rows_rejected from audit.load_log").fetchone() == (repeats - 1,)
 
 
+def test_a_csv_beyond_its_size_cap_is_refused_before_it_is_read(tmp_path):
+    """No overall cap once let a 1 GB CSV of repeated rows load: a streamed file above its
+    source's max_file_bytes (2 GiB unless the registry says otherwise; 1 MiB here) is refused,
+    naming the file, its size and the setting, and the previous load stays."""
+    assert FILE6.max_file_bytes == 2 << 30
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + (F6_ROW + "\n") * 40_000)  # 2.3 MB
+    capped = dataclasses.replace(FILE6, max_file_bytes=1 << 20)
+    message = _refused(capped, path, r"iod2019_file6_population_denominators_hostile\.csv: the file is 2,320,436 bytes, more than the "
+                                     r"1,048,576 a 'iod2019_file6' file may have")
+    assert "registry: max_file_bytes" in message
+    assert _outcome(read_file(dataclasses.replace(FILE6, max_file_bytes=4 << 20), path)) == (40_000, 1, 39_999)
+
+
+def test_a_csv_growing_past_its_size_cap_while_read_is_stopped(tmp_path):
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n")
+    batches = iter_file(dataclasses.replace(FILE6, max_file_bytes=1 << 16), path, batch_size=1)
+    next(batches)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write((F6_ROW + "\n") * 2_000)  # the file grows past 64 KiB after reading began
+    with pytest.raises(IngestError, match=r"denominators_hostile\.csv: the file grew, while being read, past [0-9,]+ bytes, more than the 65,536"):
+        list(batches)
+
+
 def test_no_row_count_band_across_a_dataset_switch(tmp_path):
     """After a demonstration-to-real switch the quality page showed row-count warnings a fresh
     build does not: the previous load of another dataset is no previous load."""

@@ -10,8 +10,8 @@ they are counted in `blank_rows`, not read. Cells holding a null marker load as 
 ones (suppression markers such as `*`, `c`, `..`) are counted in `suppressed_cells`.
 
 `iter_file` streams a CSV file line by line, hashing the same bytes it parses, and yields batches:
-memory is bounded by the batch size (plus the keys seen, when it checks keys). `read_file` holds a
-whole file. GeoJSON and Excel files are read whole. Symbolic links are never followed.
+memory is bounded by the batch size (plus the keys seen, when it checks keys), and a file above
+its source's max_file_bytes is refused before a byte is read. `read_file` holds a whole file. GeoJSON and Excel files are read whole. Symbolic links are never followed.
 """
 
 import codecs
@@ -163,15 +163,33 @@ class _FileBytes:
     def __init__(self, path: Path):
         if path.is_symlink():
             raise IngestError(f"{path.name}: is a symbolic link; links are never followed (put the file itself in the folder)")
-        self.path, self.name, self.offset = path, path.name, 0
+        self.path, self.name, self.offset, self._limit = path, path.name, 0, None
         self._before = _identity(path)
         self._digest = hashlib.sha256()
         self._handle = path.open("rb")
+
+    def stream(self, limit: int, source_id: str) -> "_FileBytes":
+        """Refuse a streamed file above `limit` bytes before reading it, and stop reading one that
+        grows past it meanwhile (registry: max_file_bytes)."""
+        self._limit, self._source_id = limit, source_id
+        self._check_size(self._before[2])
+        return self
+
+    def _check_size(self, size: int, growing: bool = False) -> None:
+        if size > self._limit:
+            raise IngestError(
+                f"{self.name}: the file {'grew, while being read, past' if growing else 'is'} {size:,} bytes, "
+                f"more than the {self._limit:,} a {self._source_id!r} "
+                "file may have; refused so that time, memory and the rejected-row report stay bounded "
+                "(registry: max_file_bytes; raise it for this source if the release really is this large)"
+            )
 
     def readline(self) -> bytes:
         line = self._handle.readline(MAX_LINE_BYTES + 1)
         self._digest.update(line)
         self.offset += len(line)
+        if self._limit is not None and self.offset > self._limit:
+            self._check_size(self.offset, growing=True)
         return line
 
     def read(self, limit: int | None = None, what: str = "") -> bytes:
@@ -716,7 +734,7 @@ def iter_file(source: Source, path: Path, batch_size: int = BATCH_SIZE, check_ke
             label, rows = _xlsx_rows(source, data)
             records = _table_records(source, label, rows)
         elif source.format == "csv":
-            records = _table_records(source, path.name, _csv_rows(source, data))
+            records = _table_records(source, path.name, _csv_rows(source, data.stream(source.max_file_bytes, source.id)))
         else:
             raise IngestError(
                 f"{path.name}: source {source.id!r} has format {source.format!r}; the reader knows csv, xlsx and geojson"

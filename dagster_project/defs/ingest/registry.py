@@ -63,6 +63,7 @@ class Source:
     period_format: str | None = None
     max_vertices: int = 20_000
     max_whole_file_bytes: int = 256 << 20
+    max_file_bytes: int = 2 << 30
     optional_columns: tuple[str, ...] = ()
     every_lsoa: bool = True  # False: the release leaves out LSOAs with nothing to report (no LSOA coverage gate)
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
@@ -142,6 +143,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         period_format=spec.get("period_format"),
         max_vertices=int(spec.get("max_vertices", 20_000)),
         max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
+        max_file_bytes=int(spec.get("max_file_bytes", 2 << 30)),
         optional_columns=optional,
         every_lsoa=bool(spec.get("every_lsoa", True)),
     )
