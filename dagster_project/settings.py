@@ -4,6 +4,7 @@ it publishes, from config/councils.yml (or COUNCILS_CONFIG)."""
 import csv
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ EXPECTATIONS_DIR = Path(os.environ.get("EXPECTATIONS_DIR") or REPO_ROOT / "expec
 SITE_SOURCE_DIR = REPO_ROOT / "site"
 DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
 _LA_CODE = re.compile(r"^E0[6-9]\d{6}$")
+# embeddings, overrides and isolates: they reorder the text shown around them
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,9 @@ def _text(value, where: str, what: str) -> str:
     value = value.strip()
     if len(value) > MAX_TITLE:
         raise ValueError(f"{where}: {what} is {len(value):,} characters long; at most {MAX_TITLE} are allowed")
-    if any(ord(c) < 32 for c in value):
-        raise ValueError(f"{where}: {what} must be one line of text without control characters")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
+        raise ValueError(f"{where}: {what} must be one line of text without control characters "
+                         "(line or paragraph separators and text-direction overrides included)")
     return value
 
 
