@@ -712,6 +712,24 @@ def test_a_boundary_with_too_many_points_is_refused(tmp_path):
     assert _quarantine(dataclasses.replace(WARDS23, max_vertices=40_000), path).rows_loaded == 2
 
 
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        # numbers as text skipped the England bounds check, so metres given as text passed as CRS84
+        ({"type": "Polygon", "coordinates": [[[str(x * 1e5), str(y * 1e5)] for x, y in SQUARE]]},
+         r"not a valid GeoJSON geometry \(a position must be 2 or 3 numbers, not \['-270000\.0'"),
+        ({"type": "Polygon", "coordinates": [[[True, False] for _ in SQUARE]]}, r"not a valid GeoJSON geometry \(a position must be 2 or 3 numbers, not \[True"),
+        ({"type": "Point", "coordinates": SQUARE[0]}, r"a boundary must be a Polygon or MultiPolygon, not 'Point'"),
+        ({"type": "LineString", "coordinates": SQUARE}, r"a boundary must be a Polygon or MultiPolygon, not 'LineString'"),
+    ],
+)
+def test_a_boundary_that_is_not_a_polygon_of_numbers_is_refused(tmp_path, geometry, message):
+    feature = _ward_feature("E05015006", SQUARE) | {"geometry": geometry}
+    document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE), feature]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"wards2023_hostile\.geojson: row 2: column 'geometry': " + message)
+
+
 def test_a_file_read_whole_beyond_its_size_bound_is_refused(tmp_path):
     document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE)]}
     path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")

@@ -113,25 +113,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _vertices(coordinates) -> int:
-    """How many points a GeoJSON geometry's coordinates hold (iteratively: no recursion limit)."""
-    return _extent(coordinates)[0]
-
-
 def _extent(coordinates) -> tuple[int, float, float, float, float]:
     """The points of a GeoJSON geometry's coordinates and their extent (count, min x, min y,
-    max x, max y), iteratively: no recursion limit."""
+    max x, max y), iteratively: no recursion limit. ValueError unless every position is 2 or 3
+    numbers."""
     count, stack = 0, [coordinates]
     low_x = low_y = math.inf
     high_x = high_y = -math.inf
     while stack:
         item = stack.pop()
-        if isinstance(item, list) and item and isinstance(item[0], (int, float)):
+        if not isinstance(item, list):
+            raise ValueError(f"a position must be a list of numbers, not {str(item)[:40]!r}")
+        if item and not isinstance(item[0], list):  # a position: x, y (and perhaps z), all numbers
+            if not 2 <= len(item) <= 3 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in item):
+                raise ValueError(f"a position must be 2 or 3 numbers, not {str(item)[:60]}")
             count += 1
-            if len(item) >= 2 and isinstance(item[1], (int, float)):
-                low_x, high_x = min(low_x, item[0]), max(high_x, item[0])
-                low_y, high_y = min(low_y, item[1]), max(high_y, item[1])
-        elif isinstance(item, list):
+            low_x, high_x = min(low_x, item[0]), max(high_x, item[0])
+            low_y, high_y = min(low_y, item[1]), max(high_y, item[1])
+        else:
             stack.extend(item)
     return count, low_x, low_y, high_x, high_y
 
@@ -687,7 +686,12 @@ def _check_geometry(source: Source, name: str, row_number: int, columns: list[st
     if not columns or not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
         return
     where = f"{name}: row {row_number}: column {columns[0]!r}"
-    count, low_x, low_y, high_x, high_y = _extent(geometry["coordinates"])
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise IngestError(f"{where}: a boundary must be a Polygon or MultiPolygon, not {str(geometry.get('type'))[:40]!r}")
+    try:
+        count, low_x, low_y, high_x, high_y = _extent(geometry["coordinates"])
+    except ValueError as error:
+        raise IngestError(f"{where}: not a valid GeoJSON geometry ({error})") from None
     west, south, east, north = ENGLAND_LONLAT
     if count and not (west <= low_x and high_x <= east and south <= low_y and high_y <= north):
         raise IngestError(
