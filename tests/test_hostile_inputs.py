@@ -15,7 +15,10 @@ import csv
 import dataclasses
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from datetime import datetime
@@ -546,6 +549,33 @@ def test_a_symbolic_link_is_never_followed(tmp_path):
     assert con.execute("select file_name, sha256, source_id, status from audit.file_inventory").fetchall() == [
         (link.name, None, "iod2019_file6", "refused: symbolic link")
     ]
+
+
+def test_a_link_to_an_endless_file_or_a_pipe_is_never_read(tmp_path):
+    """A link to /dev/zero or a named pipe in RAW_DIR once hung the run for ever in its very first
+    step (the fingerprint hashed them): both are recorded without being opened, and the ingest
+    refuses them by name."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / _name(FILE8)).symlink_to("/dev/zero")
+    pipe = folder / _name(FILE6)
+    os.mkfifo(pipe)
+    script = ("from dagster_project import fingerprint\n"
+              "print(sorted((k, v[2]) for k, v in fingerprint.compute().files.items() if k.startswith('raw:')))")
+    env = {**os.environ, "RAW_DIR": str(folder), "WAREHOUSE": str(tmp_path / "w.duckdb"), "SITE_DIR": str(tmp_path / "site")}
+    try:  # a timeout only so that a regression fails instead of hanging the suite
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fingerprint read a link to /dev/zero or a named pipe (it never finished)")
+    assert done.returncode == 0, done.stderr
+    assert f"('raw:{_name(FILE8)}', 'symbolic link to /dev/zero')" in done.stdout
+    assert f"('raw:{pipe.name}', 'not a regular file" in done.stdout
+    with pytest.raises(IngestError, match=rf"{re.escape(pipe.name)}: is not a regular file \(a pipe, socket or device\)"):
+        files_for(FILE6, folder)
+    con = _con()
+    assert inventory(con, SOURCES, folder) == [pipe.name, _name(FILE8)]
+    assert sorted(con.execute("select file_name, sha256, status from audit.file_inventory").fetchall()) == [
+        (pipe.name, None, "refused: not a regular file"), (_name(FILE8), None, "refused: symbolic link")]
 
 
 # --- Excel --------------------------------------------------------------------------------------
