@@ -39,12 +39,35 @@ def _path(var: str, default: Path) -> Path:
 
 
 def get_settings() -> Settings:
-    """Read the three locations from the environment, defaulting to the bundled layout."""
-    return Settings(
+    """Read the three locations from the environment, defaulting to the bundled layout; they
+    must not overlap (check_locations)."""
+    settings = Settings(
         raw_dir=_path("RAW_DIR", REPO_ROOT / "data" / "raw"),
         warehouse=_path("WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb"),
         site_dir=_path("SITE_DIR", REPO_ROOT / "site" / "build"),
     )
+    check_locations(settings)
+    return settings
+
+
+def check_locations(settings: Settings) -> None:
+    """ValueError when the locations overlap: a site in or around RAW_DIR (a publish would replace
+    or publish the input files), or a warehouse inside SITE_DIR (published beside the pages, with
+    the counts they withhold, and swept away by the next publish) or inside RAW_DIR (an input)."""
+    def forms(path: Path) -> set[Path]:
+        return {path, path.resolve()}
+
+    def inside(path: Path, folder: Path) -> bool:
+        return any(p == f or p.is_relative_to(f) for p in forms(path) for f in forms(folder))
+
+    raw, warehouse, site = settings.raw_dir, settings.warehouse, settings.site_dir
+    if inside(site, raw) or inside(raw, site):
+        raise ValueError(f"SITE_DIR {site} and RAW_DIR {raw} overlap: a publish would replace or publish the input files")
+    if inside(warehouse, site):
+        raise ValueError(f"WAREHOUSE {warehouse} is inside SITE_DIR {site}: the warehouse holds the counts the site "
+                         "withholds and must never be published; put it beside the site")
+    if inside(warehouse, raw):
+        raise ValueError(f"WAREHOUSE {warehouse} is inside RAW_DIR {raw}: it would be read as an input file")
 
 
 @dataclass(frozen=True)
