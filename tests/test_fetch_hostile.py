@@ -187,3 +187,32 @@ def test_a_fetch_killed_mid_download_leaves_nothing_behind(hostile, tmp_path):
     process.wait()
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
     assert (tmp_path / NAME).read_bytes() == b"old"
+
+
+def test_a_pipe_or_a_link_in_the_way_is_never_read(hostile, tmp_path):
+    """A held-out variant of the fetch holes: the file to replace is a named pipe and the fetch
+    manifest a link to /dev/zero (reading either never ends): the pipe is replaced by the checked
+    download and the link by a new manifest, neither read; a data file that is a link is refused,
+    and left as it is. Run in a subprocess, with a timeout only so that a regression fails
+    instead of hanging."""
+    os.mkfifo(tmp_path / NAME)
+    (tmp_path / fetching.FETCH_MANIFEST).symlink_to("/dev/zero")
+    other = "working_age_population_16_64_mid2017_ward_wigan.csv"
+    (tmp_path / other).symlink_to("/dev/zero")
+    script = (
+        "import sys; from pathlib import Path; from dagster_project import fetch as f\n"
+        f"f.downloads = lambda s, real=f.downloads: [f.Download(d.source_id, d.url, d.file) for d in real(s) if d.file in {(NAME, other)!r}]\n"
+        "results = f.fetch(Path(sys.argv[1]), mirror=sys.argv[2], timeout=10, nomis='http://127.0.0.1:9', councils=('E08000010',))\n"
+        "print([r.status for r in results[:2]])\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path), f"{hostile}/good"], cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fetch read a named pipe or a link to /dev/zero (it never finished)")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'downloaded'" in done.stdout and "is a symbolic link: links are never followed or replaced" in done.stdout, done.stdout
+    assert (tmp_path / NAME).is_file() and (tmp_path / NAME).read_bytes() == (SHARED_REAL / NAME).read_bytes()
+    manifest = tmp_path / fetching.FETCH_MANIFEST
+    assert not manifest.is_symlink() and NAME in manifest.read_text(encoding="utf-8")
+    assert os.readlink(tmp_path / other) == "/dev/zero"
