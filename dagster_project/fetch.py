@@ -156,6 +156,8 @@ def council_codes() -> tuple[str, ...]:
 
 def _inside(raw_dir: Path, name: str) -> Path:
     target = raw_dir / name
+    if target.is_symlink():
+        raise FetchError(f"{target} is a symbolic link: links are never followed or replaced (remove it)")
     if target.resolve().parent != raw_dir.resolve():
         raise FetchError(f"file name {name!r} would leave {raw_dir}")
     return target
@@ -245,7 +247,7 @@ def _check_layout(staged: Path, target: Path, source: Source | None, pinned: boo
     except Exception as error:
         raise FetchError(f"not in the layout source {source.id!r} expects: {error}") from None
     old = None
-    if target.is_file() and not target.is_symlink():
+    if _regular(target):
         try:
             old = read_file(source, target)
         except Exception:
@@ -261,9 +263,14 @@ def _check_layout(staged: Path, target: Path, source: Source | None, pinned: boo
                          "refused (put the file in by hand if the release really shrank)")
 
 
+def _regular(path: Path) -> bool:
+    """A regular file itself: never a link (a link to /dev/zero would be read for ever) or a pipe."""
+    return path.is_file() and not path.is_symlink()
+
+
 def _install(staged: Path, target: Path, digest: str) -> str:
     """Rename a checked file over the target; 'unchanged' when the bytes are the same."""
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+    if _regular(target) and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
         staged.unlink()
         return "unchanged"
     os.replace(staged, target)
@@ -485,7 +492,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
     if not path.exists() and all(r.status.startswith("failed") for r in results):
         return  # nothing fetched, nothing to record
     try:
-        manifest = {} if path.is_symlink() else json.loads(path.read_text(encoding="utf-8"))  # a link is replaced, never followed
+        manifest = json.loads(path.read_text(encoding="utf-8")) if _regular(path) else {}  # a link or pipe is replaced, never read
     except (OSError, ValueError):
         manifest = {}
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}

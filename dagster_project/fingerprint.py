@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as stat_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib import metadata
@@ -85,7 +86,13 @@ def compute(settings: Settings | None = None, known: dict[str, list] | None = No
             continue
         for path in _files(root):
             key = f"{kind}:{path.relative_to(base)}"
-            stat = path.stat()
+            stat = path.lstat()
+            if stat_module.S_ISLNK(stat.st_mode):  # never followed (a link to /dev/zero would never end)
+                files[key] = [0, 0, f"symbolic link to {os.readlink(path)}"]
+                continue
+            if not stat_module.S_ISREG(stat.st_mode):  # a pipe or device would block or never end
+                files[key] = [0, 0, f"not a regular file (mode {stat.st_mode:o})"]
+                continue
             previous = known.get(key)
             same = previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]
             files[key] = [stat.st_size, stat.st_mtime_ns, previous[2] if same else _sha256(path)]

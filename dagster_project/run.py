@@ -120,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last build")
     parser.add_argument("--parse", action="store_true", help="parse the dbt project first (make run), unless nothing changed")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as error:  # overlapping locations: nothing is touched
+        print(f"RUN NOT STARTED: {error}", file=sys.stderr)
+        return 1
     if not args.force:
         built = fingerprint.unchanged_since(settings)
         if built:

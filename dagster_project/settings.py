@@ -4,6 +4,7 @@ it publishes, from config/councils.yml (or COUNCILS_CONFIG)."""
 import csv
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ EXPECTATIONS_DIR = Path(os.environ.get("EXPECTATIONS_DIR") or REPO_ROOT / "expec
 SITE_SOURCE_DIR = REPO_ROOT / "site"
 DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
 _LA_CODE = re.compile(r"^E0[6-9]\d{6}$")
+# embeddings, overrides and isolates: they reorder the text shown around them
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,35 @@ def _path(var: str, default: Path) -> Path:
 
 
 def get_settings() -> Settings:
-    """Read the three locations from the environment, defaulting to the bundled layout."""
-    return Settings(
+    """Read the three locations from the environment, defaulting to the bundled layout; they
+    must not overlap (check_locations)."""
+    settings = Settings(
         raw_dir=_path("RAW_DIR", REPO_ROOT / "data" / "raw"),
         warehouse=_path("WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb"),
         site_dir=_path("SITE_DIR", REPO_ROOT / "site" / "build"),
     )
+    check_locations(settings)
+    return settings
+
+
+def check_locations(settings: Settings) -> None:
+    """ValueError when the locations overlap: a site in or around RAW_DIR (a publish would replace
+    or publish the input files), or a warehouse inside SITE_DIR (published beside the pages, with
+    the counts they withhold, and swept away by the next publish) or inside RAW_DIR (an input)."""
+    def forms(path: Path) -> set[Path]:
+        return {path, path.resolve()}
+
+    def inside(path: Path, folder: Path) -> bool:
+        return any(p == f or p.is_relative_to(f) for p in forms(path) for f in forms(folder))
+
+    raw, warehouse, site = settings.raw_dir, settings.warehouse, settings.site_dir
+    if inside(site, raw) or inside(raw, site):
+        raise ValueError(f"SITE_DIR {site} and RAW_DIR {raw} overlap: a publish would replace or publish the input files")
+    if inside(warehouse, site):
+        raise ValueError(f"WAREHOUSE {warehouse} is inside SITE_DIR {site}: the warehouse holds the counts the site "
+                         "withholds and must never be published; put it beside the site")
+    if inside(warehouse, raw):
+        raise ValueError(f"WAREHOUSE {warehouse} is inside RAW_DIR {raw}: it would be read as an input file")
 
 
 @dataclass(frozen=True)
@@ -87,8 +113,9 @@ def _text(value, where: str, what: str) -> str:
     value = value.strip()
     if len(value) > MAX_TITLE:
         raise ValueError(f"{where}: {what} is {len(value):,} characters long; at most {MAX_TITLE} are allowed")
-    if any(ord(c) < 32 for c in value):
-        raise ValueError(f"{where}: {what} must be one line of text without control characters")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
+        raise ValueError(f"{where}: {what} must be one line of text without control characters "
+                         "(line or paragraph separators and text-direction overrides included)")
     return value
 
 

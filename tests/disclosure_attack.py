@@ -11,7 +11,13 @@ Routes, per indicator, period and council:
   denominators (published for withheld wards too), less its published counts, is the quintile's
   withheld total (one withheld ward in it: recovered);
 - ward range: the spread of ward rates with a withheld ward at either end gives its rate, and
-  with its denominator its count."""
+  with its denominator its count;
+- gap tests (any period): a published gap p-value is a function of the SIIs its test used; if
+  one of them is not published (fewer published SIIs in the test's window than the method
+  uses, or none at its first period) while a ward count of that council and period is withheld,
+  the p-value pins that SII, and the quintile denominators then the withheld count;
+- ward trends: a ward's published trend p-value over a series (the same comparable series, up
+  to its period) holding one of its own withheld counts is a function of that count."""
 
 from __future__ import annotations
 
@@ -112,7 +118,51 @@ def attack(site: Path, warehouse: Path) -> tuple[list[str], int]:
                 if den:
                     for rate in (min(rates) + spread, max(rates) - spread):
                         check("ward range", key, r["area_code"], rate / multiplier * den)
+    found += _gap_tests(values, _read(marts / "fct_inequality.csv"))
+    found += _ward_trends(values)
     return found, attacked
+
+
+def _gap_tests(values: list[dict], inequality: list[dict]) -> list[str]:
+    """Published gap p-values whose test used an SII that is not published, beside a withheld count."""
+    starts = {(r["indicator_id"], r["period"]): r["period_start"] for r in values}
+    withheld = {(r["indicator_id"], r["la_code"], r["period"]) for r in values if r["area_type"] == "ward" and r["suppression"]}
+    published = defaultdict(set)
+    for m in inequality:
+        if m["measure"] == "sii_quintiles":
+            published[(m["indicator_id"], m["la_code"], m["segment_id"])].add(starts[(m["indicator_id"], m["period"])])
+    found = []
+    for m in inequality:
+        if m["measure"] != "sii_quintiles" or not m["gap_p_value"]:
+            continue
+        first, last = m["gap_tested_from"][:10], starts[(m["indicator_id"], m["period"])]
+        shown = {start for start in published[(m["indicator_id"], m["la_code"], m["segment_id"])] if first <= start <= last}
+        needs_five = "last 5 points" in m["gap_test_method"]
+        if (len(shown) >= 5) if needs_five else (first in shown):
+            continue
+        hidden = sorted(p for (i, la, p) in withheld
+                        if i == m["indicator_id"] and la == m["la_code"] and first <= starts[(i, p)] <= last)
+        if hidden:
+            found.append(f"gap test: {m['indicator_id']} {m['la_code']} {m['period']}: p-value {m['gap_p_value']} "
+                         f"rests on an unpublished SII, beside withheld counts in {hidden}")
+    return found
+
+
+def _ward_trends(values: list[dict]) -> list[str]:
+    """Ward trend p-values over a series that holds one of the ward's own withheld counts."""
+    series = defaultdict(list)
+    for r in values:
+        if r["area_type"] == "ward":
+            series[(r["indicator_id"], r["area_code"], r["segment_id"])].append(r)
+    found = []
+    for (indicator, ward, _), rows in series.items():
+        for r in rows:
+            if r["trend_p_value"]:
+                hidden = [h["period"] for h in rows if h["suppression"] and h["period_start"] <= r["period_start"]]
+                if hidden:
+                    found.append(f"ward trend: {indicator} {r['period']} ward {ward}: p-value {r['trend_p_value']} "
+                                 f"rests on its withheld counts in {hidden}")
+    return found
 
 
 def inequality_beside_withheld(site: Path) -> list[tuple]:

@@ -1,17 +1,36 @@
-"""`make fetch` against a local HTTP server on 127.0.0.1 (no other network is reachable)."""
+"""`make fetch` against a local HTTP server on 127.0.0.1 (no other network is reachable).
+
+The registry pins each file download (a fixed commit's bytes: `bytes` and `sha256`); the server
+answers with the byte-identical copy in ../shared/real-gm where there is one (the pinned release
+itself), else with the Wigan extract in ../shared/real (not the pinned bytes, so refused)."""
 
 import hashlib
 import http.server
 import threading
-from functools import partial
 
 import pytest
 
 from dagster_project import fetch as fetching
-from pipeline_support import SHARED_REAL
+from pipeline_support import REPO, SHARED_REAL
+
+SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
+# registry file name -> the byte-identical copy of the pinned release in ../shared/real-gm (its README)
+PINNED_COPIES = {
+    "lookup_lsoa21_to_ward2022_bestfit_wigan.csv": "lookup_lsoa21_to_ward2022_bestfit_gm.csv",
+    "lsoa2021_wigan_generalised.geojson": "lsoa2021_gm_generalised.geojson",
+    "wards2023_wigan_generalised.geojson": "wards2023_gm_generalised.geojson",
+    "census2011_no_qualifications_16_64_lsoa_ward_wigan.csv": "census2011_no_qualifications_16_64_lsoa_ward_gm.csv",
+    "claimant_rate_ward_monthly_2015_2018_wigan.csv": "nomis_claimant_rate_ward_monthly_2015_2018_gm.csv",
+    "working_age_population_16_64_mid2017_ward_wigan.csv": "working_age_population_16_64_mid2017_ward_gm.csv",
+}
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+def served(name: str):
+    """The file the test server answers with for a registry file name."""
+    return SHARED_REAL_GM / PINNED_COPIES[name] if name in PINNED_COPIES else SHARED_REAL / name
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
     truncate: set[str] = set()
 
     def log_message(self, *args):
@@ -19,21 +38,23 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         name = self.path.lstrip("/")
-        if name in self.truncate:
-            body = (SHARED_REAL / name).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])  # the connection drops half way
+        path = served(name)
+        if not path.is_file():
+            self.send_error(404)
             return
-        super().do_GET()
+        body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if name in self.truncate else body)  # truncated: the connection drops half way
 
 
 @pytest.fixture
 def server():
-    if not SHARED_REAL.is_dir():
-        pytest.skip(f"real extracts not found at {SHARED_REAL}; the fetch test serves them locally")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(SHARED_REAL)))
+    for folder in (SHARED_REAL, SHARED_REAL_GM):
+        if not folder.is_dir():
+            pytest.skip(f"real extracts not found at {folder}; the fetch test serves them locally")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -45,13 +66,28 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_fetch_downloads_every_declared_file(server, tmp_path):
+def test_every_file_download_is_pinned_and_the_pins_match_the_stored_releases(server):
+    pins = {d.file: (d.bytes, d.sha256) for d in fetching.downloads(fetching.load_registry())}
+    assert pins and all(size and digest for size, digest in pins.values()), pins
+    for name, copy in PINNED_COPIES.items():
+        path = SHARED_REAL_GM / copy
+        assert pins[name] == (path.stat().st_size, _sha(path)), name
+
+
+def test_fetch_downloads_every_pinned_release_and_refuses_other_bytes(server, tmp_path):
     results = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
-    assert len(results) == 7 and {r.status for r in results} == {"downloaded"}
+    assert len(results) == 7
     for r in results:
-        assert _sha(tmp_path / r.download.file) == _sha(SHARED_REAL / r.download.file) == r.sha256
+        if r.download.file in PINNED_COPIES:
+            assert r.status == "downloaded", r.status
+            assert _sha(tmp_path / r.download.file) == _sha(served(r.download.file)) == r.sha256 == r.download.sha256
+        else:  # the Wigan extract is not the pinned release: refused, nothing written
+            size = served(r.download.file).stat().st_size
+            assert f"expected {r.download.bytes} bytes, received {size}" in r.status, r.status
+            assert not (tmp_path / r.download.file).exists()
     again = fetching.fetch_files(tmp_path, mirror=server, timeout=10)
-    assert {r.status for r in again} == {"unchanged"}
+    assert {r.status for r in again if r.download.file in PINNED_COPIES} == {"unchanged"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PINNED_COPIES)
 
 
 def test_a_partial_download_never_replaces_a_good_file(server, tmp_path):
@@ -70,7 +106,7 @@ def test_a_wrong_checksum_or_size_is_refused(server, tmp_path, monkeypatch):
 
     def with_expectations(sources):
         first, second = real(sources)[:2]
-        size = (SHARED_REAL / second.file).stat().st_size
+        size = served(second.file).stat().st_size
         return [fetching.Download(first.source_id, first.url, first.file, bytes=1, sha256="0" * 64),
                 fetching.Download(second.source_id, second.url, second.file, bytes=size, sha256="0" * 64)]
 

@@ -2,7 +2,10 @@
 with status 200, a body cut off without Content-Length, a valid-looking tenth of the rows, a
 5 GB Content-Length, a server dripping a byte at a time, a 100 MB answer to a one-row Nomis
 probe, and a fetch killed mid-download. None of them replaces a good file, leaves a file
-behind, or runs past its limits."""
+behind, or runs past its limits. Each runs twice: with the registry's pin (`bytes`, `sha256`: the
+server's good answer is the pinned release, ../shared/real-gm's byte-identical copy), and with
+the pin removed, so the layout and row checks alone must refuse it. A pinned file whose bytes
+differ in one digit (same size, same layout) is refused by its checksum."""
 
 import http.server
 import os
@@ -19,6 +22,7 @@ from dagster_project import fetch as fetching
 from pipeline_support import REPO, SHARED_REAL
 
 NAME = "claimant_rate_ward_monthly_2015_2018_wigan.csv"
+PINNED = REPO.parent / "shared" / "real-gm" / "nomis_claimant_rate_ward_monthly_2015_2018_gm.csv"  # the pinned bytes
 
 
 class _Hostile(http.server.BaseHTTPRequestHandler):
@@ -34,11 +38,18 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode, _, name = self.path.lstrip("/").partition("/")
-        good = (SHARED_REAL / name).read_bytes() if (SHARED_REAL / name).is_file() else b""
+        pinned, mode = mode.startswith("pinned-"), mode.removeprefix("pinned-")
+        source = PINNED if pinned else SHARED_REAL / name
+        good = source.read_bytes() if source.is_file() else b""
         try:
             if mode == "good":
                 self._head(length=len(good))
                 self.wfile.write(good)
+            elif mode == "digit":  # same size and layout, one count changed
+                at = good.rindex(b",") + 1
+                body = good[:at] + (b"1" if good[at:at + 1] != b"1" else b"2") + good[at + 1:]
+                self._head(length=len(body))
+                self.wfile.write(body)
             elif mode == "html":
                 self._head("text/html")
                 self.wfile.write(b"<!DOCTYPE html><html><body>Service unavailable</body></html>")
@@ -84,15 +95,24 @@ def hostile():
     httpd.shutdown()
 
 
-def _only(monkeypatch, name=NAME):
+def _only(monkeypatch, name=NAME, pinned=False):
+    """The registry's download of `name` alone; without its pin unless `pinned`."""
     real = fetching.downloads
-    monkeypatch.setattr(fetching, "downloads", lambda sources: [d for d in real(sources) if d.file == name])
+
+    def chosen(sources):
+        found = [d for d in real(sources) if d.file == name]
+        assert found and all(d.bytes and d.sha256 for d in found), "the registry should pin this release"
+        return found if pinned else [fetching.Download(d.source_id, d.url, d.file) for d in found]
+
+    monkeypatch.setattr(fetching, "downloads", chosen)
 
 
-def _good(raw, hostile, monkeypatch):
-    _only(monkeypatch)
-    (result,) = fetching.fetch_files(raw, mirror=f"{hostile}/good", timeout=5)
-    assert result.status == "downloaded"
+def _good(raw, hostile, monkeypatch, pinned=False):
+    if pinned and not PINNED.is_file():
+        pytest.skip(f"the pinned release's copy is not at {PINNED}")
+    _only(monkeypatch, pinned=pinned)
+    (result,) = fetching.fetch_files(raw, mirror=f"{hostile}/{'pinned-' if pinned else ''}good", timeout=5)
+    assert result.status == "downloaded", result.status
     return (raw / NAME).read_bytes()
 
 
@@ -109,6 +129,26 @@ def _good(raw, hostile, monkeypatch):
 def test_a_hostile_answer_never_replaces_a_good_file(hostile, tmp_path, monkeypatch, mode, message):
     good = _good(tmp_path, hostile, monkeypatch)
     (result,) = fetching.fetch_files(tmp_path, mirror=f"{hostile}/{mode}", timeout=5)
+    assert result.status.startswith("failed") and message in result.status, result.status
+    assert (tmp_path / NAME).read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]  # nothing left behind
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("html", "answered with 'text/html', not data"),
+        ("html-as-csv", "an HTML page, not data"),
+        ("cut", "expected 315817 bytes, received 189490"),
+        ("tenth", "expected 315817 bytes, received"),
+        ("huge", "announces 5,368,709,120 bytes, more than the 315,817 allowed"),
+        ("digit", "is not the expected 0c4644640968273bf6dc585cda394682f41380e1e55870f9c76b26eb31598496"),
+    ],
+)
+def test_a_pinned_release_is_replaced_only_by_its_own_bytes(hostile, tmp_path, monkeypatch, mode, message):
+    good = _good(tmp_path, hostile, monkeypatch, pinned=True)
+    assert fetching.hashlib.sha256(good).hexdigest() == fetching.downloads(fetching.load_registry())[0].sha256
+    (result,) = fetching.fetch_files(tmp_path, mirror=f"{hostile}/pinned-{mode}", timeout=5)
     assert result.status.startswith("failed") and message in result.status, result.status
     assert (tmp_path / NAME).read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]  # nothing left behind
@@ -147,3 +187,32 @@ def test_a_fetch_killed_mid_download_leaves_nothing_behind(hostile, tmp_path):
     process.wait()
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
     assert (tmp_path / NAME).read_bytes() == b"old"
+
+
+def test_a_pipe_or_a_link_in_the_way_is_never_read(hostile, tmp_path):
+    """A held-out variant of the fetch holes: the file to replace is a named pipe and the fetch
+    manifest a link to /dev/zero (reading either never ends): the pipe is replaced by the checked
+    download and the link by a new manifest, neither read; a data file that is a link is refused,
+    and left as it is. Run in a subprocess, with a timeout only so that a regression fails
+    instead of hanging."""
+    os.mkfifo(tmp_path / NAME)
+    (tmp_path / fetching.FETCH_MANIFEST).symlink_to("/dev/zero")
+    other = "working_age_population_16_64_mid2017_ward_wigan.csv"
+    (tmp_path / other).symlink_to("/dev/zero")
+    script = (
+        "import sys; from pathlib import Path; from dagster_project import fetch as f\n"
+        f"f.downloads = lambda s, real=f.downloads: [f.Download(d.source_id, d.url, d.file) for d in real(s) if d.file in {(NAME, other)!r}]\n"
+        "results = f.fetch(Path(sys.argv[1]), mirror=sys.argv[2], timeout=10, nomis='http://127.0.0.1:9', councils=('E08000010',))\n"
+        "print([r.status for r in results[:2]])\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path), f"{hostile}/good"], cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fetch read a named pipe or a link to /dev/zero (it never finished)")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'downloaded'" in done.stdout and "is a symbolic link: links are never followed or replaced" in done.stdout, done.stdout
+    assert (tmp_path / NAME).is_file() and (tmp_path / NAME).read_bytes() == (SHARED_REAL / NAME).read_bytes()
+    manifest = tmp_path / fetching.FETCH_MANIFEST
+    assert not manifest.is_symlink() and NAME in manifest.read_text(encoding="utf-8")
+    assert os.readlink(tmp_path / other) == "/dev/zero"

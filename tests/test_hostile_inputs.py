@@ -15,7 +15,10 @@ import csv
 import dataclasses
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from datetime import datetime
@@ -548,6 +551,33 @@ def test_a_symbolic_link_is_never_followed(tmp_path):
     ]
 
 
+def test_a_link_to_an_endless_file_or_a_pipe_is_never_read(tmp_path):
+    """A link to /dev/zero or a named pipe in RAW_DIR once hung the run for ever in its very first
+    step (the fingerprint hashed them): both are recorded without being opened, and the ingest
+    refuses them by name."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / _name(FILE8)).symlink_to("/dev/zero")
+    pipe = folder / _name(FILE6)
+    os.mkfifo(pipe)
+    script = ("from dagster_project import fingerprint\n"
+              "print(sorted((k, v[2]) for k, v in fingerprint.compute().files.items() if k.startswith('raw:')))")
+    env = {**os.environ, "RAW_DIR": str(folder), "WAREHOUSE": str(tmp_path / "w.duckdb"), "SITE_DIR": str(tmp_path / "site")}
+    try:  # a timeout only so that a regression fails instead of hanging the suite
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fingerprint read a link to /dev/zero or a named pipe (it never finished)")
+    assert done.returncode == 0, done.stderr
+    assert f"('raw:{_name(FILE8)}', 'symbolic link to /dev/zero')" in done.stdout
+    assert f"('raw:{pipe.name}', 'not a regular file" in done.stdout
+    with pytest.raises(IngestError, match=rf"{re.escape(pipe.name)}: is not a regular file \(a pipe, socket or device\)"):
+        files_for(FILE6, folder)
+    con = _con()
+    assert inventory(con, SOURCES, folder) == [pipe.name, _name(FILE8)]
+    assert sorted(con.execute("select file_name, sha256, status from audit.file_inventory").fetchall()) == [
+        (pipe.name, None, "refused: not a regular file"), (_name(FILE8), None, "refused: symbolic link")]
+
+
 # --- Excel --------------------------------------------------------------------------------------
 
 XLSX6 = dataclasses.replace(FILE6, format="xlsx", files=("iod2019_file6_population_denominators*.xlsx",))
@@ -712,6 +742,24 @@ def test_a_boundary_with_too_many_points_is_refused(tmp_path):
     assert _quarantine(dataclasses.replace(WARDS23, max_vertices=40_000), path).rows_loaded == 2
 
 
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        # numbers as text skipped the England bounds check, so metres given as text passed as CRS84
+        ({"type": "Polygon", "coordinates": [[[str(x * 1e5), str(y * 1e5)] for x, y in SQUARE]]},
+         r"not a valid GeoJSON geometry \(a position must be 2 or 3 numbers, not \['-270000\.0'"),
+        ({"type": "Polygon", "coordinates": [[[True, False] for _ in SQUARE]]}, r"not a valid GeoJSON geometry \(a position must be 2 or 3 numbers, not \[True"),
+        ({"type": "Point", "coordinates": SQUARE[0]}, r"a boundary must be a Polygon or MultiPolygon, not 'Point'"),
+        ({"type": "LineString", "coordinates": SQUARE}, r"a boundary must be a Polygon or MultiPolygon, not 'LineString'"),
+    ],
+)
+def test_a_boundary_that_is_not_a_polygon_of_numbers_is_refused(tmp_path, geometry, message):
+    feature = _ward_feature("E05015006", SQUARE) | {"geometry": geometry}
+    document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE), feature]}
+    path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
+    _refused(WARDS23, path, r"wards2023_hostile\.geojson: row 2: column 'geometry': " + message)
+
+
 def test_a_file_read_whole_beyond_its_size_bound_is_refused(tmp_path):
     document = {"type": "FeatureCollection", "features": [_ward_feature("E05015005", SQUARE)]}
     path = _write(tmp_path, WARDS23, json.dumps(document), name="wards2023_hostile.geojson")
@@ -831,6 +879,29 @@ def test_a_file_of_repeated_rows_keeps_its_duplicates_in_the_warehouse_not_in_me
     assert con.execute("select count(*), min(row_number), max(row_number), any_value(reason) from audit.rejected_rows").fetchone() == (
         repeats - 1, 3, repeats + 1, "duplicate key: first seen on row 2")
     assert con.execute("select rows_rejected from audit.load_log").fetchone() == (repeats - 1,)
+
+
+def test_a_csv_beyond_its_size_cap_is_refused_before_it_is_read(tmp_path):
+    """No overall cap once let a 1 GB CSV of repeated rows load: a streamed file above its
+    source's max_file_bytes (2 GiB unless the registry says otherwise; 1 MiB here) is refused,
+    naming the file, its size and the setting, and the previous load stays."""
+    assert FILE6.max_file_bytes == 2 << 30
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + (F6_ROW + "\n") * 40_000)  # 2.3 MB
+    capped = dataclasses.replace(FILE6, max_file_bytes=1 << 20)
+    message = _refused(capped, path, r"iod2019_file6_population_denominators_hostile\.csv: the file is 2,320,436 bytes, more than the "
+                                     r"1,048,576 a 'iod2019_file6' file may have")
+    assert "registry: max_file_bytes" in message
+    assert _outcome(read_file(dataclasses.replace(FILE6, max_file_bytes=4 << 20), path)) == (40_000, 1, 39_999)
+
+
+def test_a_csv_growing_past_its_size_cap_while_read_is_stopped(tmp_path):
+    path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n" + F6_ROW2 + "\n")
+    batches = iter_file(dataclasses.replace(FILE6, max_file_bytes=1 << 16), path, batch_size=1)
+    next(batches)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write((F6_ROW + "\n") * 2_000)  # the file grows past 64 KiB after reading began
+    with pytest.raises(IngestError, match=r"denominators_hostile\.csv: the file grew, while being read, past [0-9,]+ bytes, more than the 65,536"):
+        list(batches)
 
 
 def test_no_row_count_band_across_a_dataset_switch(tmp_path):

@@ -120,3 +120,32 @@ def test_two_warehouses_sharing_one_site_take_turns(tmp_path):
         running.wait()
     with run_lock(second, wait=False):  # the first run has finished: now the second may start
         discard_candidates(second)
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        ({"SITE_DIR": "out/site", "WAREHOUSE": "out/site/warehouse.duckdb"}, "is inside SITE_DIR"),
+        ({"SITE_DIR": "raw/site"}, "overlap: a publish would replace or publish the input files"),
+        ({"SITE_DIR": "raw"}, "overlap"),
+        ({"RAW_DIR": "out/site/raw"}, "overlap"),
+        ({"WAREHOUSE": "raw/warehouse.duckdb"}, "is inside RAW_DIR"),
+    ],
+)
+def test_overlapping_locations_are_refused_before_anything_is_touched(tmp_path, monkeypatch, capsys, layout, message):
+    """Held-out variants of two builds sharing a folder: a warehouse inside SITE_DIR (published,
+    with every count the site withholds), a site in or around RAW_DIR, a warehouse among the raw
+    files. The run does not start and nothing is written."""
+    from dagster_project.run import main
+
+    for folder in ("raw", "out/site"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "raw" / "keep.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    env = {"RAW_DIR": "raw", "WAREHOUSE": "out/warehouse.duckdb", "SITE_DIR": "out/site"} | layout
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(tmp_path / value))
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert main(["--force"]) == 1
+    err = capsys.readouterr().err
+    assert "RUN NOT STARTED" in err and message in err, err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -60,7 +60,8 @@ def dataset_switched(warehouse: Path, raw_dir: Path) -> bool:
 
 def files_for(source: Source, raw_dir: Path) -> list[Path]:
     """The regular files directly in raw_dir that the source accepts; a missing required source is
-    an error. Symbolic links are never followed: one whose name the source accepts is refused."""
+    an error. Symbolic links are never followed and pipes or devices never read: one whose name the
+    source accepts is refused."""
     matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name))
     for path in matched:
         if path.is_symlink():
@@ -68,6 +69,8 @@ def files_for(source: Source, raw_dir: Path) -> list[Path]:
                 f"{path}: is a symbolic link (to {os.readlink(path)}); links in {raw_dir} are never followed: "
                 "put the file itself there"
             )
+        if not path.is_file() and not path.is_dir():
+            raise IngestError(f"{path}: is not a regular file (a pipe, socket or device); it is never read: put the file itself there")
     files = [p for p in matched if p.is_file()]
     if not files and source.required:
         raise IngestError(
@@ -271,15 +274,16 @@ def load_source(
 
 def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_dir: Path) -> list[str]:
     """Record which source accepts each file in raw_dir; return the files not taken: names no
-    source accepts, and symbolic links (never followed, so not hashed)."""
+    source accepts, symbolic links and pipes or devices (never followed or read, so not hashed)."""
     rows, not_taken = [], []
     for path in sorted(raw_dir.iterdir()):
         link = path.is_symlink()
-        if not link and not path.is_file():
+        special = not link and not path.is_file() and not path.is_dir()  # a pipe, socket or device
+        if not link and not special and not path.is_file():
             continue
         owners = [s.id for s in sources.values() if s.matches(path.name)]
-        if link:
-            status = "refused: symbolic link"
+        if link or special:
+            status = "refused: symbolic link" if link else "refused: not a regular file"
             not_taken.append(path.name)
         elif path.name in (DEMO_MANIFEST, FETCH_MANIFEST, "README.md"):
             status = "documentation"
@@ -288,7 +292,7 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
         else:
             status = "unknown"
             not_taken.append(path.name)
-        rows.append([path.name, None if link else sha256_of(path), owners[0] if owners else None, status])
+        rows.append([path.name, None if link or special else sha256_of(path), owners[0] if owners else None, status])
     con.execute("delete from audit.file_inventory")
     if rows:
         con.executemany("insert into audit.file_inventory values (?, ?, ?, ?)", rows)

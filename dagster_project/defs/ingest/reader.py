@@ -10,8 +10,8 @@ they are counted in `blank_rows`, not read. Cells holding a null marker load as 
 ones (suppression markers such as `*`, `c`, `..`) are counted in `suppressed_cells`.
 
 `iter_file` streams a CSV file line by line, hashing the same bytes it parses, and yields batches:
-memory is bounded by the batch size (plus the keys seen, when it checks keys). `read_file` holds a
-whole file. GeoJSON and Excel files are read whole. Symbolic links are never followed.
+memory is bounded by the batch size (plus the keys seen, when it checks keys), and a file above
+its source's max_file_bytes is refused before a byte is read. `read_file` holds a whole file. GeoJSON and Excel files are read whole. Symbolic links are never followed.
 """
 
 import codecs
@@ -113,25 +113,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _vertices(coordinates) -> int:
-    """How many points a GeoJSON geometry's coordinates hold (iteratively: no recursion limit)."""
-    return _extent(coordinates)[0]
-
-
 def _extent(coordinates) -> tuple[int, float, float, float, float]:
     """The points of a GeoJSON geometry's coordinates and their extent (count, min x, min y,
-    max x, max y), iteratively: no recursion limit."""
+    max x, max y), iteratively: no recursion limit. ValueError unless every position is 2 or 3
+    numbers."""
     count, stack = 0, [coordinates]
     low_x = low_y = math.inf
     high_x = high_y = -math.inf
     while stack:
         item = stack.pop()
-        if isinstance(item, list) and item and isinstance(item[0], (int, float)):
+        if not isinstance(item, list):
+            raise ValueError(f"a position must be a list of numbers, not {str(item)[:40]!r}")
+        if item and not isinstance(item[0], list):  # a position: x, y (and perhaps z), all numbers
+            if not 2 <= len(item) <= 3 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in item):
+                raise ValueError(f"a position must be 2 or 3 numbers, not {str(item)[:60]}")
             count += 1
-            if len(item) >= 2 and isinstance(item[1], (int, float)):
-                low_x, high_x = min(low_x, item[0]), max(high_x, item[0])
-                low_y, high_y = min(low_y, item[1]), max(high_y, item[1])
-        elif isinstance(item, list):
+            low_x, high_x = min(low_x, item[0]), max(high_x, item[0])
+            low_y, high_y = min(low_y, item[1]), max(high_y, item[1])
+        else:
             stack.extend(item)
     return count, low_x, low_y, high_x, high_y
 
@@ -163,15 +162,33 @@ class _FileBytes:
     def __init__(self, path: Path):
         if path.is_symlink():
             raise IngestError(f"{path.name}: is a symbolic link; links are never followed (put the file itself in the folder)")
-        self.path, self.name, self.offset = path, path.name, 0
+        self.path, self.name, self.offset, self._limit = path, path.name, 0, None
         self._before = _identity(path)
         self._digest = hashlib.sha256()
         self._handle = path.open("rb")
+
+    def stream(self, limit: int, source_id: str) -> "_FileBytes":
+        """Refuse a streamed file above `limit` bytes before reading it, and stop reading one that
+        grows past it meanwhile (registry: max_file_bytes)."""
+        self._limit, self._source_id = limit, source_id
+        self._check_size(self._before[2])
+        return self
+
+    def _check_size(self, size: int, growing: bool = False) -> None:
+        if size > self._limit:
+            raise IngestError(
+                f"{self.name}: the file {'grew, while being read, past' if growing else 'is'} {size:,} bytes, "
+                f"more than the {self._limit:,} a {self._source_id!r} "
+                "file may have; refused so that time, memory and the rejected-row report stay bounded "
+                "(registry: max_file_bytes; raise it for this source if the release really is this large)"
+            )
 
     def readline(self) -> bytes:
         line = self._handle.readline(MAX_LINE_BYTES + 1)
         self._digest.update(line)
         self.offset += len(line)
+        if self._limit is not None and self.offset > self._limit:
+            self._check_size(self.offset, growing=True)
         return line
 
     def read(self, limit: int | None = None, what: str = "") -> bytes:
@@ -669,7 +686,12 @@ def _check_geometry(source: Source, name: str, row_number: int, columns: list[st
     if not columns or not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
         return
     where = f"{name}: row {row_number}: column {columns[0]!r}"
-    count, low_x, low_y, high_x, high_y = _extent(geometry["coordinates"])
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise IngestError(f"{where}: a boundary must be a Polygon or MultiPolygon, not {str(geometry.get('type'))[:40]!r}")
+    try:
+        count, low_x, low_y, high_x, high_y = _extent(geometry["coordinates"])
+    except ValueError as error:
+        raise IngestError(f"{where}: not a valid GeoJSON geometry ({error})") from None
     west, south, east, north = ENGLAND_LONLAT
     if count and not (west <= low_x and high_x <= east and south <= low_y and high_y <= north):
         raise IngestError(
@@ -716,7 +738,7 @@ def iter_file(source: Source, path: Path, batch_size: int = BATCH_SIZE, check_ke
             label, rows = _xlsx_rows(source, data)
             records = _table_records(source, label, rows)
         elif source.format == "csv":
-            records = _table_records(source, path.name, _csv_rows(source, data))
+            records = _table_records(source, path.name, _csv_rows(source, data.stream(source.max_file_bytes, source.id)))
         else:
             raise IngestError(
                 f"{path.name}: source {source.id!r} has format {source.format!r}; the reader knows csv, xlsx and geojson"

@@ -63,6 +63,7 @@ class Source:
     period_format: str | None = None
     max_vertices: int = 20_000
     max_whole_file_bytes: int = 256 << 20
+    max_file_bytes: int = 2 << 30
     optional_columns: tuple[str, ...] = ()
     every_lsoa: bool = True  # False: the release leaves out LSOAs with nothing to report (no LSOA coverage gate)
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
@@ -103,6 +104,12 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown period_format {spec['period_format']!r}")
     if bool(spec.get("period_format")) != bool(spec.get("period_column")):
         raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} needs period_column and period_format together")
+    for entry in spec.get("download", ()):  # a pinned release's declared size and checksum
+        size, digest = entry.get("bytes"), entry.get("sha256")
+        if size is not None and not (isinstance(size, int) and size > 0):
+            raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: bytes must be a positive whole number")
+        if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
+            raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: sha256 must be 64 lowercase hex digits")
     period = spec.get("period") or {}
     geography = spec["geography"]
     levels = tuple(geography["level"]) if isinstance(geography["level"], list) else (geography["level"],)
@@ -136,6 +143,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         period_format=spec.get("period_format"),
         max_vertices=int(spec.get("max_vertices", 20_000)),
         max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
+        max_file_bytes=int(spec.get("max_file_bytes", 2 << 30)),
         optional_columns=optional,
         every_lsoa=bool(spec.get("every_lsoa", True)),
     )

@@ -16,9 +16,11 @@ Periods that a break overlaps (int_value_epochs.affected) enter no test.
 
 Every test here uses one confidence level, CONFIDENCE (99.8%, Fingertips' trend level).
 
-A figure without a count or interval, a range (suppressed inputs) or a withheld figure cannot
-be tested, and the reason says so in plain words. Nothing is compared across segments. The tests
-run on all series at once (grouped NumPy, dagster_project.methods.recent_trends).
+A figure without a count or interval, a range (suppressed inputs) or a withheld figure (a
+count withheld for disclosure control, int_withheld_counts, or a standardised value withheld by
+its method) cannot be tested, nor can any series holding one, and the reason says so in plain
+words: no published trend or change draws on a withheld count. Nothing is compared across
+segments. The tests run on all series at once (grouped NumPy, dagster_project.methods.recent_trends).
 """
 
 import numpy as np
@@ -192,9 +194,13 @@ def model(dbt, session):
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "segment_id", "frequency"]]
     epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected", "since_break"]]
     counts = dbt.ref("int_area_indicator_values").df()
+    withheld = dbt.ref("int_withheld_counts").df()
+    counts = counts.merge(withheld[["indicator_id", "area_code", "period"]].assign(withheld=True),
+                          on=["indicator_id", "area_code", "period"], how="left")
     counts = counts.assign(
         value=counts["unscaled_value"],
-        value_status=np.where(counts["n_suppressed"].fillna(0) > 0, "bounded", "published"),
+        value_status=np.select([counts["withheld"].fillna(False).astype(bool), counts["n_suppressed"].fillna(0) > 0],
+                               ["withheld", "bounded"], "published"),
         lower_ci_95=np.nan, upper_ci_95=np.nan,
     )
     standardised = dbt.ref("int_standardised_values").df()

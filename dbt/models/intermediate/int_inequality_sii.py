@@ -4,7 +4,9 @@ summed numerators and denominators with Wilson limits; life expectancy and stand
 are computed for each quintile from pooled counts. dagster_project.methods.sii_matrix fits the
 population-weighted regression for every group at once, with analytic 95% limits (the
 simulation's distribution in closed form; see the methods module), every quantile required.
-A period where any ward's figure is a range (suppressed inputs) has no SII: it would be biased.
+A council and period where any ward's figure is a range (suppressed inputs: it would be biased),
+incomplete (its source lacks some neighbourhoods) or withheld (int_withheld_counts: disclosure
+control) has no SII, so no gap test of a later period draws on it either.
 
 Whether the gap is closing is tested within one comparable series (segment) and one stretch
 between breaks (epoch, int_value_epochs; periods a break overlaps enter no test), at its latest
@@ -115,11 +117,15 @@ def model(dbt, session):
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
     keys = ["indicator_id", "la_code", "period"]
-    bounded = values[(values["area_type"] == "ward") & (values["n_suppressed"].fillna(0) > 0)][keys].drop_duplicates()
+    withheld = dbt.ref("int_withheld_counts").df()
+    excluded = pd.concat([
+        values[(values["area_type"] == "ward") & ((values["n_suppressed"].fillna(0) > 0) | values["incomplete_reason"].notna())][keys],
+        withheld[withheld["area_type"] == "ward"][keys],
+    ]).drop_duplicates()
     ward_values = values[
         (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
     ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
-    ward_values = ward_values.merge(bounded, on=keys, how="left", indicator=True)
+    ward_values = ward_values.merge(excluded, on=keys, how="left", indicator=True)
     ward_values = ward_values[ward_values.pop("_merge") == "left_only"]
     frames = []
     for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):

@@ -14,8 +14,9 @@ ward_values as (
     from {{ ref('int_area_indicator_values') }} as values
     inner join {{ ref('dim_ward') }} as wards on wards.ward_code = values.area_code
     where values.area_type = 'ward'
-    {#- a council where any ward's figure is a range (suppressed inputs) has no quintile gap -#}
-    qualify count(*) filter (where values.n_suppressed > 0)
+    {#- a council where any ward's figure is a range (suppressed inputs) or incomplete (its source
+        lacks some neighbourhoods) has no quintile or range measure: it would be biased -#}
+    qualify count(*) filter (where values.n_suppressed > 0 or values.incomplete_reason is not null)
         over (partition by values.indicator_id, wards.la_code, values.period) = 0
 ),
 
@@ -116,10 +117,11 @@ measures as (
 ),
 
 {#- disclosure: no measure for a council and period where a ward count is withheld (quintile,
-    decile and range measures would give the withheld counts back from the published ones) -#}
+    decile and range measures would give the withheld counts back from the published ones);
+    int_inequality_sii leaves these periods out of every gap test too -#}
 withheld_councils as (
-    select distinct indicator_id, la_code, period from {{ ref('fct_indicator_values') }}
-    where area_type = 'ward' and suppression is not null
+    select distinct indicator_id, la_code, period from {{ ref('int_withheld_counts') }}
+    where area_type = 'ward'
 ),
 
 gap_trends as (
@@ -141,3 +143,5 @@ from measures
 inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)
 anti join withheld_councils using (indicator_id, la_code, period)
+{#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
+where measures.value is not null

@@ -1,0 +1,92 @@
+{#- Disclosure control, one rule for every model that needs it: the CTEs `computed` to `protected`
+    over CTEs named `aggregated` (int_area_indicator_values rows) and `definitions`
+    (indicator_definitions). `protected` adds disclosive, withheld and suppression ('primary' /
+    'secondary') to each row. fct_indicator_values publishes with it; int_withheld_counts lists
+    the withheld cells for the models upstream of it (trends, inequality), so no published test
+    or measure draws on a withheld count.
+
+    Secondary suppression, per council, so that no withheld count can be worked out by
+    differencing the published council total and ward counts. Counts of 1 to m - 1 (m =
+    disclosure_min_count) are withheld (primary). Then non-zero ward counts (each m or more) are
+    withheld too (secondary), in a fixed pseudo-random order (not smallest first, which would
+    bound them from above), until the withheld total minus m for each secondary cell reaches
+    (m - 1) for each primary cell: an attacker who knows the rule and the total then learns no
+    more about the primary cells than "1 to m - 1" each. Where a council's ward counts cannot
+    protect its primary cells, the council's own figure is withheld too. -#}
+{% macro disclosure_control() -%}
+computed as (
+    select
+        aggregated.*,
+        coalesce(
+            definitions.value_type in ('proportion', 'count')
+            and aggregated.n_suppressed = 0
+            and aggregated.numerator > 0
+            and aggregated.numerator < definitions.disclosure_min_count,
+            false
+        ) as disclosive,
+        definitions.value_type,
+        definitions.disclosure_min_count,
+        definitions.multiplier,
+        definitions.suppressed_input_max
+    from aggregated
+    inner join definitions using (indicator_id)
+),
+
+candidates as (
+    select
+        *,
+        area_type = 'ward' and value_type in ('proportion', 'count') and not disclosive
+            and n_suppressed = 0 and numerator >= disclosure_min_count and disclosure_min_count > 0 as candidate,
+        count(*) filter (where disclosive) over council as n_primary,
+        coalesce(sum(numerator) filter (where disclosive) over council, 0) as primary_total
+    from computed
+    window council as (partition by indicator_id, period, area_type, la_code)
+),
+
+ordered as (
+    select
+        *,
+        coalesce(sum(numerator - disclosure_min_count) over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+            rows between unbounded preceding and 1 preceding
+        ), 0) as excess_before,
+        row_number() over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+        ) as candidate_rank
+    from candidates
+),
+
+ward_protection as (
+    select
+        *,
+        candidate and n_primary > 0
+            and (candidate_rank = 1 or primary_total + excess_before < n_primary * (disclosure_min_count - 1)) as secondary
+    from ordered
+),
+
+{#- councils whose withheld ward counts do not protect the primary ones: the total goes too -#}
+unprotected_councils as (
+    select indicator_id, period, la_code
+    from ward_protection
+    where area_type = 'ward'
+    group by all
+    having count(*) filter (where disclosive) > 0
+        and (count(*) filter (where secondary) = 0
+            or any_value(primary_total) + coalesce(sum(numerator - disclosure_min_count) filter (where secondary), 0)
+                < any_value(n_primary) * (any_value(disclosure_min_count) - 1))
+),
+
+protected as (
+    select
+        ward_protection.* exclude (candidate, n_primary, primary_total, excess_before, candidate_rank, secondary),
+        disclosive or secondary or (area_type = 'la' and unprotected.la_code is not null) as withheld,
+        case when disclosive then 'primary' when secondary or unprotected.la_code is not null then 'secondary' end
+            as suppression
+    from ward_protection
+    left join unprotected_councils as unprotected
+        on ward_protection.area_type = 'la' and unprotected.indicator_id = ward_protection.indicator_id
+        and unprotected.period = ward_protection.period and unprotected.la_code = ward_protection.area_code
+)
+{%- endmacro %}
