@@ -61,7 +61,8 @@ def dataset_switched(warehouse: Path, raw_dir: Path) -> bool:
 def files_for(source: Source, raw_dir: Path) -> list[Path]:
     """The regular files directly in raw_dir that the source accepts; a missing required source is
     an error. Symbolic links are never followed: one whose name the source accepts is refused."""
-    matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name))
+    raw_dir = source.folder(raw_dir)
+    matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name)) if raw_dir.is_dir() else []
     for path in matched:
         if path.is_symlink():
             raise IngestError(
@@ -277,7 +278,7 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
         link = path.is_symlink()
         if not link and not path.is_file():
             continue
-        owners = [s.id for s in sources.values() if s.matches(path.name)]
+        owners = [s.id for s in sources.values() if s.location == "raw" and s.matches(path.name)]
         if link:
             status = "refused: symbolic link"
             not_taken.append(path.name)
