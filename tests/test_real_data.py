@@ -319,3 +319,19 @@ def test_the_real_site_states_the_judgements_of_the_warehouse(real):
     fair = (paths.site_dir / "missions" / "fair_opportunities" / "index.html").read_text(encoding="utf-8")
     assert "17.0% to 17.5%" in fair  # children's income deprivation 2019, a range
     assert audit(paths.site_dir) == []  # captions say only what is drawn; every gap has its reason
+
+
+def test_ince_s_ward_page_shows_england_beside_the_ward(real):
+    """England's published Census 2021 figure (data/reference/) beside Ince and Wigan on its row;
+    the national IoD file is not supplied here, so no England figure is made up for the IoD rows."""
+    paths, con = real
+    (ince,) = con.execute("select ward_code from marts.dim_ward where ward_name = 'Ince'").fetchone()
+    page = paths.site_dir / "wards" / ince
+    with (page / "latest.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["indicator_id"]: r for r in csv.DictReader(handle)}
+    deprived = rows["households_deprived"]
+    assert float(deprived["england_value"]) == pytest.approx(51.57)
+    assert deprived["compared_with_england"].startswith(("Better", "Similar", "Worse"))
+    assert {i for i, r in rows.items() if r["england_value"]} == {"households_deprived"}
+    html = (page / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col" class="num">England</th>' in html and '<td class="num" data-label="England">51.6%</td>' in html
