@@ -187,8 +187,8 @@ published as (
         source_id, is_demo, null, null, null
     from {{ ref('stg_nomis__claimant_rate_ward') }}
     where area_type = 'la'
+    {#- England beside ward and council figures: published, or computed from a whole-England file #}
     union all
-    {#- England beside ward and council figures: published, or computed from a whole-England file -#}
     select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo,
         null, aggregation_method, method_note
     from {{ ref('int_england_values') }}
