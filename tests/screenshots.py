@@ -1,6 +1,7 @@
 """Screenshots of a built site for review, committed in site/screenshots/: the home, a ward, the
 claimant (or first) indicator and the first mission page at 320, 390 and 1280 px, full page, as
-PNG reduced to a 64-colour palette by ImageMagick's `convert` where installed (small files). The ward is the one named (Ince by default, else the
+PNG reduced to a 64-colour palette with Pillow where it is installed (small files; otherwise as
+chromium writes them). The ward is the one named (Ince by default, else the
 first). Point it at a real build:
 
     python tests/screenshots.py /tmp/wigan/site site/screenshots [ward name]
@@ -9,8 +10,6 @@ first). Point it at a real build:
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +30,16 @@ def pages(site: Path, ward_name: str = "Ince") -> dict[str, Path]:
     return chosen
 
 
+def _shrink(path: Path) -> None:
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=64)
+    small.save(path, optimize=True)
+
+
 def take(site_dir, out_dir, ward_name: str = "Ince") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -45,8 +54,7 @@ def take(site_dir, out_dir, ward_name: str = "Ince") -> list[Path]:
                     page.goto(path.as_uri())
                     target = out / f"{name}-{width}.png"
                     page.screenshot(path=str(target), full_page=True)
-                    if shutil.which("convert"):
-                        subprocess.run(["convert", str(target), "-strip", "-colors", "64", f"PNG8:{target}"], check=True)
+                    _shrink(target)
                     written.append(target)
                 page.close()
         finally:
