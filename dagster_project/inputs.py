@@ -41,11 +41,12 @@ def _files(folder: Path, pattern: str, skip: set[str] = frozenset()) -> list[Pat
 
 def fingerprint_inputs() -> dict[str, object]:
     """Everything besides the raw files and the councils file that a build reads, by concern:
-    `ingest` (readers, the registry), `transform` (the dbt project, methods, DuckDB functions,
+    `ingest` (readers, the registry, the reference figures in data/reference/), `transform` (the dbt project, methods, DuckDB functions,
     geography), `checks` (expectation suites and the check code), `site` (templates, pages,
     site code), and `as_of` (the month deciding "future")."""
     return {
-        "ingest": _files(PACKAGE / "defs" / "ingest", "*.py") + _files(PACKAGE / "defs" / "ingest", "*.yml"),
+        "ingest": _files(PACKAGE / "defs" / "ingest", "*.py") + _files(PACKAGE / "defs" / "ingest", "*.yml")
+        + _files(REPO_ROOT / "data" / "reference", "*"),
         "transform": [
             *_files(DBT_PROJECT_DIR, "*", {"target", "logs", "dbt_packages"}),
             *_files(PACKAGE / "methods", "*.py"),

@@ -103,11 +103,14 @@ def test_borough_proportion_is_recomputed_from_ward_counts(con):
 
 
 def test_row_accounting_matches_the_files(built, con):
+    from dagster_project.defs.ingest.registry import REFERENCE_DIR, load_registry
+
+    sources = load_registry()
     log = con.execute("select source_id, file_name, rows_read, rows_loaded, rows_rejected from audit.load_log").fetchall()
-    assert len(log) == sum(1 for _ in built.raw_dir.glob("*.csv"))
+    assert len(log) == sum(1 for _ in built.raw_dir.glob("*.csv")) + sum(1 for _ in REFERENCE_DIR.glob("*.csv"))
     for source_id, file_name, read, loaded, rejected in log:
         assert read == loaded + rejected
-        with (built.raw_dir / file_name).open(encoding="utf-8-sig", newline="") as handle:
+        with (sources[source_id].folder(built.raw_dir) / file_name).open(encoding="utf-8-sig", newline="") as handle:
             assert read == sum(1 for _ in csv.reader(handle)) - 1, file_name
         table_rows = con.execute(f"select count(*) from raw.{source_id} where _source_file = ?", [file_name]).fetchone()[0]
         assert table_rows == loaded

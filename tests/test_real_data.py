@@ -367,3 +367,19 @@ def test_a_switched_build_shows_the_quality_page_of_a_fresh_one(real, built, tmp
     _same_quality_page(paths.site_dir, real[0].site_dir)
     _switch(paths, BUNDLED_RAW)
     _same_quality_page(paths.site_dir, built.site_dir)
+
+
+def test_ince_s_ward_page_shows_england_beside_the_ward(real):
+    """England's published Census 2021 figure (data/reference/) beside Ince and Wigan on its row;
+    the national IoD file is not supplied here, so no England figure is made up for the IoD rows."""
+    paths, con = real
+    (ince,) = con.execute("select ward_code from marts.dim_ward where ward_name = 'Ince'").fetchone()
+    page = paths.site_dir / "wards" / ince
+    with (page / "latest.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["indicator_id"]: r for r in csv.DictReader(handle)}
+    deprived = rows["households_deprived"]
+    assert float(deprived["england_value"]) == pytest.approx(51.57)
+    assert deprived["compared_with_england"].startswith(("Better", "Similar", "Worse"))
+    assert {i for i, r in rows.items() if r["england_value"]} == {"households_deprived"}
+    html = (page / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col" class="num">England</th>' in html and '<td class="num" data-label="England">51.6%</td>' in html

@@ -331,3 +331,39 @@ def test_council_imd_agrees_with_mhclg_s_file_10(gm, year):
         tolerance = (0.0005 if year == "2019" else 0.01) if own_year else 0.3
         assert scores[la] == pytest.approx(published_scores[la], abs=tolerance), (COUNCILS[la], weights[la])
     assert year == "2025" or all("IoD2019 denominators" in weights[la] for la in COUNCILS)
+
+
+# --- England beside the wards (issue 20) and a judged health row on every ward (issue 18) --------
+
+
+def test_england_figures_sit_beside_the_wards_where_the_warehouse_holds_them(gm):
+    england = dict(((i, p), v) for i, p, v in gm.execute(
+        "select indicator_id, period, value from marts.fct_indicator_values where area_type = 'england' "
+        "and value_status = 'published' and source_id in ('england_reference', 'iod2025_scores')").fetchall())
+    national = _rows("iod2025_lsoa21_scores_ranks_deciles_england.csv")
+    share = 100 * sum(float(r["IMD_decile"]) == 1 for r in national) / len(national)
+    assert england == pytest.approx({
+        ("disability", "2021"): 17.3, ("households_deprived", "2021"): 51.57, ("households_deprived", "2011"): 57.46,
+        ("most_deprived_decile_share", "2025"): share})
+    print(f"\nEngland in its most deprived tenth (IoD2025, {len(national)} LSOAs): {share:.3f}%")
+    # never from a population-weighted figure the national file cannot give
+    assert gm.execute("select count(*) from marts.fct_indicator_values where area_type = 'england' "
+                      "and indicator_id in ('imd_score', 'income_deprivation', 'employment_deprivation')").fetchone()[0] == 0
+    compared = dict(gm.execute(
+        "select indicator_id || ' ' || period, count(*) filter (where compared_to_england in ('Better', 'Similar', 'Worse')) "
+        "from marts.fct_indicator_values where area_type = 'ward' and (indicator_id, period) in "
+        "(('disability', '2021'), ('households_deprived', '2021'), ('households_deprived', '2011')) group by all").fetchall())
+    assert compared == {"disability 2021": 215, "households_deprived 2021": 215, "households_deprived 2011": 215}
+    # the share of LSOAs has no interval: shown beside England, never called better or worse
+    assert gm.execute("select distinct compared_to_england from marts.fct_indicator_values "
+                      "where area_type = 'ward' and indicator_id = 'most_deprived_decile_share' and period = '2025'"
+                      ).fetchall() == [("Cannot be assessed",)]
+
+
+def test_every_ward_of_every_council_has_a_health_row_compared_with_its_council(gm):
+    without = gm.execute(
+        "select w.la_name, w.ward_name from marts.dim_ward w where not exists ("
+        "select 1 from marts.fct_indicator_values v join marts.dim_indicator i using (indicator_id) "
+        "where v.area_code = w.ward_code and v.area_type = 'ward' and i.domain = 'health' "
+        "and v.compared_to_la in ('Better', 'Similar', 'Worse', 'Higher', 'Lower'))").fetchall()
+    assert gm.execute("select count(*) from marts.dim_ward").fetchone()[0] == 215 and without == []

@@ -10,6 +10,8 @@ hexes are labelled with their values. Label colours meet 4.5:1 against their fil
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
 from .charts import _columns, _num
@@ -21,6 +23,10 @@ PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5", "#08306b")
 TEXT_ON = ("#0b0c0c", "#0b0c0c", "#0b0c0c", "#ffffff", "#ffffff")
 INK = "#0b0c0c"
 MAX_WARDS = 400  # beyond this a map is unreadable: the table carries the figures
+# On the narrowest phone (320 px less the page margins) a map is PHONE_MAP_PX wide; its phone
+# numbers are drawn PHONE_TEXT_PX high there (at least 12 px on any screen): site.css sets
+# `.map-svg text.num-phone` to PHONE_TEXT_PX * MAP_WIDTH / PHONE_MAP_PX (27.8 units for 640).
+PHONE_MAP_PX, PHONE_TEXT_PX = 288, 12.5
 BETTER = {
     "high_is_good": "Higher values are better.",
     "low_is_good": "Lower values are better.",
@@ -47,6 +53,38 @@ def _classes(values: list[float]) -> list[tuple[float, float]]:
     return bounds
 
 
+def _phone_labels(points: list[tuple[int, float, float]], width: float, height: float) -> list[str]:
+    """Ward numbers big enough to read on a 320 px phone (the map is then PHONE_MAP_PX wide), each
+    in a circle that overlaps no other: a number whose place is taken moves to the nearest free
+    spot, joined to its ward's point by a line. Shown only on phones (site.css)."""
+    font = PHONE_TEXT_PX * width / PHONE_MAP_PX
+    r = font * 0.75
+    placed: list[tuple[float, float]] = []
+    out = []
+    for n, x, y in sorted(points, key=lambda p: (p[2], p[1])):
+        spot = (x, y)
+        for k in range(0, 40):
+            ring = k * r * 0.6
+            steps = 1 if k == 0 else 16
+            candidates = [(x + ring * math.cos(2 * math.pi * i / steps), y + ring * math.sin(2 * math.pi * i / steps))
+                          for i in range(steps)]
+            free = [c for c in candidates if r <= c[0] <= width - r and r <= c[1] <= height - r
+                    and all(math.hypot(c[0] - px, c[1] - py) >= 2 * r + 1 for px, py in placed)]
+            if free:
+                spot = free[0]
+                break
+        placed.append(spot)
+        cx, cy = spot
+        if math.hypot(cx - x, cy - y) > r * 0.5:
+            out.append(f'<line class="num-phone" x1="{x:.1f}" y1="{y:.1f}" x2="{cx:.1f}" y2="{cy:.1f}" '
+                       f'stroke="{INK}" stroke-width="{font / 10:.1f}"/>'
+                       f'<circle class="num-phone" cx="{x:.1f}" cy="{y:.1f}" r="{font / 7:.1f}" fill="{INK}"/>')
+        out.append(f'<circle class="num-phone" cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#ffffff" stroke="{INK}" '
+                   f'stroke-width="{font / 12:.1f}"/><text class="num-phone on-light" x="{cx:.1f}" y="{cy + font * 0.36:.1f}" '
+                   f'text-anchor="middle">{n}</text>')
+    return out
+
+
 def _class_of(value: float, bounds: list[tuple[float, float]]) -> int:
     for i, (_, hi) in enumerate(bounds):
         if value <= hi:
@@ -69,7 +107,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
     out = [f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" '
            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2.5"/></pattern></defs>']
-    labels, counts = [], {"suppressed": 0, "missing": 0}
+    labels, phone, counts = [], [], {"suppressed": 0, "missing": 0}
     # Each ward carries a number, keyed to its name below the map (a hexagon also shows its value).
     numbers = {ward: n for n, ward in enumerate(
         sorted(geography.shapes, key=lambda w: (geography.names.get(w, w), w)), start=1)}
@@ -87,9 +125,10 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
             fill, text, colour = palette[i], format_value(v, unit), text_on[i]
         out.append(f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="0.8"{dash}>'
                    f'<title>{escape(name)}: {escape(text)}</title></path>')
+        phone.append((numbers[ward], lx, ly))
         if not hexes:
-            labels.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" stroke-width="0.8"/>'
-                          f'<text class="on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" text-anchor="middle">{numbers[ward]}</text>')
+            labels.append(f'<circle class="num-wide" cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" stroke-width="0.8"/>'
+                          f'<text class="num-wide on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" text-anchor="middle">{numbers[ward]}</text>')
         else:
             if is_suppressed or v is None:
                 labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 19:.1f}" width="54" height="36" fill="#ffffff"/>')
@@ -118,7 +157,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
         summary += f" {counts['missing']} with no data (white, dashed edge)."
     return {
         "width": geography.width, "height": geography.height,
-        "body": Markup("\n".join(out + labels)), "legend": legend, "direction": direction,
+        "body": Markup("\n".join(out + labels + _phone_labels(phone, geography.width, geography.height))), "legend": legend, "direction": direction,
         "summary": summary, "kind": geography.kind, "note": geography.note,
         "key": sorted(((n, geography.names.get(w, w)) for w, n in numbers.items())),
     }

@@ -178,6 +178,25 @@ def test_map_classes_keep_equal_values_together():
     assert sum(1 for lo, hi in tied if lo <= 2.0 <= hi) == 1
 
 
+def test_phone_map_numbers_never_overlap_and_stay_on_the_map():
+    """Thirty wards crowded into one corner: every number gets its own circle (no two overlap),
+    inside the map, and a moved number is joined to its ward's point by a line."""
+    import re
+
+    from dagster_project.sitegen.maps import PHONE_MAP_PX, PHONE_TEXT_PX, _phone_labels
+
+    points = [(n, 40.0 + (n % 5) * 3, 30.0 + (n // 5) * 3) for n in range(1, 31)]
+    svg = "".join(_phone_labels(points, 640.0, 480.0))
+    circles = [tuple(map(float, m)) for m in re.findall(r'<circle class="num-phone" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)" fill="#ffffff"', svg)]
+    assert len(circles) == 30 and sorted(re.findall(r">(\d+)</text>", svg), key=int) == [str(n) for n in range(1, 31)]
+    for i, (x1, y1, r) in enumerate(circles):
+        assert r <= x1 <= 640 - r and r <= y1 <= 480 - r
+        assert abs(r - PHONE_TEXT_PX * 640 / PHONE_MAP_PX * 0.75) < 0.1  # 12.5 px text on a 288 px map
+        for x2, y2, _ in circles[i + 1:]:
+            assert ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5 >= 2 * r
+    assert svg.count("<line") >= 25  # most had to move
+
+
 def test_search_indexes_page_text_without_charts_or_tables():
     from dagster_project.sitegen.search import light_page
 

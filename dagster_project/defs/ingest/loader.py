@@ -62,7 +62,8 @@ def files_for(source: Source, raw_dir: Path) -> list[Path]:
     """The regular files directly in raw_dir that the source accepts; a missing required source is
     an error. Symbolic links are never followed and pipes or devices never read: one whose name the
     source accepts is refused."""
-    matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name))
+    raw_dir = source.folder(raw_dir)
+    matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name)) if raw_dir.is_dir() else []
     for path in matched:
         if path.is_symlink():
             raise IngestError(
@@ -281,7 +282,7 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
         special = not link and not path.is_file() and not path.is_dir()  # a pipe, socket or device
         if not link and not special and not path.is_file():
             continue
-        owners = [s.id for s in sources.values() if s.matches(path.name)]
+        owners = [s.id for s in sources.values() if s.location == "raw" and s.matches(path.name)]
         if link or special:
             status = "refused: symbolic link" if link else "refused: not a regular file"
             not_taken.append(path.name)

@@ -8,6 +8,9 @@ from pathlib import Path
 import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("sources.yml")
+# Reference figures shipped with the code (location: reference), read from here, not RAW_DIR.
+REFERENCE_DIR = Path(__file__).resolve().parents[3] / "data" / "reference"
+LOCATIONS = ("raw", "reference")
 COLUMN_TYPES = ("area_code", "text", "integer", "number", "geometry")
 # ONS GSS code prefixes for each geography level (England and Wales).
 AREA_CODE_PATTERNS = {
@@ -66,6 +69,7 @@ class Source:
     max_file_bytes: int = 2 << 30
     optional_columns: tuple[str, ...] = ()
     every_lsoa: bool = True  # False: the release leaves out LSOAs with nothing to report (no LSOA coverage gate)
+    location: str = "raw"  # "reference": a file shipped in data/reference/, the same for every RAW_DIR
     area_code_pattern: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -80,6 +84,10 @@ class Source:
     @property
     def table(self) -> str:
         return f"raw.{self.id}"
+
+    def folder(self, raw_dir: Path) -> Path:
+        """Where the source's files are: RAW_DIR, or data/reference/ for reference figures."""
+        return REFERENCE_DIR if self.location == "reference" else raw_dir
 
     def matches(self, file_name: str) -> bool:
         return any(fnmatch.fnmatch(file_name, pattern) for pattern in self.files)
@@ -110,6 +118,8 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
             raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: bytes must be a positive whole number")
         if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
             raise ValueError(f"{REGISTRY_PATH}: source {source_id!r}: download {entry.get('file')!r}: sha256 must be 64 lowercase hex digits")
+    if spec.get("location", "raw") not in LOCATIONS:
+        raise ValueError(f"{REGISTRY_PATH}: source {source_id!r} has unknown location {spec['location']!r}")
     period = spec.get("period") or {}
     geography = spec["geography"]
     levels = tuple(geography["level"]) if isinstance(geography["level"], list) else (geography["level"],)
@@ -146,6 +156,7 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         max_file_bytes=int(spec.get("max_file_bytes", 2 << 30)),
         optional_columns=optional,
         every_lsoa=bool(spec.get("every_lsoa", True)),
+        location=spec.get("location", "raw"),
     )
 
 

@@ -98,13 +98,18 @@ standardised as (
 
 published as (
     select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo,
-        significance
+        significance, null as published_aggregation, null as published_note
     from {{ ref('stg_fingertips__borough_indicators') }}
     union all
     select 'claimant_rate', area_code, area_type, period, period_start, period_end, claimant_rate_percent,
-        source_id, is_demo, null
+        source_id, is_demo, null, null, null
     from {{ ref('stg_nomis__claimant_rate_ward') }}
     where area_type = 'la'
+    {#- England beside ward and council figures: published, or computed from a whole-England file #}
+    union all
+    select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo,
+        null, aggregation_method, method_note
+    from {{ ref('int_england_values') }}
 ),
 
 ward_councils as (
@@ -122,8 +127,9 @@ combined as (
         null::double as numerator, null::double as denominator, value,
         null::double as lower_ci_95, null::double as upper_ci_95, null::double as lower_ci_998, null::double as upper_ci_998,
         'published' as value_status, source_id, is_demo, null::bigint as n_lsoas,
-        'as published for the ' || case area_type when 'la' then 'borough' else 'country' end as aggregation_method,
-        'published value; no interval is published' as method_note,
+        coalesce(published_aggregation,
+            'as published for the ' || case area_type when 'la' then 'borough' else 'country' end) as aggregation_method,
+        coalesce(published_note, 'published value; no interval is published') as method_note,
         significance as published_significance
     from published
     union all by name
