@@ -53,22 +53,18 @@ def pytest_configure(config):
     os.environ.pop("DAGSTER_HOME", None)
 
 
-# Modules that run whole pipelines, slowest first. Test workers (`pytest -n 2 --dist loadgroup
-# --no-loadscope-reorder`, as `make test` runs them) take one group at a time in this order; a
-# module is its own group unless GROUPS joins it to others (modules that share a session build
-# nobody else reads, so that one worker builds it and the other is free).
+# Modules that run whole pipelines, slowest first. `make test` runs `pytest -n 2 --dist loadfile
+# --no-loadscope-reorder`: each worker takes one whole module at a time in this order (without
+# --no-loadscope-reorder pytest-xdist would order modules by their number of tests instead).
+# test_real_gm_series.py reads the session's ten-council build that test_real_gm.py starts: it
+# comes late enough that the build is done when the other worker reaches it.
 SLOW_MODULES = [
-    "test_real_gm.py", "test_real_gm_series.py", "test_write_audit_publish.py", "test_hostile_pipeline.py",
-    "test_councils.py", "test_real_data.py", "test_rerun_inputs.py", "test_bad_input.py", "test_pipeline.py",
+    "test_real_gm.py", "test_write_audit_publish.py", "test_rerun_inputs.py", "test_hostile_pipeline.py",
+    "test_councils.py", "test_real_data.py", "test_bad_input.py", "test_real_gm_series.py", "test_pipeline.py",
     "test_disclosure.py", "test_site_browser.py",
 ]
-GROUPS = {"test_real_gm.py": "real_gm", "test_real_gm_series.py": "real_gm"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_MODULES)))
-    for item in items:
-        if not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(GROUPS.get(item.path.name, str(item.path.relative_to(REPO)))))
