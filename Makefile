@@ -14,7 +14,7 @@ run: install ## Build the warehouse and the site from RAW_DIR (default data/raw)
 
 TEST_WORKERS ?= 2
 test: install-test parse browser ## Install test dependencies and run the test suite (TEST_WORKERS processes side by side)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 dev: install parse ## Open the Dagster UI (`dg dev`; DEV_ARGS="--port 3100" to choose a port); SIGTERM or Ctrl-C stops it
 	$(BIN)/python -m dagster_project.dev $(DEV_ARGS)

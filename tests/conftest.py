@@ -1,6 +1,8 @@
-"""Shared fixtures: a parsed dbt manifest, and the whole pipeline run on the bundled data."""
+"""Shared fixtures: a parsed dbt manifest, and the whole pipeline run on the bundled data; the
+order and grouping in which test workers take the modules."""
 
 import fcntl
+import os
 import sys
 from pathlib import Path
 
@@ -44,15 +46,25 @@ def built(tmp_path_factory, dbt_manifest) -> Paths:
     return published_once(tmp_path_factory.mktemp("bundled"))
 
 
-# Modules that run whole pipelines, slowest first: test workers (`pytest -n`) take whole files in
-# collection order, so starting the long ones first keeps the workers evenly busy to the end.
+def pytest_configure(config):
+    """Pipeline runs in tests (in this process or a subprocess) use Dagster's in-memory instance:
+    `make test` exports the project's DAGSTER_HOME, whose SQLite event log costs a connection and a
+    commit per event (about half a demo run's time) and would be shared by both test workers."""
+    os.environ.pop("DAGSTER_HOME", None)
+
+
+# Modules that run whole pipelines, slowest first. `make test` runs `pytest -n 2 --dist loadfile
+# --no-loadscope-reorder`: each worker takes one whole module at a time in this order (without
+# --no-loadscope-reorder pytest-xdist would order modules by their number of tests instead).
+# test_real_gm_series.py reads the session's ten-council build that test_real_gm.py starts: it
+# comes late enough that the build is done when the other worker reaches it.
 SLOW_MODULES = [
-    "test_write_audit_publish.py", "test_hostile_pipeline.py", "test_councils.py", "test_real_data.py",
-    "test_pipeline.py", "test_bad_input.py", "test_disclosure.py", "test_site_browser.py",
+    "test_real_gm.py", "test_write_audit_publish.py", "test_rerun_inputs.py", "test_hostile_pipeline.py",
+    "test_councils.py", "test_real_data.py", "test_bad_input.py", "test_real_gm_series.py", "test_pipeline.py",
+    "test_disclosure.py", "test_site_browser.py",
 ]
 
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_MODULES)))
-

@@ -34,11 +34,12 @@ def make_paths(root: Path, raw_source: Path = BUNDLED_RAW) -> Paths:
 
 
 def run_pipeline(paths: Paths):
-    """Run the full job in-process against `paths`; return (result, failure lines)."""
+    """Run the full job in-process against `paths`; return (result, failure lines). Dagster's
+    console shows warnings and errors, as `make run` does (its line per event costs time)."""
     from dagster_project.run import execute
 
     with environment(paths.env()):
-        return execute()
+        return execute(log_level="WARNING")
 
 
 @contextmanager
@@ -66,36 +67,59 @@ def digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
     return hasher.hexdigest()
 
 
-_SESSION_BUILD: list[Paths] = []  # the one pipeline run on the bundled data this session
+SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
+WIGAN = "E08000010"
+GM_COUNCILS = [WIGAN, "E08000001", "E08000002", "E08000003", "E08000004", "E08000005", "E08000006",
+               "E08000007", "E08000008", "E08000009"]
+# The ten-council councils file of the real Greater Manchester build (Wigan with its strategy and
+# missions, the other nine with none).
+GM_COUNCILS_YML = "\n".join([
+    "site_title: Greater Manchester ward inequalities", "councils:",
+    f"  - la_code: {WIGAN}", "    strategy: Progress with Unity", "    missions: [fair_opportunities, flourishing_places]",
+    *(f"  - la_code: {code}" for code in GM_COUNCILS[1:]),
+]) + "\n"
+
+_SESSION_BUILDS: dict[str, Paths] = {}  # the pipeline runs this process has used, by name
 
 
-def _session_build(near: Path) -> Paths:
-    """The pipeline run once per test session on the bundled data, in the session's temporary
-    folder (beside `near`, a folder of this session's). Test workers (`pytest -n`) share it: the
-    first to need it builds it while the others wait."""
-    if not _SESSION_BUILD:
+def session_build(near: Path, name: str = "bundled", raw_source: Path = BUNDLED_RAW, councils_yml: str | None = None) -> Paths:
+    """One pipeline run per test session and `name` (on a copy of `raw_source`, with a councils
+    file of `councils_yml` text if given), in the session's temporary folder (beside `near`, a
+    folder of this session's; never kept between sessions). Test workers (`pytest -n`) share it:
+    the first to need it builds it while the others wait. Read it; copy it before changing it."""
+    if name not in _SESSION_BUILDS:
         base = near.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else near.parent
-        root = base / "session-build"
+        root = base / f"session-build-{name}"
         root.mkdir(exist_ok=True)
         with (root / ".build.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if (root / ".built").exists():
-                paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
-            else:
+            paths = Paths(root / "raw", root / "warehouse.duckdb", root / "site")
+            if not (root / ".built").exists():
                 shutil.rmtree(root / "raw", ignore_errors=True)  # a worker's build that failed part-way
-                paths = make_paths(root)
-                result, failures = run_pipeline(paths)
+                paths = make_paths(root, raw_source)
+                env = {}
+                if councils_yml is not None:
+                    (root / "councils.yml").write_text(councils_yml, encoding="utf-8")
+                    env["COUNCILS_CONFIG"] = str(root / "councils.yml")
+                with environment(env):
+                    result, failures = run_pipeline(paths)
                 assert result.success, "\n".join(failures)
                 (root / ".built").touch()
-        _SESSION_BUILD.append(paths)
-    return _SESSION_BUILD[0]
+        _SESSION_BUILDS[name] = paths
+    return _SESSION_BUILDS[name]
+
+
+def real_gm_once(near: Path) -> Paths:
+    """The session's one build of the ten Greater Manchester councils from ../shared/real-gm
+    (shared by every module that reads it: read only)."""
+    return session_build(near, "real-gm", SHARED_REAL_GM, GM_COUNCILS_YML)
 
 
 def published_once(root: Path) -> Paths:
     """Outputs under root as one successful run on the bundled data leaves them: a private copy
     of the session's build (raw files, warehouse, site and run-status record), so each test
     module starts from a published state without running the whole pipeline again."""
-    source = _session_build(root)
+    source = session_build(root)
     paths = make_paths(root)
     shutil.copyfile(source.warehouse, paths.warehouse)
     shutil.copytree(source.site_dir, paths.site_dir, symlinks=True)

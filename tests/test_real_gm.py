@@ -8,10 +8,8 @@ from collections import defaultdict
 import duckdb
 import pytest
 
-from pipeline_support import REPO, environment, make_paths, run_pipeline
+from pipeline_support import SHARED_REAL_GM, real_gm_once
 from published_figures import published
-
-SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
 
 pytestmark = pytest.mark.skipif(
     not SHARED_REAL_GM.is_dir(),
@@ -48,22 +46,11 @@ def _rows(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _councils_file(path) -> str:
-    lines = ["site_title: Greater Manchester ward inequalities", "councils:",
-             f"  - la_code: {WIGAN}", "    strategy: Progress with Unity",
-             "    missions: [fair_opportunities, flourishing_places]"]
-    lines += [f"  - la_code: {code}" for code in COUNCILS if code != WIGAN]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def gm(tmp_path_factory, dbt_manifest):
-    root = tmp_path_factory.mktemp("real_gm")
-    paths = make_paths(root, raw_source=SHARED_REAL_GM)
-    with environment({"COUNCILS_CONFIG": _councils_file(root / "councils.yml")}):
-        result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
+    """The session's ten-council build (Wigan with its strategy and missions, the others with none:
+    pipeline_support.GM_COUNCILS_YML), shared with the other real-gm modules."""
+    paths = real_gm_once(tmp_path_factory.mktemp("real_gm"))
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         yield con
 

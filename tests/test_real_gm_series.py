@@ -10,10 +10,9 @@ by DWP's disclosure control (0.17% at most in these ten councils)."""
 import duckdb
 import pytest
 
-from pipeline_support import REPO, make_paths, run_pipeline, environment
+from pipeline_support import REPO, SHARED_REAL_GM, real_gm_once
 from published_figures import published
 
-SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
 pytestmark = pytest.mark.skipif(
     not SHARED_REAL_GM.is_dir(), reason=f"real Greater Manchester files not found at {SHARED_REAL_GM}"
 )
@@ -33,14 +32,8 @@ CENSUS_2021_DISABLED_PERCENT = {
 
 @pytest.fixture(scope="module")
 def gm(tmp_path_factory, dbt_manifest):
-    root = tmp_path_factory.mktemp("real-gm")
-    paths = make_paths(root, raw_source=SHARED_REAL_GM)
-    councils = root / "councils.yml"
-    councils.write_text("site_title: Greater Manchester ward inequalities\ncouncils:\n"
-                        + "".join(f"  - la_code: {code}\n" for code in COUNCILS), encoding="utf-8")
-    with environment({"COUNCILS_CONFIG": str(councils)}):
-        result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
+    """The session's ten-council build (pipeline_support.real_gm_once), shared with test_real_gm."""
+    paths = real_gm_once(tmp_path_factory.mktemp("real_gm_series"))
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         yield con
 
