@@ -28,9 +28,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.ingest.reader import (
-    MAX_LINE_BYTES, FileLoad, Rejection, _SIGNATURES, _identity, cell_rules, type_cell,
-)
+from dagster_project.defs.ingest import reader
+from dagster_project.defs.ingest.reader import FileLoad, Rejection, _SIGNATURES, _identity, cell_rules, type_cell
 from dagster_project.defs.ingest.registry import Source
 
 # What str.strip() removes (str.isspace), as an RE2 class: a text cell without these at its ends
@@ -43,38 +42,42 @@ _PLAIN = {
 }
 _SQL_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
-_DIALECT_TRAPS = (b'" ', b' "', b'"\t', b'\t"', b"\x00")  # Python's csv and DuckDB's part ways here
+# Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
+# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused.
+_DIALECT_TRAPS = (b'" ', b' "', b'"\t', b'\t"', b",\n", b",\r\n", b"\x00")
 
 
 def _scan(path: Path) -> tuple[str, int, bool] | None:
     """One pass over the bytes: sha256, the number of lines and whether any byte is a quote; None
     when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
-    MAX_LINE_BYTES)."""
+    reader.MAX_LINE_BYTES). The file is read in blocks of at most that limit, so a longer line
+    always crosses a block boundary, where it is measured."""
+    limit = reader.MAX_LINE_BYTES
     digest, lines, last_newline, position, tail, quoted = hashlib.sha256(), 0, -1, 0, b"", False
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
+        for block in iter(lambda: handle.read(min(1 << 22, limit)), b""):
             digest.update(block)
-            if any(trap in block or trap in tail + block[:1] for trap in _DIALECT_TRAPS):
+            if any(trap in block or trap in tail + block[:2] for trap in _DIALECT_TRAPS):
                 return None
             quoted = quoted or b'"' in block
             first = block.find(b"\n")
-            if (position + (len(block) if first < 0 else first) - last_newline) > MAX_LINE_BYTES:
+            if (position + (len(block) if first < 0 else first) - last_newline) > limit:
                 return None
             if first >= 0:
                 lines += block.count(b"\n")
                 last_newline = position + block.rfind(b"\n")
             position += len(block)
-            tail = block[-1:]
-    if position - 1 - last_newline > MAX_LINE_BYTES:
+            tail = block[-2:]
+    if position - 1 - last_newline > limit or tail.endswith(b","):
         return None
-    return digest.hexdigest(), lines + (position > 0 and tail != b"\n"), quoted
+    return digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted
 
 
 def _header(source: Source, path: Path) -> list[str] | None:
     """Row 1 when it is exactly declared column names (each once, all required ones present),
     without padding; None for anything the Python reader must judge (and perhaps refuse)."""
     with path.open("rb") as handle:
-        first = handle.readline(MAX_LINE_BYTES)
+        first = handle.readline(reader.MAX_LINE_BYTES)
     if any(first.startswith(signature) for signature, _ in _SIGNATURES):
         return None
     try:
