@@ -116,3 +116,9 @@ def test_header_problems_go_to_the_python_reader(tmp_path, monkeypatch):
     duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
     assert used == 0 and duck[0] == "refused" and "'LSOA name (2011)' is missing from the header" in duck[1]
     shutil.rmtree(raw)
+
+
+def test_the_spaces_sql_checks_are_those_python_strips():
+    import sys
+
+    assert set(engine.SPACES) == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
