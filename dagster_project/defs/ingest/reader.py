@@ -346,16 +346,32 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def cell_rules(source: Source) -> list[tuple[str, Callable[[str], tuple[object, str | None]], str | None]]:
+    """Each declared column's name, converter and the reason a null marker gets where a value is
+    required (area codes, geometry), in declared order."""
+    return [
+        (name, _converter(source, name, t), f"missing {t.replace('_', ' ')}" if t in ("area_code", "geometry") else None)
+        for name, t in source.columns.items()
+    ]
+
+
+def type_cell(raw: str, converter: Callable, missing: str | None, nulls: frozenset) -> tuple[object, str | None, bool]:
+    """One cell's rule: (value, reason it is rejected or None, whether it is a non-empty null
+    marker: a suppressed cell). Cells are stripped; a null marker loads as NULL."""
+    text = raw.strip()
+    if text in nulls:
+        return None, missing, bool(text) and not missing
+    value, reason = converter(text)
+    return value, reason, False
+
+
 def _batches(
     source: Source, file_name: str, records: Iterator, finish: Callable[[], str], batch_size: int, check_keys: bool
 ) -> Iterator[FileLoad]:
     """Type-check records (row number, cells in declared order | a Rejection | None for a blank row)
     into batches of at most batch_size rows read; the last batch carries the file's sha256."""
     names = list(source.columns)
-    columns = [
-        (name, _converter(source, name, t), f"missing {t.replace('_', ' ')}" if t in ("area_code", "geometry") else None)
-        for name, t in source.columns.items()
-    ]
+    columns = cell_rules(source)
     nulls = frozenset(source.null_markers)
     key_at = [names.index(k) for k in source.key]
     seen: dict[tuple, tuple[int, tuple]] = {}
@@ -373,17 +389,10 @@ def _batches(
                 if raw is None:  # an optional column this release does not have
                     values.append(None)
                     continue
-                text = raw.strip()
-                if text in nulls:
-                    if missing:
-                        problems.append(Rejection(row_number, name, raw[:200], missing))
-                    elif text:
-                        suppressed += 1
-                    values.append(None)
-                    continue
-                value, reason = converter(text)
+                value, reason, marker = type_cell(raw, converter, missing, nulls)
                 if reason:
                     problems.append(Rejection(row_number, name, raw[:200], reason))
+                suppressed += marker
                 values.append(value)
             if not problems and check_keys:
                 key = tuple(values[i] for i in key_at)

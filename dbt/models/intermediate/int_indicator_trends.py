@@ -84,11 +84,14 @@ def _trends(values: pd.DataFrame, groups: pd.DataFrame, polarity: dict[str, str]
     window = values.assign(points=5)
     window = window[window.groupby(KEYS, sort=False).cumcount(ascending=False) < window["points"]]
     window = window.assign(position=window.groupby(KEYS, sort=False).cumcount() + 1)
-    summary = window.groupby(KEYS, sort=False).agg(
-        points=("points", "first"), n=("step", "size"), span=("step", lambda s: s.iloc[-1] - s.iloc[0]),
-        yearly=("frequency", lambda f: f.iloc[0] == "monthly"),
+    grouped = window.groupby(KEYS, sort=False)
+    head, tail = grouped.head(1), grouped.tail(1)  # each group's first and last point, in group order
+    summary = grouped.agg(
+        points=("points", "first"), n=("step", "size"),
         counts=("numerator", "count"), denominators=("denominator", "count"), limits=("lower_ci_95", "count"),
-    ).reset_index()
+    ).reset_index().assign(
+        span=tail["step"].to_numpy() - head["step"].to_numpy(), yearly=head["frequency"].eq("monthly").to_numpy(),
+    )
     out = groups[KEYS].merge(summary, on=KEYS, how="left")
     out["trend"], out["trend_method"], out["trend_p_value"], out["trend_reason"] = CANNOT, None, np.nan, None
     short = out["n"].fillna(0) < out["points"].fillna(5)
@@ -164,7 +167,7 @@ def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
         window_from=first["label"].to_numpy(), window_to=last["label"].to_numpy(),
         tested_from=pd.to_datetime(first["first_start"]).to_numpy(), tested_to=pd.to_datetime(last["period_start"]).to_numpy(),
         trend_from=grouped.tail(5).groupby(KEYS, sort=False)["label"].first().to_numpy(),
-        ranges=grouped["value_status"].agg(lambda s: s.ne("published").any()).to_numpy(),
+        ranges=values["value_status"].ne("published").groupby([values[k] for k in KEYS], sort=False).any().to_numpy(),
         testable=grouped["testable"].all().to_numpy(),
     )
     trends = _trends(values[values.groupby(KEYS, sort=False)["testable"].transform("all")], groups[groups["testable"]], polarity)

@@ -1,0 +1,124 @@
+"""DuckDB's CSV path (defs/ingest/engine.py) loads exactly what the Python reader loads: the same
+rows and values, the same rejections (row, column, value, reason), the same counts, and leaves
+every file it does not read plainly to the Python reader."""
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.defs.ingest import engine, loader
+from dagster_project.defs.ingest.registry import load_registry
+from dagster_project.warehouse import AUDIT_DDL
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+SOURCES = load_registry()
+
+
+def _load(raw: Path, source_id: str, by_engine: bool, monkeypatch) -> tuple:
+    """Everything a load leaves: the raw table, the audit rows and each file's accounting; and
+    how many files DuckDB read."""
+    used = []
+
+    def counted(*args, **kwargs):
+        load = engine.stage_csv(*args, **kwargs)
+        used.append(load is not None)
+        return load
+
+    monkeypatch.setattr(loader, "ENGINE_MIN_BYTES", 0 if by_engine else 1 << 62)
+    monkeypatch.setattr(loader, "stage_csv", counted)
+    source = SOURCES[source_id]
+    with duckdb.connect() as con:
+        con.execute(AUDIT_DDL)
+        try:
+            loads = loader.load_source(con, source, raw, datetime(2026, 1, 1))
+        except loader.IngestError as error:
+            return ("refused", str(error)), sum(used)
+        table = con.execute(f"select * exclude (_loaded_at) from {source.table} order by _source_file, _row_number").fetchall()
+        rejected = con.execute(
+            "select * from audit.rejected_rows where source_id = ? order by file_name, row_number, column_name", [source_id]
+        ).fetchall()
+        log = con.execute("select * exclude (loaded_at) from audit.load_log where source_id = ?", [source_id]).fetchall()
+    accounting = [
+        (l.file_name, l.sha256, l.rows_read, l.rows_loaded, l.rows_rejected, l.suppressed_cells, l.blank_rows,
+         sorted((r.row_number, r.column_name or "", r.value, r.reason) for r in l.rejections))
+        for l in loads
+    ]
+    return (table, rejected, log, accounting), sum(used)
+
+
+@pytest.mark.parametrize("source_id", [
+    "iod2019_file6",                 # quoted cells with thousands separators
+    "iod2019_file8",                 # decimals, whole numbers written 145.0
+    "population_lsoa11_mid2020",     # 90 columns
+    "mortality_ward23",              # periods, text, a ward-level key of several columns
+])
+def test_bundled_files_load_the_same(source_id, monkeypatch):
+    python, _ = _load(RAW, source_id, False, monkeypatch)
+    duck, used = _load(RAW, source_id, True, monkeypatch)
+    assert used, f"{source_id}: DuckDB's path declined the bundled file"
+    assert duck == python
+
+
+def _file6(tmp_path: Path, rows: list[str]) -> Path:
+    header = (RAW / "iod2019_file6_population_denominators_wigan.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "iod2019_file6_population_denominators_wigan.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    return raw
+
+
+ODD_CELLS = [
+    "E01006212,Wigan 015A,E08000010,Wigan,2576,395,1294,887,1285",
+    "E01006213,Wigan 015B,E08000010,Wigan,-5,395,1294,887,1285",            # negative count
+    "E01006214,Wigan 015C,E08000010,Wigan,1.5,*,c,..,x",                   # not whole; suppression markers
+    "E01006215,Wigan 015D,E08000010,Wigan,4e3,12.000,1_000,+7,NA",          # scientific, padded, underscore, plus
+    "E01006216,Wigan 015E,E08000010,Wigan,=1+2,nan,inf,१२,99999999999999999999",  # formula, not finite, Devanagari digits, too large
+    "E0100621,Wigan 015F,E08000010,Wigan,1,2,3,4,5",                         # not an LSOA code
+    ",Wigan 015G,E08000010,Wigan,1,2,3,4,5",                                 # missing area code
+    "E01006218,Wigan\u00a0015H\u00a0,E08000010,Wigan,1,2,3,4,5",             # text padded with a no-break space
+    "E01006212,Wigan 015A,E08000010,Wigan,2576,395,1294,887,1285",           # an identical repeat
+    "E01006219,Wigan 015I,E08000010,Wigan,\"1,234\",\"12,34\",3,4,5",        # thousands right and wrong
+]
+
+
+def test_odd_cells_are_judged_by_the_python_rules(tmp_path, monkeypatch):
+    raw = _file6(tmp_path, ODD_CELLS)
+    python, _ = _load(raw, "iod2019_file6", False, monkeypatch)
+    duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 1
+    assert duck == python
+    table, rejected, log, accounting = duck
+    assert len(table) == 2 and accounting[0][2:6] == (10, 2, 8, 0)
+
+
+@pytest.mark.parametrize("rows", [
+    ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", "", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # blank row
+    ["E01006212,\"Wigan\n015A\",E08000010,Wigan,1,2,3,4,5"],                  # a cell over two lines
+    ["E01006212,\"Wigan 015A\" ,E08000010,Wigan,1,2,3,4,5"],                  # a space after a closing quote
+    ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4"],                         # a short row
+    ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5,6"],                     # a long row
+    ["E01006212,Wigan \"015A\",E08000010,Wigan,1,2,3,4,5"],                   # a quote inside a cell
+])
+def test_files_duckdb_reads_differently_go_to_the_python_reader(rows, tmp_path, monkeypatch):
+    raw = _file6(tmp_path, rows)
+    python, _ = _load(raw, "iod2019_file6", False, monkeypatch)
+    duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 0 and duck == python
+
+
+def test_header_problems_go_to_the_python_reader(tmp_path, monkeypatch):
+    raw = _file6(tmp_path, ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5"])
+    path = next(raw.iterdir())
+    path.write_text(path.read_text().replace("LSOA name (2011)", "LSOA name"))
+    duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 0 and duck[0] == "refused" and "'LSOA name (2011)' is missing from the header" in duck[1]
+    shutil.rmtree(raw)
+
+
+def test_the_spaces_sql_checks_are_those_python_strips():
+    import sys
+
+    assert set(engine.SPACES) == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
