@@ -325,6 +325,16 @@ def test_the_real_site_states_the_judgements_of_the_warehouse(real):
     assert audit(paths.site_dir) == []  # captions say only what is drawn; every gap has its reason
 
 
+def test_the_real_pages_fit_their_phone_budgets(real):
+    """Home, the first and the longest ward page, the claimant indicator and a mission page at 390 x 844."""
+    from page_budgets import CHROMIUM, page_budget_problems
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    assert page_budget_problems(real[0].site_dir) == []
+
+
 def test_no_differencing_route_recovers_a_withheld_real_count(real):
     """The real insolvency series withhold small ward counts in several years: no route (totals,
     quantiles, ward range, a gap test or a ward trend of any period) draws on one of them."""

@@ -4,6 +4,7 @@ council deprivation summaries recomputed here from the raw files (held out: no w
 
 import csv
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -354,3 +355,32 @@ def test_every_ward_of_every_council_has_a_health_row_compared_with_its_council(
         "where v.area_code = w.ward_code and v.area_type = 'ward' and i.domain = 'health' "
         "and v.compared_to_la in ('Better', 'Similar', 'Worse', 'Higher', 'Lower'))").fetchall()
     assert gm.execute("select count(*) from marts.dim_ward").fetchone()[0] == 215 and without == []
+
+
+# --- what each council's pages say (issues 19 and 20) --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gm_site(tmp_path_factory, dbt_manifest) -> Path:
+    return real_gm_once(tmp_path_factory.mktemp("real_gm_site")).site_dir
+
+
+def test_every_council_s_pages_state_the_marts_judgements_by_the_display_rules(gm, gm_site):
+    """The judgement and display rules of the real Wigan build hold in every council's section:
+    no unsupported claim in the marts, pages that state what the marts state, ranges as ranges,
+    digits that tell figures apart, no estimate printed as exact, how many can be judged."""
+    from judgement_claims import display_problems, every_council, page_disagreements, unsupported_claims
+
+    assert {name: rows for name, rows in unsupported_claims(gm).items() if rows} == {}
+    assert every_council(page_disagreements, gm, gm_site) == []
+    assert every_council(display_problems, gm, gm_site) == []
+
+
+def test_every_council_s_pages_fit_their_phone_budgets(gm_site):
+    """Each council's home, ward, claimant indicator and mission pages at 390 x 844 in chromium."""
+    from page_budgets import CHROMIUM, page_budget_problems
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    assert page_budget_problems(gm_site) == []
