@@ -157,8 +157,8 @@ def _council_text(r) -> str:
     lower, upper = _get(r, "la_lower_bound"), _get(r, "la_upper_bound")
     if _num(lower) and _num(upper):
         dp = _decimals(r)
-        if lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range still reads as a range
-            dp = decimals_for([lower, upper]) or dp
+        while dp < 4 and lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range reads as one
+            dp += 1
         return format_interval(lower, upper, r["unit"], dp)
     return "not available"
 

@@ -262,6 +262,8 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         alter table marts.fct_mission_progress add column unassessed_group varchar;
         alter table marts.fct_indicator_values add column n_tied bigint;
         alter table marts.fct_indicator_values add column count_is_estimate boolean;
+        alter table marts.fct_indicator_values add column count_shown varchar;
+        update marts.fct_indicator_values set count_shown = format('{{:,}}', round(numerator)::bigint) where numerator is not null;
         alter table marts.fct_indicator_values add column series_note varchar;
         update marts.fct_indicator_values v set n_tied = t.n
         from (select indicator_id, period, value, count(*) as n from marts.fct_indicator_values
