@@ -36,7 +36,13 @@ def as_of_month() -> str:
 
 
 def _files(folder: Path, pattern: str, skip: set[str] = frozenset()) -> list[Path]:
-    return sorted(p for p in folder.rglob(pattern) if p.is_file() and not skip & set(p.relative_to(folder).parts))
+    """The files under folder matching pattern, never entering a folder named in skip (dbt's target
+    and logs change under a concurrent build: walking them could meet a file as it vanishes)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        found += [Path(root) / n for n in names if Path(n).match(pattern) and (Path(root) / n).is_file()]
+    return sorted(found)
 
 
 def fingerprint_inputs() -> dict[str, object]:

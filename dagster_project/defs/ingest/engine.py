@@ -126,6 +126,8 @@ def stage_csv(
         return None
     if any(kind not in _SQL_TYPES for kind in source.columns.values()) or path.is_symlink():
         return None
+    if path.stat().st_size > source.max_file_bytes:  # the Python reader refuses it, naming the cap
+        return None
     before = _identity(path)
     header = _header(source, path)
     scanned = header and _scan(path)
