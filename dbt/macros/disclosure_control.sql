@@ -1,6 +1,6 @@
-{#- Disclosure control, one rule for every model that needs it: the CTEs `computed` to `protected`
-    over CTEs named `aggregated` (int_area_indicator_values rows) and `definitions`
-    (indicator_definitions). `protected` adds disclosive, withheld and suppression ('primary' /
+{#- Disclosure control, one rule for every model that needs it: the CTEs `aggregated` (the rows of
+    `values`, int_area_indicator_values), `definitions` (of `definitions_relation`,
+    indicator_definitions) and `computed` to `protected` over them. `protected` adds disclosive, withheld and suppression ('primary' /
     'secondary') to each row. fct_indicator_values publishes with it; int_withheld_counts lists
     the withheld cells for the models upstream of it (trends, inequality), so no published test
     or measure draws on a withheld count.
@@ -13,7 +13,15 @@
     (m - 1) for each primary cell: an attacker who knows the rule and the total then learns no
     more about the primary cells than "1 to m - 1" each. Where a council's ward counts cannot
     protect its primary cells, the council's own figure is withheld too. -#}
-{% macro disclosure_control() -%}
+{% macro disclosure_control(values, definitions_relation) -%}
+aggregated as (
+    select * from {{ values }}
+),
+
+definitions as (
+    select * from {{ definitions_relation }}
+),
+
 computed as (
     select
         aggregated.*,

@@ -19,15 +19,7 @@
 
 with
 
-aggregated as (
-    select * from {{ ref('int_area_indicator_values') }}
-),
-
-definitions as (
-    select * from {{ ref('indicator_definitions') }}
-),
-
-{{ disclosure_control() }},
+{{ disclosure_control(ref('int_area_indicator_values'), ref('indicator_definitions')) }},
 
 built as (
     select
