@@ -36,12 +36,13 @@ def as_of_month() -> str:
 
 
 def _files(folder: Path, pattern: str, skip: set[str] = frozenset()) -> list[Path]:
-    """The files under folder matching pattern, never entering a folder named in skip (dbt's target
-    and logs change under a concurrent build: walking them could meet a file as it vanishes)."""
+    """The files under folder matching pattern, leaving out the files and folders named in skip
+    (dbt's target and logs change under a concurrent build; its .user.yml is written by the first
+    run, so counting it would make a fresh clone's second run look changed)."""
     found = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in skip)
-        found += [Path(root) / n for n in names if Path(n).match(pattern) and (Path(root) / n).is_file()]
+        found += [Path(root) / n for n in names if n not in skip and Path(n).match(pattern) and (Path(root) / n).is_file()]
     return sorted(found)
 
 
@@ -54,7 +55,7 @@ def fingerprint_inputs() -> dict[str, object]:
         "ingest": _files(PACKAGE / "defs" / "ingest", "*.py") + _files(PACKAGE / "defs" / "ingest", "*.yml")
         + _files(REPO_ROOT / "data" / "reference", "*"),
         "transform": [
-            *_files(DBT_PROJECT_DIR, "*", {"target", "logs", "dbt_packages"}),
+            *_files(DBT_PROJECT_DIR, "*", {"target", "logs", "dbt_packages", ".user.yml"}),
             *_files(PACKAGE / "methods", "*.py"),
             PACKAGE / "defs" / "transform" / "duckdb_functions.py",
             PACKAGE / "geography.py",
