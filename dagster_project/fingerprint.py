@@ -41,15 +41,22 @@ def record_path(settings: Settings) -> Path:
     return settings.warehouse.with_name(f"{settings.warehouse.name}.fingerprint.json")
 
 
-def _files(root: Path):
-    """Every file below ``root`` (or ``root`` itself), build outputs and dot-folders skipped."""
+def _files(root: Path, outputs: Path | None = None):
+    """Every file below ``root`` (or ``root`` itself), build outputs and dot-folders skipped; with
+    ``outputs`` (SITE_DIR), also that folder and its siblings named after it (the published
+    ``build.published-*`` folders and ``build.run-status.json`` of the default ``site/build``)."""
     if root.is_file():
         yield root
         return
+
+    def output(folder: str, name: str) -> bool:
+        return outputs is not None and Path(folder) == outputs.parent and (
+            name == outputs.name or name.startswith(f"{outputs.name}."))
+
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".") and not output(folder, d))
         for name in sorted(names):
-            if not name.endswith(SKIPPED_SUFFIXES) and not name.startswith("."):
+            if not name.endswith(SKIPPED_SUFFIXES) and not name.startswith(".") and not output(folder, name):
                 yield Path(folder) / name
 
 
@@ -84,7 +91,7 @@ def compute(settings: Settings | None = None, known: dict[str, list] | None = No
         if not root.exists():
             files[f"{kind}:{root} (absent)"] = [0, 0, ""]
             continue
-        for path in _files(root):
+        for path in _files(root, settings.site_dir.absolute() if kind == "code" else None):
             key = f"{kind}:{path.relative_to(base)}"
             stat = path.lstat()
             if stat_module.S_ISLNK(stat.st_mode):  # never followed (a link to /dev/zero would never end)

@@ -107,3 +107,21 @@ def test_the_command_stops_before_importing_dagster_dbt_or_gx(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "nothing changed since the build of " in done.stdout and "nothing to do" in done.stdout
     assert "imported: []" in done.stdout
+
+
+def test_a_site_published_inside_the_repository_is_not_an_input(built, monkeypatch):
+    """The default SITE_DIR is site/build: its published folders (build.published-*) and run-status
+    file sit among the site's sources, and once made a fresh clone's second `make run` rebuild."""
+    _, code, _ = built
+    (code / "site" / "pages").mkdir(parents=True)
+    (code / "site" / "pages" / "index.md").write_text("# Home\n", encoding="utf-8")
+    monkeypatch.setenv("SITE_DIR", str(code / "site" / "build"))
+    settings = get_settings()
+    before = fingerprint.compute(settings).digest
+    (code / "site" / "build.published-abcd1234").mkdir()
+    (code / "site" / "build.published-abcd1234" / "index.html").write_text("<html></html>", encoding="utf-8")
+    (code / "site" / "build.run-status.json").write_text("{}", encoding="utf-8")
+    (code / "site" / "build").symlink_to(code / "site" / "build.published-abcd1234")
+    assert fingerprint.compute(settings).digest == before
+    (code / "site" / "pages" / "index.md").write_text("# Home, edited\n", encoding="utf-8")
+    assert fingerprint.compute(settings).digest != before
