@@ -1,7 +1,7 @@
--- (Named site_* so it is created after indicator_values, which it reads.)
 -- The latest tested verdict on the gap between the site's council's most and least deprived
 -- wards, per indicator (the slope index of inequality row, the only measure with a gap test),
--- with the first and last periods its test covered. The home and ward pages say these.
+-- with the first and last periods its test covered. The home and ward pages say these. (Named
+-- site_* so that it is created after indicator_values, which it reads.)
 with keyed as (
     select indicator_id, period, min(period_key) as period_key from indicator_values group by all
 )
