@@ -239,6 +239,7 @@ worded as (
             when england_low is not null or published_significance is not null then 'Cannot be assessed'
         end as compared_to_england,
         case
+            when council_direction is not null then null
             when value_status = 'withheld' then 'the figure is withheld'
             when value_status = 'incomplete' then 'the figure is not published: its source is incomplete for this council in this period'
             when value_type = 'count' then 'a count: areas differ in size, so only rates are compared'
@@ -304,7 +305,8 @@ select
         when ranked.numerator is null then null
         when ranked.numerator = 0 or (ranked.split_share is null and abs(ranked.numerator - round(ranked.numerator)) < 1e-6)
             then format('{:,}', round(ranked.numerator)::bigint)
-        when ranked.numerator < 5 then 'fewer than 5 (estimated)'
+        when ranked.numerator < minimum.disclosure_min_count
+            then 'fewer than ' || minimum.disclosure_min_count || ' (estimated)'
         else 'about ' || format('{:,}', round(ranked.numerator, case when ranked.numerator >= 100 then -1 else 0 end)::bigint)
             || ' (estimated)'
     end as count_shown,
@@ -314,6 +316,7 @@ select
     coalesce(trends.trend_reason, 'the recent trend is assessed at the latest period of each comparable series') as trend_reason
 from ranked
 inner join segments using (indicator_id, period)
+inner join definitions as minimum using (indicator_id)
 left join notes using (indicator_id, area_code, period)
 left join {{ ref('int_indicator_trends') }} as trends
     on trends.indicator_id = ranked.indicator_id and trends.area_code = ranked.area_code
