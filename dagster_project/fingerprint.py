@@ -24,7 +24,8 @@ from dagster_project.inputs import as_of
 from dagster_project.settings import REPO_ROOT, Settings, get_settings
 
 # What the build runs: code and configuration under the repository (build outputs excluded).
-CODE_ROOTS = ("dagster_project", "dbt", "expectations", "site", "config", "pyproject.toml", "dagster_instance.yaml")
+CODE_ROOTS = ("dagster_project", "dbt", "expectations", "site", "config", "data/reference", "pyproject.toml",
+              "dagster_instance.yaml")
 SKIPPED_DIRS = {"__pycache__", "target", "logs", "dbt_packages", "build", "screenshots"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".partial")
 TOOLS = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great_expectations", "jinja2", "pandas", "numpy")

@@ -125,3 +125,14 @@ def test_a_site_published_inside_the_repository_is_not_an_input(built, monkeypat
     assert fingerprint.compute(settings).digest == before
     (code / "site" / "pages" / "index.md").write_text("# Home, edited\n", encoding="utf-8")
     assert fingerprint.compute(settings).digest != before
+
+
+def test_an_edited_england_reference_figure_reruns(built):
+    """data/reference/ is read by the build (England's published figures): an edit there is a change."""
+    settings, code, _ = built
+    (code / "data" / "reference").mkdir(parents=True)
+    figures = code / "data" / "reference" / "england_published_figures.csv"
+    figures.write_text("indicator_id,value\ndisability,17.3\n", encoding="utf-8")
+    before = fingerprint.compute(settings).digest
+    figures.write_text("indicator_id,value\ndisability,17.4\n", encoding="utf-8")
+    assert fingerprint.compute(settings).digest != before

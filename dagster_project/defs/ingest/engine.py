@@ -135,6 +135,7 @@ def stage_csv(
         return None
     sha256, lines, quoted = scanned
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(len(header)))
+    con.execute("set preserve_insertion_order = true")  # row numbers are rowid + 2: file order must hold
     try:
         con.execute(
             "create or replace temp table _ingest_text as select * from read_csv(?, columns = {" + columns + "}, "
