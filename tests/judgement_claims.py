@@ -165,6 +165,10 @@ def unsupported_claims(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
             where (title ilike '%adults%' or definition ilike '%aged 18 and over%')
               and unit like 'per %' and unit not like '%adults%'
         """,
+        "a comparison beside a reason it cannot be made": """
+            select indicator_id, area_code, period, compared_to_la, comparison_reason from marts.fct_indicator_values
+            where compared_to_la in {judged} and comparison_reason is not null
+        """,
         "cannot be assessed without a reason": """
             select mission_id, indicator_id from marts.fct_mission_progress
             where status = 'cannot be assessed' and not starts_with(status_reason, 'Cannot be assessed: ')
@@ -222,12 +226,17 @@ def display_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council: st
         for where, said in ((f"mission page {mission_id}", mission), ("home page", home)):
             if text not in said:
                 problems.append(f"{where}: {indicator_id}'s range {text} is not shown")
-    for where, said in [("home page", home)] + [
-            (f"mission page {m}", _text((site_dir / "missions" / m / "index.html").read_text(encoding="utf-8")))
-            for (m,) in con.execute("select distinct mission_id from marts.fct_mission_progress where la_code = ?",
-                                    [council]).fetchall()]:
-        if not re.search(r"\d+ of (the )?\d+ [^.;]*?can be judged", said):
-            problems.append(f"{where} does not say how many indicators can be judged")
+    missions = [m for (m,) in con.execute(
+        "select distinct mission_id from marts.fct_mission_progress where la_code = ?", [council]).fetchall()]
+    said_where = [(f"mission page {m}", _text((site_dir / "missions" / m / "index.html").read_text(encoding="utf-8")))
+                  for m in missions]
+    for where, said in said_where + ([("home page", home)] if missions else []):
+        if not re.search(r"\d+ of (the )?\d+ (mission indicators )?can be judged", said):
+            problems.append(f"{where} does not say how many mission indicators can be judged")
+    gaps = con.execute("select count(distinct indicator_id) from marts.fct_inequality where la_code = ? "
+                       "and measure = 'sii_quintiles'", [council]).fetchone()[0]
+    if gaps and not re.search(r"\d+ of the \d+ indicators with a measure of the gap [^.;]*can be judged", home):
+        problems.append("home page does not say how many gaps between wards can be judged")
     latest = con.execute(
         """
         select indicator_id, count(distinct round(value, 4)) as values, min(ward_names) as wards
@@ -301,6 +310,8 @@ def _ward_page_problems(con: duckdb.DuckDBPyConnection, site_dir: Path, council:
         if ward not in pages:
             path = site_dir / "wards" / ward / "index.html"
             raw = path.read_text(encoding="utf-8") if path.exists() else ""
+            if not raw:
+                problems.append(f"ward page {ward} is missing")
             pages[ward] = {m.group(1): [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", m.group(2), flags=re.S)]
                            for m in re.finditer(r'<tr><th scope="row"><a href="[^"]*indicators/([^/"]+)/[^"]*">'
                                                 r'.*?</th>(.*?)</tr>', raw, flags=re.S)}

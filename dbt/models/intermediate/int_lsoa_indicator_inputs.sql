@@ -90,6 +90,7 @@ release_scores as (
         periods.period, periods.period_start, periods.period_end,
         score_weights.population_total as weight_total,
         weights.population_working_age as weight_working_age,
+        weights.weight_population as working_age_weight_population,
         score_weights.weight_population
     from iod_scores
     inner join periods using (source_id)
@@ -203,7 +204,7 @@ proportions as (
     from file8_with_populations
     union all
     select 'employment_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
-        null, null, employment_score, weight_working_age, is_demo, weight_population
+        null, null, employment_score, weight_working_age, is_demo, working_age_weight_population
     from release_scores where source_id = 'iod2015_long'
     union all
     select 'child_income_deprivation', source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
