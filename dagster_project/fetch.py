@@ -25,7 +25,8 @@ before any byte is read) and on time (FETCH_DEADLINE seconds per file, 600, howe
 server drips). HTML or a content type that is not data is refused. Only a whole answer is
 checked: the declared `bytes` and `sha256` of a pinned release; the layout the registry expects
 (it must load through the ingest reader with no more rejected rows than the file it replaces,
-and, with no pin, at least half the old file's rows); for API queries, the row count the API
+and, with no pin, at least as many rows as the old file: a release of the same name never
+shrinks); for API queries, the row count the API
 reports (RECORD_COUNT) and no rejected row. Only then does it replace the old file (a hidden
 `.<name>.verify` copy renamed over it; any left by a killed fetch are removed at the next
 start). The sha256 of every file fetched is recorded in RAW_DIR/fetch_manifest.json.
@@ -46,12 +47,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from dagster_project.defs.ingest.loader import FETCH_MANIFEST
-from dagster_project.defs.ingest.reader import read_file
+from dagster_project.defs.ingest.reader import read_file, sha256_of
 from dagster_project.defs.ingest.registry import AREA_CODE_PATTERNS, Source, load_registry
-from dagster_project.settings import REPO_ROOT, get_settings
+from dagster_project.regular_files import is_regular, kind, not_regular
+from dagster_project.settings import REPO_ROOT, get_councils_config, get_settings
 
 NOMIS_API = "https://www.nomisweb.co.uk/api/v01"
 NOMIS_PAGE_ROWS = 25_000  # the most rows Nomis returns in one call without an API key
@@ -140,11 +140,10 @@ def council_codes() -> tuple[str, ...]:
         origin = "FETCH_COUNCILS"
     else:
         config = Path(os.environ.get("COUNCILS_CONFIG") or REPO_ROOT / "config" / "councils.yml")
-        if not config.is_file():
+        if kind(config) == "absent":
             return DEFAULT_COUNCILS
-        document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        codes = tuple(str(c["la_code"] if isinstance(c, dict) else c) for c in document.get("councils") or [])
-        origin = str(config)
+        parsed = get_councils_config()  # validated, and never through a link
+        codes, origin = tuple(parsed.la_codes), str(parsed.path)
     bad = [c for c in codes if not re.fullmatch(AREA_CODE_PATTERNS["la"], c)]
     if bad or not codes:
         raise ValueError(f"{origin}: {bad[0] if bad else 'no councils'}: expected local authority codes such as E08000010")
@@ -156,8 +155,8 @@ def council_codes() -> tuple[str, ...]:
 
 def _inside(raw_dir: Path, name: str) -> Path:
     target = raw_dir / name
-    if target.is_symlink():
-        raise FetchError(f"{target} is a symbolic link: links are never followed or replaced (remove it)")
+    if kind(target) == "link":  # a pipe in the way is replaced, never read
+        raise FetchError(f"{target} {not_regular(target)}; it is never replaced (remove it)")
     if target.resolve().parent != raw_dir.resolve():
         raise FetchError(f"file name {name!r} would leave {raw_dir}")
     return target
@@ -197,7 +196,7 @@ class _Unnamed:
 
 def remove_leftovers(raw_dir: Path) -> list[Path]:
     """Hidden files a killed fetch left in raw_dir (`.<name>.verify`, `.<name>.partial`)."""
-    leftovers = [p for pattern in (".*.verify", ".*.partial") for p in raw_dir.glob(pattern) if not p.is_symlink()]
+    leftovers = [p for pattern in (".*.verify", ".*.partial") for p in raw_dir.glob(pattern) if is_regular(p)]
     for path in leftovers:
         path.unlink(missing_ok=True)
     return leftovers
@@ -239,7 +238,8 @@ def _source_for(name: str) -> Source | None:
 
 def _check_layout(staged: Path, target: Path, source: Source | None, pinned: bool) -> None:
     """The registry's layout: the file loads through the ingest reader with no more rejected rows
-    than the file it replaces, and (unpinned) at least half the old file's rows."""
+    than the file it replaces, and (unpinned) at least as many rows (a half-length answer, valid
+    to the last row, once replaced a good file)."""
     if source is None:
         return
     try:
@@ -247,7 +247,7 @@ def _check_layout(staged: Path, target: Path, source: Source | None, pinned: boo
     except Exception as error:
         raise FetchError(f"not in the layout source {source.id!r} expects: {error}") from None
     old = None
-    if _regular(target):
+    if is_regular(target):
         try:
             old = read_file(source, target)
         except Exception:
@@ -258,19 +258,14 @@ def _check_layout(staged: Path, target: Path, source: Source | None, pinned: boo
         first = new.rejections[0]
         raise FetchError(f"{new.rows_rejected} rows would be rejected by source {source.id!r}, first row "
                          f"{first.row_number}, column {first.column_name!r}: {first.reason} (a cut-off or damaged file?)")
-    if old and not pinned and new.rows_loaded * 2 < old.rows_loaded:
+    if old and not pinned and new.rows_loaded < old.rows_loaded:
         raise FetchError(f"{new.rows_loaded} rows where the file it would replace has {old.rows_loaded}: "
                          "refused (put the file in by hand if the release really shrank)")
 
 
-def _regular(path: Path) -> bool:
-    """A regular file itself: never a link (a link to /dev/zero would be read for ever) or a pipe."""
-    return path.is_file() and not path.is_symlink()
-
-
 def _install(staged: Path, target: Path, digest: str) -> str:
     """Rename a checked file over the target; 'unchanged' when the bytes are the same."""
-    if _regular(target) and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+    if is_regular(target) and sha256_of(target) == digest:
         staged.unlink()
         return "unchanged"
     os.replace(staged, target)
@@ -492,7 +487,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
     if not path.exists() and all(r.status.startswith("failed") for r in results):
         return  # nothing fetched, nothing to record
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8")) if _regular(path) else {}  # a link or pipe is replaced, never read
+        manifest = json.loads(path.read_text(encoding="utf-8")) if is_regular(path) else {}  # a link or pipe is replaced, never read
     except (OSError, ValueError):
         manifest = {}
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
@@ -508,7 +503,7 @@ def _write_manifest(raw_dir: Path, results: list[Fetched]) -> None:
         entry["fetched_at"] = previous.get("fetched_at", now) if r.status == "unchanged" and previous.get("sha256") == r.sha256 else now
         entry["checked_at"] = now
         files[r.download.file] = entry
-    files = {name: files[name] for name in sorted(files) if (raw_dir / name).is_file()}
+    files = {name: files[name] for name in sorted(files) if is_regular(raw_dir / name)}
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps({"files": files}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(partial, path)

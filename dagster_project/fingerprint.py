@@ -14,20 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat as stat_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from dagster_project.inputs import as_of
+from dagster_project.inputs import as_of, files_under
+from dagster_project.regular_files import not_regular, open_regular
 from dagster_project.settings import REPO_ROOT, Settings, get_settings
 
 # What the build runs: code and configuration under the repository (build outputs excluded).
 CODE_ROOTS = ("dagster_project", "dbt", "expectations", "site", "config", "data/reference", "pyproject.toml",
               "dagster_instance.yaml")
-SKIPPED_DIRS = {"__pycache__", "target", "logs", "dbt_packages", "build", "screenshots"}
-SKIPPED_SUFFIXES = (".pyc", ".pyo", ".partial")
 TOOLS = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great_expectations", "jinja2", "pandas", "numpy")
 ENVIRONMENT = ("RAW_DIR", "WAREHOUSE", "SITE_DIR", "COUNCILS_CONFIG")
 
@@ -42,28 +40,9 @@ def record_path(settings: Settings) -> Path:
     return settings.warehouse.with_name(f"{settings.warehouse.name}.fingerprint.json")
 
 
-def _files(root: Path, outputs: Path | None = None):
-    """Every file below ``root`` (or ``root`` itself), build outputs and dot-folders skipped; with
-    ``outputs`` (SITE_DIR), also that folder and its siblings named after it (the published
-    ``build.published-*`` folders and ``build.run-status.json`` of the default ``site/build``)."""
-    if root.is_file():
-        yield root
-        return
-
-    def output(folder: str, name: str) -> bool:
-        return outputs is not None and Path(folder) == outputs.parent and (
-            name == outputs.name or name.startswith(f"{outputs.name}."))
-
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".") and not output(folder, d))
-        for name in sorted(names):
-            if not name.endswith(SKIPPED_SUFFIXES) and not name.startswith(".") and not output(folder, name):
-                yield Path(folder) / name
-
-
 def _sha256(path: Path) -> str:
     hasher = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(1 << 20):
             hasher.update(chunk)
     return hasher.hexdigest()
@@ -92,15 +71,13 @@ def compute(settings: Settings | None = None, known: dict[str, list] | None = No
         if not root.exists():
             files[f"{kind}:{root} (absent)"] = [0, 0, ""]
             continue
-        for path in _files(root, settings.site_dir.absolute() if kind == "code" else None):
+        for path in files_under(root, outputs=settings.site_dir.absolute() if kind == "code" else None):
             key = f"{kind}:{path.relative_to(base)}"
-            stat = path.lstat()
-            if stat_module.S_ISLNK(stat.st_mode):  # never followed (a link to /dev/zero would never end)
-                files[key] = [0, 0, f"symbolic link to {os.readlink(path)}"]
+            why = not_regular(path)
+            if why:  # a link (to /dev/zero, say) or a pipe is recorded as what it is, never read
+                files[key] = [0, 0, why]
                 continue
-            if not stat_module.S_ISREG(stat.st_mode):  # a pipe or device would block or never end
-                files[key] = [0, 0, f"not a regular file (mode {stat.st_mode:o})"]
-                continue
+            stat = path.stat()  # a regular file: not a link
             previous = known.get(key)
             same = previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]
             files[key] = [stat.st_size, stat.st_mtime_ns, previous[2] if same else _sha256(path)]

@@ -14,7 +14,8 @@ import os
 from datetime import date
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
+from dagster_project.regular_files import is_regular, kind, not_regular, open_regular
+from dagster_project.settings import DBT_PROJECT_DIR, ConfigurationError, EXPECTATIONS_DIR, REPO_ROOT
 
 PACKAGE = REPO_ROOT / "dagster_project"
 
@@ -27,7 +28,7 @@ def as_of() -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"TODAY={text!r} is not a date (YYYY-MM-DD)") from None
+        raise ConfigurationError(f"TODAY={text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def as_of_month() -> str:
@@ -35,14 +36,30 @@ def as_of_month() -> str:
     return as_of().strftime("%Y-%m")
 
 
-def _files(folder: Path, pattern: str, skip: set[str] = frozenset()) -> list[Path]:
-    """The files under folder matching pattern, leaving out the files and folders named in skip
-    (dbt's target and logs change under a concurrent build; its .user.yml is written by the first
-    run, so counting it would make a fresh clone's second run look changed)."""
+# Build outputs and scratch, never inputs: dbt's target and logs change under a concurrent build,
+# and dot-files (dbt's .user.yml, written by the first run) would make a second run look changed.
+SKIPPED_DIRS = frozenset({"__pycache__", "target", "logs", "dbt_packages", "build", "screenshots"})
+SKIPPED_SUFFIXES = (".pyc", ".pyo", ".partial")
+
+
+def files_under(root: Path, pattern: str = "*", outputs: Path | None = None) -> list[Path]:
+    """Every file below ``root`` (or ``root`` itself) whose name matches ``pattern``, sorted, with
+    build outputs, dot-files and dot-folders left out; with ``outputs`` (SITE_DIR), also that folder
+    and its siblings named after it (the ``build.published-*`` folders and ``build.run-status.json``
+    of the default ``site/build``). Links and special files are listed, not followed: whoever reads
+    them goes through regular_files."""
+    if kind(root) != "folder":
+        return [] if kind(root) == "absent" else [root]
+
+    def skipped(folder: str, name: str) -> bool:
+        return name.startswith(".") or (outputs is not None and Path(folder) == outputs.parent and (
+            name == outputs.name or name.startswith(f"{outputs.name}.")))
+
     found = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in skip)
-        found += [Path(root) / n for n in names if n not in skip and Path(n).match(pattern) and (Path(root) / n).is_file()]
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not skipped(folder, d))
+        found += [Path(folder) / n for n in names
+                  if not n.endswith(SKIPPED_SUFFIXES) and not skipped(folder, n) and Path(n).match(pattern)]
     return sorted(found)
 
 
@@ -52,30 +69,37 @@ def fingerprint_inputs() -> dict[str, object]:
     geography), `checks` (expectation suites and the check code), `site` (templates, pages,
     site code), and `as_of` (the month deciding "future")."""
     return {
-        "ingest": _files(PACKAGE / "defs" / "ingest", "*.py") + _files(PACKAGE / "defs" / "ingest", "*.yml")
-        + _files(REPO_ROOT / "data" / "reference", "*"),
+        "ingest": files_under(PACKAGE / "defs" / "ingest", "*.py") + files_under(PACKAGE / "defs" / "ingest", "*.yml")
+        + files_under(REPO_ROOT / "data" / "reference", "*"),
         "transform": [
-            *_files(DBT_PROJECT_DIR, "*", {"target", "logs", "dbt_packages", ".user.yml"}),
-            *_files(PACKAGE / "methods", "*.py"),
+            *files_under(DBT_PROJECT_DIR),
+            *files_under(PACKAGE / "methods", "*.py"),
             PACKAGE / "defs" / "transform" / "duckdb_functions.py",
             PACKAGE / "geography.py",
         ],
-        "checks": _files(EXPECTATIONS_DIR, "*.yml") + _files(PACKAGE / "defs" / "quality", "*.py"),
+        "checks": files_under(EXPECTATIONS_DIR, "*.yml") + files_under(PACKAGE / "defs" / "quality", "*.py"),
         "site": [
-            *(p for p in sorted((REPO_ROOT / "site").glob("*")) if p.is_file()),
-            *(f for folder in ("components", "layouts", "pages", "queries", "static") for f in _files(REPO_ROOT / "site" / folder, "*")),
-            *_files(PACKAGE / "sitegen", "*.py"),
+            *(p for p in sorted((REPO_ROOT / "site").glob("*")) if is_regular(p)),
+            *(f for folder in ("components", "layouts", "pages", "queries", "static") for f in files_under(REPO_ROOT / "site" / folder, "*")),
+            *files_under(PACKAGE / "sitegen", "*.py"),
         ],
         "as_of": as_of_month(),
     }
 
 
 def digest(paths: list[Path]) -> str:
-    """sha256 over files' paths (relative to the repository, where inside it) and bytes."""
+    """sha256 over files' paths (relative to the repository, where inside it) and bytes; a link
+    or special file counts by what it is, never read."""
     hasher = hashlib.sha256()
     for path in paths:
         name = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
-        hasher.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
+        why = not_regular(path)
+        if why:
+            content = why.encode()
+        else:
+            with open_regular(path) as handle:
+                content = handle.read()
+        hasher.update(str(name).encode() + b"\0" + content + b"\0")
     return hasher.hexdigest()
 
 

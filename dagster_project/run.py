@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from dagster_project import fingerprint
-from dagster_project.settings import get_councils_config, get_settings
+from dagster_project.settings import ConfigurationError, get_councils_config, get_settings
 from dagster_project.warehouse import RunInProgress, discard_candidates, record_run_status, release_candidate, run_lock
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
-    except ValueError as error:  # overlapping locations: nothing is touched
+    except ConfigurationError as error:  # overlapping locations: nothing is touched
         print(f"RUN NOT STARTED: {error}", file=sys.stderr)
         return 1
     if not args.force:

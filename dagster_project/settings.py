@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from dagster_project.regular_files import NotRegularFile, open_regular
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # The expectation suites (EXPECTATIONS_DIR: another folder of suites, e.g. a stricter copy)
@@ -19,6 +21,12 @@ DEFAULT_COUNCILS_CONFIG = REPO_ROOT / "config" / "councils.yml"
 _LA_CODE = re.compile(r"^E0[6-9]\d{6}$")
 # embeddings, overrides and isolates: they reorder the text shown around them
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class ConfigurationError(ValueError):
+    """A setting the build cannot run with. The message names where it is set (the environment
+    variable, or the file and its entry and key) and what is wrong, as an IngestError names the
+    file, row and column; callers report it and start nothing."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ def get_settings() -> Settings:
 
 
 def check_locations(settings: Settings) -> None:
-    """ValueError when the locations overlap: a site in or around RAW_DIR (a publish would replace
+    """ConfigurationError when the locations overlap: a site in or around RAW_DIR (a publish would replace
     or publish the input files), or a warehouse inside SITE_DIR (published beside the pages, with
     the counts they withhold, and swept away by the next publish) or inside RAW_DIR (an input)."""
     def forms(path: Path) -> set[Path]:
@@ -62,12 +70,12 @@ def check_locations(settings: Settings) -> None:
 
     raw, warehouse, site = settings.raw_dir, settings.warehouse, settings.site_dir
     if inside(site, raw) or inside(raw, site):
-        raise ValueError(f"SITE_DIR {site} and RAW_DIR {raw} overlap: a publish would replace or publish the input files")
+        raise ConfigurationError(f"SITE_DIR {site} and RAW_DIR {raw} overlap: a publish would replace or publish the input files")
     if inside(warehouse, site):
-        raise ValueError(f"WAREHOUSE {warehouse} is inside SITE_DIR {site}: the warehouse holds the counts the site "
+        raise ConfigurationError(f"WAREHOUSE {warehouse} is inside SITE_DIR {site}: the warehouse holds the counts the site "
                          "withholds and must never be published; put it beside the site")
     if inside(warehouse, raw):
-        raise ValueError(f"WAREHOUSE {warehouse} is inside RAW_DIR {raw}: it would be read as an input file")
+        raise ConfigurationError(f"WAREHOUSE {warehouse} is inside RAW_DIR {raw}: it would be read as an input file")
 
 
 @dataclass(frozen=True)
@@ -92,9 +100,10 @@ class CouncilsConfig:
 
 
 MISSIONS_SEED = DBT_PROJECT_DIR / "seeds" / "missions.csv"
-_MISSION_ID = re.compile(r"^[a-z0-9_]+$")
+_MISSION_ID = re.compile(r"[a-z0-9_]+\Z")
 # The schema's bounds: a title or strategy name is a line of a page heading, not a document.
 MAX_TITLE = 120
+MAX_CONFIG_BYTES = 1_000_000
 MAX_COUNCILS = 400  # England has 296 local authorities
 _KEYS = {"site_title", "councils"}
 _COUNCIL_KEYS = {"la_code", "missions", "strategy", "website"}
@@ -109,12 +118,12 @@ def known_missions() -> list[str]:
 def _text(value, where: str, what: str) -> str:
     """A one-line, non-empty text of at most MAX_TITLE characters."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: {what} must be a non-empty string")
+        raise ConfigurationError(f"{where}: {what} must be a non-empty string")
     value = value.strip()
     if len(value) > MAX_TITLE:
-        raise ValueError(f"{where}: {what} is {len(value):,} characters long; at most {MAX_TITLE} are allowed")
+        raise ConfigurationError(f"{where}: {what} is {len(value):,} characters long; at most {MAX_TITLE} are allowed")
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
-        raise ValueError(f"{where}: {what} must be one line of text without control characters "
+        raise ConfigurationError(f"{where}: {what} must be one line of text without control characters "
                          "(line or paragraph separators and text-direction overrides included)")
     return value
 
@@ -123,14 +132,14 @@ def _missions(value, where: str, known: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
-        raise ValueError(f"{where}: missions must be a list of mission ids")
+        raise ConfigurationError(f"{where}: missions must be a list of mission ids")
     for mission in value:
         if not _MISSION_ID.match(mission):
-            raise ValueError(f"{where}: mission id {mission[:80]!r} may hold only a-z, 0-9 and _")
+            raise ConfigurationError(f"{where}: mission id {mission[:80]!r} may hold only a-z, 0-9 and _")
         if mission not in known:
-            raise ValueError(f"{where}: mission id {mission!r} is not in {MISSIONS_SEED.name} (known: {', '.join(known)})")
+            raise ConfigurationError(f"{where}: mission id {mission!r} is not in {MISSIONS_SEED.name} (known: {', '.join(known)})")
     if len(set(value)) != len(value):
-        raise ValueError(f"{where}: a mission is listed twice")
+        raise ConfigurationError(f"{where}: a mission is listed twice")
     return tuple(value)
 
 
@@ -140,51 +149,52 @@ def get_councils_config() -> CouncilsConfig:
     authorities, mission ids of missions.csv, one-line texts of bounded length. A clear error
     names the file and key."""
     path = _path("COUNCILS_CONFIG", DEFAULT_COUNCILS_CONFIG)
-    if path.is_symlink():
-        raise ValueError(f"{path}: the councils configuration is a symbolic link; give the file itself")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as handle:
+            text = handle.read(MAX_CONFIG_BYTES + 1).decode("utf-8")
+    except NotRegularFile as exc:
+        raise ConfigurationError(f"the councils configuration {exc}") from None
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read the councils configuration ({exc.strerror})") from None
+        raise ConfigurationError(f"{path}: cannot read the councils configuration ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not UTF-8 text") from None
-    if len(text) > 1_000_000:
-        raise ValueError(f"{path}: {len(text):,} characters is far too long for a councils configuration")
+        raise ConfigurationError(f"{path}: not UTF-8 text") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigurationError(f"{path}: {len(text):,} characters is far too long for a councils configuration")
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigurationError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected a mapping with site_title and councils")
+        raise ConfigurationError(f"{path}: expected a mapping with site_title and councils")
     if unknown := sorted(map(str, set(document) - _KEYS)):
-        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)} (expected site_title and councils)")
+        raise ConfigurationError(f"{path}: unknown key(s) {', '.join(unknown)} (expected site_title and councils)")
     title = _text(document.get("site_title"), str(path), "site_title")
     entries = document.get("councils")
     if not isinstance(entries, list) or not entries:
-        raise ValueError(f"{path}: councils must be a non-empty list")
+        raise ConfigurationError(f"{path}: councils must be a non-empty list")
     if len(entries) > MAX_COUNCILS:
-        raise ValueError(f"{path}: {len(entries)} councils listed; at most {MAX_COUNCILS}")
+        raise ConfigurationError(f"{path}: {len(entries)} councils listed; at most {MAX_COUNCILS}")
     known = known_missions()
     councils, seen = [], set()
     for number, entry in enumerate(entries, start=1):
         where = f"{path}: councils entry {number}"
         if not isinstance(entry, dict):
-            raise ValueError(f"{where}: expected a mapping with la_code")
+            raise ConfigurationError(f"{where}: expected a mapping with la_code")
         if unknown := sorted(map(str, set(entry) - _COUNCIL_KEYS)):
-            raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)} (expected la_code, missions, strategy, website)")
+            raise ConfigurationError(f"{where}: unknown key(s) {', '.join(unknown)} (expected la_code, missions, strategy, website)")
         code = entry.get("la_code")
         if not isinstance(code, str) or not _LA_CODE.match(code.strip()):
-            raise ValueError(f"{where}: la_code {str(code)[:80]!r} is not an English local authority code (E06, E07, E08 or E09 and 6 digits)")
+            raise ConfigurationError(f"{where}: la_code {str(code)[:80]!r} is not an English local authority code (E06, E07, E08 or E09 and 6 digits)")
         code = code.strip()
         if code in seen:
-            raise ValueError(f"{where}: la_code {code} is listed twice")
+            raise ConfigurationError(f"{where}: la_code {code} is listed twice")
         missions = _missions(entry.get("missions"), where, known)
         strategy = entry.get("strategy")
         strategy = None if strategy is None else _text(strategy, where, "strategy")
         website = entry.get("website")
         if website is not None and (not isinstance(website, str) or len(website) > 300
                                     or not re.match(r"https://[^\s\"'<>]+\Z", website.strip())):
-            raise ValueError(f"{where}: website must be an https:// address of at most 300 characters when given")
+            raise ConfigurationError(f"{where}: website must be an https:// address of at most 300 characters when given")
         seen.add(code)
         councils.append(Council(code, missions, strategy, website.strip() if website else None))
     return CouncilsConfig(path, title, tuple(councils))

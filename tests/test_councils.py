@@ -271,6 +271,10 @@ def test_the_default_configuration_is_wigan():
         ("site_title: T\nsite_titel: U\ncouncils:\n  - la_code: E08000010\n", "unknown key(s) site_titel"),
         ("site_title: T\ncouncils:\n  - la_code: E08000010\n    mission: [fair_opportunities]\n", "unknown key(s) mission"),
         ("site_title: T\ncouncils:\n  - la_code: 8000010\n", "is not an English local authority code"),
+        # held-out variants: a trailing line break, a look-alike letter, a quote in YAML's other style
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [\"fair_opportunities\\n\"]\n", "may hold only a-z, 0-9 and _"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: [fair_opportunitiés]\n", "may hold only a-z, 0-9 and _"),
+        ("site_title: T\ncouncils:\n  - la_code: E08000010\n    missions: ['fair''s']\n", "may hold only a-z, 0-9 and _"),
     ],
 )
 def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, message):
@@ -281,6 +285,21 @@ def test_a_bad_configuration_names_the_file_and_the_problem(tmp_path, text, mess
     with environment({"COUNCILS_CONFIG": str(path)}), pytest.raises(ValueError) as error:
         get_councils_config()
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_councils_file_that_is_a_link_is_refused_by_run_and_fetch(tmp_path):
+    """Held-out variant: the councils file given as a symbolic link is refused by the settings
+    and by `make fetch` (which read it itself, following the link)."""
+    from dagster_project.fetch import council_codes
+    from dagster_project.settings import get_councils_config
+
+    real = tmp_path / "real.yml"
+    real.write_text("site_title: T\ncouncils:\n  - la_code: E08000010\n", encoding="utf-8")
+    (tmp_path / "councils.yml").symlink_to(real)
+    with environment({"COUNCILS_CONFIG": str(tmp_path / "councils.yml"), "FETCH_COUNCILS": ""}):
+        for read in (get_councils_config, council_codes):
+            with pytest.raises(ValueError, match=r"councils\.yml: is a symbolic link \(to .*real\.yml\)"):
+                read()
 
 
 def test_dbt_defaults_are_the_default_configuration():

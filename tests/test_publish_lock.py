@@ -149,3 +149,22 @@ def test_overlapping_locations_are_refused_before_anything_is_touched(tmp_path, 
     err = capsys.readouterr().err
     assert "RUN NOT STARTED" in err and message in err, err
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_a_location_error_is_a_configuration_error_wherever_settings_are_read(tmp_path, monkeypatch, capsys):
+    """check_locations raised a bare ValueError, and `make parse` (the first step of `make run`)
+    let it out as a traceback: the same clear, named refusal now comes from every entry point."""
+    from dagster_project.defs.transform import invocation
+    from dagster_project.settings import ConfigurationError, get_settings
+
+    (tmp_path / "raw").mkdir()
+    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("SITE_DIR", str(tmp_path / "raw" / "site"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "w.duckdb"))
+    with pytest.raises(ConfigurationError, match=r"SITE_DIR .*raw/site and RAW_DIR .*raw overlap"):
+        get_settings()
+    monkeypatch.setattr(invocation.sys, "argv", ["invocation", "parse"])
+    assert invocation.main() == 1
+    err = capsys.readouterr().err
+    assert err.startswith("RUN NOT STARTED: SITE_DIR") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["raw"]

@@ -27,9 +27,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.ingest import reader
-from dagster_project.defs.ingest.reader import FileLoad, Rejection, _SIGNATURES, _identity, cell_rules, type_cell
+from dagster_project.defs.ingest import reader, staging
+from dagster_project.defs.ingest.reader import (
+    FileLoad, IngestError, Rejection, _SIGNATURES, _check_header, _identity, cell_rules, type_cell,
+)
 from dagster_project.defs.ingest.registry import Source
+from dagster_project.regular_files import is_regular
 
 # What str.strip() removes (the characters for which str.isspace() is true; a test checks the
 # list), as an RE2 class: a text cell without these at its ends needs no stripping.
@@ -40,7 +43,7 @@ _PLAIN = {
     "integer": "[0-9]{1,18}(\\.0*)?",  # R and spreadsheets write whole numbers as 20.0
     "number": "-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})?",  # and finite in DuckDB's cast
 }
-_SQL_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double"}
+_SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"}  # typed in SQL here
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 # Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
 # trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused.
@@ -85,10 +88,11 @@ def _header(source: Source, path: Path) -> list[str] | None:
         cells = next(csv.reader(io.StringIO(line), strict=True))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
-    declared = set(source.columns)
-    required = declared - set(source.optional_columns)
-    if (any(c != c.strip() or c not in declared for c in cells) or len(set(cells)) != len(cells)
-            or not required <= set(cells)):
+    if any(c != c.strip() for c in cells):  # the reader strips names; DuckDB's would not match
+        return None
+    try:
+        _check_header(source, path.name, cells)  # the reader's own header rules
+    except IngestError:
         return None
     return cells
 
@@ -117,14 +121,13 @@ def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
 
 
 def stage_csv(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, staged_rows: str, staged_rejections: str,
-    loaded_at: datetime, kept_rejections: int,
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, kept_rejections: int,
 ) -> FileLoad | None:
-    """Load one plain CSV file into the staged rows and rejections, or None to leave it to the
+    """Load one plain CSV file into the staged rows and rejections (staging.py), or None to leave it to the
     Python reader. Returns the file's accounting with its first `kept_rejections` rejections."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
-    if any(kind not in _SQL_TYPES for kind in source.columns.values()) or path.is_symlink():
+    if any(kind not in _SQL_TYPES for kind in source.columns.values()) or not is_regular(path):
         return None
     if path.stat().st_size > source.max_file_bytes:  # the Python reader refuses it, naming the cap
         return None
@@ -146,16 +149,14 @@ def stage_csv(
     except duckdb.Error:
         return None
     try:
-        return _type_rows(con, source, path, header, sha256, lines, quoted, before, staged_rows, staged_rejections,
-                          loaded_at, kept_rejections)
+        return _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections)
     finally:
         con.execute("drop table if exists _ingest_text")
         for i in range(len(header)):
             con.execute(f"drop table if exists _ingest_cells_{i}")
 
 
-def _type_rows(con, source, path, header, sha256, lines, quoted, before, staged_rows, staged_rejections, loaded_at,
-               kept_rejections) -> FileLoad | None:
+def _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections) -> FileLoad | None:
     cells = [f"coalesce(c{i}, '')" for i in range(len(header))]
     # A row is blank when every cell strips to nothing (the first cell is tested first, and
     # alone for nearly every row); a cell holds a line break or a quote only in a quoted file.
@@ -224,21 +225,14 @@ def _type_rows(con, source, path, header, sha256, lines, quoted, before, staged_
         + " from _ingest_text " + " ".join(joins)
     )
     try:
-        con.execute(
-            f"insert into {staged_rows} select {', '.join(f'v{k}' for k in range(len(names)))}, ?, null, _row_number, null, ? "
-            f"from _ingest_typed" + (f" where not ({problem})" if checked else ""),
-            [path.name, loaded_at],
-        )
+        staging.insert_rows(con, ", ".join(f"v{k}" for k in range(len(names))),
+                            "_ingest_typed" + (f" where not ({problem})" if checked else ""), path.name, loaded_at)
         rejecting = [
-            f"select _row_number, {k} as k, {_quote(names[k])} as column_name, left(t{k}, 200) as value, r{k} as reason "
-            f"from _ingest_typed where r{k} is not null" for k in checked
+            f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, left(t{k}, 200) as value, "
+            f"r{k} as reason from _ingest_typed where r{k} is not null" for k in checked
         ]
         if rejecting:
-            con.execute(
-                f"insert into {staged_rejections} select ?, ?, _row_number, column_name, value, reason from ("
-                + " union all ".join(rejecting) + ") order by _row_number, k",
-                [source.id, path.name],
-            )
+            staging.insert_rejections(con, "(" + " union all ".join(rejecting) + ") order by row_number, k", source.id, path.name)
         loaded, marked, rejected = con.execute(
             f"select count(*) filter (not ({problem})), "
             f"coalesce(sum({' + '.join(f's{k}' for k in range(len(names)))}) filter (not ({problem})), 0), "
@@ -247,7 +241,7 @@ def _type_rows(con, source, path, header, sha256, lines, quoted, before, staged_
         sample = [
             Rejection(row, column, value, reason)
             for row, column, value, reason in con.execute(
-                f"select row_number, column_name, value, reason from {staged_rejections} where file_name = ? "
+                f"select row_number, column_name, value, reason from {staging.REJECTIONS} where file_name = ? "
                 "order by row_number, rowid limit ?", [path.name, kept_rejections],
             ).fetchall()
         ] if rejected else []

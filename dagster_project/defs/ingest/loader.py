@@ -1,21 +1,20 @@
 """Load a source's files into its raw table and record the row accounting in audit."""
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.engine import stage_csv
 from dagster_project.defs.ingest.reader import (
     BATCH_SIZE, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
 )
 from dagster_project.defs.ingest.registry import Source
+from dagster_project.regular_files import NotRegularFile, is_regular, kind, not_regular, open_regular
 
-DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
-PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
 DEMO_MANIFEST = "demo_manifest.json"
 FETCH_MANIFEST = "fetch_manifest.json"  # written by `make fetch`: the sha256 of every file it fetched
 ENGINE_MIN_BYTES = 1 << 20  # smaller files load faster through the Python reader than through DuckDB's queries
@@ -30,14 +29,17 @@ def demo_hashes(raw_dir: Path) -> dict[str, str]:
     manifest is never followed through a symbolic link, and must be a small mapping of names to
     sha256 digests: it decides whether the site labels the data as demonstration data."""
     manifest = raw_dir / DEMO_MANIFEST
-    if manifest.is_symlink():
-        raise IngestError(f"{manifest}: is a symbolic link; links are never followed (put the file itself in the folder)")
-    if not manifest.exists():
+    if kind(manifest) == "absent":
         return {}
-    if not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
+    try:
+        with open_regular(manifest) as handle:
+            text = handle.read(MAX_MANIFEST_BYTES + 1)
+    except NotRegularFile as error:
+        raise IngestError(str(error)) from None
+    if len(text) > MAX_MANIFEST_BYTES:
         raise IngestError(f"{manifest}: not a demonstration manifest (a JSON file of at most {MAX_MANIFEST_BYTES:,} bytes)")
     try:
-        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        files = json.loads(text.decode("utf-8"))["files"]
     except (ValueError, KeyError, TypeError) as error:
         raise IngestError(f"{manifest}: not a demonstration manifest ({type(error).__name__}: {error})") from None
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
@@ -67,24 +69,15 @@ def files_for(source: Source, raw_dir: Path) -> list[Path]:
     raw_dir = source.folder(raw_dir)
     matched = sorted(p for p in raw_dir.iterdir() if source.matches(p.name)) if raw_dir.is_dir() else []
     for path in matched:
-        if path.is_symlink():
-            raise IngestError(
-                f"{path}: is a symbolic link (to {os.readlink(path)}); links in {raw_dir} are never followed: "
-                "put the file itself there"
-            )
-        if not path.is_file() and not path.is_dir():
-            raise IngestError(f"{path}: is not a regular file (a pipe, socket or device); it is never read: put the file itself there")
-    files = [p for p in matched if p.is_file()]
+        if kind(path) in ("link", "special"):
+            raise IngestError(f"{path}: {not_regular(path)}")
+    files = [p for p in matched if is_regular(p)]
     if not files and source.required:
         raise IngestError(
             f"{raw_dir}: required source {source.id!r} ({source.title}) is missing: "
             f"no file matches {list(source.files)}"
         )
     return files
-
-
-STAGED_ROWS = "_ingest_rows"  # temporary tables: DuckDB spills them to disk rather than hold them in memory
-STAGED_REJECTIONS = "_ingest_rejections"
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, source: Source, batch: FileLoad, loaded_at: datetime) -> None:
@@ -94,17 +87,13 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, source: Source, batch: FileLoad
     columns = list(zip(*batch.rows))
     frame = pd.DataFrame(
         {
-            f"c{i}": pd.array(list(values), dtype=PANDAS_TYPES[column_type])
+            f"c{i}": pd.array(list(values), dtype=staging.PANDAS_TYPES[column_type])
             for i, (values, column_type) in enumerate(zip(columns, source.columns.values()))
         }
         | {"_row_number": pd.array(batch.row_numbers, dtype="Int64")}
     )
-    selected = ", ".join(f"c{i}" for i in range(len(source.columns)))
     con.register("incoming", frame)
-    con.execute(
-        f"insert into {STAGED_ROWS} select {selected}, ?, null, _row_number, null, ? from incoming",
-        [batch.file_name, loaded_at],
-    )
+    staging.insert_rows(con, ", ".join(f"c{i}" for i in range(len(source.columns))), "incoming", batch.file_name, loaded_at)
     con.unregister("incoming")
 
 
@@ -120,10 +109,7 @@ def _insert_rejections(con: duckdb.DuckDBPyConnection, source: Source, file_name
         }
     )
     con.register("incoming_rejections", frame)
-    con.execute(
-        f"insert into {STAGED_REJECTIONS} select ?, ?, row_number, column_name, value, reason from incoming_rejections",
-        [source.id, file_name],
-    )
+    staging.insert_rejections(con, "incoming_rejections", source.id, file_name)
     con.unregister("incoming_rejections")
 
 
@@ -134,7 +120,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
     (repeated,) = con.execute(
-        f"select count(*) from (select 1 from {STAGED_ROWS} where _source_file = ? group by {keys} having count(*) > 1)",
+        f"select count(*) from (select 1 from {staging.ROWS} where _source_file = ? group by {keys} having count(*) > 1)",
         [file_name],
     ).fetchall()[0]
     if not repeated:  # one aggregate instead of two window passes over the whole file
@@ -144,7 +130,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""select _row_number, first_row, first_values, this_values from (
             select _row_number, [{every}] as this_values,
                 first_value(_row_number) over w as first_row, first_value([{every}]) over w as first_values
-            from {STAGED_ROWS} where _source_file = ?
+            from {staging.ROWS} where _source_file = ?
             window w as (partition by {keys} order by _row_number)
         ) where _row_number <> first_row and this_values is distinct from first_values
         order by _row_number limit 1""",
@@ -157,7 +143,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""create or replace temp table _ingest_duplicates as
         select _row_number, cast({first_key} as varchar) as value, first_row from (
             select _row_number, {keys}, min(_row_number) over (partition by {keys}) as first_row
-            from {STAGED_ROWS} where _source_file = ?
+            from {staging.ROWS} where _source_file = ?
         ) where _row_number <> first_row""",
         [file_name],
     )
@@ -170,13 +156,13 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     ]
     if count:  # moved in the warehouse: a file of millions of repeated rows never becomes Python objects
         con.execute(
-            f"delete from {STAGED_ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
+            f"delete from {staging.ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
             [file_name],
         )
-        con.execute(
-            f"insert into {STAGED_REJECTIONS} select ?, ?, _row_number, ?, value, "
-            "'duplicate key: first seen on row ' || first_row from _ingest_duplicates",
-            [source.id, file_name, source.key[0]],
+        staging.insert_rejections(
+            con, "(select _row_number as row_number, ? as column_name, value, "
+            "'duplicate key: first seen on row ' || first_row as reason from _ingest_duplicates)",
+            source.id, file_name, [source.key[0]],
         )
     con.execute("drop table _ingest_duplicates")
     return count, sample
@@ -195,7 +181,7 @@ def _stage_file(
     A plain CSV file is read and typed by DuckDB (engine.stage_csv); any other, by the Python reader."""
     load = None
     if path.stat().st_size >= ENGINE_MIN_BYTES:
-        load = stage_csv(con, source, path, STAGED_ROWS, STAGED_REJECTIONS, loaded_at, KEPT_REJECTIONS)
+        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS)
     if load is None:
         load = FileLoad(source.id, path.name, "", list(source.columns))
         for batch in iter_file(source, path, batch_size, check_keys=False):
@@ -208,7 +194,7 @@ def _stage_file(
     load.rejected_passed_on += count - len(sample)  # the duplicates beyond the sample, one row each
     load.rejections.sort(key=lambda r: r.row_number)
     con.execute(
-        f"update {STAGED_ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
+        f"update {staging.ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
         [load.sha256, demo.get(path.name) == load.sha256, path.name],
     )
     return load
@@ -237,15 +223,6 @@ def _refuse_vanished(
         )
 
 
-def _staging_table_sql(source: Source) -> str:
-    columns = [f'"{source.raw_column(n)}" {DUCKDB_TYPES[t]}' for n, t in source.columns.items()]
-    columns += [
-        "_source_file varchar", "_source_sha256 varchar", "_row_number bigint",
-        "_is_demo boolean", "_loaded_at timestamp",
-    ]
-    return f"create or replace temp table {STAGED_ROWS} ({', '.join(columns)})"
-
-
 def load_source(
     con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
     switched: bool = False,
@@ -259,17 +236,16 @@ def load_source(
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
-    con.execute(_staging_table_sql(source))
-    con.execute(f"create or replace temp table {STAGED_REJECTIONS} as select * from audit.rejected_rows limit 0")
+    staging.create(con, source)
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
         _refuse_vanished(con, source, raw_dir, loads, switched)
         con.execute("begin")
         try:
-            con.execute(f"create or replace table {source.table} as select * from {STAGED_ROWS}")
+            con.execute(f"create or replace table {source.table} as select * from {staging.ROWS}")
             con.execute("delete from audit.load_log where source_id = ?", [source.id])
             con.execute("delete from audit.rejected_rows where source_id = ?", [source.id])
-            con.execute(f"insert into audit.rejected_rows select * from {STAGED_REJECTIONS}")
+            con.execute(f"insert into audit.rejected_rows select * from {staging.REJECTIONS}")
             for load in loads:
                 con.execute(
                     "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -281,8 +257,7 @@ def load_source(
             con.execute("rollback")
             raise
     finally:
-        con.execute(f"drop table if exists {STAGED_ROWS}")
-        con.execute(f"drop table if exists {STAGED_REJECTIONS}")
+        staging.drop(con)
     return loads
 
 
@@ -291,9 +266,9 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
     source accepts, symbolic links and pipes or devices (never followed or read, so not hashed)."""
     rows, not_taken = [], []
     for path in sorted(raw_dir.iterdir()):
-        link = path.is_symlink()
-        special = not link and not path.is_file() and not path.is_dir()  # a pipe, socket or device
-        if not link and not special and not path.is_file():
+        found = kind(path)
+        link, special = found == "link", found == "special"  # never followed or read
+        if found not in ("file", "link", "special"):
             continue
         owners = [s.id for s in sources.values() if s.location == "raw" and s.matches(path.name)]
         if link or special:

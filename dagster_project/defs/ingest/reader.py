@@ -31,6 +31,7 @@ from python_calamine import CalamineWorkbook
 
 from dagster_project.defs.ingest.registry import PERIOD_FORMATS, Source
 from dagster_project.inputs import as_of
+from dagster_project.regular_files import NotRegularFile, open_regular
 
 BATCH_SIZE = 20_000
 MAX_LINE_BYTES = 1 << 20
@@ -107,7 +108,7 @@ class FileLoad:
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -160,12 +161,13 @@ class _FileBytes:
     or the bytes read are not its size) is refused."""
 
     def __init__(self, path: Path):
-        if path.is_symlink():
-            raise IngestError(f"{path.name}: is a symbolic link; links are never followed (put the file itself in the folder)")
+        try:
+            self._handle = open_regular(path)
+        except NotRegularFile as error:
+            raise IngestError(str(error).replace(f"{path}: ", f"{path.name}: ", 1)) from None
         self.path, self.name, self.offset, self._limit = path, path.name, 0, None
-        self._before = _identity(path)
+        self._before = _identity(path, self._handle.fileno())
         self._digest = hashlib.sha256()
-        self._handle = path.open("rb")
 
     def stream(self, limit: int, source_id: str) -> "_FileBytes":
         """Refuse a streamed file above `limit` bytes before reading it, and stop reading one that
@@ -218,8 +220,8 @@ class _FileBytes:
         return self._digest.hexdigest()
 
 
-def _identity(path: Path) -> tuple[int, int, int, int]:
-    stat = os.stat(path)
+def _identity(path: Path, fd: int | None = None) -> tuple[int, int, int, int]:
+    stat = os.fstat(fd) if fd is not None else os.stat(path, follow_symlinks=False)
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 

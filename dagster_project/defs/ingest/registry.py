@@ -66,7 +66,7 @@ class Source:
     period_format: str | None = None
     max_vertices: int = 20_000
     max_whole_file_bytes: int = 256 << 20
-    max_file_bytes: int = 2 << 30
+    max_file_bytes: int = 256 << 20
     optional_columns: tuple[str, ...] = ()
     every_lsoa: bool = True  # False: the release leaves out LSOAs with nothing to report (no LSOA coverage gate)
     location: str = "raw"  # "reference": a file shipped in data/reference/, the same for every RAW_DIR
@@ -151,9 +151,9 @@ def _build(source_id: str, spec: dict, defaults: dict) -> Source:
         downloads=tuple(spec.get("download", ())),
         period_column=spec.get("period_column"),
         period_format=spec.get("period_format"),
-        max_vertices=int(spec.get("max_vertices", 20_000)),
-        max_whole_file_bytes=int(spec.get("max_whole_file_bytes", 256 << 20)),
-        max_file_bytes=int(spec.get("max_file_bytes", 2 << 30)),
+        max_vertices=int(spec.get("max_vertices", Source.max_vertices)),
+        max_whole_file_bytes=int(spec.get("max_whole_file_bytes", Source.max_whole_file_bytes)),
+        max_file_bytes=int(spec.get("max_file_bytes", Source.max_file_bytes)),
         optional_columns=optional,
         every_lsoa=bool(spec.get("every_lsoa", True)),
         location=spec.get("location", "raw"),

@@ -7,6 +7,8 @@ import json
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import SOURCES
+from dagster_project.defs.ingest.reader import sha256_of
+from dagster_project.regular_files import is_regular
 from dagster_project.retention import prune_runs
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import record_run_status
@@ -17,11 +19,7 @@ def raw_file_hashes() -> dict[str, str]:
     raw_dir = get_settings().raw_dir
     if not raw_dir.is_dir():
         return {}
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(raw_dir.iterdir())
-        if p.is_file() and not p.is_symlink()
-    }
+    return {p.name: sha256_of(p) for p in sorted(raw_dir.iterdir()) if is_regular(p)}
 
 
 @dg.sensor(

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 
 from dagster_project.defs.ingest.registry import Source
+from dagster_project.inputs import files_under
+from dagster_project.regular_files import NotRegularFile, kind, open_regular
 from dagster_project.settings import EXPECTATIONS_DIR
 
 SEVERITIES = ("critical", "warning")
@@ -53,7 +55,13 @@ def _expectation(spec: dict, origin: str) -> Expectation:
 
 
 def load_suite_file(path: Path) -> Suite:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """A suite file, never through a symbolic link: the fingerprint counts a link as a link, so an
+    edit to what it points at would be a check no rerun ever saw."""
+    try:
+        with open_regular(path) as handle:
+            document = yaml.safe_load(handle.read().decode("utf-8"))
+    except NotRegularFile as error:
+        raise ValueError(f"expectation suite {error}") from None
     asset = tuple(document["asset"].split("."))
     return Suite(
         name=document.get("name", path.stem),
@@ -112,7 +120,7 @@ def raw_suite(source: Source, previous_rows: int | None = None) -> Suite:
     """The registry's expectations for a source, a row-count band around the previous
     published load, and any expectations in expectations/raw/<id>.yml."""
     extra = EXPECTATIONS_DIR / "raw" / f"{source.id}.yml"
-    extras = load_suite_file(extra).expectations if extra.exists() else ()
+    extras = load_suite_file(extra).expectations if kind(extra) != "absent" else ()
     return Suite(
         name=f"raw_{source.id}",
         asset=("raw", source.id),
@@ -122,7 +130,8 @@ def raw_suite(source: Source, previous_rows: int | None = None) -> Suite:
 
 
 def mart_suites(directory: Path = EXPECTATIONS_DIR / "marts") -> list[Suite]:
-    return [load_suite_file(path) for path in sorted(directory.glob("*.yml"))]
+    """The suites in the folder: the very files the checks' fingerprint lists (inputs.files_under)."""
+    return [load_suite_file(path) for path in files_under(directory, "*.yml") if path.parent == directory]
 
 
 def _area_code_column(source: Source) -> str:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, Settings, get_councils_config, get_settings
+from dagster_project.settings import DBT_PROJECT_DIR, ConfigurationError, Settings, get_councils_config, get_settings
 
 PARTIAL_PARSE_FILE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
@@ -77,17 +77,23 @@ def parse() -> None:
 
 
 def main() -> int:
-    """`parse`; a councils file that fails its schema is reported and recorded in the run-status
-    file (the run that `make run` would start never starts)."""
+    """`parse`; overlapping locations, or a councils file that fails its schema, are reported (the
+    latter also recorded in the run-status file) and the run that `make run` would start never
+    starts."""
     if sys.argv[1:] != ["parse"]:
         sys.exit("usage: python -m dagster_project.defs.transform.invocation parse")
     try:
+        settings = get_settings()
+    except ConfigurationError as error:  # nothing is touched, not even the run-status file
+        print(f"RUN NOT STARTED: {error}", file=sys.stderr)
+        return 1
+    try:
         get_councils_config()
-    except ValueError as error:
+    except ConfigurationError as error:
         from dagster_project.warehouse import record_run_status
 
         print(f"RUN NOT STARTED: the councils configuration is not valid.\n{error}", file=sys.stderr)
-        record_run_status(get_settings(), "none", False, f"configuration: {error}")
+        record_run_status(settings, "none", False, f"configuration: {error}")
         return 1
     parse()
     return 0

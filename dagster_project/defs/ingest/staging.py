@@ -1,0 +1,45 @@
+"""The two temporary tables a source's files are staged in before one transaction swaps them in:
+rows in the raw table's layout, and rejections in audit.rejected_rows' layout. Both readers (the
+DuckDB fast path in engine.py, the Python reader's batches in loader.py) and the duplicate-key
+rule write them only through here, so the layout and the column types are written once.
+DuckDB spills temporary tables to disk rather than hold them in memory."""
+
+import duckdb
+
+from dagster_project.defs.ingest.registry import Source
+
+ROWS = "_ingest_rows"
+REJECTIONS = "_ingest_rejections"
+# Each registry column type as a DuckDB column and as a pandas array (for a batch of Python rows).
+DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", "number": "double", "geometry": "varchar"}
+PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
+
+
+def create(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Empty staging tables for one source: its declared columns, then the file, its sha256 (set
+    once the file is read), the row number, the demonstration flag and the load time."""
+    columns = [f'"{source.raw_column(n)}" {DUCKDB_TYPES[t]}' for n, t in source.columns.items()]
+    columns += ["_source_file varchar", "_source_sha256 varchar", "_row_number bigint", "_is_demo boolean",
+                "_loaded_at timestamp"]
+    con.execute(f"create or replace temp table {ROWS} ({', '.join(columns)})")
+    con.execute(f"create or replace temp table {REJECTIONS} as select * from audit.rejected_rows limit 0")
+
+
+def drop(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"drop table if exists {ROWS}")
+    con.execute(f"drop table if exists {REJECTIONS}")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, values: str, relation: str, file_name: str, loaded_at) -> None:
+    """Append rows: `values` are SQL expressions for the declared columns, in order, over
+    `relation` (a table or query with a _row_number column)."""
+    con.execute(f"insert into {ROWS} select {values}, ?, null, _row_number, null, ? from {relation}", [file_name, loaded_at])
+
+
+def insert_rejections(con: duckdb.DuckDBPyConnection, relation: str, source_id: str, file_name: str, params=()) -> None:
+    """Append rejections from `relation` (row_number, column_name, value, reason; `params` fill
+    its placeholders)."""
+    con.execute(
+        f"insert into {REJECTIONS} select ?, ?, row_number, column_name, value, reason from {relation}",
+        [source_id, file_name, *params],
+    )
