@@ -136,3 +136,30 @@ def test_an_edited_england_reference_figure_reruns(built):
     before = fingerprint.compute(settings).digest
     figures.write_text("indicator_id,value\ndisability,17.4\n", encoding="utf-8")
     assert fingerprint.compute(settings).digest != before
+
+
+def test_the_checks_fingerprint_follows_the_check_code_as_well_as_the_suites(tmp_path, monkeypatch):
+    """Held-out variant of issue 22's hole 2: stored check results hold only while the checks'
+    fingerprint is unchanged; an edit to the check code in dagster_project/defs/quality (not only
+    to a suite in expectations/) changes it, a removed suite too; byte code and dot-files do not."""
+    from dagster_project import inputs
+
+    package, suites = tmp_path / "dagster_project", tmp_path / "expectations"
+    shutil.copytree(REPO / "dagster_project" / "defs" / "quality", package / "defs" / "quality",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "expectations", suites)
+    monkeypatch.setattr(inputs, "PACKAGE", package)
+    monkeypatch.setattr(inputs, "EXPECTATIONS_DIR", suites)
+    before = inputs.concern_fingerprint("checks")
+    (package / "defs" / "quality" / "__pycache__").mkdir()
+    (package / "defs" / "quality" / "__pycache__" / "checks.cpython-313.pyc").write_bytes(b"\0")
+    (suites / "marts" / ".draft.yml").write_text("name: draft\n", encoding="utf-8")
+    assert inputs.concern_fingerprint("checks") == before
+    checks = package / "defs" / "quality" / "suites.py"
+    text = checks.read_text(encoding="utf-8")
+    checks.write_text(text.replace('tolerance', 'tolerance ', 1), encoding="utf-8")
+    assert text != checks.read_text(encoding="utf-8") and inputs.concern_fingerprint("checks") != before
+    checks.write_text(text, encoding="utf-8")
+    assert inputs.concern_fingerprint("checks") == before
+    next((suites / "marts").glob("[!.]*.yml")).unlink()
+    assert inputs.concern_fingerprint("checks") != before

@@ -168,3 +168,38 @@ def test_a_location_error_is_a_configuration_error_wherever_settings_are_read(tm
     err = capsys.readouterr().err
     assert err.startswith("RUN NOT STARTED: SITE_DIR") and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["raw"]
+
+
+def test_a_render_launched_from_dagster_holds_the_site_lock(tmp_path, monkeypatch):
+    """Held-out variant of two warehouses sharing one SITE_DIR, run from Dagster (UI, sensor or
+    schedule) rather than `make run`: the site step wrote the shared render cache without the
+    lock, so another run's cache clean-up could remove blobs it was copying. The render now
+    holds the warehouse's and the site's locks."""
+    import fcntl
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    import dagster_project.sitegen as sitegen
+    from dagster_project.defs.publish.assets import site
+    from dagster_project.warehouse import run_lock_paths
+
+    settings = _settings(tmp_path)
+    for name, value in (("RAW_DIR", settings.raw_dir), ("WAREHOUSE", settings.warehouse), ("SITE_DIR", settings.site_dir)):
+        monkeypatch.setenv(name, str(value))
+    held = []
+
+    def render(**kwargs):
+        for path in run_lock_paths(settings):
+            with path.open("a+") as handle:  # another open file: refused while the lock is held
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    held.append(False)
+                except BlockingIOError:
+                    held.append(True)
+        return SimpleNamespace(pages_written=0, pages_rendered=0, files_written=0, bytes_written=0)
+
+    monkeypatch.setattr(sitegen, "build_site", render)
+    assert dg.materialize([site], raise_on_error=True).success
+    assert held == [True, True]

@@ -5,7 +5,7 @@ import shutil
 import dagster as dg
 
 from dagster_project.settings import REPO_ROOT, SITE_SOURCE_DIR, get_settings
-from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked, site_cache_path
+from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked, run_lock, site_cache_path
 
 MART_TABLES = (
     "dim_ward", "bridge_lsoa_ward", "dim_indicator", "dim_mission", "bridge_mission_indicator",
@@ -20,21 +20,25 @@ MART_TABLES = (
     kinds={"html"},
 )
 def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """The static site rendered from site/pages into a candidate folder (not yet public)."""
+    """The static site rendered from site/pages into a candidate folder (not yet public), holding
+    the run lock: the render cache belongs to the published site, and a run launched from Dagster
+    (not `make run`, which holds the lock throughout) must not render into it while another run
+    sharing SITE_DIR does."""
     from dagster_project.sitegen import build_site
 
     settings = get_settings()
     out_dir = candidate_site_path(settings, context.run.run_id)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    report = build_site(
-        warehouse=ensure_candidate(settings, context.run.run_id),
-        out_dir=out_dir,
-        pages_dir=SITE_SOURCE_DIR / "pages",
-        site_root=SITE_SOURCE_DIR,
-        cache_dir=site_cache_path(settings),
-    )
+    with run_lock(settings):
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.mkdir(parents=True)
+        report = build_site(
+            warehouse=ensure_candidate(settings, context.run.run_id),
+            out_dir=out_dir,
+            pages_dir=SITE_SOURCE_DIR / "pages",
+            site_root=SITE_SOURCE_DIR,
+            cache_dir=site_cache_path(settings),
+        )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": report.pages_written,
