@@ -20,8 +20,8 @@ and paged; a query whose rows do not add up to RECORD_COUNT fails.
 
 A download never harms the data already in RAW_DIR. Bytes stream (never held whole) into an
 unnamed temporary file (O_TMPFILE: nothing is left behind even by a kill), within limits on
-size (the declared `bytes`, else FETCH_MAX_BYTES, 1 GiB; a Content-Length above it is refused
-before any byte is read) and on time (FETCH_DEADLINE seconds per file, 600, however slowly the
+size (the declared `bytes`, else FETCH_MAX_BYTES, 256 MiB, the ingest's own cap on a CSV; a
+Content-Length above it is refused before any byte is read) and on time (FETCH_DEADLINE seconds per file, 600, however slowly the
 server drips). HTML or a content type that is not data is refused. Only a whole answer is
 checked: the declared `bytes` and `sha256` of a pinned release; the layout the registry expects
 (it must load through the ingest reader with no more rejected rows than the file it replaces,
@@ -58,7 +58,7 @@ NOMIS_PAGE_ROWS = 25_000  # the most rows Nomis returns in one call without an A
 DATES_PER_CALL = 12
 # The council fetched when neither FETCH_COUNCILS nor config/councils.yml (COUNCILS_CONFIG) names one.
 DEFAULT_COUNCILS = ("E08000010",)
-MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES") or 1 << 30)  # a file without a declared size
+MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES") or 256 << 20)  # a file without a declared size (ingest's max_file_bytes)
 DEADLINE = float(os.environ.get("FETCH_DEADLINE") or 600)  # seconds for one file or API call
 PROBE_MAX_BYTES = 1 << 20  # a one-row probe answer is a few hundred bytes
 BYTES_PER_API_ROW = 4096  # an API page of n rows may be at most n times this
