@@ -120,3 +120,37 @@ def test_no_published_count_anywhere_is_disclosive(disclosive):
         published = [row["numerator"]] + ([row["value"]] if counts[row["indicator_id"]] else [])
         for cell in published:
             assert not cell or not 1 <= float(cell) < limit, row
+
+
+def test_the_apportionment_check_does_not_publish_the_withheld_count(disclosive):
+    """Held-out route: audit.apportionment_validation compares each ward's direct LSOA claimant
+    count with its estimate, month by month, and its download published the planted 3 beside
+    the suppressed mart cell. Every ward of a council and month with a withheld count is
+    withheld there too (direct, and estimate and error, whose difference is direct)."""
+    paths, ward, suppressed, _ = disclosive
+    rows = [r for _, r in _rows(paths.site_dir / "downloads" / "audit") if "ward_code" in r and "direct" in r]
+    assert rows, "the apportionment check should be published"
+    for row in rows:
+        if row["direct"]:
+            assert not 1 <= float(row["direct"]) < 5, row
+    planted = [r for r in rows if r["ward_code"] == ward and r["period"] == CLAIMANTS.split("_")[3]]
+    assert planted and all(not (r["direct"] or r["estimate"] or r["error"]) for r in planted), planted
+
+
+def test_the_apportionment_view_withholds_every_ward_of_a_withheld_council_month():
+    from dagster_project.sitegen.downloads import public_views
+
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema audit")
+    con.execute("create table marts.fct_indicator_values as select * from (values "
+                "('ward', 'primary', 'A', '2018-11'), ('ward', null, 'A', '2019-11'), ('la', null, 'B', '2018-11')) "
+                "t(area_type, suppression, la_code, period)")
+    con.execute("create table audit.apportionment_validation as select * from (values "
+                "('2018-11', 'A', 'W1', 'm', 3.0, 4.0, 1.0), ('2018-11', 'A', 'W2', 'm', 300.0, 290.0, -10.0), "
+                "('2019-11', 'A', 'W1', 'm', 7.0, 8.0, 1.0), ('2018-11', 'B', 'W9', 'm', 9.0, 9.5, 0.5)) "
+                "t(period, la_code, ward_code, method, direct, estimate, error)")
+    public_views(con)
+    assert con.execute("select period, la_code, ward_code, direct, estimate, error from site_audit_apportionment_validation "
+                       "order by all").fetchall() == [
+        ("2018-11", "A", "W1", None, None, None), ("2018-11", "A", "W2", None, None, None),
+        ("2018-11", "B", "W9", 9.0, 9.5, 0.5), ("2019-11", "A", "W1", 7.0, 8.0, 1.0)]

@@ -22,6 +22,10 @@ never directly:
   be disclosive).
 - ``quality_results``: ``details`` (samples of failing values) is withheld, and ``observed``
   is shown only when it is a count (of unexpected rows, or of the table's rows).
+- ``apportionment_validation``: the direct ward claimant counts (and the estimate and error,
+  from which direct = estimate - error) are withheld for every ward of a council and month in
+  which the marts withhold a ward count: they are the very counts disclosure control withholds
+  there (a planted count of 3 was published in this table beside its suppressed mart cell).
 
 The warehouse keeps the full audit tables for the engineers who run it.
 """
@@ -44,6 +48,9 @@ FOLDER = "downloads"
 UNDESCRIBED = "Not yet described."
 NAME_WITHHELD = "(name withheld: no source takes this file)"
 _SHOWN_FILES = "status in ('accepted', 'documentation')"
+_WITHHELD_MONTH = ("exists (select 1 from marts.fct_indicator_values as v where v.area_type = 'ward' "
+                   "and v.suppression is not null and v.la_code = apportionment_validation.la_code "
+                   "and v.period = apportionment_validation.period)")
 PUBLIC = {  # (schema, table) -> {column: the SQL expression published in its place}
     ("audit", "rejected_rows"): {"value": "cast(null as varchar)"},
     ("audit", "file_inventory"): {
@@ -54,6 +61,9 @@ PUBLIC = {  # (schema, table) -> {column: the SQL expression published in its pl
         "observed": "case when observed like 'unexpected count:%' or expectation like 'expect_table_%' "
                     "or expectation = 'expect_column_to_exist' then observed end",
         "details": "cast(null as varchar)",
+    },
+    ("audit", "apportionment_validation"): {
+        column: f"case when {_WITHHELD_MONTH} then null else {column} end" for column in ("direct", "estimate", "error")
     },
 }
 # Rejected rows published per file: the first REJECTIONS_SHOWN, then one summary row (how many
