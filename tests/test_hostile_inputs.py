@@ -809,6 +809,24 @@ def test_periods_in_the_future_or_impossible_spans_are_rejected(tmp_path):
     assert [(r[0], r[3]) for r in _reasons(load)] == [(3, "period 2019/21 is not a financial year")]
 
 
+def test_a_day_or_a_financial_year_later_in_the_year_is_in_the_future(tmp_path, monkeypatch):
+    """Held-out variant of the future-period rule: in February, a day in June and the financial
+    year starting in April were taken as begun (every period but a month was compared by its
+    year alone)."""
+    monkeypatch.setenv("TODAY", "2026-02-15")
+    daily, admissions = SOURCES["claimant_count_ward17_monthly"], SOURCES["admissions_ward23"]
+    row = {"date": "2026-06-01", "area_code": "E05000840", "area_name": "Abram", "measure": "count", "value": "1"}
+    assert list(row) == list(daily.columns)
+    rows = [row, row | {"date": "2026-02-01"}]
+    text = ",".join(daily.columns) + "\n" + "\n".join(",".join(r.values()) for r in rows) + "\n"
+    load = read_file(daily, _write(tmp_path, daily, text))
+    assert [(r.row_number, r.reason) for r in load.rejections if r.column_name == "date"] == [
+        (2, "period 2026-06-01 starts in the future")]
+    rows = "\n".join(f"{p},E05014989,Abram,0-4,10,766" for p in ("2025/26", "2026/27"))
+    load = read_file(admissions, _write(tmp_path, admissions, ",".join(admissions.columns) + "\n" + rows + "\n"))
+    assert [(r.row_number, r.reason) for r in load.rejections] == [(3, "period 2026/27 starts in the future")]
+
+
 def test_switching_from_demonstration_to_real_data_is_not_a_lost_source(tmp_path):
     """The vanished-source rule compares like with like: a RAW_DIR of real extracts after the
     bundled demonstration data (or back) is a new dataset, so sources it lacks are not refused.

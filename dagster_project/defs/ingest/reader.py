@@ -243,7 +243,7 @@ def _number_problem(text: str, default: str) -> str:
 
 def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
     """Periods in the declared format that can be real: a span that ends after it starts, within
-    ten years (a financial year YYYY/YY runs into the next year), and that has started by the month of the
+    ten years (a financial year YYYY/YY runs April to March), and that has started by the month of the
     run's day (fingerprint.as_of, an input of every fingerprint: a period in the future is not
     data of any release)."""
     period = re.compile(f"^(?:{PERIOD_FORMATS[label]})$")
@@ -253,7 +253,8 @@ def _period_converter(label: str) -> Callable[[str], tuple[object, str | None]]:
         if not period.match(text):
             return None, f"period not in the expected format {label}"
         year = int(text[:4])
-        month = int(text[5:7]) if label == "YYYY-MM" else 1
+        # the month it starts: a month or a day's own, April for a financial year, else January
+        month = int(text[5:7]) if label in ("YYYY-MM", "YYYY-MM-DD") else 4 if label == "YYYY/YY" else 1
         if label in ("YYYY-YY", "YYYY/YY"):
             last = year // 100 * 100 + int(text[5:7])
             last += 100 if last < year else 0
