@@ -48,7 +48,7 @@ def files_under(root: Path, pattern: str = "*", outputs: Path | None = None) -> 
     and its siblings named after it (the ``build.published-*`` folders and ``build.run-status.json``
     of the default ``site/build``). Links and special files are listed, not followed: whoever reads
     them goes through regular_files."""
-    if kind(root) != "folder":
+    if not root.is_dir():  # a folder given by a link (RAW_DIR may be one) is walked; below it, links are listed
         return [] if kind(root) == "absent" else [root]
 
     def skipped(folder: str, name: str) -> bool:

@@ -163,3 +163,16 @@ def test_the_checks_fingerprint_follows_the_check_code_as_well_as_the_suites(tmp
     assert inputs.concern_fingerprint("checks") == before
     next((suites / "marts").glob("[!.]*.yml")).unlink()
     assert inputs.concern_fingerprint("checks") != before
+
+
+def test_a_raw_folder_given_as_a_link_is_still_fingerprinted(built, monkeypatch):
+    """RAW_DIR may itself be a link to the data folder: its files are inputs like any others
+    (links inside it are recorded as links, never followed)."""
+    settings, _, _ = built
+    link = settings.raw_dir.with_name("raw-link")
+    link.symlink_to(settings.raw_dir)
+    monkeypatch.setenv("RAW_DIR", str(link))
+    linked = get_settings()
+    before = fingerprint.compute(linked).digest
+    (settings.raw_dir / "claimants.csv").write_text("ward,count\nE05000001,13\n", encoding="utf-8")
+    assert fingerprint.compute(linked).digest != before
