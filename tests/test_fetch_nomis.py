@@ -193,7 +193,7 @@ def test_census_categories_become_columns(nomis, tmp_path):
 
 def test_one_file_per_configured_council(nomis, tmp_path, monkeypatch):
     config = tmp_path / "councils.yml"
-    config.write_text(f"councils:\n  - la_code: {WIGAN}\n  - la_code: {OTHER}\n")
+    config.write_text(f"site_title: T\ncouncils:\n  - la_code: {WIGAN}\n  - la_code: {OTHER}\n")  # read by the run's own schema
     monkeypatch.delenv("FETCH_COUNCILS", raising=False)
     monkeypatch.setenv("COUNCILS_CONFIG", str(config))
     assert fetching.council_codes() == (WIGAN, OTHER)
