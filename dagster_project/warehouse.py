@@ -82,6 +82,7 @@ def _hold_candidate(settings: Settings, run_id: str) -> None:
 
 def release_candidate(settings: Settings, run_id: str) -> None:
     """This process is done with the run: its candidates (if any are left) are no longer in flight."""
+    close_held()
     path = _candidate_lock_path(settings, run_id)
     handle = _CANDIDATES.pop(path, None)
     if handle is not None:
@@ -117,14 +118,36 @@ def ensure_candidate(settings: Settings, run_id: str) -> Path:
     return path
 
 
+_OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}  # the candidate this process keeps open between steps
+
+
 @contextmanager
 def connect(settings: Settings, run_id: str, read_only: bool = False):
-    con = duckdb.connect(str(ensure_candidate(settings, run_id)), read_only=read_only)
-    con.execute("set memory_limit = '2GB'")  # large loads spill to disk instead of growing
+    """A connection to the run's candidate warehouse: a cursor on one connection that stays open
+    from step to step (opening the file reads its whole catalogue: about 40 ms a step, 200 steps
+    a run), until close_held(). A read-only use runs in a transaction that is rolled back."""
+    path = ensure_candidate(settings, run_id)
+    held = _OPEN.get(path)
+    if held is None:
+        close_held()
+        held = _OPEN[path] = duckdb.connect(str(path))
+        held.execute("set memory_limit = '2GB'")  # large loads spill to disk instead of growing
+    con = held.cursor()
     try:
+        if read_only:
+            con.begin()
         yield con
     finally:
+        if read_only:
+            con.rollback()
         con.close()
+
+
+def close_held() -> None:
+    """Close the candidate connection kept open between steps: before dbt's process, the site
+    build (read-only) or the publish open the file, and when the run ends."""
+    while _OPEN:
+        _OPEN.popitem()[1].close()
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -205,6 +228,7 @@ def publish(settings: Settings, run_id: str) -> None:
 def publish_locked(settings: Settings, run_id: str, wait: bool = True) -> None:
     """Publish holding the run lock (the `published` asset's way): a run launched from Dagster
     waits while `make run` or another run holds it, and then releases its candidates."""
+    close_held()
     with run_lock(settings, wait=wait):
         publish(settings, run_id)
     release_candidate(settings, run_id)
@@ -224,6 +248,7 @@ def discard_candidates(settings: Settings) -> list[Path]:
     """Remove candidates left by failed or killed runs (after finishing any interrupted publish).
     The candidates of a run still in flight (in this process or another: Dagster's sensor or
     schedule runs) are kept."""
+    close_held()
     recover(settings)
     leftovers = [
         *settings.warehouse.parent.glob(f"{settings.warehouse.name}.candidate-*"),

@@ -56,12 +56,13 @@ def pytest_configure(config):
 # Modules that run whole pipelines, slowest first. `make test` runs `pytest -n 2 --dist loadfile
 # --no-loadscope-reorder`: each worker takes one whole module at a time in this order (without
 # --no-loadscope-reorder pytest-xdist would order modules by their number of tests instead).
-# test_real_gm_series.py reads the session's ten-council build that test_real_gm.py starts: it
-# comes late enough that the build is done when the other worker reaches it.
+# test_real_gm_series.py and test_site_honesty.py read the session's ten-council build that
+# test_real_gm.py starts: they come late enough that the build is done when the other worker
+# reaches them.
 SLOW_MODULES = [
     "test_real_gm.py", "test_write_audit_publish.py", "test_rerun_inputs.py", "test_hostile_pipeline.py",
     "test_councils.py", "test_real_data.py", "test_bad_input.py", "test_real_gm_series.py", "test_pipeline.py",
-    "test_disclosure.py", "test_site_browser.py",
+    "test_disclosure.py", "test_site_honesty.py", "test_site_browser.py",
 ]
 
 

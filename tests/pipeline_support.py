@@ -117,15 +117,18 @@ def real_gm_once(near: Path) -> Paths:
 
 def published_once(root: Path) -> Paths:
     """Outputs under root as one successful run on the bundled data leaves them: a private copy
-    of the session's build (raw files, warehouse, site and run-status record), so each test
-    module starts from a published state without running the whole pipeline again."""
+    of the session's build (raw files, warehouse, site, its render cache and run-status record),
+    so each test module starts from a published state without running the whole pipeline again."""
     source = session_build(root)
     paths = make_paths(root)
     shutil.copyfile(source.warehouse, paths.warehouse)
     shutil.copytree(source.site_dir, paths.site_dir, symlinks=True)
-    status = source.site_dir.with_name(f"{source.site_dir.name}.run-status.json")
-    if status.exists():
-        shutil.copyfile(status, paths.site_dir.with_name(f"{paths.site_dir.name}.run-status.json"))
+    for beside in (f".{source.site_dir.name}.cache", f"{source.site_dir.name}.run-status.json"):
+        kept = source.site_dir.with_name(beside)
+        if kept.is_dir():
+            shutil.copytree(kept, paths.site_dir.with_name(beside))
+        elif kept.exists():
+            shutil.copyfile(kept, paths.site_dir.with_name(beside))
     return paths
 
 

@@ -1,8 +1,8 @@
 """Hostile inputs run through the whole pipeline (issue 11), each outcome asserted exactly.
 
 One published run on a copy of the bundled data (with a disclosive rejected row and an unknown
-file) is shared by the module; each refused case then runs on the same copy and must leave the
-published warehouse and site unchanged.
+file: a rerun on a copy of the session's published build) is shared by the module; each refused
+case then runs on the same copy and must leave the published warehouse and site unchanged.
 """
 
 import csv
@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import pytest
 
-from pipeline_support import digest, edit_cells, make_paths, run_pipeline
+from pipeline_support import digest, edit_cells, published_once, run_pipeline
 
 MORTALITY = "mortality_ward2023_age_sex_wigan.csv"
 ADMISSIONS = "emergency_admissions_ward2023_age_wigan.csv"
@@ -26,7 +26,7 @@ UNKNOWN_FILE = "patient_names_do_not_publish.csv"
 def published(tmp_path_factory):
     """A published run whose inputs hold a rejected row with a death count of 3 and a file no
     source takes; `pristine` keeps the raw files to restore after each refused case."""
-    paths = make_paths(tmp_path_factory.mktemp("hostile_pipeline"))
+    paths = published_once(tmp_path_factory.mktemp("hostile_pipeline"))
     with (paths.raw_dir / MORTALITY).open("a", encoding="utf-8") as handle:
         handle.write(DISCLOSIVE_ROW + "\n")
     (paths.raw_dir / UNKNOWN_FILE).write_text("name,nhs_number\nA Person,123\n", encoding="utf-8")

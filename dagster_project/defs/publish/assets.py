@@ -5,7 +5,9 @@ import shutil
 import dagster as dg
 
 from dagster_project.settings import REPO_ROOT, SITE_SOURCE_DIR, get_settings
-from dagster_project.warehouse import candidate_site_path, ensure_candidate, publish_locked, run_lock, site_cache_path
+from dagster_project.warehouse import (
+    candidate_site_path, close_held, ensure_candidate, publish_locked, run_lock, site_cache_path,
+)
 
 MART_TABLES = (
     "dim_ward", "bridge_lsoa_ward", "dim_indicator", "dim_mission", "bridge_mission_indicator",
@@ -32,6 +34,7 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         if out_dir.exists():
             shutil.rmtree(out_dir)
         out_dir.mkdir(parents=True)
+        close_held()  # the site reads the candidate read-only (and forks its render workers)
         report = build_site(
             warehouse=ensure_candidate(settings, context.run.run_id),
             out_dir=out_dir,

@@ -18,7 +18,7 @@ from dagster_project.defs.transform.incremental import (
 from dagster_project.defs.transform.invocation import dbt_env, dbt_vars, keep_partial_parse, link_candidate
 from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
-from dagster_project.warehouse import ensure_candidate
+from dagster_project.warehouse import close_held, ensure_candidate
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -43,6 +43,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging views, intermediate and mart tables, with their dbt tests (errors block)."""
     settings = get_settings()
     candidate = ensure_candidate(settings, context.run.run_id)
+    close_held()  # dbt's own process writes the file
     # Selected models in dependency order (Dagster wants a multi-asset's outputs yielded so).
     selected = context.selected_asset_keys
     order = TopologicalSorter({k: context.assets_def.asset_deps.get(k, set()) & selected for k in selected}).static_order()
