@@ -129,10 +129,18 @@ gap_trends as (
     from sii where measure = 'sii' and quantiles = 5
 )
 
-{#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row -#}
+{#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row.
+    is_gap_headline marks the one row per indicator and council whose verdict every page states:
+    the council's latest period with a slope index of inequality across quintiles. Its verdict
+    (tested from gap_tested_from to its period) stands where a test was made there; where none
+    was (too few comparable periods since a break, or the period falls within a break), the gap
+    cannot be assessed, and no older series' verdict is put in its place. -#}
 select
     measures.*,
     segments.segment_id,
+    measures.measure = 'sii_quintiles' and row_number() over (
+        partition by measures.indicator_id, measures.la_code, measures.measure = 'sii_quintiles'
+        order by segments.period_start desc, measures.period desc) = 1 as is_gap_headline,
     case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
         else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
     case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
