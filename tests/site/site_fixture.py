@@ -246,7 +246,11 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         alter table marts.fct_inequality add column gap_test_method varchar;
         alter table marts.fct_inequality add column gap_p_value double;
         alter table marts.fct_inequality add column gap_tested_from date;
+        alter table marts.fct_inequality add column is_gap_headline boolean default false;
         update marts.fct_inequality set segment_id = indicator_id || '_s1';
+        update marts.fct_inequality set is_gap_headline = true, gap_tested_from = date '2021-04-01',
+            gap_test_method = 'z-test of the change in the slope index of inequality between the first and latest periods, 99.8% confidence'
+        where indicator_id = 'obesity_y6' and measure = 'sii_quintiles' and period = '2022/23';
         alter table marts.fct_mission_progress add column la_code varchar;
         alter table marts.fct_mission_progress add column segment_id varchar;
         alter table marts.fct_mission_progress add column n_periods bigint;
