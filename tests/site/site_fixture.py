@@ -277,6 +277,10 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
             from_date date, to_date date, note varchar, source varchar);
         create table audit.apportionment_validation (period varchar, la_code varchar, ward_code varchar, method varchar,
             direct double, estimate double, error double);
+        create table audit.msoa_method_error (ward_code varchar, la_code varchar, households double,
+            true_percent double, estimated_percent double, error_points double, split_share double);
+        insert into audit.msoa_method_error values ('{BASE_WARDS[0][0]}', '{LA}', 2000, 50.0, 51.5, 1.5, 0.7),
+            ('{BASE_WARDS[1][0]}', '{LA}', 3000, 40.0, 39.5, -0.5, 0.0);
         insert into marts.dim_series_note values ('claimant_rate', '{LA}', 'break', 'uc_full_service',
             date '2018-04-18', date '2018-04-18', 'Universal Credit full service (18 April 2018): the claimant count rises for administrative reasons', 'ONS');
     """)

@@ -14,10 +14,6 @@ ward_values as (
     from {{ ref('int_area_indicator_values') }} as values
     inner join {{ ref('dim_ward') }} as wards on wards.ward_code = values.area_code
     where values.area_type = 'ward'
-    {#- a council where any ward's figure is a range (suppressed inputs) or incomplete (its source
-        lacks some neighbourhoods) has no quintile or range measure: it would be biased -#}
-    qualify count(*) filter (where values.n_suppressed > 0 or values.incomplete_reason is not null)
-        over (partition by values.indicator_id, wards.la_code, values.period) = 0
 ),
 
 definitions as (
@@ -116,12 +112,13 @@ measures as (
     from sii
 ),
 
-{#- disclosure: no measure for a council and period where a ward count is withheld (quintile,
-    decile and range measures would give the withheld counts back from the published ones);
-    int_inequality_sii leaves these periods out of every gap test too -#}
-withheld_councils as (
-    select distinct indicator_id, la_code, period from {{ ref('int_withheld_counts') }}
-    where area_type = 'ward'
+{#- no measure for a council and period that int_excluded_periods leaves out (a ward's figure is
+    a range or incomplete: a quintile or range would be biased; or withheld: quintile, decile and
+    range measures would give the withheld counts back); int_inequality_sii leaves these periods
+    out of every gap test too -#}
+excluded_councils as (
+    select indicator_id, la_code, period from {{ ref('int_excluded_periods') }}
+    where area_type = 'council_wards'
 ),
 
 gap_trends as (
@@ -150,6 +147,6 @@ select
 from measures
 inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
 left join gap_trends using (indicator_id, la_code, period)
-anti join withheld_councils using (indicator_id, la_code, period)
+anti join excluded_councils using (indicator_id, la_code, period)
 {#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
 where measures.value is not null

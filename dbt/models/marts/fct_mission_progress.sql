@@ -251,6 +251,7 @@ select
         when latest_affected_by is not null or direction_reason like '%since the last break%'
             then 'too few figures since a break in the series'
         when direction_reason like '%ranges or withheld%' then 'some figures are ranges or withheld'
+        when direction_reason like '%are incomplete%' then 'some figures are incomplete'
         when direction_reason like '%no count or confidence interval%' then 'no count or confidence interval to test'
         when direction_reason like 'only one period%' or direction_reason like 'fewer than%'
             then 'too few comparable periods'
