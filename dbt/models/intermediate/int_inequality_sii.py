@@ -144,10 +144,10 @@ def model(dbt, session):
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
     epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch"]]
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
-    breaks = exclusions[exclusions["rule_id"] == "break"][keys].assign(affected=True)
+    breaks = exclusions[exclusions["rule_id"] == "break"][keys].assign(in_break=True)
     frame = frame.merge(breaks, on=keys, how="left")
     latest = {}
-    tested = frame[(frame["measure"] == "sii") & frame["affected"].isna()]
+    tested = frame[(frame["measure"] == "sii") & frame["in_break"].isna()]
     for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
         latest[group.index[-1]] = gap_trend(group, group["frequency"].iloc[-1])
@@ -155,7 +155,7 @@ def model(dbt, session):
         latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value", "gap_tested_from"])
     frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
-    return frame.drop(columns=["period_start", "frequency", "epoch", "affected"]).astype({
+    return frame.drop(columns=["period_start", "frequency", "epoch", "in_break"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
         "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "segment_id": "string",
         "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64", "gap_tested_from": "datetime64[us]",
