@@ -421,7 +421,7 @@ def _headline_gaps(con: duckdb.DuckDBPyConnection, council: str) -> dict[str, tu
             on s.indicator_id = g.indicator_id and s.segment_id = g.segment_id and s.period_start = g.gap_tested_from
         where g.la_code = ? and g.is_gap_headline
         """, [council]).fetchall()
-    return {i: (trend, f"{period_words(first)} to {period_words(last)}") if tested else ("cannot be assessed", None)
+    return {i: (trend.lower(), f"{period_words(first)} to {period_words(last)}") if tested else ("cannot be assessed", None)
             for i, trend, tested, first, last in rows}
 
 
@@ -431,7 +431,7 @@ def _gap_line_verdicts(page: str) -> dict[str, tuple[str, str]]:
     for line in re.findall(r'<p class="gap-line">(.*?)</p>', page, flags=re.S):
         for m in re.finditer(r'<a href="[^"]*indicators/([^/"]+)/[^"]*">.*?</a>:\s*([^(;]*?)\s*\(tested from (.*?) to (.*?)\)',
                              line, flags=re.S):
-            found[m.group(1)] = (_text(m.group(2)), f"{_text(m.group(3))} to {_text(m.group(4))}")
+            found[m.group(1)] = (_text(m.group(2)).lower(), f"{_text(m.group(3))} to {_text(m.group(4))}")
     return found
 
 
@@ -458,7 +458,8 @@ def _gap_disagreements(headlines: dict[str, tuple[str, str | None]], site_dir: P
         page = path.read_text(encoding="utf-8")
         callout = [c for c in _callouts(page) if c.startswith("Gap between the most and least deprived wards: ")]
         window = re.search(r"This verdict is for the gap from (.*?) to (.*?), tested by", _text(page))
-        said = (callout[0].split(": ", 1)[1] if callout else None, f"{window.group(1)} to {window.group(2)}" if window else None)
+        said = (callout[0].split(": ", 1)[1].lower() if callout else None,
+                f"{window.group(1)} to {window.group(2)}" if window else None)
         if said != wanted:
             problems.append(f"indicator page {indicator_id}, gap: the page says {said!r}, the headline {wanted!r}")
     return problems
