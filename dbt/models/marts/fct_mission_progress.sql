@@ -97,8 +97,11 @@ assessed as (
         headline_gap.gap_trend,
         headline_gap.gap_test_method,
         headline_gap.gap_p_value,
-        gap_from.period as gap_window_from,
-        headline_gap.period as gap_window_to
+        {#- a month in words (as the trend windows are), other periods as published -#}
+        case when regexp_matches(gap_from.period, '^[0-9]{4}-[0-9]{2}$') then strftime(gap_from.period_start, '%B %Y')
+            else gap_from.period end as gap_window_from,
+        case when regexp_matches(gap_to.period, '^[0-9]{4}-[0-9]{2}$') then strftime(gap_to.period_start, '%B %Y')
+            else gap_to.period end as gap_window_to
     from links
     inner join councils using (mission_id)
     left join latest on latest.indicator_id = links.indicator_id and latest.area_code = councils.la_code
@@ -123,6 +126,8 @@ assessed as (
     left join {{ ref('int_value_segments') }} as gap_from
         on gap_from.indicator_id = links.indicator_id and gap_from.segment_id = headline_gap.segment_id
         and gap_from.period_start = headline_gap.gap_tested_from
+    left join {{ ref('int_value_segments') }} as gap_to
+        on gap_to.indicator_id = links.indicator_id and gap_to.period = headline_gap.period
 ),
 
 directions as (
