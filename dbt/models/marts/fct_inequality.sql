@@ -124,7 +124,7 @@ excluded_councils as (
 gap_trends as (
     select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value, gap_tested_from
     from sii where measure = 'sii' and quantiles = 5
-)
+),
 
 {#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row.
     is_gap_headline marks the one row per indicator and council whose verdict every page states:
@@ -132,21 +132,28 @@ gap_trends as (
     (tested from gap_tested_from to its period) stands where a test was made there; where none
     was (too few comparable periods since a break, or the period falls within a break), the gap
     cannot be assessed, and no older series' verdict is put in its place. -#}
-select
-    measures.*,
-    segments.segment_id,
-    measures.measure = 'sii_quintiles' and row_number() over (
-        partition by measures.indicator_id, measures.la_code, measures.measure = 'sii_quintiles'
-        order by segments.period_start desc, measures.period desc) = 1 as is_gap_headline,
-    case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
-        else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
-    case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
-    case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
-    case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
-        then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
-from measures
-inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
-left join gap_trends using (indicator_id, la_code, period)
-anti join excluded_councils using (indicator_id, la_code, period)
-{#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
-where measures.value is not null
+headlined as (
+    select
+        measures.*,
+        segments.segment_id,
+        measures.measure = 'sii_quintiles' and row_number() over (
+            partition by measures.indicator_id, measures.la_code, measures.measure = 'sii_quintiles'
+            order by segments.period_start desc, measures.period desc) = 1 as is_gap_headline,
+        case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
+            else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
+        case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
+        case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
+        case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
+            then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
+    from measures
+    inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
+    left join gap_trends using (indicator_id, la_code, period)
+    anti join excluded_councils using (indicator_id, la_code, period)
+    {#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
+    where measures.value is not null
+)
+
+{#- the headline row says plainly that its gap cannot be assessed where no test was made there -#}
+select * replace (
+    case when is_gap_headline and gap_test_method is null then 'cannot be assessed' else gap_trend end as gap_trend)
+from headlined
