@@ -355,8 +355,11 @@ def _table_rows(fragment: str, caption: str) -> list[list[str]]:
 def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path, council: str | None = None) -> list[str]:
     """Every place a built site states a mission status, a direction or a gap verdict, checked
     against fct_mission_progress (the site's council): the home page's table and callouts, each
-    mission page's table and callouts, and each indicator page's mission line and gap callout.
+    mission page's table and callouts, and each indicator page's mission line.
+    The gap verdict of every indicator is checked on the home page, every ward page, its indicator
+    page and each mission table against the one headline verdict (fct_inequality.is_gap_headline).
     Returns the disagreements (empty when the pages and the warehouse say the same)."""
+    council = council or con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]
     rows = con.execute(
         """
         select b.mission_id, m.title, b.indicator_id, i.title,
@@ -368,8 +371,9 @@ def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path, council: 
             and p.la_code = $council
         where b.mission_id in (select mission_id from marts.fct_mission_progress where la_code = $council)
         order by b.mission_id, i.domain, b.indicator_id
-        """, {"council": council or con.execute("select min(la_code) from marts.dim_ward").fetchone()[0]}
+        """, {"council": council}
     ).fetchall()
+    headlines = _headline_gaps(con, council)
     problems: list[str] = []
 
     def expect(where: str, said, wanted) -> None:
@@ -398,8 +402,64 @@ def page_disagreements(con: duckdb.DuckDBPyConnection, site_dir: Path, council: 
             page = (site_dir / "indicators" / indicator_id / "index.html").read_text(encoding="utf-8")
             line = re.search(rf"{re.escape(html.escape(mission_title, quote=False))}</a>:.*?\(status: ([^)]*)\)", page, flags=re.S)
             expect(f"indicator page {indicator_id}, status", line.group(1) if line else None, status)
-            gap_callout = [c for c in _callouts(page) if c.startswith("Gap between the most and least deprived wards: ")]
-            if gap_callout or gap not in (None, "cannot be assessed"):
-                said_gap = gap_callout[0].split(": ", 1)[1] if gap_callout else None
-                expect(f"indicator page {indicator_id}, gap", said_gap, gap or "cannot be assessed")
+            expect(f"{mission_id} table gap against the headline, {title}", cells[3] or None,
+                   headlines.get(indicator_id, ("cannot be assessed",))[0])
+    problems += _gap_disagreements(headlines, site_dir)
+    return problems
+
+
+def _headline_gaps(con: duckdb.DuckDBPyConnection, council: str) -> dict[str, tuple[str, str | None]]:
+    """Each indicator with a slope index of inequality for `council`: its headline gap verdict
+    (fct_inequality.is_gap_headline) and the window its test covered, in the pages' words."""
+    from dagster_project.sitegen.formatting import period_words
+
+    rows = con.execute(
+        """
+        select g.indicator_id, g.gap_trend, g.gap_test_method is not null, s.period, g.period
+        from marts.fct_inequality g
+        left join (select distinct indicator_id, segment_id, period, period_start from marts.fct_indicator_values) s
+            on s.indicator_id = g.indicator_id and s.segment_id = g.segment_id and s.period_start = g.gap_tested_from
+        where g.la_code = ? and g.is_gap_headline
+        """, [council]).fetchall()
+    return {i: (trend.lower(), f"{period_words(first)} to {period_words(last)}") if tested else ("cannot be assessed", None)
+            for i, trend, tested, first, last in rows}
+
+
+def _gap_line_verdicts(page: str) -> dict[str, tuple[str, str]]:
+    """The verdicts a page's gap lines ("Is the gap closing in ...?") state: indicator -> (verdict, window)."""
+    found = {}
+    for line in re.findall(r'<p class="gap-line">(.*?)</p>', page, flags=re.S):
+        for m in re.finditer(r'<a href="[^"]*indicators/([^/"]+)/[^"]*">.*?</a>:\s*([^(;]*?)\s*\(tested from (.*?) to (.*?)\)',
+                             line, flags=re.S):
+            found[m.group(1)] = (_text(m.group(2)).lower(), f"{_text(m.group(3))} to {_text(m.group(4))}")
+    return found
+
+
+def _gap_disagreements(headlines: dict[str, tuple[str, str | None]], site_dir: Path) -> list[str]:
+    """The gap verdict of each indicator as the home page, every ward page and the indicator page
+    state it, against the headline verdict (one per indicator and council) and its window: a
+    page that states another period's verdict disagrees, and so does a home page without a
+    verdict that stands (a ward page lists only the headings its ward has figures under)."""
+    problems = []
+    tested = {i for i, (_, window) in headlines.items() if window}
+    pages = [("home page", site_dir / "index.html", tested)] + [
+        (f"ward page {p.parent.name}", p, set()) for p in sorted((site_dir / "wards").glob("*/index.html"))]
+    for where, path, required in pages:
+        said = _gap_line_verdicts(path.read_text(encoding="utf-8"))
+        for indicator_id in sorted(set(said) | required):
+            wanted = headlines.get(indicator_id, ("no gap measure", None))
+            if said.get(indicator_id) != wanted:
+                problems.append(f"{where}, gap of {indicator_id}: the page says {said.get(indicator_id)!r}, "
+                                f"the headline {wanted!r}")
+    for indicator_id, wanted in headlines.items():
+        path = site_dir / "indicators" / indicator_id / "index.html"
+        if not path.exists():
+            continue
+        page = path.read_text(encoding="utf-8")
+        callout = [c for c in _callouts(page) if c.startswith("Gap between the most and least deprived wards: ")]
+        window = re.search(r"This verdict is for the gap from (.*?) to (.*?), tested by", _text(page))
+        said = (callout[0].split(": ", 1)[1].lower() if callout else None,
+                f"{window.group(1)} to {window.group(2)}" if window else None)
+        if said != wanted:
+            problems.append(f"indicator page {indicator_id}, gap: the page says {said!r}, the headline {wanted!r}")
     return problems

@@ -129,6 +129,20 @@ def test_universal_credit_is_never_judged_across_its_breaks(gm):
     assert judged == 0
 
 
+def test_universal_credit_live_service_is_each_council_s_own_where_cited(gm):
+    """A council with its own cited live-service date or window (seed universal_credit_dates) takes
+    it; the others take the national window (row `*`), never another council's."""
+    import csv
+    with (REPO / "dbt" / "seeds" / "universal_credit_dates.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["la_code"]: (r["known_date"] or r["unknown_from"], r["known_date"] or r["unknown_to"])
+                for r in csv.DictReader(handle) if r["stage"] == "live_service"}
+    breaks = {code: (str(start), str(end)) for code, start, end in gm.execute("""
+        select distinct la_code, break_from, break_to from intermediate.int_series_breaks
+        where break_id = 'uc_live_service' and la_code != '*'""").fetchall()}
+    assert breaks == {code: rows.get(code, rows["*"]) for code in COUNCILS}
+    assert sum(code in rows for code in COUNCILS) >= 3  # Wigan, Tameside and Oldham at least
+
+
 def test_universal_credit_full_service_is_each_council_s_own_and_never_crossed(gm):
     """DWP's rollout schedule dates each council's move to full service (seed universal_credit_dates,
     months where the day is not recorded): every council takes its own dates, not the national

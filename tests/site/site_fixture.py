@@ -246,7 +246,11 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
         alter table marts.fct_inequality add column gap_test_method varchar;
         alter table marts.fct_inequality add column gap_p_value double;
         alter table marts.fct_inequality add column gap_tested_from date;
+        alter table marts.fct_inequality add column is_gap_headline boolean default false;
         update marts.fct_inequality set segment_id = indicator_id || '_s1';
+        update marts.fct_inequality set is_gap_headline = true, gap_tested_from = date '2021-04-01',
+            gap_test_method = 'z-test of the change in the slope index of inequality between the first and latest periods, 99.8% confidence'
+        where indicator_id = 'obesity_y6' and measure = 'sii_quintiles' and period = '2022/23';
         alter table marts.fct_mission_progress add column la_code varchar;
         alter table marts.fct_mission_progress add column segment_id varchar;
         alter table marts.fct_mission_progress add column n_periods bigint;
@@ -273,6 +277,10 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
             from_date date, to_date date, note varchar, source varchar);
         create table audit.apportionment_validation (period varchar, la_code varchar, ward_code varchar, method varchar,
             direct double, estimate double, error double);
+        create table audit.msoa_method_error (ward_code varchar, la_code varchar, households double,
+            true_percent double, estimated_percent double, error_points double, split_share double);
+        insert into audit.msoa_method_error values ('{BASE_WARDS[0][0]}', '{LA}', 2000, 50.0, 51.5, 1.5, 0.7),
+            ('{BASE_WARDS[1][0]}', '{LA}', 3000, 40.0, 39.5, -0.5, 0.0);
         insert into marts.dim_series_note values ('claimant_rate', '{LA}', 'break', 'uc_full_service',
             date '2018-04-18', date '2018-04-18', 'Universal Credit full service (18 April 2018): the claimant count rises for administrative reasons', 'ONS');
     """)

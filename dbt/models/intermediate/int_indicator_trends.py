@@ -16,10 +16,11 @@ Periods that a break overlaps (int_value_epochs.affected) enter no test.
 
 Every test here uses one confidence level, CONFIDENCE (99.8%, Fingertips' trend level).
 
-A figure without a count or interval, a range (suppressed inputs) or a withheld figure (a
-count withheld for disclosure control, int_withheld_counts, or a standardised value withheld by
-its method) cannot be tested, nor can any series holding one, and the reason says so in plain
-words: no published trend or change draws on a withheld count. Nothing is compared across
+A figure without a count or interval cannot be tested, nor can any series holding a figure
+that int_excluded_periods leaves out (incomplete, withheld, a range or withheld by its method:
+the rules of the seed exclusion_rules, in one place), and the reason is that rule's, in plain
+words: no published trend or change draws on a withheld count. Periods a break overlaps
+(int_excluded_periods' rule 'break') enter no test. Nothing is compared across
 segments. The tests run on all series at once (grouped NumPy, dagster_project.methods.recent_trends).
 """
 
@@ -59,12 +60,12 @@ def yearly(values: pd.DataFrame) -> pd.DataFrame:
     months = values[monthly].assign(month=_steps(values[monthly]))
     months["block"] = (months.groupby(KEYS, sort=False)["month"].transform("max") - months["month"]) // 12
     se = (months["upper_ci_95"] - months["lower_ci_95"]) / (2 * Z95)
-    months = months.assign(variance=se**2, published=months["value_status"].eq("published"))
+    months = months.assign(variance=se**2)
     blocks = months.groupby([*KEYS, "block"], sort=False).agg(
         n=("month", "size"), period=("period", "last"), period_start=("period_start", "last"),
         first_start=("period_start", "first"),
         numerator=("numerator", "mean"), denominator=("denominator", "mean"), value=("value", "mean"),
-        variance=("variance", "sum"), published=("published", "all"), frequency=("frequency", "first"),
+        variance=("variance", "sum"), frequency=("frequency", "first"), precedence=("precedence", "min"),
         counted=("numerator", "count"), limited=("lower_ci_95", "count"), since_break=("since_break", "last"),
     ).reset_index()
     blocks = blocks[blocks["n"] == 12]
@@ -72,7 +73,7 @@ def yearly(values: pd.DataFrame) -> pd.DataFrame:
     blocks = blocks.assign(
         numerator=blocks["numerator"].where(blocks["counted"] == 12), denominator=blocks["denominator"].where(blocks["counted"] == 12),
         lower_ci_95=(blocks["value"] - half).where(blocks["limited"] == 12), upper_ci_95=(blocks["value"] + half).where(blocks["limited"] == 12),
-        value_status=np.where(blocks["published"], "published", "bounded"), step=-blocks["block"],
+        step=-blocks["block"],
         label="the 12 months to " + pd.to_datetime(blocks["period_start"]).dt.strftime("%B %Y"),
     )
     columns = list(other.columns)
@@ -154,10 +155,12 @@ def _changes(first: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
-    """One row per indicator, area, segment and epoch: the trend and change tests at its latest period."""
+def assess(values: pd.DataFrame, polarity: dict[str, str], series_reasons: dict[int, str]) -> pd.DataFrame:
+    """One row per indicator, area, segment and epoch: the trend and change tests at its latest period.
+    A row's `precedence` (null where the figure may be tested) names the exclusion rule that keeps
+    it out; series_reasons maps it to the reason a series holding it gives."""
     values = yearly(values.sort_values(KEYS + ["period_start"], kind="stable")).reset_index(drop=True)
-    values["testable"] = values["value_status"].eq("published") & (
+    values["testable"] = values["precedence"].isna() & (
         (values["numerator"].notna() & values["denominator"].notna())
         | values[["value", "lower_ci_95", "upper_ci_95"]].notna().all(axis=1))
     grouped = values.groupby(KEYS, sort=False)
@@ -167,15 +170,14 @@ def assess(values: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
         window_from=first["label"].to_numpy(), window_to=last["label"].to_numpy(),
         tested_from=pd.to_datetime(first["first_start"]).to_numpy(), tested_to=pd.to_datetime(last["period_start"]).to_numpy(),
         trend_from=grouped.tail(5).groupby(KEYS, sort=False)["label"].first().to_numpy(),
-        ranges=values["value_status"].ne("published").groupby([values[k] for k in KEYS], sort=False).any().to_numpy(),
+        excluded=grouped["precedence"].min().map(series_reasons).to_numpy(),
         testable=grouped["testable"].all().to_numpy(),
     )
     trends = _trends(values[values.groupby(KEYS, sort=False)["testable"].transform("all")], groups[groups["testable"]], polarity)
     result = groups.merge(trends, on=KEYS, how="left")
     changes = _changes(first, last)
     result = pd.concat([result, changes], axis=1)
-    untestable = np.where(result["ranges"], "some figures in this series are ranges or withheld, so no trend can be tested",
-                          "these figures have no count or confidence interval, so a change cannot be tested")
+    untestable = result["excluded"].fillna("these figures have no count or confidence interval, so a change cannot be tested")
     blocked = ~result["testable"]
     result.loc[blocked, "trend"] = CANNOT
     result.loc[blocked, ["trend_method", "trend_p_value"]] = [None, np.nan]
@@ -195,28 +197,25 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     polarity = dict(zip(definitions["indicator_id"], definitions["polarity"]))
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "segment_id", "frequency"]]
-    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected", "since_break"]]
-    counts = dbt.ref("int_area_indicator_values").df()
-    withheld = dbt.ref("int_withheld_counts").df()
-    counts = counts.merge(withheld[["indicator_id", "area_code", "period"]].assign(withheld=True),
-                          on=["indicator_id", "area_code", "period"], how="left")
-    counts = counts.assign(
-        value=counts["unscaled_value"],
-        value_status=np.select([counts["withheld"].fillna(False).astype(bool), counts["n_suppressed"].fillna(0) > 0],
-                               ["withheld", "bounded"], "published"),
-        lower_ci_95=np.nan, upper_ci_95=np.nan,
-    )
+    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "since_break"]]
+    excluded = dbt.ref("int_excluded_periods").df()
+    rules = dbt.ref("exclusion_rules").df()
+    figures = excluded[excluded["area_type"].isin(["ward", "la"])].merge(rules[["rule_id", "precedence"]], on="rule_id")[
+        ["indicator_id", "area_code", "period", "precedence"]]
+    counts = dbt.ref("int_area_indicator_values").df().assign(lower_ci_95=np.nan, upper_ci_95=np.nan)
+    counts["value"] = counts["unscaled_value"]
     standardised = dbt.ref("int_standardised_values").df()
-    standardised = standardised[standardised["area_type"].isin(["ward", "la"])].assign(
-        value_status=lambda f: np.where(f["value"].isna(), "withheld", "published"), numerator=np.nan, denominator=np.nan,
-    )
+    standardised = standardised[standardised["area_type"].isin(["ward", "la"])].assign(numerator=np.nan, denominator=np.nan)
     columns = ["indicator_id", "area_code", "la_code", "period", "period_start", "numerator", "denominator", "value",
-               "lower_ci_95", "upper_ci_95", "value_status"]
+               "lower_ci_95", "upper_ci_95"]
     values = pd.concat([counts[columns], standardised[columns]], ignore_index=True).merge(segments, on=["indicator_id", "period"])
+    values = values.merge(figures, on=["indicator_id", "area_code", "period"], how="left")
     values["la_code"] = values["la_code"].where(values["la_code"].isin(set(epochs["la_code"])), "*")
     values = values.merge(epochs, on=["indicator_id", "la_code", "period"])
-    values = values[~values["affected"]].drop(columns=["la_code", "affected"])
-    result = assess(values, polarity)
+    breaks = excluded[excluded["rule_id"] == "break"][["indicator_id", "la_code", "period"]]
+    values = values.merge(breaks.assign(in_break=True), on=["indicator_id", "la_code", "period"], how="left")
+    values = values[values.pop("in_break").isna()].drop(columns=["la_code"])
+    result = assess(values, polarity, dict(zip(rules["precedence"], rules["series_reason"])))
     return result.astype({
         "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",
         "since_break": "string", "n_periods": "int64", "baseline_period": "string", "window_from": "string", "window_to": "string", "trend_from": "string",

@@ -4,12 +4,13 @@ summed numerators and denominators with Wilson limits; life expectancy and stand
 are computed for each quintile from pooled counts. dagster_project.methods.sii_matrix fits the
 population-weighted regression for every group at once, with analytic 95% limits (the
 simulation's distribution in closed form; see the methods module), every quantile required.
-A council and period where any ward's figure is a range (suppressed inputs: it would be biased),
-incomplete (its source lacks some neighbourhoods) or withheld (int_withheld_counts: disclosure
-control) has no SII, so no gap test of a later period draws on it either.
+A council and period that int_excluded_periods leaves out (area_type 'council_wards': a ward's
+figure is a range, incomplete or withheld; the rules of the seed exclusion_rules) has no SII, so
+no gap test of a later period draws on it either.
 
 Whether the gap is closing is tested within one comparable series (segment) and one stretch
-between breaks (epoch, int_value_epochs; periods a break overlaps enter no test), at its latest
+between breaks (epoch, int_value_epochs; periods a break overlaps, int_excluded_periods' rule
+'break', enter no test), at its latest
 period, at one confidence level (99.8%):
 - yearly and other periodic data: with 5 points, the weighted regression of the gap's size on
   time (OHID's trend method applied to the SII); with 2 to 4, a z-test of the change in the SII
@@ -117,11 +118,8 @@ def model(dbt, session):
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
     keys = ["indicator_id", "la_code", "period"]
-    withheld = dbt.ref("int_withheld_counts").df()
-    excluded = pd.concat([
-        values[(values["area_type"] == "ward") & ((values["n_suppressed"].fillna(0) > 0) | values["incomplete_reason"].notna())][keys],
-        withheld[withheld["area_type"] == "ward"][keys],
-    ]).drop_duplicates()
+    exclusions = dbt.ref("int_excluded_periods").df()
+    excluded = exclusions[exclusions["area_type"] == "council_wards"][keys]
     ward_values = values[
         (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
     ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
@@ -144,10 +142,12 @@ def model(dbt, session):
     frame = pd.concat(frames, ignore_index=True).sort_values(["quantiles", "indicator_id", "la_code", "period", "measure"], ignore_index=True)
     segments = dbt.ref("int_value_segments").df()[["indicator_id", "period", "period_start", "segment_id", "frequency"]]
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
-    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch", "affected"]]
+    epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch"]]
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
+    breaks = exclusions[exclusions["rule_id"] == "break"][keys].assign(in_break=True)
+    frame = frame.merge(breaks, on=keys, how="left")
     latest = {}
-    tested = frame[(frame["measure"] == "sii") & ~frame["affected"].fillna(False).astype(bool)]
+    tested = frame[(frame["measure"] == "sii") & frame["in_break"].isna()]
     for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
         group = group.sort_values("period_start")
         latest[group.index[-1]] = gap_trend(group, group["frequency"].iloc[-1])
@@ -155,7 +155,7 @@ def model(dbt, session):
         latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value", "gap_tested_from"])
     frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
-    return frame.drop(columns=["period_start", "frequency", "epoch", "affected"]).astype({
+    return frame.drop(columns=["period_start", "frequency", "epoch", "in_break"]).astype({
         "indicator_id": "string", "la_code": "string", "period": "string", "quantiles": "int64", "measure": "string",
         "value": "float64", "lower_ci_95": "float64", "upper_ci_95": "float64", "segment_id": "string",
         "gap_trend": "string", "gap_test_method": "string", "gap_p_value": "float64", "gap_tested_from": "datetime64[us]",

@@ -15,13 +15,18 @@ populations as (
     select * from {{ ref('int_lsoa_populations') }}
 ),
 
+{#- the mid-year each IoD release's denominators stand for (seed population_years, with its source) -#}
+release_years as (
+    select population_of as release, population_year as year from {{ ref('population_years') }}
+),
+
 {#- A release's own populations, else those of the nearest release (weights only). -#}
 weights as (
     select
         periods.source_id,
         populations.lsoa_code,
         populations.release = periods.release as same_release,
-        case populations.release when 'IoD2019' then 'mid-2015' when 'IoD2025' then 'mid-2022' else populations.release end
+        coalesce('mid-' || release_years.year, populations.release)
             || ' populations (' || populations.release || ' denominators)' as weight_population,
         populations.population_total,
         populations.population_children_0_15,
@@ -29,6 +34,7 @@ weights as (
         populations.population_working_age
     from periods
     inner join populations on true
+    left join release_years on release_years.release = populations.release
     qualify row_number() over (
         partition by periods.source_id, populations.lsoa_code
         order by abs(populations.release_year - periods.release_year), populations.release_year desc
@@ -36,15 +42,15 @@ weights as (
 ),
 
 {#- Weights for a release's scores (IMD): its own populations (File 6), else the total
-    population supplied nearest the year the publisher weighted by (IoD2015 mid-2012, IoD2019
-    mid-2015, IoD2025 mid-2022): another release's File 6, a council's ONS mid-year estimates on
+    population supplied nearest the year the publisher weighted by (seed population_years, e.g.
+    IoD2019 mid-2015): another release's File 6, a council's ONS mid-year estimates on
     2021 LSOAs, or Census 2021 usual residents (March 2021), in that order on a tie. -#}
 score_populations as (
-    select lsoa_code, release, case release when 'IoD2019' then 2015 when 'IoD2025' then 2022 end as year,
+    select lsoa_code, release, release_years.year,
         population_total, 0 as preference,
-        case release when 'IoD2019' then 'mid-2015' when 'IoD2025' then 'mid-2022' else release end
-            || ' populations (' || release || ' denominators)' as weight_population
+        coalesce('mid-' || release_years.year, release) || ' populations (' || release || ' denominators)' as weight_population
     from populations
+    left join release_years using (release)
     union all
     select lsoa_code, null, year, population_total, 1, population_year || ' populations (ONS small area estimates)'
     from {{ ref('stg_ons__population_lsoa21_years') }}
@@ -56,9 +62,10 @@ score_populations as (
 score_weights as (
     select releases.source_id, candidates.lsoa_code, candidates.population_total, candidates.weight_population
     from (
-        select distinct source_id, release,
-            case release when 'IoD2015' then 2012 when 'IoD2019' then 2015 when 'IoD2025' then 2022 end as year
-        from periods where release like 'IoD%'
+        select distinct periods.source_id, periods.release, release_years.year
+        from periods
+        left join release_years using (release)
+        where periods.release like 'IoD%'
     ) as releases
     inner join score_populations as candidates on candidates.population_total is not null
     qualify row_number() over (

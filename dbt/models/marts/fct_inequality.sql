@@ -14,10 +14,6 @@ ward_values as (
     from {{ ref('int_area_indicator_values') }} as values
     inner join {{ ref('dim_ward') }} as wards on wards.ward_code = values.area_code
     where values.area_type = 'ward'
-    {#- a council where any ward's figure is a range (suppressed inputs) or incomplete (its source
-        lacks some neighbourhoods) has no quintile or range measure: it would be biased -#}
-    qualify count(*) filter (where values.n_suppressed > 0 or values.incomplete_reason is not null)
-        over (partition by values.indicator_id, wards.la_code, values.period) = 0
 ),
 
 definitions as (
@@ -116,32 +112,48 @@ measures as (
     from sii
 ),
 
-{#- disclosure: no measure for a council and period where a ward count is withheld (quintile,
-    decile and range measures would give the withheld counts back from the published ones);
-    int_inequality_sii leaves these periods out of every gap test too -#}
-withheld_councils as (
-    select distinct indicator_id, la_code, period from {{ ref('int_withheld_counts') }}
-    where area_type = 'ward'
+{#- no measure for a council and period that int_excluded_periods leaves out (a ward's figure is
+    a range or incomplete: a quintile or range would be biased; or withheld: quintile, decile and
+    range measures would give the withheld counts back); int_inequality_sii leaves these periods
+    out of every gap test too -#}
+excluded_councils as (
+    select indicator_id, la_code, period from {{ ref('int_excluded_periods') }}
+    where area_type = 'council_wards'
 ),
 
 gap_trends as (
     select indicator_id, la_code, period, gap_trend, gap_test_method, gap_p_value, gap_tested_from
     from sii where measure = 'sii' and quantiles = 5
+),
+
+{#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row.
+    is_gap_headline marks the one row per indicator and council whose verdict every page states:
+    the council's latest period with a slope index of inequality across quintiles. Its verdict
+    (tested from gap_tested_from to its period) stands where a test was made there; where none
+    was (too few comparable periods since a break, or the period falls within a break), the gap
+    cannot be assessed, and no older series' verdict is put in its place. -#}
+headlined as (
+    select
+        measures.*,
+        segments.segment_id,
+        measures.measure = 'sii_quintiles' and row_number() over (
+            partition by measures.indicator_id, measures.la_code, measures.measure = 'sii_quintiles'
+            order by segments.period_start desc, measures.period desc) = 1 as is_gap_headline,
+        case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
+            else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
+        case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
+        case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
+        case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
+            then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
+    from measures
+    inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
+    left join gap_trends using (indicator_id, la_code, period)
+    anti join excluded_councils using (indicator_id, la_code, period)
+    {#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
+    where measures.value is not null
 )
 
-{#- the verdict belongs to the measure tested (the SII across quintiles) and to no other row -#}
-select
-    measures.*,
-    segments.segment_id,
-    case when measures.measure = 'sii_quintiles' then coalesce(gap_trends.gap_trend, 'cannot be assessed')
-        else 'not tested (the gap is tested on the slope index of inequality across quintiles)' end as gap_trend,
-    case when measures.measure = 'sii_quintiles' then gap_trends.gap_test_method end as gap_test_method,
-    case when measures.measure = 'sii_quintiles' then gap_trends.gap_p_value end as gap_p_value,
-    case when measures.measure = 'sii_quintiles' and gap_trends.gap_test_method is not null
-        then cast(gap_trends.gap_tested_from as date) end as gap_tested_from
-from measures
-inner join {{ ref('int_value_segments') }} as segments using (indicator_id, period)
-left join gap_trends using (indicator_id, la_code, period)
-anti join withheld_councils using (indicator_id, la_code, period)
-{#- a measure that cannot be computed (a ratio to a quintile rate of zero) is left out, not published empty -#}
-where measures.value is not null
+{#- the headline row says plainly that its gap cannot be assessed where no test was made there -#}
+select * replace (
+    case when is_gap_headline and gap_test_method is null then 'cannot be assessed' else gap_trend end as gap_trend)
+from headlined

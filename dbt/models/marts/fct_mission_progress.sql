@@ -3,7 +3,8 @@
     latest break (int_value_epochs; no verdict spans a break):
     - direction: the trend test on the last 5 yearly points where there are enough (monthly
       series as yearly figures), else a z-test of the first and latest (int_indicator_trends);
-    - gap_direction: the test of the slope index of inequality within the segment (fct_inequality);
+    - gap_direction: the headline gap verdict (fct_inequality.is_gap_headline: the test at the
+      council's latest period with a slope index of inequality), the one every page states;
     - on_track_for_target: the latest 99.8% interval wholly on the right (or wrong) side of the
       straight path from the baseline to the target.
     Every sentence names the window its test covered (window_from/window_to), and
@@ -93,9 +94,14 @@ assessed as (
         {#- the SII's simulated 95% limits widened to 99.8% (normal approximation) -#}
         latest_gap.value + (latest_gap.lower_ci_95 - latest_gap.value) * {{ z998() }} / {{ z95() }} as latest_sii_lower,
         latest_gap.value + (latest_gap.upper_ci_95 - latest_gap.value) * {{ z998() }} / {{ z95() }} as latest_sii_upper,
-        latest_gap.gap_trend,
-        latest_gap.gap_test_method,
-        latest_gap.gap_p_value
+        headline_gap.gap_trend,
+        headline_gap.gap_test_method,
+        headline_gap.gap_p_value,
+        {#- a month in words (as the trend windows are), other periods as published -#}
+        case when regexp_matches(gap_from.period, '^[0-9]{4}-[0-9]{2}$') then strftime(gap_from.period_start, '%B %Y')
+            else gap_from.period end as gap_window_from,
+        case when regexp_matches(gap_to.period, '^[0-9]{4}-[0-9]{2}$') then strftime(gap_to.period_start, '%B %Y')
+            else gap_to.period end as gap_window_to
     from links
     inner join councils using (mission_id)
     left join latest on latest.indicator_id = links.indicator_id and latest.area_code = councils.la_code
@@ -114,6 +120,14 @@ assessed as (
     left join gaps as baseline_gap
         on baseline_gap.indicator_id = links.indicator_id and baseline_gap.la_code = councils.la_code
         and baseline_gap.period = tests.baseline_period and baseline_gap.segment_id = latest_gap.segment_id
+    left join gaps as headline_gap
+        on headline_gap.indicator_id = links.indicator_id and headline_gap.la_code = councils.la_code
+        and headline_gap.is_gap_headline and headline_gap.gap_test_method is not null
+    left join {{ ref('int_value_segments') }} as gap_from
+        on gap_from.indicator_id = links.indicator_id and gap_from.segment_id = headline_gap.segment_id
+        and gap_from.period_start = headline_gap.gap_tested_from
+    left join {{ ref('int_value_segments') }} as gap_to
+        on gap_to.indicator_id = links.indicator_id and gap_to.period = headline_gap.period
 ),
 
 directions as (
@@ -242,6 +256,7 @@ select
         when latest_affected_by is not null or direction_reason like '%since the last break%'
             then 'too few figures since a break in the series'
         when direction_reason like '%ranges or withheld%' then 'some figures are ranges or withheld'
+        when direction_reason like '%are incomplete%' then 'some figures are incomplete'
         when direction_reason like '%no count or confidence interval%' then 'no count or confidence interval to test'
         when direction_reason like 'only one period%' or direction_reason like 'fewer than%'
             then 'too few comparable periods'
@@ -275,7 +290,9 @@ select
                 when 'no significant change' then '; the gap between the most and least deprived wards did not change significantly'
                 else '; the gap between the most and least deprived wards cannot be tested'
             end
-            || case when gap_p_value is not null then ' (' || gap_test_method || ', p = ' || printf('%.3g', gap_p_value) || ')' else '' end
+            || case when gap_p_value is not null
+                then ' between ' || gap_window_from || ' and ' || gap_window_to
+                    || ' (' || gap_test_method || ', p = ' || printf('%.3g', gap_p_value) || ')' else '' end
             || case on_track_for_target
                 when true then '; the latest 99.8% interval is wholly on the right side of the path to the target'
                 when false then '; the latest 99.8% interval is wholly on the wrong side of the path to the target'
