@@ -62,10 +62,14 @@ computed as (
 ),
 
 {#- a figure computed from a supplied national file is preferred to the reference copy -#}
-combined as (
+candidates as (
     select * from published
     union all
     select * from computed
+),
+
+combined as (
+    select * from candidates
     qualify row_number() over (partition by indicator_id, period order by preference) = 1
 )
 
