@@ -1,7 +1,7 @@
 """Page budgets on a phone: how many 390 x 844 screens each kind of page takes, in a real browser.
 
 Budgets (issue 20): a ward page at most 10 screens, indicator and mission pages at most 15, the
-home page at most 10; and no table wider than the screen. `page_budget_problems(site_dir)` picks
+home page at most 10; and no table wider than the screen, nor anything else making the page scroll sideways. `page_budget_problems(site_dir)` picks
 the pages of each kind from a built site (every council's section on a multi-council site: its
 home page, its first and its longest ward page, the claimant indicator page where there is one and
 its first mission page), measures them in chromium and returns one line per page over its budget
@@ -55,7 +55,8 @@ _WIDE_TABLES = """() => [...document.querySelectorAll('main table')]
 
 
 def measure(site_dir, rels, browser=None) -> dict[str, dict]:
-    """For each page: screens (document height / 844 at 390 px wide) and tables wider than the screen."""
+    """For each page: screens (document height / 844 at 390 px wide), tables wider than the screen and
+    the page's own width (wider than the screen when anything overflows sideways)."""
     from playwright.sync_api import sync_playwright
 
     site, out = Path(site_dir), {}
@@ -65,7 +66,8 @@ def measure(site_dir, rels, browser=None) -> dict[str, dict]:
         for rel in rels:
             page.goto((site / rel).as_uri())
             height = page.evaluate("document.documentElement.scrollHeight")
-            out[rel] = {"screens": round(height / HEIGHT, 1), "wide_tables": page.evaluate(_WIDE_TABLES)}
+            out[rel] = {"screens": round(height / HEIGHT, 1), "wide_tables": page.evaluate(_WIDE_TABLES),
+                        "page_width": page.evaluate("document.documentElement.scrollWidth")}
         page.close()
 
     if browser is not None:
@@ -90,6 +92,8 @@ def page_budget_problems(site_dir, browser=None) -> list[str]:
             problems.append(f"{rel}: {f['screens']} screens at {WIDTH} px, over the {kind} page budget of {BUDGETS[kind]}")
         if f["wide_tables"]:
             problems.append(f"{rel}: tables wider than {WIDTH} px: {f['wide_tables']}")
+        if f["page_width"] > WIDTH:  # e.g. a table's cells overflowing a table that itself fits
+            problems.append(f"{rel}: the page scrolls sideways: {f['page_width']} px wide at {WIDTH} px")
     return problems
 
 

@@ -62,9 +62,11 @@ def test_every_indicator_has_a_value_for_every_ward_and_period(con):
     }
     periods = dict(con.execute("select indicator_id, count(distinct period) from marts.fct_indicator_values group by 1").fetchall())
     single = {i for i, n in periods.items() if n < 2}
-    # sources with one release only: one claimant month, an IoD2019-only indicator, Census 2021 health and care
+    # sources with one release only: one claimant month, an IoD2019-only indicator, Census 2021 health and
+    # care, and the domain shares of IoD2025 File 7 (only that release gives domain deciles here)
     assert single == {"claimant_count", "staying_on_post_16", "disability", "bad_health", "unpaid_care",
-                      "long_term_sick"}, periods
+                      "long_term_sick", "income_most_deprived_share", "health_most_deprived_share",
+                      "education_most_deprived_share"}, periods
 
 
 def test_intervals_contain_the_value_and_nest(con):

@@ -60,15 +60,20 @@ def test_borough_imd_2019_score_is_the_population_weighted_mean(real):
     [
         ("2019", "iod2019_file1_imd_wigan.csv", "Index of Multiple Deprivation (IMD) Decile"),
         ("2025", "iod2025_lsoa21_scores_ranks_deciles_wigan.csv", "IMD_decile"),
+        ("2025", "iod2025_lsoa21_scores_ranks_deciles_wigan.csv", "Income_decile"),
+        ("2025", "iod2025_lsoa21_scores_ranks_deciles_wigan.csv", "Health_decile"),
+        ("2025", "iod2025_lsoa21_scores_ranks_deciles_wigan.csv", "Education_decile"),
     ],
 )
 def test_lsoas_in_englands_most_deprived_decile(real, period, file_name, column):
     _, con = real
     expected = sum(1 for r in _rows(file_name) if float(r[column]) == 1)
+    indicator = {"Income_decile": "income_most_deprived_share", "Health_decile": "health_most_deprived_share",
+                 "Education_decile": "education_most_deprived_share"}.get(column, "most_deprived_decile_share")
     (share,) = con.execute(
         "select value from marts.fct_indicator_values "
-        "where indicator_id = 'most_deprived_decile_share' and area_type = 'la' and period = ?",
-        [period],
+        "where indicator_id = ? and area_type = 'la' and period = ?",
+        [indicator, period],
     ).fetchone()
     print(f"Wigan LSOAs in England's most deprived decile, {period}: {round(share * 2)} of 200")
     assert round(share * 200 / 100) == expected
@@ -380,8 +385,10 @@ def test_a_switched_build_shows_the_quality_page_of_a_fresh_one(real, built, tmp
 
 
 def test_ince_s_ward_page_shows_england_beside_the_ward(real):
-    """England's published Census 2021 figure (data/reference/) beside Ince and Wigan on its row;
-    the national IoD file is not supplied here, so no England figure is made up for the IoD rows."""
+    """England beside Ince and Wigan: the published Census 2021 figure, and the shares of LSOAs in
+    England's most deprived tenth (overall, income, health, education) from the reference table,
+    since the national IoD file is not supplied here; each names its publisher and the copy it
+    was worked out from. The other IoD rows (population-weighted) get no England figure."""
     paths, con = real
     (ince,) = con.execute("select ward_code from marts.dim_ward where ward_name = 'Ince'").fetchone()
     page = paths.site_dir / "wards" / ince
@@ -390,6 +397,13 @@ def test_ince_s_ward_page_shows_england_beside_the_ward(real):
     deprived = rows["households_deprived"]
     assert float(deprived["england_value"]) == pytest.approx(51.57)
     assert deprived["compared_with_england"].startswith(("Better", "Similar", "Worse"))
-    assert {i for i, r in rows.items() if r["england_value"]} == {"households_deprived"}
+    shares = {"most_deprived_decile_share", "income_most_deprived_share", "health_most_deprived_share",
+              "education_most_deprived_share"}
+    assert {i for i, r in rows.items() if r["england_value"]} == {"households_deprived"} | shares
+    assert {rows[i]["domain"] for i in shares} == {"deprivation", "income", "health", "skills"}
+    for indicator in shares:
+        assert float(rows[indicator]["england_value"]) == pytest.approx(100 * 3375 / 33755, abs=1e-4)
+        assert "humaniverse/IMD data/imd2025_england_lsoa21.rda @ 2f6c905" in rows[indicator]["england_source"]
     html = (page / "index.html").read_text(encoding="utf-8")
     assert '<th scope="col" class="num">England</th>' in html and '<td class="num" data-label="England">51.6%</td>' in html
+    assert "Ministry of Housing, Communities and Local Government, English Indices of Deprivation 2025" in html

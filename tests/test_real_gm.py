@@ -330,9 +330,17 @@ def test_england_figures_sit_beside_the_wards_where_the_warehouse_holds_them(gm)
         "and value_status = 'published' and source_id in ('england_reference', 'iod2025_scores')").fetchall())
     national = _rows("iod2025_lsoa21_scores_ranks_deciles_england.csv")
     share = 100 * sum(float(r["IMD_decile"]) == 1 for r in national) / len(national)
+    domains = {indicator: 100 * sum(float(r[column]) == 1 for r in national) / len(national)
+               for indicator, column in (("income_most_deprived_share", "Income_decile"),
+                                         ("health_most_deprived_share", "Health_decile"),
+                                         ("education_most_deprived_share", "Education_decile"))}
     assert england == pytest.approx({
         ("disability", "2021"): 17.3, ("households_deprived", "2021"): 51.57, ("households_deprived", "2011"): 57.46,
-        ("most_deprived_decile_share", "2025"): share})
+        ("most_deprived_decile_share", "2025"): share, **{(i, "2025"): v for i, v in domains.items()}})
+    # the supplied national file is preferred to the reference table's copy of the same shares
+    assert dict(gm.execute("select indicator_id, source_id from marts.fct_indicator_values where area_type = 'england' "
+                           "and indicator_id like '%_share'").fetchall()) == dict.fromkeys(
+        ["most_deprived_decile_share", *domains], "iod2025_scores")
     print(f"\nEngland in its most deprived tenth (IoD2025, {len(national)} LSOAs): {share:.3f}%")
     # never from a population-weighted figure the national file cannot give
     assert gm.execute("select count(*) from marts.fct_indicator_values where area_type = 'england' "
@@ -344,7 +352,7 @@ def test_england_figures_sit_beside_the_wards_where_the_warehouse_holds_them(gm)
     assert compared == {"disability 2021": 215, "households_deprived 2021": 215, "households_deprived 2011": 215}
     # the share of LSOAs has no interval: shown beside England, never called better or worse
     assert gm.execute("select distinct compared_to_england from marts.fct_indicator_values "
-                      "where area_type = 'ward' and indicator_id = 'most_deprived_decile_share' and period = '2025'"
+                      "where area_type = 'ward' and indicator_id like '%_share' and period = '2025'"
                       ).fetchall() == [("Cannot be assessed",)]
 
 

@@ -295,4 +295,14 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     if notes:
         foot = ('<ol class="spine-notes">\n' + "".join(
             f'<li id="{tid}-note{n}">Cannot be assessed: {escape(reason)}.</li>\n' for reason, n in notes.items()) + "</ol>\n")
-    return Markup(head + table + foot + "</figure>\n")
+    return Markup(head + table + foot + _england_sources(result) + "</figure>\n")
+
+
+def _england_sources(result) -> str:
+    """Where England's figures come from (`england_source`), once per source, naming the rows."""
+    sources: dict[str, list[str]] = {}
+    for r in result:
+        if _num(_get(r, "england_value")) and _get(r, "england_source"):
+            sources.setdefault(r["england_source"], []).append(r["title"])
+    return "".join(f'<p class="spine-source">England ({escape(", ".join(titles))}): {escape(source)}.</p>\n'
+                   for source, titles in sources.items())

@@ -82,6 +82,15 @@ def test_spine_prints_a_council_range_as_a_range_and_digits_that_tell_figures_ap
     assert "2,438 people" in count and "2,581" in count and "2,581.0" not in count
 
 
+def test_spine_says_where_each_england_figure_comes_from_once_per_source():
+    source = "MHCLG, IoD 2025 File 7 (released 30 October 2025); the figure is worked out from the copy in humaniverse/IMD x @ abc"
+    html = str(spine_chart_html(PageState(), _one_row(england_value=10.0, england_source=source), "Ince", "Wigan"))
+    assert '<td class="num" data-label="England">10.0%</td>' in html
+    assert html.count("the copy in humaniverse/IMD") == 1 and "England (Indicator): MHCLG, IoD 2025" in html
+    none = str(spine_chart_html(PageState(), _one_row(england_value=None, england_source=source), "Ince", "Wigan"))
+    assert "humaniverse" not in none
+
+
 def test_ward_page_opens_with_summary_and_spine(built_site):
     out, _ = built_site
     page = out / "wards" / "E05000841" / "index.html"

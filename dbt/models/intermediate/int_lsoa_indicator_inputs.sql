@@ -81,6 +81,7 @@ iod_scores as (
     from {{ ref('stg_iod2019__scores') }}
     union all by name
     select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        income_decile, health_decile, education_decile,
         null::double as idaci_score, null::double as idaopi_score, is_demo
     from {{ ref('stg_iod2025__scores') }}
     union all by name
@@ -301,6 +302,18 @@ scores as (
         case when decile = 1 then 1.0 else 0.0 end, 1.0, is_demo, 'each neighbourhood counted once (unweighted)'
     from release_scores
     where decile is not null
+    union all
+    {# The same share on the income, health and education domains (IoD2025 File 7 deciles). #}
+    select domain_deciles.indicator_id, source_id, period, period_start, period_end, lsoa_code, lsoa_vintage,
+        case when domain_deciles.decile = 1 then 1.0 else 0.0 end, 1.0, is_demo,
+        'each neighbourhood counted once (unweighted)'
+    from release_scores
+    cross join lateral (values
+        ('income_most_deprived_share', income_decile),
+        ('health_most_deprived_share', health_decile),
+        ('education_most_deprived_share', education_decile)
+    ) as domain_deciles(indicator_id, decile)
+    where domain_deciles.decile is not null
 ),
 
 combined as (

@@ -89,9 +89,15 @@ standardised as (
 ),
 
 published as (
-    select indicator_id, area_code, area_type, period, period_start, period_end, value, source_id, is_demo,
-        significance, null as published_aggregation, null as published_note
-    from {{ ref('stg_fingertips__borough_indicators') }}
+    {#- labelled with who released the figure and how it reached us (the registry's publisher) -#}
+    select fingertips.indicator_id, fingertips.area_code, fingertips.area_type, fingertips.period,
+        fingertips.period_start, fingertips.period_end, fingertips.value, fingertips.source_id, fingertips.is_demo,
+        fingertips.significance,
+        'as released for ' || case fingertips.area_type when 'la' then 'the borough' else 'England' end
+            || ' by ' || registry.publisher || ' (' || registry.title || ')' as published_aggregation,
+        null as published_note
+    from {{ ref('stg_fingertips__borough_indicators') }} as fingertips
+    left join {{ ref('stg_registry__sources') }} as registry using (source_id)
     union all
     select 'claimant_rate', area_code, area_type, period, period_start, period_end, claimant_rate_percent,
         source_id, is_demo, null, null, null

@@ -14,6 +14,9 @@ renamed as (
         employment_score,
         imd_rank,
         imd_decile,
+        income_decile,
+        education_decile,
+        health_decile,
         _is_demo as is_demo
     from source
 )
