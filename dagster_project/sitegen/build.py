@@ -420,10 +420,19 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
 
 
 def _shared_queries(con, site_root: Path) -> None:
+    """Each site/queries/<name>.sql as `<name>`. One that reads the current council (site_current,
+    or a shared query that does) stays a view; every other one is computed once, as a temp table
+    sorted by all its columns, so the thousands of page queries that read it (an indicator's rows
+    for one council) scan a few row groups of a table instead of recomputing a join of the marts."""
+    per_council = {"site_current", "site_map_frame", "site_ward_neighbours"}  # set per council
     for path in sorted((site_root / "queries").glob("*.sql")):
         try:
             sql = path.read_text(encoding="utf-8").strip().rstrip(";")
-            con.execute(f'create or replace temp view "{path.stem}" as {sql}')
+            if any(re.search(rf"\b{name}\b", sql, re.I) for name in per_council):
+                per_council.add(path.stem)
+                con.execute(f'create or replace temp view "{path.stem}" as {sql}')
+            else:
+                con.execute(f'create or replace temp table "{path.stem}" as select * from ({sql}) order by all')
         except duckdb.Error as exc:
             raise SiteBuildError(str(path), str(exc), block=path.stem) from exc
 
