@@ -119,8 +119,10 @@ def _inputs_digest(site_root: Path, site: dict, geography: geo.WardGeography) ->
 
 class _Builder:
     def __init__(self, con, site_root: Path, pages_dir: Path, is_demo: bool, geography: geo.WardGeography,
-                 cache: OutputCache, report: SiteBuildReport, writer: _Writer, councils: list[dict], workers: int = 1):
+                 cache: OutputCache, report: SiteBuildReport, writer: _Writer, councils: list[dict], workers: int = 1,
+                 per_council: frozenset[str] = frozenset()):
         self.con, self.pages_dir, self.site_root, self.geography = con, pages_dir, site_root, geography
+        self.per_council = per_council  # names whose rows change from one council's section to the next
         self.state = PageState()
         self.councils = councils
         self.site = {"name": get_councils_config().site_title, "is_demo": is_demo, "map_kind": geography.kind,
@@ -188,7 +190,7 @@ class _Builder:
             title=_literal_template(self.env, title),
             description=_literal_template(self.env, str(meta.get("description") or "")),
             body=self.env.from_string(html),
-            blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None),
+            blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
             digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
 
@@ -419,13 +421,24 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     build([p for p in sources if scopes[p] != "council"])
 
 
-def _shared_queries(con, site_root: Path) -> None:
+def _shared_queries(con, site_root: Path) -> frozenset[str]:
+    """Each site/queries/<name>.sql as `<name>`. One that reads the current council (site_current,
+    or a shared query that does) stays a view; every other one is computed once, as a temp table
+    sorted by all its columns, so the thousands of page queries that read it (an indicator's rows
+    for one council) scan a few row groups of a table instead of recomputing a join of the marts.
+    Returns the names whose rows change from one council's section to the next."""
+    per_council = {"site_current", "site_map_frame", "site_ward_neighbours"}  # set per council
     for path in sorted((site_root / "queries").glob("*.sql")):
         try:
             sql = path.read_text(encoding="utf-8").strip().rstrip(";")
-            con.execute(f'create or replace temp view "{path.stem}" as {sql}')
+            if any(re.search(rf"\b{name}\b", sql, re.I) for name in per_council):
+                per_council.add(path.stem)
+                con.execute(f'create or replace temp view "{path.stem}" as {sql}')
+            else:
+                con.execute(f'create or replace temp table "{path.stem}" as select * from ({sql}) order by all')
         except duckdb.Error as exc:
             raise SiteBuildError(str(path), str(exc), block=path.stem) from exc
+    return frozenset(per_council | {"site_council"})
 
 
 def _workers() -> int:
@@ -507,7 +520,7 @@ def build_site(
             councils = _site_councils(con)
         except (duckdb.Error, ValueError) as exc:
             raise SiteBuildError(str(warehouse), f"councils: {type(exc).__name__}: {exc}") from exc
-        _shared_queries(con, site_root)
+        per_council = _shared_queries(con, site_root)
         manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
         try:
             model_docs.register(con, manifest)
@@ -515,7 +528,7 @@ def build_site(
             raise SiteBuildError(str(manifest), f"model documentation: {type(exc).__name__}: {exc}") from exc
         try:
             builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
-                               workers=_workers() if workers is None else max(1, workers))
+                               workers=_workers() if workers is None else max(1, workers), per_council=per_council)
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())

@@ -73,7 +73,9 @@ class SqlBlock:
     """One ```sql name``` block; `static` blocks do not vary between pages of a template.
 
     A ```sql name by column``` block runs once for all pages of a templated page and each
-    page sees only the rows whose `column` equals its slug.
+    page sees only the rows whose `column` equals its slug. A `council_free` block reads nothing
+    that changes from one council's section to the next, so its result for the same SQL text
+    is the same in every section.
     """
 
     name: str
@@ -82,6 +84,7 @@ class SqlBlock:
     static: bool = True
     materialise: bool = False
     by: str | None = None
+    council_free: bool = False
 
     def render(self, params) -> str:
         if self.template is None:
@@ -92,16 +95,25 @@ class SqlBlock:
 _JINJA = re.compile(r"\{\{|\{%")
 
 
-def plan_blocks(env: Environment, blocks: list[tuple[str, str, str | None]], templated: bool) -> list[SqlBlock]:
-    """Compile blocks, mark those later blocks read from (materialised) and the static ones."""
+def _reads(text: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
+
+
+def plan_blocks(env: Environment, blocks: list[tuple[str, str, str | None]], templated: bool,
+                per_council: frozenset[str] | None = None) -> list[SqlBlock]:
+    """Compile blocks, mark those later blocks read from (materialised) and the static ones, and,
+    given the names whose rows change from one council to the next (`per_council`), the blocks
+    reading none of them nor any earlier block (council_free: their SQL text says all they read)."""
     planned: list[SqlBlock] = []
     for name, text, by in blocks:
         uses_jinja = bool(_JINJA.search(text))
-        refs = [b for b in planned if re.search(rf"\b{re.escape(b.name)}\b", text, re.I)]
+        refs = [b for b in planned if _reads(text, b.name)]
         for b in refs:
             b.materialise = True
+        free = per_council is not None and not any(_reads(text, n) for n in per_council)
         block = SqlBlock(name=name, text=text, template=env.from_string(text) if uses_jinja else None,
-                         static=not uses_jinja and all(b.static for b in refs), by=by)
+                         static=not uses_jinja and all(b.static for b in refs), by=by,
+                         council_free=free and not refs)
         if by and not (templated and block.static):
             raise ValueError(f"block '{name}' by {by}: only a [slug] page can split a block by a column, "
                              "and the block must not use params")
@@ -111,7 +123,9 @@ def plan_blocks(env: Environment, blocks: list[tuple[str, str, str | None]], tem
 
 @dataclass
 class QueryRunner:
-    """Runs a page's blocks in order; static results are cached across a template's pages.
+    """Runs a page's blocks in order; static results are cached across a template's pages, and
+    the results of council_free blocks that no later block reads, by their SQL text, across the
+    whole build (an indicator's sources are the same in every council's section).
 
     With `hashing`, `digests` holds a digest of each block's rows for the page just run
     (the content-hash cache's view of the page's data).
@@ -120,13 +134,14 @@ class QueryRunner:
     con: duckdb.DuckDBPyConnection
     hashing: bool = False
     cache: dict[str, tuple[QueryResult, str]] = field(default_factory=dict)
+    shared: dict[str, tuple[list[str], list[tuple], str]] = field(default_factory=dict)
     parts: dict[str, tuple[list[str], dict[str, list[tuple]]]] = field(default_factory=dict)
     part_digests: dict[tuple[str, str], str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     current: str | None = None
 
-    def _execute(self, block: SqlBlock, params) -> tuple[list[str], list[tuple]]:
-        sql = block.render(params)
+    def _execute(self, block: SqlBlock, params, sql: str | None = None) -> tuple[list[str], list[tuple]]:
+        sql = block.render(params) if sql is None else sql
         if block.materialise:
             self.con.execute(f'create or replace temp table "{block.name}" as {sql}')
             cur = self.con.execute(f'select * from "{block.name}"')
@@ -159,6 +174,13 @@ class QueryRunner:
         if block.static and block.name in self.cache:
             result, self.digests[block.name] = self.cache[block.name]
             return result
+        if block.council_free and not block.materialise:
+            sql = block.render(params)
+            if sql not in self.shared:
+                columns, rows = self._execute(block, params, sql)
+                self.shared[sql] = (columns, rows, self._digest(columns, rows))
+            columns, rows, self.digests[block.name] = self.shared[sql]
+            return QueryResult(block.name, columns, rows)
         columns, rows = self._execute(block, params)
         result = QueryResult(block.name, columns, rows)
         self.digests[block.name] = self._digest(columns, rows)

@@ -207,3 +207,31 @@ def test_search_indexes_page_text_without_charts_or_tables():
     light = light_page(html)
     assert "<title>Abram – Wigan</title>" in light and "<h1>Abram</h1><p>Text</p>" in light
     assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light
+
+
+def test_council_free_blocks_are_those_reading_nothing_a_council_changes():
+    from dagster_project.sitegen.sql import plan_blocks
+
+    blocks = plan_blocks(sql_environment(), [
+        ("sources", "select * from marts.dim_source where source_id = '{{ params.s }}'", None),
+        ("mine", "select * from site_council", None),
+        ("notes", "select * from SITE_NOTES where indicator_id = '{{ params.s }}'", None),
+        ("later", "select * from sources", None),
+    ], templated=True, per_council=frozenset({"site_council", "site_notes"}))
+    assert [b.council_free for b in blocks] == [True, False, False, False]
+    assert not any(b.council_free for b in plan_blocks(sql_environment(), [("a", "select 1", None)], True))
+
+
+def test_council_free_results_are_shared_by_sql_text(warehouse):
+    import duckdb
+    from dagster_project.sitegen.sql import QueryRunner, plan_blocks
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    blocks = plan_blocks(sql_environment(), [("n", "select count(*) as n from marts.dim_ward where ward_code > '{{ params.w }}'", None)],
+                         templated=True, per_council=frozenset({"site_council"}))
+    runner = QueryRunner(con)
+    first = runner.run(blocks, {"w": "E05000844"})["n"]
+    again = runner.run(blocks, {"w": "E05000844"})["n"]
+    other = runner.run(blocks, {"w": ""})["n"]
+    assert first[0].n == again[0].n < other[0].n and len(runner.shared) == 2
+    con.close()
