@@ -67,6 +67,19 @@ def digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
     return hasher.hexdigest()
 
 
+def file_digests(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every file below a folder, by relative path: a difference names its files."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in exclude
+    }
+
+
+def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The files added, removed or changed between two file_digests."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 SHARED_REAL_GM = REPO.parent / "shared" / "real-gm"
 WIGAN = "E08000010"
 GM_COUNCILS = [WIGAN, "E08000001", "E08000002", "E08000003", "E08000004", "E08000005", "E08000006",
