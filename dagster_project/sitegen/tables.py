@@ -55,6 +55,12 @@ def _text(value) -> str:
     return period_words(value)
 
 
+def _sort_key(value) -> str:
+    """A number's sort key to 9 significant digits: orders every figure as shown (which has at most
+    4) without the 17 digits of a float's repr in every cell."""
+    return format(float(value), ".9g")
+
+
 def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
     """The <tbody> rows: numbers formatted with their unit and a data-sort key for sorting."""
     result = as_result(data)
@@ -82,10 +88,10 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             value = vals[idx]
             if value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
                 text = format_figure(None, vals[bounds[0]], vals[bounds[1]], vals[unit_idx] if unit_idx is not None else unit, decimals)
-                out.append(f'{opening} data-sort="{float(vals[bounds[0]])!r}">')
+                out.append(f'{opening} data-sort="{_sort_key(vals[bounds[0]])}">')
             elif _is_number(value):
                 text = format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals)
-                out.append(f'{opening} data-sort="{float(value)!r}">')
+                out.append(f'{opening} data-sort="{_sort_key(value)}">')
             else:
                 text = _text(value if value is not None or missing_idx is None else (vals[missing_idx] or None))
                 out.append(opening + ">")
