@@ -129,16 +129,26 @@ def test_universal_credit_is_never_judged_across_its_breaks(gm):
     assert judged == 0
 
 
+def _universal_credit_dates(stage: str) -> dict[str, tuple[str, str]]:
+    """Seed universal_credit_dates for one stage: each council's (from, to) date or window."""
+    import csv
+    with (REPO / "dbt" / "seeds" / "universal_credit_dates.csv").open(encoding="utf-8", newline="") as handle:
+        return {r["la_code"]: (r["known_date"] or r["unknown_from"], r["known_date"] or r["unknown_to"])
+                for r in csv.DictReader(handle) if r["stage"] == stage}
+
+
+def _break_windows(gm, break_id: str) -> dict[str, tuple[str, str]]:
+    """Each council's window of one break, as the warehouse applies it."""
+    return {code: (str(start), str(end)) for code, start, end in gm.execute("""
+        select distinct la_code, break_from, break_to from intermediate.int_series_breaks
+        where break_id = ? and la_code != '*'""", [break_id]).fetchall()}
+
+
 def test_universal_credit_live_service_is_each_council_s_own_where_cited(gm):
     """A council with its own cited live-service date or window (seed universal_credit_dates) takes
     it; the others take the national window (row `*`), never another council's."""
-    import csv
-    with (REPO / "dbt" / "seeds" / "universal_credit_dates.csv").open(encoding="utf-8", newline="") as handle:
-        rows = {r["la_code"]: (r["known_date"] or r["unknown_from"], r["known_date"] or r["unknown_to"])
-                for r in csv.DictReader(handle) if r["stage"] == "live_service"}
-    breaks = {code: (str(start), str(end)) for code, start, end in gm.execute("""
-        select distinct la_code, break_from, break_to from intermediate.int_series_breaks
-        where break_id = 'uc_live_service' and la_code != '*'""").fetchall()}
+    rows = _universal_credit_dates("live_service")
+    breaks = _break_windows(gm, "uc_live_service")
     assert breaks == {code: rows.get(code, rows["*"]) for code in COUNCILS}
     assert sum(code in rows for code in COUNCILS) >= 3  # Wigan, Tameside and Oldham at least
 
@@ -147,13 +157,8 @@ def test_universal_credit_full_service_is_each_council_s_own_and_never_crossed(g
     """DWP's rollout schedule dates each council's move to full service (seed universal_credit_dates,
     months where the day is not recorded): every council takes its own dates, not the national
     window, and no claimant trend is tested on figures either side of them."""
-    import csv
-    with (REPO / "dbt" / "seeds" / "universal_credit_dates.csv").open(encoding="utf-8", newline="") as handle:
-        own = {r["la_code"]: (r["known_date"] or r["unknown_from"], r["known_date"] or r["unknown_to"])
-               for r in csv.DictReader(handle) if r["stage"] == "full_service"}
-    breaks = {code: (str(start), str(end)) for code, start, end in gm.execute("""
-        select distinct la_code, break_from, break_to from intermediate.int_series_breaks
-        where break_id = 'uc_full_service' and la_code != '*'""").fetchall()}
+    own = _universal_credit_dates("full_service")
+    breaks = _break_windows(gm, "uc_full_service")
     assert breaks == {code: own[code] for code in COUNCILS}
     crossing = gm.execute("""
         select values.la_code, trends.indicator_id, trends.area_code, trends.period, trends.tested_from, trends.tested_to

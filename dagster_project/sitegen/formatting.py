@@ -110,9 +110,19 @@ def humanise(column: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def formatter(unit: str | None = None, decimals: int | None = None, html: bool = False):
+def heading_unit(unit) -> str:
+    """The words of a unit a table states once, in its heading or caption ('per 100 households'),
+    not after every number; '' for '%', bare counts and years, which stay with each number."""
+    text = (unit or "").strip()
+    if text in ("%", "year") or text.lower() in NO_SUFFIX:
+        return ""
+    return unit_words(text)
+
+
+def formatter(unit: str | None = None, decimals: int | None = None, html: bool = False, bare: bool = False):
     """A fast `format_value` for many values of one unit (same output). With `html`, the
-    result is HTML-escaped (numbers never need it: only the unit is escaped, once)."""
+    result is HTML-escaped (numbers never need it: only the unit is escaped, once). `bare`
+    leaves the unit out (a table that states it in its heading), with the unit's decimals."""
     from markupsafe import escape
 
     unit_text = (unit or "").strip()
@@ -121,7 +131,7 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
         decimals = 0
     if decimals is None and unit_text:
         decimals = 1
-    suffix = "" if not unit_text or low in NO_SUFFIX else (
+    suffix = "" if bare or not unit_text or low in NO_SUFFIX else (
         unit_text if unit_text == "%" else " " + unit_words(unit_text))
     if html:
         suffix = str(escape(suffix))
@@ -129,7 +139,7 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
 
     def fmt(value) -> str:
         if type(value) is not float or not math.isfinite(value):
-            text = format_value(value, unit, decimals)
+            text = format_value(value, None if bare else unit, decimals)
             return str(escape(text)) if html else text
         text = format(value, spec)
         if text[0] == "-" and text.strip("-0.,") == "":

@@ -8,7 +8,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import MISSING, decimals_for, format_figure, format_value, humanise, period_words
+from .formatting import MISSING, decimals_for, format_figure, format_value, heading_unit, humanise, period_words
 
 
 def _is_number(value) -> bool:
@@ -41,8 +41,30 @@ def table_columns(data, columns=None) -> list[dict]:
             spec["decimals"] = decimals_for(r._vals[i] for r in result)
         if spec.get("range"):
             result.require(*spec["range"])
+        if spec["numeric"]:
+            _unit_to_heading(spec, result)
         specs.append(spec)
     return specs
+
+
+def _unit_to_heading(spec: dict, result) -> None:
+    """A unit in words that every row of a column shares goes once in its heading ("Gap (per 100
+    households)"), as statistical tables print it, not after every number in the column. '%', bare
+    counts and years stay with each number."""
+    if spec.get("unit_column"):
+        j = result.columns.index(spec["unit_column"])
+        units = {(r._vals[j] or "").strip() for r in result}
+        if len(units) != 1:
+            return
+        (unit,) = units
+    else:
+        unit = (spec.get("unit") or "").strip()
+    words = heading_unit(unit)
+    if not words:
+        return
+    if words.lower() not in spec["title"].lower():
+        spec["title"] = f"{spec['title']} ({words})"
+    spec["unit"], spec["unit_column"] = "", None
 
 
 def _text(value) -> str:

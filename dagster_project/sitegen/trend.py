@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
-from .formatting import format_value, formatter, period_words, unit_words
+from .formatting import format_value, formatter, heading_unit, period_words, unit_words
 
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
 # no text is under 12 px; the key sits above the plot, not beside it.
@@ -150,7 +150,8 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
-    fmt = formatter(unit, html=True)
+    words = heading_unit(unit)  # stated once, in the caption
+    fmt = formatter(unit, html=True, bare=bool(words))
     for r in reversed(rows):  # latest first
         v = r[iy]
         vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
@@ -167,7 +168,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                 f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({escape(title)})</span></a></p>\n')
     table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {escape(title)}</span></summary>\n'
              f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
-             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures, latest first</caption>\n'
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
              f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
              f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + link)
