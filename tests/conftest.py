@@ -58,11 +58,12 @@ def pytest_configure(config):
 # --no-loadscope-reorder pytest-xdist would order modules by their number of tests instead).
 # test_real_gm_series.py and test_site_honesty.py read the session's ten-council build that
 # test_real_gm.py starts: they come late enough that the build is done when the other worker
-# reaches them.
+# reaches them. test_real_data.py and test_real_switch.py come together, so that one worker's two
+# switched builds run beside the other's fresh real build that both read.
 SLOW_MODULES = [
     "test_real_gm.py", "test_write_audit_publish.py", "test_rerun_inputs.py", "test_hostile_pipeline.py",
-    "test_councils.py", "test_real_data.py", "test_bad_input.py", "test_real_gm_series.py", "test_pipeline.py",
-    "test_disclosure.py", "test_site_honesty.py", "test_site_browser.py",
+    "test_councils.py", "test_real_data.py", "test_real_switch.py", "test_bad_input.py", "test_real_gm_series.py",
+    "test_pipeline.py", "test_disclosure.py", "test_site_honesty.py", "test_site_browser.py",
 ]
 
 

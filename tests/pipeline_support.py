@@ -128,6 +128,12 @@ def real_gm_once(near: Path) -> Paths:
     return session_build(near, "real-gm", SHARED_REAL_GM, GM_COUNCILS_YML)
 
 
+def real_wigan_once(near: Path) -> Paths:
+    """The session's one build of the real Wigan extracts in ../shared/real (shared by the
+    modules that read it: read only)."""
+    return session_build(near, "real-wigan", SHARED_REAL)
+
+
 def published_once(root: Path) -> Paths:
     """Outputs under root as one successful run on the bundled data leaves them: a private copy
     of the session's build (raw files, warehouse, site, its render cache and run-status record),

@@ -1,15 +1,12 @@
 """Acceptance on the real public releases in ../shared/real: the same code path as the demo."""
 
 import csv
-import difflib
-import re
-import shutil
 
 import duckdb
 import pytest
 
 from disclosure_attack import attack, inequality_beside_withheld
-from pipeline_support import BUNDLED_RAW, SHARED_REAL, make_paths, published_once, run_pipeline
+from pipeline_support import SHARED_REAL, real_wigan_once
 
 pytestmark = pytest.mark.skipif(
     not SHARED_REAL.is_dir(), reason=f"real extracts not found at {SHARED_REAL}; these acceptance tests need ../shared/real"
@@ -23,9 +20,8 @@ def _rows(name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory, dbt_manifest):
-    paths = make_paths(tmp_path_factory.mktemp("real"), raw_source=SHARED_REAL)
-    result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
+    """The session's real Wigan build (shared with test_real_switch.py: read only)."""
+    paths = real_wigan_once(tmp_path_factory.mktemp("real"))
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         yield paths, con
 
@@ -348,40 +344,6 @@ def test_no_differencing_route_recovers_a_withheld_real_count(real):
     assert attacked > 100
     assert found == []
     assert inequality_beside_withheld(paths.site_dir) == []
-
-
-def _quality_page(site) -> dict[str, str]:
-    """The data-quality page and its downloads, the build's date aside."""
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted((site / "data-quality").iterdir())}
-    files["index.html"] = re.sub(r"built on [0-9]+ [A-Z][a-z]+ [0-9]{4}", "built on <date>", files["index.html"])
-    return files
-
-
-def _same_quality_page(switched, fresh) -> None:
-    ours, theirs = _quality_page(switched), _quality_page(fresh)
-    assert sorted(ours) == sorted(theirs)
-    for name in ours:
-        if ours[name] != theirs[name]:
-            lines = difflib.unified_diff(theirs[name].splitlines(), ours[name].splitlines(), "fresh", "switched", lineterm="", n=0)
-            pytest.fail(f"data-quality/{name} differs from a fresh build's:\n" + "\n".join(list(lines)[:20]))
-
-
-def _switch(paths, raw_source) -> None:
-    shutil.rmtree(paths.raw_dir)
-    shutil.copytree(raw_source, paths.raw_dir)
-    result, failures = run_pipeline(paths)
-    assert result.success, "\n".join(failures)
-
-
-def test_a_switched_build_shows_the_quality_page_of_a_fresh_one(real, built, tmp_path_factory):
-    """After a demo-to-real switch the data-quality page once showed 6 failed checks that a fresh
-    build shows as passed: a published demonstration build switched to the real data, then back,
-    shows each time exactly the page of a fresh build of the same data."""
-    paths = published_once(tmp_path_factory.mktemp("switch"))
-    _switch(paths, SHARED_REAL)
-    _same_quality_page(paths.site_dir, real[0].site_dir)
-    _switch(paths, BUNDLED_RAW)
-    _same_quality_page(paths.site_dir, built.site_dir)
 
 
 def test_ince_s_ward_page_shows_england_beside_the_ward(real):
