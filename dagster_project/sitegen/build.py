@@ -301,7 +301,7 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
-DUCKDB_MEMORY_LIMIT = "512MB"  # the site's DuckDB connection; past it, temp tables spill beside the warehouse
+DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse
 SHUTDOWN_SECONDS = 30
 _FORKED = None  # (builder, compiled, rows, column) inherited by forked workers
 
