@@ -158,6 +158,20 @@ def align_with(path: Path, template: Path) -> list[str]:
     return added
 
 
+def fill_council(path: Path) -> None:
+    """The council's code in the la_code columns align_with added as NULL, so the pages' "this
+    council's rows" filters find the ward and borough rows (without it every ward page's
+    summary and spine charts were empty)."""
+    con = duckdb.connect(str(path))
+    have = {t for (t,) in con.execute("select table_name from duckdb_columns() where schema_name = 'marts' "
+                                      "and column_name = 'la_code'").fetchall()}
+    for table, where in (("fct_indicator_values", "area_type in ('ward', 'la')"), ("fct_mission_progress", "true"),
+                         ("bridge_lsoa_ward", "true")):
+        if table in have:
+            con.execute(f"update marts.{table} set la_code = '{LA}' where la_code is null and {where}")
+    con.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wards", type=int, default=7000)
@@ -179,7 +193,9 @@ def main() -> None:
     make_warehouse(warehouse, args.wards, args.indicators, args.periods)
     if args.template.exists():
         added = align_with(warehouse, args.template)
-        print(f"matched to {args.template}: added {', '.join(added) if added else 'nothing'} (NULL or empty)")
+        fill_council(warehouse)
+        print(f"matched to {args.template}: added {', '.join(added) if added else 'nothing'} (NULL or empty; "
+              "the council's code filled in)")
     else:
         print(f"no template warehouse at {args.template} (run the pipeline first): pages needing newer columns may fail")
     print(f"synthetic warehouse: {args.wards:,} wards, {args.indicators} indicators, {args.periods} periods "

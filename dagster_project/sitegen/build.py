@@ -301,6 +301,7 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
+DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse
 SHUTDOWN_SECONDS = 30
 _FORKED = None  # (builder, compiled, rows, column) inherited by forked workers
 
@@ -497,6 +498,7 @@ def build_site(
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
         try:
             demo = bool(is_demo) or _data_is_demo(con)
         except duckdb.Error as exc:

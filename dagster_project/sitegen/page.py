@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markupsafe import escape
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
-_SQL = re.compile(r"^```sql[ \t]+(\w+)(?:[ \t]+by[ \t]+(\w+))?[ \t]*\n(.*?)^```[ \t]*$\n?", re.S | re.M)
+_SQL = re.compile(r"^```sql[ \t]+(\w+)(?:[ \t]+(by|per)[ \t]+(\w+))?[ \t]*\n(.*?)^```[ \t]*$\n?", re.S | re.M)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 JINJA_TAG = re.compile(
     r"\{%-?\s*raw\s*-?%\}(?P<raw>.*?)\{%-?\s*endraw\s*-?%\}"
@@ -34,7 +34,7 @@ class PageSource:
     path: Path          # file as given (for error messages)
     rel: Path           # relative to the pages folder
     meta: dict
-    blocks: list[tuple[str, str, str | None]]
+    blocks: list[tuple[str, str, str | None, bool]]  # name, SQL, split column, column hidden ('per')
     body: str
 
     @property
@@ -72,13 +72,13 @@ def read_page(path: Path, pages_dir: Path) -> PageSource:
         if not isinstance(meta, dict):
             raise ValueError("front matter must be a YAML mapping")
         text = text[m.end():]
-    blocks: list[tuple[str, str, str | None]] = []
-    for name, by, sql in _SQL.findall(text):
+    blocks: list[tuple[str, str, str | None, bool]] = []
+    for name, split, by, sql in _SQL.findall(text):
         if not _NAME.fullmatch(name) or name in RESERVED:
             raise ValueError(f"SQL block name '{name}' is not allowed")
         if any(name == b[0] for b in blocks):
             raise ValueError(f"SQL block '{name}' is defined twice")
-        blocks.append((name, sql.strip().rstrip(";"), by or None))
+        blocks.append((name, sql.strip().rstrip(";"), by or None, split == "per"))
     return PageSource(path, path.relative_to(pages_dir), meta, blocks, _SQL.sub("", text))
 
 

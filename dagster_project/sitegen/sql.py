@@ -73,9 +73,14 @@ class SqlBlock:
     """One ```sql name``` block; `static` blocks do not vary between pages of a template.
 
     A ```sql name by column``` block runs once for all pages of a templated page and each
-    page sees only the rows whose `column` equals its slug. A `council_free` block reads nothing
-    that changes from one council's section to the next, so its result for the same SQL text
-    is the same in every section.
+    page sees only the rows whose `column` equals its slug. ```sql name per column``` does the
+    same and leaves `column` out of the rows a page sees, so a query written for one page
+    (`where indicator_id = '{{ params.indicator }}'`) can be run for all of them (`select
+    indicator_id as indicator, ...`) and give each page the same rows and columns.
+    A `council_free` block reads nothing that changes from one council's section to the next,
+    so its result for the same SQL text is the same in every section. A `build_wide` by/per
+    block reads nothing a council changes either (nor any block that does): it runs once per
+    build, and every council's section takes its pages' rows from that one result.
     """
 
     name: str
@@ -84,7 +89,10 @@ class SqlBlock:
     static: bool = True
     materialise: bool = False
     by: str | None = None
+    hide_by: bool = False
     council_free: bool = False
+    build_wide: bool = False
+    key: str = ""  # for build_wide blocks: what their result depends on (SQL, split, blocks read)
 
     def render(self, params) -> str:
         if self.template is None:
@@ -99,33 +107,47 @@ def _reads(text: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
 
 
-def plan_blocks(env: Environment, blocks: list[tuple[str, str, str | None]], templated: bool,
+def plan_blocks(env: Environment, blocks: list[tuple], templated: bool,
                 per_council: frozenset[str] | None = None) -> list[SqlBlock]:
-    """Compile blocks, mark those later blocks read from (materialised) and the static ones, and,
-    given the names whose rows change from one council to the next (`per_council`), the blocks
-    reading none of them nor any earlier block (council_free: their SQL text says all they read)."""
+    """Compile blocks (name, SQL, split column[, hide it]), mark those later blocks read from
+    (materialised) and the static ones, and, given the names whose rows change from one council
+    to the next (`per_council`), the blocks reading none of them nor any earlier block
+    (council_free: their SQL text says all they read) and the by/per blocks whose result is the
+    same in every council's section (build_wide)."""
     planned: list[SqlBlock] = []
-    for name, text, by in blocks:
+    reads: dict[str, list[SqlBlock]] = {}
+    for name, text, by, *hide in blocks:
         uses_jinja = bool(_JINJA.search(text))
         refs = [b for b in planned if _reads(text, b.name)]
         for b in refs:
             b.materialise = True
         free = per_council is not None and not any(_reads(text, n) for n in per_council)
         block = SqlBlock(name=name, text=text, template=env.from_string(text) if uses_jinja else None,
-                         static=not uses_jinja and all(b.static for b in refs), by=by,
+                         static=not uses_jinja and all(b.static for b in refs), by=by, hide_by=bool(hide and hide[0]),
                          council_free=free and not refs)
         if by and not (templated and block.static):
             raise ValueError(f"block '{name}' by {by}: only a [slug] page can split a block by a column, "
                              "and the block must not use params")
+        block.build_wide = bool(by) and free
+        block.key = "\x00".join([by or "", str(block.hide_by), text] + [r.key for r in refs])
+        reads[name] = refs
         planned.append(block)
+    changed = True
+    while changed:  # build_wide needs every block read to be build_wide, and every reader of a table
+        changed = False  # it materialises to be build_wide too (a build-wide result is not re-run)
+        for b in planned:
+            readers = [r for r in planned if b in reads[r.name]]
+            if b.build_wide and not (all(r.build_wide for r in reads[b.name]) and all(r.build_wide for r in readers)):
+                b.build_wide, changed = False, True
     return planned
 
 
 @dataclass
 class QueryRunner:
     """Runs a page's blocks in order; static results are cached across a template's pages, and
-    the results of council_free blocks that no later block reads, by their SQL text, across the
-    whole build (an indicator's sources are the same in every council's section).
+    the results of council_free blocks that no later block reads, by their SQL text, and of
+    build_wide blocks, across the whole build (an indicator's sources are the same in every
+    council's section).
 
     With `hashing`, `digests` holds a digest of each block's rows for the page just run
     (the content-hash cache's view of the page's data).
@@ -135,8 +157,8 @@ class QueryRunner:
     hashing: bool = False
     cache: dict[str, tuple[QueryResult, str]] = field(default_factory=dict)
     shared: dict[str, tuple[list[str], list[tuple], str]] = field(default_factory=dict)
-    parts: dict[str, tuple[list[str], dict[str, list[tuple]]]] = field(default_factory=dict)
-    part_digests: dict[tuple[str, str], str] = field(default_factory=dict)
+    parts: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
+    wide: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     current: str | None = None
 
@@ -152,23 +174,34 @@ class QueryRunner:
     def _digest(self, columns, rows) -> str:
         return digest(columns, rows) if self.hashing else ""
 
+    @staticmethod
+    def _split(block: SqlBlock, columns: list[str], rows: list[tuple]):
+        """Rows by the value of the block's `by` column (as text), in the order of the result;
+        without that column for a `per` block."""
+        if block.by not in columns:
+            raise MissingColumnError(block.name, block.by, columns)
+        key, split = columns.index(block.by), {}
+        if block.hide_by:
+            columns = columns[:key] + columns[key + 1:]
+            for row in rows:
+                split.setdefault(str(row[key]), []).append(row[:key] + row[key + 1:])
+        else:
+            for row in rows:
+                split.setdefault(str(row[key]), []).append(row)
+        return columns, split, {}
+
     def run_block(self, block: SqlBlock, params, slug: str | None) -> QueryResult:
         self.current = block.name
         if block.by:
-            if block.name not in self.parts:
-                columns, rows = self._execute(block, params)
-                if block.by not in columns:
-                    raise MissingColumnError(block.name, block.by, columns)
-                key, split = columns.index(block.by), {}
-                for row in rows:
-                    split.setdefault(str(row[key]), []).append(row)
-                self.parts[block.name] = (columns, split)
-            columns, split = self.parts[block.name]
+            parts, key = (self.wide, block.key) if block.build_wide else (self.parts, block.name)
+            if key not in parts:
+                parts[key] = self._split(block, *self._execute(block, params))
+            columns, split, digests = parts[key]
             rows = split.get(slug, [])
             if self.hashing:
-                known = self.part_digests.get((block.name, slug))
+                known = digests.get(slug)
                 if known is None:
-                    known = self.part_digests[(block.name, slug)] = self._digest(columns, rows)
+                    known = digests[slug] = self._digest(columns, rows)
                 self.digests[block.name] = known
             return QueryResult(block.name, columns, rows)
         if block.static and block.name in self.cache:
@@ -202,4 +235,3 @@ class QueryRunner:
         if static:
             self.cache.clear()
             self.parts.clear()
-            self.part_digests.clear()

@@ -141,6 +141,34 @@ def test_by_blocks_give_each_page_its_own_rows(warehouse, tmp_path):
     assert 'Rows: 1, population <span class="value">9,000</span>.' in (tmp_path / "out" / "w" / "E05000841" / "index.html").read_text()
 
 
+def test_per_blocks_give_each_page_its_rows_without_the_split_column(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"w/[ward].md": (
+        "---\ntitle: '{{ params.ward }}'\npages: select ward_code as ward from marts.dim_ward\n---\n\n"
+        "```sql mine per ward\nselect ward_code as ward, population from marts.dim_ward order by ward_code\n```\n\n"
+        "```sql again per ward\nselect ward, population * 2 as doubled from mine\n```\n\n"
+        "Columns: {{ mine.columns|join(',') }}; {{ again.columns|join(',') }}; rows {{ mine|length }}; "
+        "doubled {{ again[0].doubled }}.\n")})
+    build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+    page = (tmp_path / "out" / "w" / "E05000841" / "index.html").read_text()
+    assert "Columns: population; doubled; rows 1; doubled 18000." in page
+
+
+def test_by_blocks_reading_nothing_a_council_changes_run_once_per_build():
+    from dagster_project.sitegen.sql import plan_blocks
+
+    blocks = plan_blocks(sql_environment(), [
+        ("sources", "select indicator_id as indicator, source_id from marts.dim_indicator", "indicator", True),
+        ("mine", "select indicator_id as indicator from marts.fct_inequality where la_code = "
+                 "(select la_code from site_council)", "indicator", True),
+        ("later", "select * from sources", "indicator", True),
+        ("mixed", "select * from mine join sources using (indicator)", "indicator", True),
+        ("plain", "select 1 as indicator", "indicator", True),
+    ], templated=True, per_council=frozenset({"site_council"}))
+    # 'sources' is read by 'mixed', which depends on the council: it must run again in each section
+    assert [b.build_wide for b in blocks] == [False, False, False, False, True]
+    assert all(b.hide_by for b in blocks)
+
+
 def test_templated_page_needs_a_pages_query_with_safe_slugs(warehouse, tmp_path):
     root, pages = _site_with(tmp_path, {"w/[ward].md": "Hello\n"})
     with pytest.raises(SiteBuildError, match="pages:"):
