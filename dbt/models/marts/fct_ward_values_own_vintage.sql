@@ -13,7 +13,20 @@ ward_names as (
     select ward_code, any_value(ward_name) as ward_name
     from {{ ref('stg_ons__lsoa_ward17_lookup') }}
     group by ward_code
-)
+),
+
+-- each ward's council, from the lookups of either vintage (a council's pages list only its wards)
+ward_councils as (
+    select ward_code, min(la_code) as la_code
+    from (
+        select ward_code, la_code from {{ ref('stg_ons__lsoa_ward17_lookup') }}
+        union
+        select ward_code, la_code from {{ ref('stg_ons__lsoa_ward_lookup') }}
+    )
+    group by ward_code
+),
+
+own_vintage as (
 
 select
     'claimant_rate' as indicator_id,
@@ -49,3 +62,8 @@ select
         || case when localhealth.indicator_name like '%best-fit OAs%' then '; published for the May 2023 wards (best-fit output areas)'
             else '; published for the wards before May 2023' end as note
 from {{ ref('stg_localhealth__ward') }} as localhealth
+)
+
+select own_vintage.*, ward_councils.la_code
+from own_vintage
+left join ward_councils using (ward_code)
