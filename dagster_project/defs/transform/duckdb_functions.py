@@ -4,6 +4,8 @@ functions on dbt's connection, so the marts' numbers come from the one tested mo
 These functions exist only inside dbt's connection: models that call them must be tables.
 """
 
+from functools import lru_cache
+
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import DOUBLE, VARCHAR
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -13,14 +15,23 @@ from dagster_project.methods._common import level_tag
 
 
 
+@lru_cache(maxsize=4096)
+def _difference(x1, n1, x2, n2, confidence) -> tuple[float, float]:
+    """Both limits of methods.proportion_difference, kept for the other limit's call: DuckDB runs
+    one function over a chunk of up to 2,048 rows, then the other over the same rows."""
+    result = methods.proportion_difference(x1, n1, x2, n2, confidence=confidence)
+    tag = level_tag(confidence)
+    return float(result[f"lower{tag}"]), float(result[f"upper{tag}"])
+
+
 def _difference_limit(bound: str):
     """Scalar form of methods.proportion_difference returning one limit."""
+    index = ("lower", "upper").index(bound)
 
     def limit(x1, n1, x2, n2, confidence):
         if None in (x1, n1, x2, n2) or min(n1, n2) <= 0:
             return None
-        result = methods.proportion_difference(x1, n1, x2, n2, confidence=confidence)
-        return float(result[f"{bound}{level_tag(confidence)}"])
+        return _difference(x1, n1, x2, n2, confidence)[index]
 
     limit.__name__ = f"proportion_difference_{bound}"
     return limit

@@ -120,12 +120,14 @@ areas as (
         any_value(populations.split_share) as split_share,
         any_value(joined.population_name) as population_name,
         bool_or(joined.is_demo) as is_demo
-    from joined
-    cross join (values ('ward'), ('la')) as levels (area_type)
+    from (
+        select joined.*, levels.area_type, if(levels.area_type = 'ward', joined.ward_code, joined.la_code) as area_code
+        from joined
+        cross join (values ('ward'), ('la')) as levels (area_type)
+    ) as joined
     inner join area_populations as populations
         on populations.base = joined.base and populations.year = joined.year
-        and populations.area_type = levels.area_type
-        and populations.area_code = if(levels.area_type = 'ward', joined.ward_code, joined.la_code)
+        and populations.area_type = joined.area_type and populations.area_code = joined.area_code
     left join definitions using (indicator_id)
     group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
         joined.period
