@@ -20,7 +20,6 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -102,9 +101,8 @@ def _quote(text: str) -> str:
 
 
 def _one_of(cell: str, texts) -> str:
-    """SQL true when the cell is exactly one of these texts (a regular expression: DuckDB plans a
-    long IN list for each of many columns slowly)."""
-    return f"regexp_full_match({cell}, {_quote('|'.join(re.escape(t) for t in texts))})" if texts else "false"
+    """SQL true when the cell is exactly one of these texts (a source's few null markers)."""
+    return f"({cell} in ({', '.join(_quote(t) for t in texts)}))" if texts else "false"
 
 
 def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
@@ -120,10 +118,31 @@ def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
     return f"((regexp_full_match({cell}, '{_PLAIN[kind]}'){finite}) or {is_marker})"
 
 
+_TEXT = "_ingest_text"  # the file's data rows as text cells c0, c1, ...
+_NUMBERED = f"(select rowid + 2 as _row_number, * from {_TEXT}) as {_TEXT}"  # and their row numbers
+
+
+def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
+    """Parse the file once with DuckDB's CSV reader into a temporary table of text cells, nothing
+    typed. Row numbers are rowid + 2 (the header is row 1; the files read here have no blank rows
+    and no cell over lines): preserve_insertion_order keeps the file's order, and a test checks
+    row numbers against the Python reader's."""
+    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {_TEXT} as select * from read_csv(?, columns = {{{columns}}}, header = true, "
+        "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
+        "allow_quoted_nulls = false, encoding = 'utf-8')",
+        [str(path)],
+    )
+
+
 def stage_csv(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, kept_rejections: int,
+    demo: dict[str, str] | None = None,
 ) -> FileLoad | None:
-    """Load one plain CSV file into the staged rows and rejections (staging.py), or None to leave it to the
+    """Load one plain CSV file into the staged rows and rejections (staging.py), with its sha256 and
+    demonstration flag (`demo`: file name -> sha256 of the bundled files), or None to leave it to the
     Python reader. Returns the file's accounting with its first `kept_rejections` rejections."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
@@ -136,70 +155,68 @@ def stage_csv(
     scanned = header and _scan(path)
     if not scanned:
         return None
-    sha256, lines, quoted = scanned
-    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(len(header)))
-    con.execute("set preserve_insertion_order = true")  # row numbers are rowid + 2: file order must hold
     try:
-        con.execute(
-            "create or replace temp table _ingest_text as select * from read_csv(?, columns = {" + columns + "}, "
-            "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
-            "null_padding = false, allow_quoted_nulls = false, encoding = 'utf-8')",
-            [str(path)],
-        )
-    except duckdb.Error:
+        _read_text(con, path, len(header))
+        return _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo or {})
+    except duckdb.Error:  # text DuckDB refuses (bad UTF-8, a row of the wrong width): the reader names it
+        con.execute(f"delete from {staging.ROWS} where _source_file = ?", [path.name])  # none of it stays staged
+        con.execute(f"delete from {staging.REJECTIONS} where file_name = ?", [path.name])
         return None
-    try:
-        return _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections)
     finally:
-        con.execute("drop table if exists _ingest_text")
         for i in range(len(header)):
             con.execute(f"drop table if exists _ingest_cells_{i}")
+        con.execute("drop table if exists _ingest_bad")
+        con.execute(f"drop table if exists {_TEXT}")
 
 
-def _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections) -> FileLoad | None:
+def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo) -> FileLoad | None:
+    """Set-based over the file's text cells, no Python per row: (1) one aggregate counts the rows,
+    finds any layout the Python reader must judge, and lists each column's distinct texts the SQL
+    rules do not cover (with how often each occurs), which the Python rule then types once each;
+    (2) only when one of those is rejected, the rows holding one become rejections (row, column,
+    value, reason); (3) every other row is typed and staged with the file's sha256."""
+    sha256, lines, quoted = scanned
     cells = [f"coalesce(c{i}, '')" for i in range(len(header))]
+    present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
+    markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
+    plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
+    marked_plain = [f"count(*) filter ({plain[i]} and {_one_of(cells[i], markers)})"
+                    for name, kind, i in present if markers and kind != "area_code"]
     # A row is blank when every cell strips to nothing (the first cell is tested first, and
     # alone for nearly every row); a cell holds a line break or a quote only in a quoted file.
     blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
     too_long = " or ".join(f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells)
     odd = " or ".join(f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells) if quoted else "false"
-    rows, awkward = con.execute(
-        f"select count(*), count(*) filter (({blank}) or {too_long} or {odd}) from _ingest_text"
+    # (1) One scan: rows, awkward rows, suppressed plain cells, and each column's other texts.
+    found = con.execute(
+        f"select count(*), count(*) filter (({blank}) or {too_long} or {odd}), "
+        + ", ".join([' + '.join(marked_plain) or "0"] + [f"histogram({cells[i]}) filter (not {plain[i]})" for _, _, i in present])
+        + f" from {_TEXT}"
     ).fetchall()[0]
+    rows, awkward, marked = found[0], found[1], found[2]
+    other = {i: found[3 + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
     if rows != lines - 1 or awkward or _identity(path) != before:
         return None  # blank rows, cells over lines or over the limit, or a file that changed
     rules = dict(zip(source.columns, cell_rules(source)))
     nulls = frozenset(source.null_markers)
-    present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
-    plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
-    # Every column's distinct texts the SQL rules do not cover, in one scan.
-    odd_texts = dict(zip(
-        [i for _, _, i in present],
-        con.execute("select " + ", ".join(f"list(distinct {cells[i]}) filter (not {plain[i]})" for _, _, i in present)
-                    + " from _ingest_text").fetchall()[0],
-    ))
-    values, reasons, suppressed, texts, joins = [], [], [], [], []
-    for name, kind in source.columns.items():
+    names = list(source.columns)
+    values, joins, checked, bad_markers = [], [], [], []
+    for k, (name, kind) in enumerate(source.columns.items()):
         if name not in header:  # an optional column this release does not have
             values.append(f"null::{_SQL_TYPES[kind]}")
-            reasons.append("null")
-            suppressed.append("false")
-            texts.append("null")
             continue
         i = header.index(name)
         cell = cells[i]
         typed = {"integer": f"try_cast(split_part({cell}, '.', 1) as bigint)", "number": f"try_cast({cell} as double)"}.get(kind, cell)
-        if kind == "area_code":  # a plain area code is never a null marker
-            value, marker = cell, "false"
-        else:
-            value = f"case when {_one_of(cell, source.null_markers)} then null else {typed} end"
-            marker = _one_of(cell, [m for m in source.null_markers if m])
-        odd = odd_texts[i] or []
-        if odd:  # typed by the Python rule, once per distinct text
+        value = cell if kind == "area_code" else f"case when {_one_of(cell, source.null_markers)} then null else {typed} end"
+        marker = "false" if kind == "area_code" or not markers else f"({plain[i]} and {_one_of(cell, markers)})"
+        if other[i]:  # typed by the Python rule, once per distinct text
             _, converter, missing = rules[name]
-            decided = [type_cell(t, converter, missing, nulls) for t in odd]
+            odd_texts = list(other[i])
+            decided = [type_cell(t, converter, missing, nulls) for t in odd_texts]
+            marked += sum(other[i][t] for t, (_, _, m) in zip(odd_texts, decided) if m)
             con.register("_decided", pd.DataFrame({
-                "text": pd.array(odd, dtype="string"),
+                "text": pd.array(odd_texts, dtype="string"),
                 "value": pd.array([v for v, _, _ in decided], dtype={"integer": "Int64", "number": "Float64"}.get(kind, "string")),
                 "reason": pd.array([r for _, r, _ in decided], dtype="string"),
                 "marker": pd.array([m for _, _, m in decided], dtype="boolean"),
@@ -207,47 +224,38 @@ def _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_
             con.execute(f"create or replace temp table _ingest_cells_{i} as select * from _decided")
             con.unregister("_decided")
             joins.append(f"left join _ingest_cells_{i} as m{i} on m{i}.text = {cell}")
-            value = f"case when {plain[i]} then {value} else m{i}.value end"
-            reasons.append(f"case when {plain[i]} then null else m{i}.reason end")
-            marker = f"case when {plain[i]} then {marker} else m{i}.marker end"
-        else:
-            reasons.append("null")
+            value = f"case when m{i}.text is null then {value} else m{i}.value end"  # odd texts never match the SQL rule
+            marker = f"({marker} or coalesce(m{i}.marker, false))"
+            if any(r for _, r, _ in decided):
+                checked.append((k, i))
         values.append(value)
-        suppressed.append(marker)
-        texts.append(cell)
-    names = list(source.columns)
-    checked = [k for k in range(len(names)) if reasons[k] != "null"]
-    problem = " or ".join(f"r{k} is not null" for k in checked) or "false"
-    con.execute(
-        "create or replace temp table _ingest_typed as select _ingest_text.rowid + 2 as _row_number, "
-        + ", ".join(f"{v} as v{k}, cast({m} as integer) as s{k}" for k, (v, m) in enumerate(zip(values, suppressed)))
-        + "".join(f", {reasons[k]} as r{k}, {texts[k]} as t{k}" for k in checked)
-        + " from _ingest_text " + " ".join(joins)
-    )
-    try:
-        staging.insert_rows(con, ", ".join(f"v{k}" for k in range(len(names))),
-                            "_ingest_typed" + (f" where not ({problem})" if checked else ""), path.name, loaded_at)
-        rejecting = [
-            f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, left(t{k}, 200) as value, "
-            f"r{k} as reason from _ingest_typed where r{k} is not null" for k in checked
-        ]
-        if rejecting:
-            staging.insert_rejections(con, "(" + " union all ".join(rejecting) + ") order by row_number, k", source.id, path.name)
-        loaded, marked, rejected = con.execute(
-            f"select count(*) filter (not ({problem})), "
-            f"coalesce(sum({' + '.join(f's{k}' for k in range(len(names)))}) filter (not ({problem})), 0), "
-            f"count(*) filter ({problem}) from _ingest_typed"
-        ).fetchall()[0]
+        bad_markers.append(f"cast({marker} as integer)")
+    rejected, sample = 0, []
+    problem = " or ".join(f"m{i}.reason is not null" for _, i in checked) or "false"
+    if checked:  # (2) the rows holding a rejected text: their rejections, and their suppressed cells
+        con.execute(
+            f"create or replace temp table _ingest_bad as select _row_number, "
+            + ", ".join(f"m{i}.reason as r{k}, left({cells[i]}, 200) as t{k}" for k, i in checked)
+            + f", {' + '.join(bad_markers) or '0'} as marked from {_NUMBERED} " + " ".join(joins) + f" where {problem}"
+        )
+        staging.insert_rejections(con, "(" + " union all ".join(
+            f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, t{k} as value, "
+            f"r{k} as reason from _ingest_bad where r{k} is not null" for k, _ in checked
+        ) + ") order by row_number, k", source.id, path.name)
+        rejected, marked_bad = con.execute("select count(*), coalesce(sum(marked), 0) from _ingest_bad").fetchone()
+        marked -= marked_bad
         sample = [
-            Rejection(row, column, value, reason)
-            for row, column, value, reason in con.execute(
+            Rejection(row, column, text, reason)
+            for row, column, text, reason in con.execute(
                 f"select row_number, column_name, value, reason from {staging.REJECTIONS} where file_name = ? "
                 "order by row_number, rowid limit ?", [path.name, kept_rejections],
             ).fetchall()
-        ] if rejected else []
-    finally:
-        con.execute("drop table if exists _ingest_typed")
+        ]
+    # (3) every other row, typed, with the file's sha256 and demonstration flag
+    staging.insert_rows(con, ", ".join(values), f"{_NUMBERED} " + " ".join(joins) + f" where not ({problem})",
+                        path.name, loaded_at, sha256, demo.get(path.name) == sha256)
     load = FileLoad(source.id, path.name, sha256, names, rejections=sample, rows_read=rows, suppressed_cells=marked)
-    load.rows_passed_on = loaded
+    load.rows_passed_on = rows - rejected
     load.rejected_passed_on = rejected - len({r.row_number for r in sample})
     return load
+

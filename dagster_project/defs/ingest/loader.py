@@ -181,22 +181,22 @@ def _stage_file(
     A plain CSV file is read and typed by DuckDB (engine.stage_csv); any other, by the Python reader."""
     load = None
     if path.stat().st_size >= ENGINE_MIN_BYTES:
-        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS)
+        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS, demo)  # staged with its sha256
     if load is None:
         load = FileLoad(source.id, path.name, "", list(source.columns))
         for batch in iter_file(source, path, batch_size, check_keys=False):
             _insert_rows(con, source, batch, loaded_at)
             _insert_rejections(con, source, path.name, batch.rejections)
             load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
+        con.execute(
+            f"update {staging.ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
+            [load.sha256, demo.get(path.name) == load.sha256, path.name],
+        )
     count, sample = _reject_duplicate_keys(con, source, path.name)
     load.rows_passed_on -= count
     load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=sample), keep_rejections=KEPT_REJECTIONS)
     load.rejected_passed_on += count - len(sample)  # the duplicates beyond the sample, one row each
     load.rejections.sort(key=lambda r: r.row_number)
-    con.execute(
-        f"update {staging.ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
-        [load.sha256, demo.get(path.name) == load.sha256, path.name],
-    )
     return load
 
 

@@ -30,10 +30,16 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop table if exists {REJECTIONS}")
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, values: str, relation: str, file_name: str, loaded_at) -> None:
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, values: str, relation: str, file_name: str, loaded_at,
+    sha256: str | None = None, is_demo: bool | None = None,
+) -> None:
     """Append rows: `values` are SQL expressions for the declared columns, in order, over
-    `relation` (a table or query with a _row_number column)."""
-    con.execute(f"insert into {ROWS} select {values}, ?, null, _row_number, null, ? from {relation}", [file_name, loaded_at])
+    `relation` (a table or query with a _row_number column). The file's sha256 and demonstration
+    flag are given when already known (else set once the file is read)."""
+    con.execute(
+        f"insert into {ROWS} select {values}, ?, ?, _row_number, ?, ? from {relation}", [file_name, sha256, is_demo, loaded_at]
+    )
 
 
 def insert_rejections(con: duckdb.DuckDBPyConnection, relation: str, source_id: str, file_name: str, params=()) -> None:
