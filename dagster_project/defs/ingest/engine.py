@@ -43,6 +43,8 @@ _PLAIN = {
     "number": "-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})?",  # and finite in DuckDB's cast
 }
 _SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"}  # typed in SQL here
+# The column of the decided texts' table that holds each type's value (an area code is text).
+_DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_value", "area_code": "text_value"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 # Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
 # trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused.
@@ -128,11 +130,12 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
     and no cell over lines): preserve_insertion_order keeps the file's order, and a test checks
     row numbers against the Python reader's."""
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
+    every = ", ".join(f"'c{i}'" for i in range(width))  # an empty cell is '', never NULL
     con.execute("set preserve_insertion_order = true")
     con.execute(
         f"create or replace temp table {_TEXT} as select * from read_csv(?, columns = {{{columns}}}, header = true, "
         "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
-        "allow_quoted_nulls = false, encoding = 'utf-8')",
+        f"allow_quoted_nulls = false, force_not_null = [{every}], encoding = 'utf-8')",
         [str(path)],
     )
 
@@ -163,8 +166,7 @@ def stage_csv(
         con.execute(f"delete from {staging.REJECTIONS} where file_name = ?", [path.name])
         return None
     finally:
-        for i in range(len(header)):
-            con.execute(f"drop table if exists _ingest_cells_{i}")
+        con.execute("drop table if exists _ingest_cells")
         con.execute("drop table if exists _ingest_bad")
         con.execute(f"drop table if exists {_TEXT}")
 
@@ -176,7 +178,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     (2) only when one of those is rejected, the rows holding one become rejections (row, column,
     value, reason); (3) every other row is typed and staged with the file's sha256."""
     sha256, lines, quoted = scanned
-    cells = [f"coalesce(c{i}, '')" for i in range(len(header))]
+    cells = [f"c{i}" for i in range(len(header))]
     present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
     markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
     plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
@@ -200,7 +202,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     rules = dict(zip(source.columns, cell_rules(source)))
     nulls = frozenset(source.null_markers)
     names = list(source.columns)
-    values, joins, checked, bad_markers = [], [], [], []
+    values, joins, checked, bad_markers, decisions = [], [], [], [], []
     for k, (name, kind) in enumerate(source.columns.items()):
         if name not in header:  # an optional column this release does not have
             values.append(f"null::{_SQL_TYPES[kind]}")
@@ -212,24 +214,29 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
         marker = "false" if kind == "area_code" or not markers else f"({plain[i]} and {_one_of(cell, markers)})"
         if other[i]:  # typed by the Python rule, once per distinct text
             _, converter, missing = rules[name]
-            odd_texts = list(other[i])
-            decided = [type_cell(t, converter, missing, nulls) for t in odd_texts]
-            marked += sum(other[i][t] for t, (_, _, m) in zip(odd_texts, decided) if m)
-            con.register("_decided", pd.DataFrame({
-                "text": pd.array(odd_texts, dtype="string"),
-                "value": pd.array([v for v, _, _ in decided], dtype={"integer": "Int64", "number": "Float64"}.get(kind, "string")),
-                "reason": pd.array([r for _, r, _ in decided], dtype="string"),
-                "marker": pd.array([m for _, _, m in decided], dtype="boolean"),
-            }))
-            con.execute(f"create or replace temp table _ingest_cells_{i} as select * from _decided")
-            con.unregister("_decided")
-            joins.append(f"left join _ingest_cells_{i} as m{i} on m{i}.text = {cell}")
-            value = f"case when m{i}.text is null then {value} else m{i}.value end"  # odd texts never match the SQL rule
+            decided = [(t, *type_cell(t, converter, missing, nulls)) for t in other[i]]
+            marked += sum(other[i][t] for t, _, _, m in decided if m)
+            decisions += [(i, kind, *d) for d in decided]
+            joins.append(f"left join (select * from _ingest_cells where col = {i}) as m{i} on m{i}.text = {cell}")
+            # odd texts never match the SQL rule
+            value = f"case when m{i}.text is null then {value} else m{i}.{_DECIDED[kind]} end"
             marker = f"({marker} or coalesce(m{i}.marker, false))"
-            if any(r for _, r, _ in decided):
+            if any(r for _, _, r, _ in decided):
                 checked.append((k, i))
         values.append(value)
         bad_markers.append(f"cast({marker} as integer)")
+    if decisions:  # one table of every column's decided texts
+        columns = list(zip(*decisions))
+        con.register("_decided", pd.DataFrame({
+            "col": pd.array(columns[0], dtype="Int64"),
+            "text": pd.array(columns[2], dtype="string"),
+            **{held: pd.array([v if _DECIDED[c] == held else None for c, v in zip(columns[1], columns[3])], dtype=dtype)
+               for held, dtype in (("integer_value", "Int64"), ("number_value", "Float64"), ("text_value", "string"))},
+            "reason": pd.array(columns[4], dtype="string"),
+            "marker": pd.array(columns[5], dtype="boolean"),
+        }))
+        con.execute("create or replace temp table _ingest_cells as select * from _decided")
+        con.unregister("_decided")
     rejected, sample = 0, []
     problem = " or ".join(f"m{i}.reason is not null" for _, i in checked) or "false"
     if checked:  # (2) the rows holding a rejected text: their rejections, and their suppressed cells
