@@ -162,7 +162,7 @@ def stage_csv(
         _read_text(con, path, len(header))
         return _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo or {})
     except duckdb.Error:  # text DuckDB refuses (bad UTF-8, a row of the wrong width): the reader names it
-        con.execute(f"delete from {staging.ROWS} where _source_file = ?", [path.name])  # none of it stays staged
+        con.execute(f"delete from {staging.rows(source)} where _source_file = ?", [path.name])  # none of it stays staged
         con.execute(f"delete from {staging.REJECTIONS} where file_name = ?", [path.name])
         return None
     finally:
@@ -259,7 +259,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
             ).fetchall()
         ]
     # (3) every other row, typed, with the file's sha256 and demonstration flag
-    staging.insert_rows(con, ", ".join(values), f"{_NUMBERED} " + " ".join(joins) + f" where not ({problem})",
+    staging.insert_rows(con, source, ", ".join(values), f"{_NUMBERED} " + " ".join(joins) + f" where not ({problem})",
                         path.name, loaded_at, sha256, demo.get(path.name) == sha256)
     load = FileLoad(source.id, path.name, sha256, names, rejections=sample, rows_read=rows, suppressed_cells=marked)
     load.rows_passed_on = rows - rejected

@@ -93,7 +93,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, source: Source, batch: FileLoad
         | {"_row_number": pd.array(batch.row_numbers, dtype="Int64")}
     )
     con.register("incoming", frame)
-    staging.insert_rows(con, ", ".join(f"c{i}" for i in range(len(source.columns))), "incoming", batch.file_name, loaded_at)
+    staging.insert_rows(con, source, ", ".join(f"c{i}" for i in range(len(source.columns))), "incoming", batch.file_name, loaded_at)
     con.unregister("incoming")
 
 
@@ -120,7 +120,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
     (repeated,) = con.execute(
-        f"select count(*) from (select 1 from {staging.ROWS} where _source_file = ? group by {keys} having count(*) > 1)",
+        f"select count(*) from (select 1 from {staging.rows(source)} where _source_file = ? group by {keys} having count(*) > 1)",
         [file_name],
     ).fetchall()[0]
     if not repeated:  # one aggregate instead of two window passes over the whole file
@@ -130,7 +130,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""select _row_number, first_row, first_values, this_values from (
             select _row_number, [{every}] as this_values,
                 first_value(_row_number) over w as first_row, first_value([{every}]) over w as first_values
-            from {staging.ROWS} where _source_file = ?
+            from {staging.rows(source)} where _source_file = ?
             window w as (partition by {keys} order by _row_number)
         ) where _row_number <> first_row and this_values is distinct from first_values
         order by _row_number limit 1""",
@@ -143,7 +143,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""create or replace temp table _ingest_duplicates as
         select _row_number, cast({first_key} as varchar) as value, first_row from (
             select _row_number, {keys}, min(_row_number) over (partition by {keys}) as first_row
-            from {staging.ROWS} where _source_file = ?
+            from {staging.rows(source)} where _source_file = ?
         ) where _row_number <> first_row""",
         [file_name],
     )
@@ -156,7 +156,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     ]
     if count:  # moved in the warehouse: a file of millions of repeated rows never becomes Python objects
         con.execute(
-            f"delete from {staging.ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
+            f"delete from {staging.rows(source)} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
             [file_name],
         )
         staging.insert_rejections(
@@ -189,7 +189,7 @@ def _stage_file(
             _insert_rejections(con, source, path.name, batch.rejections)
             load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
         con.execute(
-            f"update {staging.ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
+            f"update {staging.rows(source)} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
             [load.sha256, demo.get(path.name) == load.sha256, path.name],
         )
     count, sample = _reject_duplicate_keys(con, source, path.name)
@@ -242,7 +242,7 @@ def load_source(
         _refuse_vanished(con, source, raw_dir, loads, switched)
         con.execute("begin")
         try:
-            con.execute(f"create or replace table {source.table} as select * from {staging.ROWS}")
+            staging.swap(con, source)
             con.execute("delete from audit.load_log where source_id = ?", [source.id])
             con.execute("delete from audit.rejected_rows where source_id = ?", [source.id])
             con.execute(f"insert into audit.rejected_rows select * from {staging.REJECTIONS}")
@@ -257,7 +257,7 @@ def load_source(
             con.execute("rollback")
             raise
     finally:
-        staging.drop(con)
+        staging.drop(con, source)
     return loads
 
 
