@@ -97,7 +97,7 @@ def main() -> None:
             _, wall, _ = _timed(lambda: write_file(path, args.rows))
         size = path.stat().st_size
         source = dataclasses.replace(source, max_file_bytes=max(source.max_file_bytes, size))
-        print(f"wrote {args.rows:,} rows, {size / 1e6:,.0f} MB, in {wall:.1f} s; {os.cpu_count()} cores, "
+        print(f"{f'wrote in {wall:.1f} s' if wall else 'reused'} {path.name}: {args.rows:,} rows, {size / 1e6:,.0f} MB; {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}; duckdb {duckdb.__version__}", flush=True)
         figures = []
 

@@ -47,8 +47,10 @@ _SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"} 
 _DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_value", "area_code": "text_value"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 # Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
-# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused.
-_DIALECT_TRAPS = (b'" ', b' "', b'"\t', b'\t"', b",\n", b",\r\n", b"\x00")
+# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused. The
+# ones with a quote are only looked for in a block that holds one.
+_DIALECT_TRAPS = (b",\n", b",\r\n", b"\x00")
+_QUOTE_TRAPS = (b'" ', b' "', b'"\t', b'\t"')
 
 
 def _scan(path: Path) -> tuple[str, int, bool] | None:
@@ -61,7 +63,9 @@ def _scan(path: Path) -> tuple[str, int, bool] | None:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(1 << 22, limit)), b""):
             digest.update(block)
-            if any(trap in block or trap in tail + block[:2] for trap in _DIALECT_TRAPS):
+            edge = tail + block[:2]
+            traps = _DIALECT_TRAPS + _QUOTE_TRAPS if b'"' in block or b'"' in edge else _DIALECT_TRAPS
+            if any(trap in block or trap in edge for trap in traps):
                 return None
             quoted = quoted or b'"' in block
             first = block.find(b"\n")
