@@ -6,7 +6,9 @@ a cell that is plainly valid (a whole number of digits, a decimal, an area code 
 pattern, text with nothing to strip, a null marker) is typed in SQL, and every other distinct
 cell text of a column (periods, suppression markers with spaces, anything odd) is typed by the
 Python reader's own `type_cell`, once per distinct text, and joined back. So each loaded value,
-each rejection (row, column, value, reason) and each count is the Python reader's.
+each rejection (row, column, value, reason) and each count is the Python reader's. Nothing runs
+per row in Python: the file is parsed once, checked by one aggregate, and typed into the staged
+rows by one insert (benchmarks/README.md, session 5, has the figures).
 
 A file whose layout needs the Python reader's judgement is left to it (`stage_csv` returns None):
 a header that is not exactly declared names, any byte the CSV dialects read differently (space

@@ -229,9 +229,9 @@ def load_source(
 ) -> list[FileLoad]:
     """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
 
-    Files are streamed batch by batch into temporary staging tables (committed as they go, so
-    DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
-    then swaps them in. A source that loaded rows before and now has none is refused (unless it
+    Files are staged (staging.py: the rows in a table beside the raw one, written as they come,
+    so memory is bounded by the batch size, not the file; the rejections in a temporary table);
+    one transaction then renames the staged rows into place and rewrites the audit rows. A source that loaded rows before and now has none is refused (unless it
     is retired in the registry, or `switched` says this run changes dataset). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
