@@ -122,3 +122,26 @@ def test_the_spaces_sql_checks_are_those_python_strips():
     import sys
 
     assert set(engine.SPACES) == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_row_numbers_and_counts_hold_over_row_groups(tmp_path, monkeypatch):
+    """Row numbers are the order DuckDB keeps the rows in: over 130,000 rows (more than a row group)
+    each loaded row, rejection and suppressed cell is where the file has it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    bad = {2 + 7, 2 + 122_880, 2 + 125_001}  # row numbers (the header is row 1)
+    suppressed = {2 + 1_000, 2 + 129_000}
+    lines = ["Date,Geography,Measure Type,Unit,Value"] + [
+        f"2020-01,E01{row:06d},count,persons,{'-3' if row in bad else '*' if row in suppressed else row % 97}"
+        for row in range(2, 130_002)
+    ]
+    (raw / "nomis_claimant_count_lsoa_monthly_test.csv").write_text("\n".join(lines) + "\n")
+    duck, used = _load(raw, "claimant_count_lsoa_monthly", True, monkeypatch)
+    assert used == 1
+    table, rejected, log, accounting = duck
+    assert [(r[2], r[3], r[4], r[5]) for r in rejected] == [(row, "Value", "-3", "negative count") for row in sorted(bad)]
+    assert accounting[0][2:6] == (130_000, 130_000 - len(bad), len(bad), len(suppressed))
+    names = list(SOURCES["claimant_count_lsoa_monthly"].columns)
+    position = len(names) + 2  # _source_file, _source_sha256, then _row_number
+    assert all(row[position] == int(row[1][3:]) for row in table)
+    assert {row[position] for row in table if row[4] is None} == suppressed

@@ -6,7 +6,9 @@ a cell that is plainly valid (a whole number of digits, a decimal, an area code 
 pattern, text with nothing to strip, a null marker) is typed in SQL, and every other distinct
 cell text of a column (periods, suppression markers with spaces, anything odd) is typed by the
 Python reader's own `type_cell`, once per distinct text, and joined back. So each loaded value,
-each rejection (row, column, value, reason) and each count is the Python reader's.
+each rejection (row, column, value, reason) and each count is the Python reader's. Nothing runs
+per row in Python: the file is parsed once, checked by one aggregate, and typed into the staged
+rows by one insert (benchmarks/README.md, session 5, has the figures).
 
 A file whose layout needs the Python reader's judgement is left to it (`stage_csv` returns None):
 a header that is not exactly declared names, any byte the CSV dialects read differently (space
@@ -20,7 +22,6 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -44,10 +45,14 @@ _PLAIN = {
     "number": "-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})?",  # and finite in DuckDB's cast
 }
 _SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"}  # typed in SQL here
+# The column of the decided texts' table that holds each type's value (an area code is text).
+_DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_value", "area_code": "text_value"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 # Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
-# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused.
-_DIALECT_TRAPS = (b'" ', b' "', b'"\t', b'\t"', b",\n", b",\r\n", b"\x00")
+# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused. The
+# ones with a quote are only looked for in a block that holds one.
+_DIALECT_TRAPS = (b",\n", b",\r\n", b"\x00")
+_QUOTE_TRAPS = (b'" ', b' "', b'"\t', b'\t"')
 
 
 def _scan(path: Path) -> tuple[str, int, bool] | None:
@@ -60,7 +65,9 @@ def _scan(path: Path) -> tuple[str, int, bool] | None:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(1 << 22, limit)), b""):
             digest.update(block)
-            if any(trap in block or trap in tail + block[:2] for trap in _DIALECT_TRAPS):
+            edge = tail + block[:2]
+            traps = _DIALECT_TRAPS + _QUOTE_TRAPS if b'"' in block or b'"' in edge else _DIALECT_TRAPS
+            if any(trap in block or trap in edge for trap in traps):
                 return None
             quoted = quoted or b'"' in block
             first = block.find(b"\n")
@@ -102,9 +109,8 @@ def _quote(text: str) -> str:
 
 
 def _one_of(cell: str, texts) -> str:
-    """SQL true when the cell is exactly one of these texts (a regular expression: DuckDB plans a
-    long IN list for each of many columns slowly)."""
-    return f"regexp_full_match({cell}, {_quote('|'.join(re.escape(t) for t in texts))})" if texts else "false"
+    """SQL true when the cell is exactly one of these texts (a source's few null markers)."""
+    return f"({cell} in ({', '.join(_quote(t) for t in texts)}))" if texts else "false"
 
 
 def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
@@ -120,10 +126,32 @@ def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
     return f"((regexp_full_match({cell}, '{_PLAIN[kind]}'){finite}) or {is_marker})"
 
 
+_TEXT = "_ingest_text"  # the file's data rows as text cells c0, c1, ...
+_NUMBERED = f"(select rowid + 2 as _row_number, * from {_TEXT}) as {_TEXT}"  # and their row numbers
+
+
+def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
+    """Parse the file once with DuckDB's CSV reader into a temporary table of text cells, nothing
+    typed. Row numbers are rowid + 2 (the header is row 1; the files read here have no blank rows
+    and no cell over lines): preserve_insertion_order keeps the file's order, and a test checks
+    row numbers against the Python reader's."""
+    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
+    every = ", ".join(f"'c{i}'" for i in range(width))  # an empty cell is '', never NULL
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {_TEXT} as select * from read_csv(?, columns = {{{columns}}}, header = true, "
+        "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
+        f"allow_quoted_nulls = false, force_not_null = [{every}], encoding = 'utf-8')",
+        [str(path)],
+    )
+
+
 def stage_csv(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, kept_rejections: int,
+    demo: dict[str, str] | None = None,
 ) -> FileLoad | None:
-    """Load one plain CSV file into the staged rows and rejections (staging.py), or None to leave it to the
+    """Load one plain CSV file into the staged rows and rejections (staging.py), with its sha256 and
+    demonstration flag (`demo`: file name -> sha256 of the bundled files), or None to leave it to the
     Python reader. Returns the file's accounting with its first `kept_rejections` rejections."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
@@ -136,118 +164,111 @@ def stage_csv(
     scanned = header and _scan(path)
     if not scanned:
         return None
-    sha256, lines, quoted = scanned
-    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(len(header)))
-    con.execute("set preserve_insertion_order = true")  # row numbers are rowid + 2: file order must hold
     try:
-        con.execute(
-            "create or replace temp table _ingest_text as select * from read_csv(?, columns = {" + columns + "}, "
-            "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
-            "null_padding = false, allow_quoted_nulls = false, encoding = 'utf-8')",
-            [str(path)],
-        )
-    except duckdb.Error:
+        _read_text(con, path, len(header))
+        return _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo or {})
+    except duckdb.Error:  # text DuckDB refuses (bad UTF-8, a row of the wrong width): the reader names it
+        con.execute(f"delete from {staging.rows(source)} where _source_file = ?", [path.name])  # none of it stays staged
+        con.execute(f"delete from {staging.REJECTIONS} where file_name = ?", [path.name])
         return None
-    try:
-        return _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections)
     finally:
-        con.execute("drop table if exists _ingest_text")
-        for i in range(len(header)):
-            con.execute(f"drop table if exists _ingest_cells_{i}")
+        con.execute("drop table if exists _ingest_cells")
+        con.execute("drop table if exists _ingest_bad")
+        con.execute(f"drop table if exists {_TEXT}")
 
 
-def _type_rows(con, source, path, header, sha256, lines, quoted, before, loaded_at, kept_rejections) -> FileLoad | None:
-    cells = [f"coalesce(c{i}, '')" for i in range(len(header))]
+def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo) -> FileLoad | None:
+    """Set-based over the file's text cells, no Python per row: (1) one aggregate counts the rows,
+    finds any layout the Python reader must judge, and lists each column's distinct texts the SQL
+    rules do not cover (with how often each occurs), which the Python rule then types once each;
+    (2) only when one of those is rejected, the rows holding one become rejections (row, column,
+    value, reason); (3) every other row is typed and staged with the file's sha256."""
+    sha256, lines, quoted = scanned
+    cells = [f"c{i}" for i in range(len(header))]
+    present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
+    markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
+    plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
+    marked_plain = [f"count(*) filter ({plain[i]} and {_one_of(cells[i], markers)})"
+                    for name, kind, i in present if markers and kind != "area_code"]
     # A row is blank when every cell strips to nothing (the first cell is tested first, and
     # alone for nearly every row); a cell holds a line break or a quote only in a quoted file.
     blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
     too_long = " or ".join(f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells)
     odd = " or ".join(f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells) if quoted else "false"
-    rows, awkward = con.execute(
-        f"select count(*), count(*) filter (({blank}) or {too_long} or {odd}) from _ingest_text"
+    # (1) One scan: rows, awkward rows, suppressed plain cells, and each column's other texts.
+    found = con.execute(
+        f"select count(*), count(*) filter (({blank}) or {too_long} or {odd}), "
+        + ", ".join([' + '.join(marked_plain) or "0"] + [f"histogram({cells[i]}) filter (not {plain[i]})" for _, _, i in present])
+        + f" from {_TEXT}"
     ).fetchall()[0]
+    rows, awkward, marked = found[0], found[1], found[2]
+    other = {i: found[3 + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
     if rows != lines - 1 or awkward or _identity(path) != before:
         return None  # blank rows, cells over lines or over the limit, or a file that changed
     rules = dict(zip(source.columns, cell_rules(source)))
     nulls = frozenset(source.null_markers)
-    present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
-    plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
-    # Every column's distinct texts the SQL rules do not cover, in one scan.
-    odd_texts = dict(zip(
-        [i for _, _, i in present],
-        con.execute("select " + ", ".join(f"list(distinct {cells[i]}) filter (not {plain[i]})" for _, _, i in present)
-                    + " from _ingest_text").fetchall()[0],
-    ))
-    values, reasons, suppressed, texts, joins = [], [], [], [], []
-    for name, kind in source.columns.items():
+    names = list(source.columns)
+    values, joins, checked, bad_markers, decisions = [], [], [], [], []
+    for k, (name, kind) in enumerate(source.columns.items()):
         if name not in header:  # an optional column this release does not have
             values.append(f"null::{_SQL_TYPES[kind]}")
-            reasons.append("null")
-            suppressed.append("false")
-            texts.append("null")
             continue
         i = header.index(name)
         cell = cells[i]
         typed = {"integer": f"try_cast(split_part({cell}, '.', 1) as bigint)", "number": f"try_cast({cell} as double)"}.get(kind, cell)
-        if kind == "area_code":  # a plain area code is never a null marker
-            value, marker = cell, "false"
-        else:
-            value = f"case when {_one_of(cell, source.null_markers)} then null else {typed} end"
-            marker = _one_of(cell, [m for m in source.null_markers if m])
-        odd = odd_texts[i] or []
-        if odd:  # typed by the Python rule, once per distinct text
+        value = cell if kind == "area_code" else f"case when {_one_of(cell, source.null_markers)} then null else {typed} end"
+        marker = "false" if kind == "area_code" or not markers else f"({plain[i]} and {_one_of(cell, markers)})"
+        if other[i]:  # typed by the Python rule, once per distinct text
             _, converter, missing = rules[name]
-            decided = [type_cell(t, converter, missing, nulls) for t in odd]
-            con.register("_decided", pd.DataFrame({
-                "text": pd.array(odd, dtype="string"),
-                "value": pd.array([v for v, _, _ in decided], dtype={"integer": "Int64", "number": "Float64"}.get(kind, "string")),
-                "reason": pd.array([r for _, r, _ in decided], dtype="string"),
-                "marker": pd.array([m for _, _, m in decided], dtype="boolean"),
-            }))
-            con.execute(f"create or replace temp table _ingest_cells_{i} as select * from _decided")
-            con.unregister("_decided")
-            joins.append(f"left join _ingest_cells_{i} as m{i} on m{i}.text = {cell}")
-            value = f"case when {plain[i]} then {value} else m{i}.value end"
-            reasons.append(f"case when {plain[i]} then null else m{i}.reason end")
-            marker = f"case when {plain[i]} then {marker} else m{i}.marker end"
-        else:
-            reasons.append("null")
+            decided = [(t, *type_cell(t, converter, missing, nulls)) for t in other[i]]
+            marked += sum(other[i][t] for t, _, _, m in decided if m)
+            decisions += [(i, kind, *d) for d in decided]
+            joins.append(f"left join (select * from _ingest_cells where col = {i}) as m{i} on m{i}.text = {cell}")
+            # odd texts never match the SQL rule
+            value = f"case when m{i}.text is null then {value} else m{i}.{_DECIDED[kind]} end"
+            marker = f"({marker} or coalesce(m{i}.marker, false))"
+            if any(r for _, _, r, _ in decided):
+                checked.append((k, i))
         values.append(value)
-        suppressed.append(marker)
-        texts.append(cell)
-    names = list(source.columns)
-    checked = [k for k in range(len(names)) if reasons[k] != "null"]
-    problem = " or ".join(f"r{k} is not null" for k in checked) or "false"
-    con.execute(
-        "create or replace temp table _ingest_typed as select _ingest_text.rowid + 2 as _row_number, "
-        + ", ".join(f"{v} as v{k}, cast({m} as integer) as s{k}" for k, (v, m) in enumerate(zip(values, suppressed)))
-        + "".join(f", {reasons[k]} as r{k}, {texts[k]} as t{k}" for k in checked)
-        + " from _ingest_text " + " ".join(joins)
-    )
-    try:
-        staging.insert_rows(con, ", ".join(f"v{k}" for k in range(len(names))),
-                            "_ingest_typed" + (f" where not ({problem})" if checked else ""), path.name, loaded_at)
-        rejecting = [
-            f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, left(t{k}, 200) as value, "
-            f"r{k} as reason from _ingest_typed where r{k} is not null" for k in checked
-        ]
-        if rejecting:
-            staging.insert_rejections(con, "(" + " union all ".join(rejecting) + ") order by row_number, k", source.id, path.name)
-        loaded, marked, rejected = con.execute(
-            f"select count(*) filter (not ({problem})), "
-            f"coalesce(sum({' + '.join(f's{k}' for k in range(len(names)))}) filter (not ({problem})), 0), "
-            f"count(*) filter ({problem}) from _ingest_typed"
-        ).fetchall()[0]
+        bad_markers.append(f"cast({marker} as integer)")
+    if decisions:  # one table of every column's decided texts
+        columns = list(zip(*decisions))
+        con.register("_decided", pd.DataFrame({
+            "col": pd.array(columns[0], dtype="Int64"),
+            "text": pd.array(columns[2], dtype="string"),
+            **{held: pd.array([v if _DECIDED[c] == held else None for c, v in zip(columns[1], columns[3])], dtype=dtype)
+               for held, dtype in (("integer_value", "Int64"), ("number_value", "Float64"), ("text_value", "string"))},
+            "reason": pd.array(columns[4], dtype="string"),
+            "marker": pd.array(columns[5], dtype="boolean"),
+        }))
+        con.execute("create or replace temp table _ingest_cells as select * from _decided")
+        con.unregister("_decided")
+    rejected, sample = 0, []
+    problem = " or ".join(f"m{i}.reason is not null" for _, i in checked) or "false"
+    if checked:  # (2) the rows holding a rejected text: their rejections, and their suppressed cells
+        con.execute(
+            f"create or replace temp table _ingest_bad as select _row_number, "
+            + ", ".join(f"m{i}.reason as r{k}, left({cells[i]}, 200) as t{k}" for k, i in checked)
+            + f", {' + '.join(bad_markers) or '0'} as marked from {_NUMBERED} " + " ".join(joins) + f" where {problem}"
+        )
+        staging.insert_rejections(con, "(" + " union all ".join(
+            f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, t{k} as value, "
+            f"r{k} as reason from _ingest_bad where r{k} is not null" for k, _ in checked
+        ) + ") order by row_number, k", source.id, path.name)
+        rejected, marked_bad = con.execute("select count(*), coalesce(sum(marked), 0) from _ingest_bad").fetchone()
+        marked -= marked_bad
         sample = [
-            Rejection(row, column, value, reason)
-            for row, column, value, reason in con.execute(
+            Rejection(row, column, text, reason)
+            for row, column, text, reason in con.execute(
                 f"select row_number, column_name, value, reason from {staging.REJECTIONS} where file_name = ? "
                 "order by row_number, rowid limit ?", [path.name, kept_rejections],
             ).fetchall()
-        ] if rejected else []
-    finally:
-        con.execute("drop table if exists _ingest_typed")
+        ]
+    # (3) every other row, typed, with the file's sha256 and demonstration flag
+    staging.insert_rows(con, source, ", ".join(values), f"{_NUMBERED} " + " ".join(joins) + f" where not ({problem})",
+                        path.name, loaded_at, sha256, demo.get(path.name) == sha256)
     load = FileLoad(source.id, path.name, sha256, names, rejections=sample, rows_read=rows, suppressed_cells=marked)
-    load.rows_passed_on = loaded
+    load.rows_passed_on = rows - rejected
     load.rejected_passed_on = rejected - len({r.row_number for r in sample})
     return load
+

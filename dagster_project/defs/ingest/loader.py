@@ -93,7 +93,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, source: Source, batch: FileLoad
         | {"_row_number": pd.array(batch.row_numbers, dtype="Int64")}
     )
     con.register("incoming", frame)
-    staging.insert_rows(con, ", ".join(f"c{i}" for i in range(len(source.columns))), "incoming", batch.file_name, loaded_at)
+    staging.insert_rows(con, source, ", ".join(f"c{i}" for i in range(len(source.columns))), "incoming", batch.file_name, loaded_at)
     con.unregister("incoming")
 
 
@@ -120,7 +120,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     keys = ", ".join(f'"{source.raw_column(k)}"' for k in source.key)
     first_key = f'"{source.raw_column(source.key[0])}"'
     (repeated,) = con.execute(
-        f"select count(*) from (select 1 from {staging.ROWS} where _source_file = ? group by {keys} having count(*) > 1)",
+        f"select count(*) from (select 1 from {staging.rows(source)} where _source_file = ? group by {keys} having count(*) > 1)",
         [file_name],
     ).fetchall()[0]
     if not repeated:  # one aggregate instead of two window passes over the whole file
@@ -130,7 +130,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""select _row_number, first_row, first_values, this_values from (
             select _row_number, [{every}] as this_values,
                 first_value(_row_number) over w as first_row, first_value([{every}]) over w as first_values
-            from {staging.ROWS} where _source_file = ?
+            from {staging.rows(source)} where _source_file = ?
             window w as (partition by {keys} order by _row_number)
         ) where _row_number <> first_row and this_values is distinct from first_values
         order by _row_number limit 1""",
@@ -143,7 +143,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
         f"""create or replace temp table _ingest_duplicates as
         select _row_number, cast({first_key} as varchar) as value, first_row from (
             select _row_number, {keys}, min(_row_number) over (partition by {keys}) as first_row
-            from {staging.ROWS} where _source_file = ?
+            from {staging.rows(source)} where _source_file = ?
         ) where _row_number <> first_row""",
         [file_name],
     )
@@ -156,7 +156,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     ]
     if count:  # moved in the warehouse: a file of millions of repeated rows never becomes Python objects
         con.execute(
-            f"delete from {staging.ROWS} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
+            f"delete from {staging.rows(source)} where _source_file = ? and _row_number in (select _row_number from _ingest_duplicates)",
             [file_name],
         )
         staging.insert_rejections(
@@ -181,22 +181,22 @@ def _stage_file(
     A plain CSV file is read and typed by DuckDB (engine.stage_csv); any other, by the Python reader."""
     load = None
     if path.stat().st_size >= ENGINE_MIN_BYTES:
-        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS)
+        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS, demo)  # staged with its sha256
     if load is None:
         load = FileLoad(source.id, path.name, "", list(source.columns))
         for batch in iter_file(source, path, batch_size, check_keys=False):
             _insert_rows(con, source, batch, loaded_at)
             _insert_rejections(con, source, path.name, batch.rejections)
             load.absorb(batch, keep_rows=False, keep_rejections=KEPT_REJECTIONS)
+        con.execute(
+            f"update {staging.rows(source)} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
+            [load.sha256, demo.get(path.name) == load.sha256, path.name],
+        )
     count, sample = _reject_duplicate_keys(con, source, path.name)
     load.rows_passed_on -= count
     load.absorb(FileLoad(source.id, path.name, "", load.columns, rejections=sample), keep_rejections=KEPT_REJECTIONS)
     load.rejected_passed_on += count - len(sample)  # the duplicates beyond the sample, one row each
     load.rejections.sort(key=lambda r: r.row_number)
-    con.execute(
-        f"update {staging.ROWS} set _source_sha256 = ?, _is_demo = ? where _source_file = ?",
-        [load.sha256, demo.get(path.name) == load.sha256, path.name],
-    )
     return load
 
 
@@ -229,9 +229,9 @@ def load_source(
 ) -> list[FileLoad]:
     """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
 
-    Files are streamed batch by batch into temporary staging tables (committed as they go, so
-    DuckDB can spill them and memory is bounded by the batch size, not the file); one transaction
-    then swaps them in. A source that loaded rows before and now has none is refused (unless it
+    Files are staged (staging.py: the rows in a table beside the raw one, written as they come,
+    so memory is bounded by the batch size, not the file; the rejections in a temporary table);
+    one transaction then renames the staged rows into place and rewrites the audit rows. A source that loaded rows before and now has none is refused (unless it
     is retired in the registry, or `switched` says this run changes dataset). An IngestError leaves raw.<source> and its audit rows as they were. The
     returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
     paths = files_for(source, raw_dir)
@@ -242,7 +242,7 @@ def load_source(
         _refuse_vanished(con, source, raw_dir, loads, switched)
         con.execute("begin")
         try:
-            con.execute(f"create or replace table {source.table} as select * from {staging.ROWS}")
+            staging.swap(con, source)
             con.execute("delete from audit.load_log where source_id = ?", [source.id])
             con.execute("delete from audit.rejected_rows where source_id = ?", [source.id])
             con.execute(f"insert into audit.rejected_rows select * from {staging.REJECTIONS}")
@@ -257,7 +257,7 @@ def load_source(
             con.execute("rollback")
             raise
     finally:
-        staging.drop(con)
+        staging.drop(con, source)
     return loads
 
 
