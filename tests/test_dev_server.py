@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import tomllib
 
 import dagster as dg
@@ -22,29 +21,34 @@ import dev_server  # noqa: E402
 
 # A stand-in for the services: a parent and a child that both ignore SIGINT for a while, as
 # a code server does while it waits for its gRPC child.
+# Each process prints "ready" once it is in the state the test needs (a fixed sleep is not enough
+# on a loaded machine: a SIGINT before the handler is set stops the process the wrong way).
 STUBBORN = textwrap.dedent("""
     import signal, subprocess, sys, time
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(600)"])
+    subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"])
+    print("ready", flush=True)
     time.sleep(600)
 """)
-POLITE = "import time\ntry:\n    time.sleep(600)\nexcept KeyboardInterrupt:\n    pass\n"
+POLITE = "import time\ntry:\n    print('ready', flush=True)\n    time.sleep(600)\nexcept KeyboardInterrupt:\n    pass\n"
 
 
-def _group(code: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code], process_group=0)
+def _group(code: str, processes: int = 1) -> subprocess.Popen:
+    """A process group running `code`, returned once its `processes` have said they are ready."""
+    group = subprocess.Popen([sys.executable, "-c", code], process_group=0, stdout=subprocess.PIPE, text=True)
+    for _ in range(processes):
+        assert group.stdout.readline().strip() == "ready"
+    return group
 
 
 def test_stop_interrupts_the_group_and_kills_what_outlives_the_grace(capsys):
     from dagster_project.dev import stop_group
 
     polite = _group(POLITE)
-    time.sleep(1)  # let it start sleeping
     stop_group(polite, grace=30)
     assert not dev_server.group_alive(polite.pid) and "killing" not in capsys.readouterr().err
 
-    stubborn = _group(STUBBORN)
-    time.sleep(1)  # let the grandchild start
+    stubborn = _group(STUBBORN, processes=2)
     stop_group(stubborn, grace=1)
     assert not dev_server.group_alive(stubborn.pid)
     assert "killing them" in capsys.readouterr().err
