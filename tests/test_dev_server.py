@@ -34,8 +34,13 @@ POLITE = "import time\ntry:\n    print('ready', flush=True)\n    time.sleep(600)
 
 
 def _group(code: str, processes: int = 1) -> subprocess.Popen:
-    """A process group running `code`, returned once its `processes` have said they are ready."""
-    group = subprocess.Popen([sys.executable, "-c", code], process_group=0, stdout=subprocess.PIPE, text=True)
+    """A process group running `code`, started as `make dev` starts the services (SIGINT at its
+    default: a pytest-xdist worker ignores it, and a child would inherit that), returned once
+    its `processes` have said they are ready."""
+    from dagster_project.dev import _restore_interrupt
+
+    group = subprocess.Popen([sys.executable, "-c", code], process_group=0, stdout=subprocess.PIPE, text=True,
+                             preexec_fn=_restore_interrupt)
     for _ in range(processes):
         assert group.stdout.readline().strip() == "ready"
     return group

@@ -392,3 +392,19 @@ def test_every_council_s_pages_fit_their_phone_budgets(gm_site):
         pytest.skip("Debian chromium not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api")
     assert page_budget_problems(gm_site) == []
+
+
+def test_older_boundary_tables_list_only_the_council_s_own_wards(gm, gm_site):
+    """The 2017-ward claimant rate (published for all ten councils) is listed on each council's
+    indicator page for that council's 2017 wards only."""
+    import csv
+
+    from judgement_claims import council_sections
+
+    wards17 = gm.execute("select la_code, list(distinct ward_code) from staging.stg_ons__lsoa_ward17_lookup group by 1").fetchall()
+    wards17 = {code: set(wards) for code, wards in wards17}
+    for code, folder in council_sections(gm, gm_site):
+        with (folder / "indicators" / "claimant_rate" / "own_vintage.csv").open(encoding="utf-8", newline="") as handle:
+            listed = {row["ward_code"] for row in csv.DictReader(handle)}
+        assert listed == wards17[code], code
+

@@ -55,7 +55,7 @@ create table marts.fct_mission_progress (mission_id varchar, indicator_id varcha
     direction varchar, gap_direction varchar, borough_trend varchar, status varchar);
 create table marts.fct_ward_values_own_vintage (indicator_id varchar, ward_code varchar, ward_name varchar,
     ward_vintage integer, period varchar, period_start date, period_end date, value double, source_id varchar,
-    is_demo boolean, note varchar);
+    is_demo boolean, note varchar, la_code varchar);
 create table audit.load_log (source_id varchar, file_name varchar, sha256 varchar, rows_read bigint,
     rows_loaded bigint, rows_rejected bigint, is_demo boolean, loaded_at timestamp);
 create table audit.rejected_rows (source_id varchar, file_name varchar, row_number bigint, column_name varchar,
@@ -218,10 +218,10 @@ def make_warehouse(path: Path, extra_wards: int = 0, is_demo: bool = True, bound
     con.executemany("insert into marts.fct_indicator_values values (" + ", ".join("?" * 22) + ")", rows)
     _judgement_columns(con)
     own = [("claimant_rate", f"E0500084{k}", name, 2017, period, start, end, 1.5 + k + 0.1 * m, "claimants", is_demo,
-            "published for the December 2017 wards; not comparable with the May 2023 wards")
+            "published for the December 2017 wards; not comparable with the May 2023 wards", LA)
            for m, (period, start, end) in enumerate(months)
            for k, name in enumerate(["Abram (2017)", "Ashton (2017)", "Atherleigh (2017)"])]
-    con.executemany("insert into marts.fct_ward_values_own_vintage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", own)
+    con.executemany("insert into marts.fct_ward_values_own_vintage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", own)
     # as in the warehouse, a period's gap verdict (from the SII's test) is the same on every measure
     con.execute("""insert into marts.fct_inequality values
         ('obesity_y6', 'E08000010', '2021/22', 'quintile_gap', 8.0, 5.5, 10.5, 'cannot be assessed'),
