@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from dagster_project.inputs import as_of, files_under
-from dagster_project.regular_files import not_regular, open_regular
+from dagster_project.regular_files import not_regular, open_regular, regular_stat
 from dagster_project.settings import REPO_ROOT, Settings, get_settings
 
 # What the build runs: code and configuration under the repository (build outputs excluded).
@@ -73,11 +73,10 @@ def compute(settings: Settings | None = None, known: dict[str, list] | None = No
             continue
         for path in files_under(root, outputs=settings.site_dir.absolute() if kind == "code" else None):
             key = f"{kind}:{path.relative_to(base)}"
-            why = not_regular(path)
-            if why:  # a link (to /dev/zero, say) or a pipe is recorded as what it is, never read
-                files[key] = [0, 0, why]
+            stat = regular_stat(path)
+            if stat is None:  # a link (to /dev/zero, say) or a pipe is recorded as what it is, never read
+                files[key] = [0, 0, not_regular(path) or "is not a regular file"]
                 continue
-            stat = path.stat()  # a regular file: not a link
             previous = known.get(key)
             same = previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]
             files[key] = [stat.st_size, stat.st_mtime_ns, previous[2] if same else _sha256(path)]

@@ -4,7 +4,9 @@ inputs would publish it) and a pipe, socket or device is never read (it would bl
 end). Standard library only: cheap to import.
 
 - ``kind(path)``: "file", "link", "folder", "special" or "absent", from one lstat;
+- ``is_regular(path)``: whether it is a regular file itself (the test to filter a listing with);
 - ``not_regular(path)``: why a path may not be read, or None for a regular file;
+- ``regular_stat(path)``: a regular file's own size and time (its lstat), or None for anything else;
 - ``open_regular(path)``: open it for reading, refusing a link or special file atomically
   (O_NOFOLLOW, then fstat), so a file swapped for a link after the check is still refused.
 """
@@ -24,9 +26,12 @@ class NotRegularFile(OSError):
 def kind(path: Path) -> str:
     """What the path itself is (a link is not followed)."""
     try:
-        mode = os.lstat(path).st_mode
+        return _kind_of(os.lstat(path).st_mode)
     except FileNotFoundError:
         return "absent"
+
+
+def _kind_of(mode: int) -> str:
     if stat.S_ISLNK(mode):
         return "link"
     if stat.S_ISDIR(mode):
@@ -39,13 +44,28 @@ def not_regular(path: Path) -> str | None:
     found = kind(path)
     if found == "link":
         return f"is a symbolic link (to {os.readlink(path)}); links are never followed: put the file itself there"
-    if found == "special":
-        return "is not a regular file (a pipe, socket or device); it is never read: put the file itself there"
-    return {"folder": "is a folder, not a file", "absent": "does not exist"}.get(found)
+    return _WHY.get(found)
+
+
+_WHY = {
+    "special": "is not a regular file (a pipe, socket or device); it is never read: put the file itself there",
+    "folder": "is a folder, not a file",
+    "absent": "does not exist",
+}
 
 
 def is_regular(path: Path) -> bool:
+    """Whether the path is a regular file itself (not a link, folder or special file)."""
     return kind(path) == "file"
+
+
+def regular_stat(path: Path) -> os.stat_result | None:
+    """The path's own stat when it is a regular file (one lstat, never following a link), else None."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
 
 
 def open_regular(path: Path) -> BinaryIO:
@@ -57,7 +77,8 @@ def open_regular(path: Path) -> BinaryIO:
         if why:
             raise NotRegularFile(f"{path}: {why}") from None
         raise error
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # what was opened, not what the path names now
         os.close(fd)
-        raise NotRegularFile(f"{path}: {not_regular(path) or 'is not a regular file'}")
+        raise NotRegularFile(f"{path}: {_WHY[_kind_of(mode)]}")
     return os.fdopen(fd, "rb")

@@ -19,9 +19,15 @@ DUCKDB_TYPES = {"area_code": "varchar", "text": "varchar", "integer": "bigint", 
 PANDAS_TYPES = {"area_code": "string", "text": "string", "integer": "Int64", "number": "Float64", "geometry": "string"}
 
 
+def _names(source: Source) -> tuple[str, str]:
+    """The raw table's schema and name."""
+    schema, name = source.table.split(".")
+    return schema, name
+
+
 def rows(source: Source) -> str:
     """The table a source's rows are staged in, beside its raw table."""
-    schema, name = source.table.split(".")
+    schema, name = _names(source)
     return f'{schema}."_ingest_{name}"'
 
 
@@ -38,7 +44,7 @@ def create(con: duckdb.DuckDBPyConnection, source: Source) -> None:
 def swap(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Put the staged rows in place of the source's raw table (inside the caller's transaction)."""
     con.execute(f"drop table if exists {source.table}")
-    con.execute(f"alter table {rows(source)} rename to \"{source.table.split('.')[1]}\"")
+    con.execute(f'alter table {rows(source)} rename to "{_names(source)[1]}"')
 
 
 def drop(con: duckdb.DuckDBPyConnection, source: Source) -> None:
