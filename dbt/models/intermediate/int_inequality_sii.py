@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import logit
 
-from dagster_project.methods import change_from_limits, recent_trend, sii_matrix, wilson_limits, z_value
+from dagster_project.methods import change_from_limits, recent_trends, sii_matrix, wilson_limits, z_value
 
 COLUMNS = ["indicator_id", "la_code", "period", "quantiles", "measure", "value", "lower_ci_95", "upper_ci_95"]
 NOT_ENOUGH = "cannot be assessed"
@@ -33,52 +33,78 @@ POINTS = 5
 CONFIDENCE = 0.998
 
 
-def gap_trend(series: pd.DataFrame, frequency: str = "periodic") -> tuple[str, str | None, float | None, object]:
-    """Whether the gap (|SII|) is narrowing or widening over ``series`` (one segment, oldest
-    first): (verdict, test method, p-value, period_start of the first period the test used)."""
-    if frequency == "monthly":
-        months = pd.to_datetime(series["period_start"])
-        same = series[(months.dt.month == months.iloc[-1].month).to_numpy()]
-        if len(same) < 2:
-            return NOT_ENOUGH, None, None, None
-        return _change(same.iloc[[0, -1]], "z-test of the change in the slope index of inequality between the same month "
-                       "of the earliest and latest years (seasons cancel; two points, so month-to-month correlation does not "
-                       "enter), 99.8% confidence")
-    if len(series) < 2:
-        return NOT_ENOUGH, None, None, None
-    size = series["value"].abs().to_numpy(float)
-    flip = series["value"].to_numpy(float) < 0
-    lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
-    upper = np.where(flip, -series["lower_ci_95"], series["upper_ci_95"]).astype(float)
-    points = POINTS
-    if len(series) >= points and not np.isnan(lower).any():
-        result = recent_trend(
-            np.arange(len(series))[-points:], method="regression", value=size[-points:], lower95=lower[-points:],
-            upper95=upper[-points:], polarity="no_judgement", require_consecutive=False, points=points,
-        )
-        method = f"weighted regression of the size of the gap on time, last {points} points, 99.8% confidence"
-        p_value = float(stats.chi2.sf(result.chi_squared, 1)) if result.chi_squared is not None else None
-        verdict = {"Increasing": "gap widening", "Decreasing": "gap narrowing"}.get(result.marker, "no significant change")
-        if result.marker == "Cannot be calculated":
-            return NOT_ENOUGH, None, None, None
-        return verdict, method, p_value, series["period_start"].iloc[-points]
-    return _change(series, "z-test of the change in the slope index of inequality between the first and latest periods, "
-                   "99.8% confidence")
+GROUPS = ["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]
+REGRESSION = f"weighted regression of the size of the gap on time, last {POINTS} points, 99.8% confidence"
+FIRST_AND_LATEST = "z-test of the change in the slope index of inequality between the first and latest periods, 99.8% confidence"
+SAME_MONTH = ("z-test of the change in the slope index of inequality between the same month of the earliest and latest "
+              "years (seasons cancel; two points, so month-to-month correlation does not enter), 99.8% confidence")
 
 
-def _change(series: pd.DataFrame, method: str) -> tuple[str, str | None, float | None, object]:
-    """The z-test of the change in |SII| between the first and last rows of ``series``."""
-    size = series["value"].abs().to_numpy(float)
-    flip = series["value"].to_numpy(float) < 0
-    lower = np.where(flip, -series["upper_ci_95"], series["lower_ci_95"]).astype(float)
-    upper = np.where(flip, -series["lower_ci_95"], series["upper_ci_95"]).astype(float)
-    change = change_from_limits(size[0], lower[0], upper[0], size[-1], lower[-1], upper[-1])
-    width = upper[[0, -1]] - lower[[0, -1]]
-    if np.isnan(width).any() or not (width > 0).all() or flip[0] != flip[-1]:
-        return NOT_ENOUGH, None, None, None
-    p_value, z = float(change["p_value"]), float(change["difference"])
-    verdict = "no significant change" if p_value >= 1 - CONFIDENCE else ("gap widening" if z > 0 else "gap narrowing")
-    return verdict, method, p_value, series["period_start"].iloc[0]
+def gap_trends(tested: pd.DataFrame) -> pd.DataFrame:
+    """Whether each series' gap (|SII|) is narrowing or widening, for every series of ``tested``
+    (rows of one measure; a series is one GROUPS key, its rows ordered by period_start) at once:
+    one row per series, indexed by its latest row, with the verdict, the test method, the p-value
+    and the period_start of the first period the test used. The series' frequency is its latest row's."""
+    rows = tested.dropna(subset=GROUPS).sort_values([*GROUPS, "period_start"], kind="stable")
+    grouped = rows.groupby(GROUPS, sort=False)
+    position, count = grouped.cumcount().to_numpy(), grouped["value"].transform("size").to_numpy()
+    value = rows["value"].to_numpy(float)
+    flip = value < 0
+    size = np.abs(value)
+    lower = np.where(flip, -rows["upper_ci_95"], rows["lower_ci_95"]).astype(float)
+    upper = np.where(flip, -rows["lower_ci_95"], rows["upper_ci_95"]).astype(float)
+    months = pd.to_datetime(rows["period_start"]).dt.month.to_numpy()
+    latest = position == count - 1
+    monthly = grouped["frequency"].transform("last").to_numpy() == "monthly"
+    same_month = months == pd.Series(months, index=rows.index).groupby([rows[k] for k in GROUPS], sort=False).transform("last").to_numpy()
+    missing_lower = pd.Series(np.isnan(lower), index=rows.index).groupby([rows[k] for k in GROUPS], sort=False).transform("any").to_numpy()
+
+    last = np.flatnonzero(latest)  # the series, in row order
+    n = count[last]
+    verdict = np.full(len(last), NOT_ENOUGH, dtype=object)
+    method = np.full(len(last), None, dtype=object)
+    p_value = np.full(len(last), np.nan)
+    first_used = np.full(len(last), -1)
+
+    # Monthly: the earliest row in the latest row's calendar month, against the latest row.
+    first_same = pd.Series(np.where(same_month, np.arange(len(rows)), len(rows)), index=rows.index).groupby(
+        [rows[k] for k in GROUPS], sort=False).transform("min").to_numpy()[last]
+    is_monthly = monthly[last]
+    regression = ~is_monthly & (n >= POINTS) & ~missing_lower[last]
+    change = ~is_monthly & ~regression & (n >= 2)
+    pairs = {"monthly": (is_monthly & (first_same < last), first_same, SAME_MONTH), "change": (change, last - n + 1, FIRST_AND_LATEST)}
+    for chosen, first, name in pairs.values():
+        i, a, b = np.flatnonzero(chosen), first[chosen], last[chosen]
+        test = change_from_limits(size[a], lower[a], upper[a], size[b], lower[b], upper[b])
+        widths = np.stack([upper[a] - lower[a], upper[b] - lower[b]])
+        usable = ~np.isnan(widths).any(0) & (widths > 0).all(0) & (flip[a] == flip[b])
+        p, z = test["p_value"], test["difference"]
+        verdict[i] = np.where(~usable, NOT_ENOUGH, np.where(p >= 1 - CONFIDENCE, "no significant change",
+                                                             np.where(z > 0, "gap widening", "gap narrowing")))
+        method[i] = np.where(usable, name, None)
+        p_value[i] = np.where(usable, p, np.nan)
+        first_used[i] = np.where(usable, a, -1)
+
+    # Five or more yearly points: OHID's trend test on the last five (a missing value or interval,
+    # or an interval of zero width, cannot be tested).
+    i = np.flatnonzero(regression)
+    window = last[regression][:, None] + np.arange(1 - POINTS, 1)
+    y, lo, hi = size[window], lower[window], upper[window]
+    complete = ~(np.isnan(y) | np.isnan(lo) | np.isnan(hi)).any(1)
+    marker, _, chi = recent_trends(np.tile(np.arange(1.0, POINTS + 1), (len(i), 1)), method="regression",
+                                   polarity=np.full(len(i), "no_judgement"), value=y, lower95=lo, upper95=hi)
+    tested_ok = complete & (marker != "Cannot be calculated")
+    words = {"Increasing": "gap widening", "Decreasing": "gap narrowing"}
+    verdict[i] = np.where(tested_ok, [words.get(m, "no significant change") for m in marker], NOT_ENOUGH)
+    method[i] = np.where(tested_ok, REGRESSION, None)
+    p_value[i] = np.where(tested_ok, stats.chi2.sf(chi, 1), np.nan)
+    first_used[i] = np.where(tested_ok, window[:, 0], -1)
+
+    starts = rows["period_start"].to_numpy()
+    return pd.DataFrame({
+        "gap_trend": verdict, "gap_test_method": method, "gap_p_value": p_value,
+        "gap_tested_from": pd.Series([starts[j] if j >= 0 else None for j in first_used], dtype=object).to_numpy(),
+    }, index=rows.index[last])
 
 
 def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -146,13 +172,7 @@ def model(dbt, session):
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
     breaks = exclusions[exclusions["rule_id"] == "break"][keys].assign(in_break=True)
     frame = frame.merge(breaks, on=keys, how="left")
-    latest = {}
-    tested = frame[(frame["measure"] == "sii") & frame["in_break"].isna()]
-    for _, group in tested.groupby(["indicator_id", "la_code", "quantiles", "segment_id", "epoch"]):
-        group = group.sort_values("period_start")
-        latest[group.index[-1]] = gap_trend(group, group["frequency"].iloc[-1])
-    verdicts = pd.DataFrame.from_dict(
-        latest, orient="index", columns=["gap_trend", "gap_test_method", "gap_p_value", "gap_tested_from"])
+    verdicts = gap_trends(frame[(frame["measure"] == "sii") & frame["in_break"].isna()])
     frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))
     frame["gap_trend"] = frame["gap_trend"].fillna("assessed at the latest period of each comparable series")
     return frame.drop(columns=["period_start", "frequency", "epoch", "in_break"]).astype({
