@@ -15,7 +15,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_project.defs.transform.incremental import (
     build_fingerprint, compact, last_build, record_build, stored_checks, tables_exist,
 )
-from dagster_project.defs.transform.invocation import dbt_env, dbt_vars, keep_partial_parse, link_candidate
+from dagster_project.defs.transform.invocation import (
+    candidate_link, dbt_env, dbt_vars, invocation_target, keep_partial_parse,
+)
 from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 from dagster_project.warehouse import close_held, ensure_candidate
@@ -67,7 +69,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                 )
             return
     # A stable profile (a fixed link to the candidate) and vars keep dbt's partial parsing.
-    link_candidate(settings, candidate)
     os.environ.update(dbt_env(settings))
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
     # A subset skips tests that also read an unselected model (a seed, say): it may not exist yet.
@@ -76,16 +77,17 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests check the models' code, not the data: `make test` runs them (test_pipeline.py), as
     # dbt advises, and a build skips them (a tenth of a demo run's time).
     code_only = ["--exclude-resource-type", "unit_test"]
-    invocation = dbt.cli(["build", "--vars", dbt_vars(), *code_only, *subset_args], context=context)
-    console = invocation.target_path / "console.log"
-    console.parent.mkdir(parents=True, exist_ok=True)
-    context.log.info(f"dbt's progress lines: {console}; its full log: {invocation.target_path / 'dbt.log'}")
-    try:  # dagster-dbt echoes every dbt event to stdout: to the file instead
-        with console.open("w", encoding="utf-8") as echo, contextlib.redirect_stdout(echo):
-            events = list(invocation.stream())
-    finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few
-        prune_dbt_invocations(invocation.target_path.parent)
-    keep_partial_parse(invocation.target_path)
+    target = invocation_target(settings, context.op_execution_context.op.name)
+    with candidate_link(settings, candidate):
+        invocation = dbt.cli(["build", "--vars", dbt_vars(), *code_only, *subset_args], context=context, target_path=target)
+        console = target / "console.log"
+        context.log.info(f"dbt's progress lines: {console}; its full log: {target / 'dbt.log'}")
+        try:  # dagster-dbt echoes every dbt event to stdout: to the file instead
+            with console.open("w", encoding="utf-8") as echo, contextlib.redirect_stdout(echo):
+                events = list(invocation.stream())
+        finally:  # every invocation leaves a folder of artifacts and logs: keep the newest few
+            prune_dbt_invocations(target.parent)
+    keep_partial_parse(settings, target)
     results = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for event in events:

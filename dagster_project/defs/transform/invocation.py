@@ -1,29 +1,43 @@
 """How dbt is invoked, the same way by `make parse` and by the pipeline, so dbt's partial
 parsing survives from one run to the next: a stable profile (the run's candidate warehouse is
-reached through a fixed link beside the published one), the configured councils as the
-`councils` var, and one partial-parse file in dbt/target that every run reads and refreshes.
+reached through a fixed link beside the published one, or in DBT_LINK_DIR), the configured
+councils as the `councils` var, and a partial-parse file kept in dbt/target for each profile and
+vars (dbt parses everything again when either changes: a full parse costs about 3 s more).
 
     python -m dagster_project.defs.transform.invocation parse    # what `make parse` runs
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster_project.settings import DBT_PROJECT_DIR, ConfigurationError, Settings, get_councils_config, get_settings
 
-PARTIAL_PARSE_FILE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+TARGET_DIR = DBT_PROJECT_DIR / "target"
+PARTIAL_PARSE_FILE = TARGET_DIR / "partial_parse.msgpack"  # make parse's, and the latest run's
+PARTIAL_PARSE_CACHE = TARGET_DIR / "partial_parse"  # one per profile and vars: <key>.msgpack
+KEEP_PARTIAL_PARSES = 12
 
 
 def dbt_database_link(settings: Settings) -> Path:
     """The fixed path dbt's profile names for this WAREHOUSE (a link to the run's candidate).
-    It keeps the warehouse's file name, so DuckDB's catalog name is the same as today's."""
-    return settings.warehouse.parent / f".{settings.warehouse.name}.dbt" / settings.warehouse.name
+    It keeps the warehouse's file name, so DuckDB's catalog name is the same as today's. It lies
+    beside the warehouse, or in DBT_LINK_DIR when that is set (a folder per test worker, so that
+    runs on many warehouses render one profile; runs sharing the folder take turns, see
+    `candidate_link`)."""
+    folder = os.environ.get("DBT_LINK_DIR")
+    root = Path(folder) if folder else settings.warehouse.parent / f".{settings.warehouse.name}.dbt"
+    return root / settings.warehouse.name
 
 
 def dbt_vars() -> str:
@@ -42,38 +56,73 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return {"DBT_DUCKDB_PATH": os.path.relpath(dbt_database_link(settings), DBT_PROJECT_DIR)}
 
 
-def link_candidate(settings: Settings, candidate: Path) -> None:
+@contextlib.contextmanager
+def candidate_link(settings: Settings, candidate: Path) -> Iterator[None]:
     """Point the profile's fixed path at this run's candidate warehouse (replacing any old link,
-    and any write-ahead log a killed dbt left beside it)."""
+    and any write-ahead log a killed dbt left beside it) for the duration of the block; another
+    run whose link is the same path waits for the block to end."""
     link = dbt_database_link(settings)
     link.parent.mkdir(parents=True, exist_ok=True)
-    link.with_name(link.name + ".wal").unlink(missing_ok=True)
-    staged = link.with_name(link.name + ".new")
-    staged.unlink(missing_ok=True)
-    staged.symlink_to(candidate.resolve())
-    os.replace(staged, link)
+    with (link.parent / f".{link.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        link.with_name(link.name + ".wal").unlink(missing_ok=True)
+        staged = link.with_name(link.name + ".new")
+        staged.unlink(missing_ok=True)
+        staged.symlink_to(candidate.resolve())
+        os.replace(staged, link)
+        yield
 
 
-def keep_partial_parse(target_path: Path) -> None:
-    """Copy the invocation's refreshed partial-parse file to dbt/target, where dagster-dbt
-    takes the next invocation's copy from."""
-    fresh = target_path / "partial_parse.msgpack"
-    if fresh.exists() and fresh.resolve() != PARTIAL_PARSE_FILE.resolve():
-        PARTIAL_PARSE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        staged = PARTIAL_PARSE_FILE.with_name(f"{PARTIAL_PARSE_FILE.name}.{os.getpid()}")
-        shutil.copyfile(fresh, staged)
-        os.replace(staged, PARTIAL_PARSE_FILE)
+def _parse_key(settings: Settings) -> str:
+    """What decides whether dbt can parse partially, besides its files: the profile and the vars."""
+    return hashlib.sha256(f"{dbt_env(settings)['DBT_DUCKDB_PATH']}\n{dbt_vars()}".encode()).hexdigest()[:16]
+
+
+def invocation_target(settings: Settings, name: str) -> Path:
+    """A new target folder for one dbt invocation, holding the partial-parse file of the last
+    invocation with the same profile and vars (else the latest one, which dbt checks itself)."""
+    target = TARGET_DIR / f"{name}-{uuid.uuid4().hex[:12]}"
+    target.mkdir(parents=True)
+    kept = PARTIAL_PARSE_CACHE / f"{_parse_key(settings)}.msgpack"
+    for source in (kept, PARTIAL_PARSE_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copyfile(source, target / PARTIAL_PARSE_FILE.name)
+            break
+    return target
+
+
+def _replace(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staged = destination.with_name(f"{destination.name}.{os.getpid()}")
+    shutil.copyfile(source, staged)
+    os.replace(staged, destination)
+
+
+def keep_partial_parse(settings: Settings, target_path: Path) -> None:
+    """Keep the invocation's refreshed partial-parse file for the next invocation with the same
+    profile and vars, and as the latest one (the newest KEEP_PARTIAL_PARSES are kept)."""
+    fresh = target_path / PARTIAL_PARSE_FILE.name
+    if not fresh.exists():
+        return
+    _replace(fresh, PARTIAL_PARSE_CACHE / f"{_parse_key(settings)}.msgpack")
+    if fresh.resolve() != PARTIAL_PARSE_FILE.resolve():
+        _replace(fresh, PARTIAL_PARSE_FILE)
+    kept = sorted(PARTIAL_PARSE_CACHE.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEEP_PARTIAL_PARSES:]:
+        old.unlink(missing_ok=True)
 
 
 def parse() -> None:
     """`dbt parse` with the pipeline's profile and vars (writes dbt/target/manifest.json)."""
     dbt = Path(sys.executable).with_name("dbt")
+    settings = get_settings()
     subprocess.run(
         [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--profiles-dir", ".", "--vars", dbt_vars()],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_env(get_settings())},
+        env={**os.environ, **dbt_env(settings)},
         check=True,
     )
+    keep_partial_parse(settings, TARGET_DIR)
 
 
 def main() -> int:

@@ -1,0 +1,70 @@
+"""dbt parses only what changed when the profile and vars are those of an earlier invocation:
+the candidate link's folder decides the profile, and each profile's partial-parse file is kept
+(dagster_project.defs.transform.invocation)."""
+
+import threading
+
+import pytest
+
+from dagster_project.defs.transform import invocation
+from dagster_project.settings import Settings
+
+
+def _settings(root) -> Settings:
+    return Settings(raw_dir=root / "raw", warehouse=root / "warehouse.duckdb", site_dir=root / "site")
+
+
+@pytest.fixture
+def target(tmp_path, monkeypatch):
+    """dbt's target folder in a temporary place."""
+    target = tmp_path / "target"
+    monkeypatch.setattr(invocation, "TARGET_DIR", target)
+    monkeypatch.setattr(invocation, "PARTIAL_PARSE_FILE", target / "partial_parse.msgpack")
+    monkeypatch.setattr(invocation, "PARTIAL_PARSE_CACHE", target / "partial_parse")
+    return target
+
+
+def test_warehouses_linked_in_one_folder_share_a_profile_else_not(tmp_path, monkeypatch):
+    first, second = _settings(tmp_path / "a"), _settings(tmp_path / "b")
+    monkeypatch.delenv("DBT_LINK_DIR", raising=False)
+    assert invocation.dbt_env(first) != invocation.dbt_env(second)  # each beside its warehouse
+    monkeypatch.setenv("DBT_LINK_DIR", str(tmp_path / "links"))
+    assert invocation.dbt_env(first) == invocation.dbt_env(second)
+    assert invocation.dbt_database_link(first) == tmp_path / "links" / "warehouse.duckdb"
+
+
+def test_an_invocation_starts_from_the_partial_parse_of_its_own_profile(tmp_path, target, monkeypatch):
+    monkeypatch.setattr(invocation, "dbt_vars", lambda: '{"councils":["E08000010"]}')
+    monkeypatch.delenv("DBT_LINK_DIR", raising=False)
+    first, second = _settings(tmp_path / "a"), _settings(tmp_path / "b")
+    for settings, content in ((first, b"first profile"), (second, b"second profile")):
+        run = invocation.invocation_target(settings, "dbt_models")
+        (run / "partial_parse.msgpack").write_bytes(content)  # what dbt leaves
+        invocation.keep_partial_parse(settings, run)
+    assert (invocation.invocation_target(first, "dbt_models") / "partial_parse.msgpack").read_bytes() == b"first profile"
+    assert (invocation.invocation_target(second, "dbt_models") / "partial_parse.msgpack").read_bytes() == b"second profile"
+    monkeypatch.setattr(invocation, "dbt_vars", lambda: '{"councils":["E08000001"]}')  # new vars: the latest file
+    assert (invocation.invocation_target(first, "dbt_models") / "partial_parse.msgpack").read_bytes() == b"second profile"
+
+
+def test_runs_sharing_a_link_take_turns(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_LINK_DIR", str(tmp_path / "links"))
+    first, second = _settings(tmp_path / "a"), _settings(tmp_path / "b")
+    for settings in (first, second):
+        settings.warehouse.parent.mkdir(parents=True)
+        settings.warehouse.write_bytes(b"")
+    entered = threading.Event()
+    with invocation.candidate_link(first, first.warehouse):
+        link = invocation.dbt_database_link(first)
+        assert link.resolve() == first.warehouse.resolve()
+
+        def other_run():
+            with invocation.candidate_link(second, second.warehouse):
+                entered.set()
+
+        thread = threading.Thread(target=other_run)
+        thread.start()
+        assert not entered.wait(0.5)  # the other run waits while this one's dbt runs
+        assert link.resolve() == first.warehouse.resolve()
+    thread.join(10)
+    assert entered.is_set() and link.resolve() == second.warehouse.resolve()
