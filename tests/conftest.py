@@ -56,9 +56,10 @@ def pytest_configure(config):
     # Every pipeline run of one test worker links dbt's candidate in one folder, so dbt's profile
     # is the same from run to run and dbt parses only what changed (a full parse costs about 3 s
     # of CPU a run). Runs sharing the folder take turns in their dbt step.
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    checkout = hashlib.sha256(str(REPO).encode()).hexdigest()[:8]
-    os.environ.setdefault("DBT_LINK_DIR", str(Path(tempfile.gettempdir()) / f"wigan-dbt-links-{checkout}" / worker))
+    # (xdist's workers inherit the controller's environment: each sets its own folder.)
+    links = Path(tempfile.gettempdir()) / f"wigan-dbt-links-{hashlib.sha256(str(REPO).encode()).hexdigest()[:8]}"
+    if os.environ.get("DBT_LINK_DIR", str(links)).startswith(str(links)):
+        os.environ["DBT_LINK_DIR"] = str(links / os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
 # Modules that run whole pipelines, slowest first. `make test` runs `pytest -n 2 --dist loadfile
