@@ -40,6 +40,7 @@ REGISTRY_SPEC = dg.AssetSpec(
 
 
 def registry_result(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    """Write audit.source_registry and audit.file_inventory; warn of each file not loaded."""
     with connect(settings, context.run.run_id) as con:
         count = write_registry(con, SOURCES)
         inventory(con, SOURCES, settings.raw_dir)
@@ -99,7 +100,9 @@ def source_spec(source: Source) -> dg.AssetSpec:
     )
 
 
-def ingest_source(context: dg.AssetExecutionContext, settings: Settings, source: Source) -> dg.MaterializeResult:
+def ingest_source(
+    context: dg.AssetExecutionContext, settings: Settings, source: Source, loaded_at: datetime
+) -> dg.MaterializeResult:
     """Load the source's files, unless its fingerprint says they are those already loaded."""
     key = dg.AssetKey(["raw", source.id])
     fingerprint = ingest_fingerprint(source, settings.raw_dir)
@@ -120,7 +123,7 @@ def ingest_source(context: dg.AssetExecutionContext, settings: Settings, source:
                 },
             )
         switched = dataset_switched(settings.warehouse, settings.raw_dir)
-        loads = load_source(con, source, settings.raw_dir, _run_started_at(context), switched=switched)
+        loads = load_source(con, source, settings.raw_dir, loaded_at, switched=switched)
         con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
     read = sum(l.rows_read for l in loads)
     loaded = sum(l.rows_loaded for l in loads)
@@ -168,12 +171,12 @@ def ingest(context: dg.AssetExecutionContext):
     def banded(source: Source):  # the source's suite with its band around the previous published load
         return raw_suite(source, published()[source.table])
 
-    kept, results = [], []
+    kept, results, loaded_at = [], [], _run_started_at(context)
     for source in SOURCES.values():
         unchanged = False  # a check selected without its source runs on the table as it is
         if dg.AssetKey(["raw", source.id]) in selected:
             context.log.debug(f"ingesting {source.id}")
-            loaded = parts.run(source.id, ingest_source, context, settings, source)
+            loaded = parts.run(source.id, ingest_source, context, settings, source, loaded_at)
             if loaded is None:
                 continue
             unchanged = loaded.metadata["reloaded"] is False
