@@ -18,6 +18,7 @@ def test_asset_graph_has_the_four_groups_and_continuous_lineage():
 
 
 def test_blocking_gx_checks_gate_raw_tables_and_marts():
+    from dagster_project.defs.quality.checks import SUITE_NAMES
     from dagster_project.definitions import defs
 
     graph = defs.resolve_asset_graph()
@@ -26,6 +27,7 @@ def test_blocking_gx_checks_gate_raw_tables_and_marts():
     assert dg.AssetCheckKey(dg.AssetKey(["raw", "iod2019_file8"]), "gx_raw_iod2019_file8") in specs
     assert dg.AssetCheckKey(dg.AssetKey(["marts", "fct_indicator_values"]), "gx_fct_indicator_values") in specs
     assert specs.keys() <= graph.asset_check_keys
+    assert sorted(key.name for key in specs) == sorted(f"gx_{name}" for name in SUITE_NAMES)  # every suite, once
     assert [key for key, spec in specs.items() if not spec.blocking] == []
 
 
