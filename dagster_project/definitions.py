@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from dagster_project.defs.ingest.assets import downloads, ingest_assets
+from dagster_project.defs.ingest.assets import downloads, ingest
 from dagster_project.defs.operations.sensors import sensors
 from dagster_project.defs.publish.assets import published, site
-from dagster_project.defs.quality.checks import gx_checks, quality_results
+from dagster_project.defs.quality.checks import quality_gates, quality_results
 from dagster_project.defs.transform.assets import dbt_models, dbt_resource
 
 full_refresh = dg.define_asset_job(
@@ -15,8 +15,8 @@ full_refresh = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, downloads, dbt_models, quality_results, site, published],
-    asset_checks=gx_checks,
+    assets=[ingest, downloads, dbt_models, quality_results, site, published],
+    asset_checks=[quality_gates],
     jobs=[full_refresh],
     schedules=[
         dg.ScheduleDefinition(

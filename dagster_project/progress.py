@@ -19,18 +19,12 @@ STAGES = (  # (stage, what the line says), by step key
 )
 
 
+STEP_STAGES = {"ingest": "ingest", "dbt_models": "dbt", "quality_gates": "checks", "audit__quality_results": "checks",
+               "site": "site", "published": "publish"}
+
+
 def stage_of(step_key: str) -> str | None:
-    if step_key.startswith("raw__"):
-        return "ingest"
-    if step_key == "dbt_models":
-        return "dbt"
-    if step_key == "site":
-        return "site"
-    if step_key == "published":
-        return "publish"
-    if "_gx_" in step_key or step_key.startswith("audit__") or step_key == "quality_results":
-        return "checks"
-    return None
+    return STEP_STAGES.get(step_key)
 
 
 class _StageLines(logging.Handler):

@@ -940,7 +940,7 @@ def test_a_csv_growing_past_its_size_cap_while_read_is_stopped(tmp_path):
 def test_no_row_count_band_across_a_dataset_switch(tmp_path):
     """After a demonstration-to-real switch the quality page showed row-count warnings a fresh
     build does not: the previous load of another dataset is no previous load."""
-    from dagster_project.defs.quality.checks import _previous_rows
+    from dagster_project.defs.quality.checks import previous_rows
     from dagster_project.settings import Settings
 
     path = _write(tmp_path, FILE6, F6_HEADER + "\n" + F6_ROW + "\n")
@@ -950,6 +950,6 @@ def test_no_row_count_band_across_a_dataset_switch(tmp_path):
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute(AUDIT_DDL)
         load_source(con, FILE6, path.parent, LOADED_AT)
-    assert _previous_rows(settings, FILE6.table) == 1  # the same (demonstration) dataset
+    assert previous_rows(settings, [FILE6.table]) == {FILE6.table: 1}  # the same (demonstration) dataset
     manifest.unlink()  # real data now
-    assert _previous_rows(settings, FILE6.table) is None
+    assert previous_rows(settings, [FILE6.table]) == {FILE6.table: None}

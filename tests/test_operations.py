@@ -45,6 +45,30 @@ def test_sensor_records_files_then_refreshes_only_downstream_of_a_changed_source
     assert json.loads(changed.cursor)[file6.name] != json.loads(cursor)[file6.name]
 
 
+def test_a_run_of_one_source_ingests_and_checks_that_source_only(raw_env):
+    """All sources load in one step, but a subset run (the sensor's, or one picked in the UI)
+    loads only the selected source and runs only its suites."""
+    import duckdb
+
+    from dagster_project.definitions import defs
+    from dagster_project.settings import get_settings
+    from dagster_project.warehouse import candidate_warehouse_path, close_held
+
+    key = dg.AssetKey(["raw", "iod2019_file6"])
+    result = defs.resolve_job_def("full_refresh").execute_in_process(
+        asset_selection=[key], instance=dg.DagsterInstance.ephemeral())
+    close_held()
+    assert result.success
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [key]
+    checks = {e.asset_check_evaluation_data.check_name for e in result.all_events
+              if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    assert checks == {"gx_raw_iod2019_file6"}
+    assert {e.step_key for e in result.all_events if e.step_key} == {"ingest"}
+    with duckdb.connect(str(candidate_warehouse_path(get_settings(), result.run_id)), read_only=True) as con:
+        assert con.execute("select distinct source_id from audit.load_log").fetchall() == [("iod2019_file6",)]
+        assert con.execute("select distinct suite from audit.quality_results").fetchall() == [("raw_iod2019_file6",)]
+
+
 def test_sensor_ignores_files_no_source_accepts(raw_env):
     first, _ = _evaluate()
     (raw_env.raw_dir / "notes.txt").write_text("not data", encoding="utf-8")

@@ -1,5 +1,8 @@
-"""Ingest assets: one per registry source (group `ingest`), plus the registry itself."""
+"""Ingest: the registry and every source (group `ingest`), one asset each, all loaded in one
+step (a multi-asset: a subset run loads only the selected sources), with the raw tables' quality
+suites as its blocking checks."""
 
+import functools
 import hashlib
 import json
 import os
@@ -10,12 +13,17 @@ import dagster as dg
 
 from dagster_project.defs.ingest.loader import dataset_switched, demo_hashes, files_for, inventory, load_source, write_registry
 from dagster_project.defs.ingest.reader import sha256_of
-from dagster_project.defs.ingest.registry import Source, load_registry
+from dagster_project.defs.ingest.registry import Source
+from dagster_project.defs.parts import Parts
+from dagster_project.defs.quality.checks import (
+    PERIOD_SUITES, RAW_SUITES, check_key, check_spec, evaluated, previous_rows, report_stored,
+)
+from dagster_project.defs.quality.suites import raw_suite
+from dagster_project.defs.sources import SOURCES
 from dagster_project.inputs import as_of_month, concern_fingerprint
-from dagster_project.settings import get_settings
+from dagster_project.settings import Settings, get_settings
 from dagster_project.warehouse import connect
 
-SOURCES = load_registry()
 REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
 
 
@@ -25,10 +33,14 @@ def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
     return datetime.fromtimestamp(started, tz=timezone.utc).replace(tzinfo=None) if started else datetime.now()
 
 
-@dg.asset(key=REGISTRY_KEY, group_name="ingest", kinds={"duckdb", "yaml"})
-def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Every declared source (sources.yml) and an inventory of RAW_DIR; unknown files are reported."""
-    settings = get_settings()
+REGISTRY_SPEC = dg.AssetSpec(
+    REGISTRY_KEY, group_name="ingest", kinds={"duckdb", "yaml"},
+    description="Every declared source (sources.yml) and an inventory of RAW_DIR; unknown files are reported.",
+)
+
+
+def registry_result(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    """Write audit.source_registry and audit.file_inventory; warn of each file not loaded."""
     with connect(settings, context.run.run_id) as con:
         count = write_registry(con, SOURCES)
         inventory(con, SOURCES, settings.raw_dir)
@@ -40,6 +52,7 @@ def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         reason = "no source in the registry accepts this file" if status == "unknown" else status
         context.log.warning(f"{settings.raw_dir / name}: not loaded ({reason})")
     return dg.MaterializeResult(
+        asset_key=REGISTRY_KEY,
         metadata={"dagster/row_count": count, "files_not_loaded": dg.MetadataValue.json(dict(not_taken))}
     )
 
@@ -77,61 +90,108 @@ def _already_loaded(con, source: Source, fingerprint: str) -> bool:
     return stored == fingerprint and exists == 1
 
 
-def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=dg.AssetKey(["raw", source.id]),
+def source_spec(source: Source) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        dg.AssetKey(["raw", source.id]),
         group_name="ingest",
         description=f"{source.title} ({source.publisher}). Accepts {', '.join(source.files)}.",
         kinds={"duckdb", "csv"},
         metadata={"source_url": dg.MetadataValue.url(source.url), "licence": source.licence},
     )
-    def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings = get_settings()
-        fingerprint = ingest_fingerprint(source, settings.raw_dir)
-        with connect(settings, context.run.run_id) as con:
-            if _already_loaded(con, source, fingerprint):
-                counts = con.execute(
-                    "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
-                    "coalesce(sum(rows_rejected), 0), coalesce(json_group_object(file_name, sha256), '{}') "
-                    "from audit.load_log where source_id = ?", [source.id]
-                ).fetchone()
-                context.log.info(f"{source.id}: files unchanged since the last load; not re-ingested")
-                return dg.MaterializeResult(
-                    data_version=dg.DataVersion(fingerprint),
-                    metadata={
-                        "dagster/row_count": counts[2], "rows_read": counts[1], "rows_loaded": counts[2],
-                        "rows_rejected": counts[3], "reloaded": False,
-                        "files": dg.MetadataValue.json(json.loads(counts[4])),
-                    },
-                )
-            switched = dataset_switched(settings.warehouse, settings.raw_dir)
-            loads = load_source(con, source, settings.raw_dir, _run_started_at(context), switched=switched)
-            con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
-        read = sum(l.rows_read for l in loads)
-        loaded = sum(l.rows_loaded for l in loads)
-        rejected = sum(l.rows_rejected for l in loads)
-        for load in loads:
-            for r in load.rejections[:20]:
-                context.log.warning(f"{load.file_name}: row {r.row_number}: column {r.column_name!r}: {r.reason} ({r.value!r})")
-        if not loads:
-            context.log.info(f"optional source {source.id!r} not supplied in {settings.raw_dir}")
-        return dg.MaterializeResult(
-            data_version=dg.DataVersion(fingerprint),
-            metadata={
-                "reloaded": True,
-                "dagster/row_count": loaded,
-                "rows_read": read,
-                "rows_loaded": loaded,
-                "rows_rejected": rejected,
-                "suppressed_cells": sum(l.suppressed_cells for l in loads),
-                "blank_rows": sum(l.blank_rows for l in loads),
-                "files": dg.MetadataValue.json({l.file_name: l.sha256 for l in loads}),
-            }
-        )
-
-    return _ingest
 
 
+def ingest_source(
+    context: dg.AssetExecutionContext, settings: Settings, source: Source, loaded_at: datetime
+) -> dg.MaterializeResult:
+    """Load the source's files, unless its fingerprint says they are those already loaded."""
+    key = dg.AssetKey(["raw", source.id])
+    fingerprint = ingest_fingerprint(source, settings.raw_dir)
+    with connect(settings, context.run.run_id) as con:
+        if _already_loaded(con, source, fingerprint):
+            counts = con.execute(
+                "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+                "coalesce(sum(rows_rejected), 0), coalesce(json_group_object(file_name, sha256), '{}') "
+                "from audit.load_log where source_id = ?", [source.id]
+            ).fetchone()
+            return dg.MaterializeResult(
+                asset_key=key,
+                data_version=dg.DataVersion(fingerprint),
+                metadata={
+                    "dagster/row_count": counts[2], "rows_read": counts[1], "rows_loaded": counts[2],
+                    "rows_rejected": counts[3], "reloaded": False,
+                    "files": dg.MetadataValue.json(json.loads(counts[4])),
+                },
+            )
+        switched = dataset_switched(settings.warehouse, settings.raw_dir)
+        loads = load_source(con, source, settings.raw_dir, loaded_at, switched=switched)
+        con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
+    read = sum(l.rows_read for l in loads)
+    loaded = sum(l.rows_loaded for l in loads)
+    rejected = sum(l.rows_rejected for l in loads)
+    for load in loads:
+        for r in load.rejections[:20]:
+            context.log.warning(f"{load.file_name}: row {r.row_number}: column {r.column_name!r}: {r.reason} ({r.value!r})")
+    if not loads:
+        context.log.info(f"optional source {source.id!r} not supplied in {settings.raw_dir}")
+    return dg.MaterializeResult(
+        asset_key=key,
+        data_version=dg.DataVersion(fingerprint),
+        metadata={
+            "reloaded": True,
+            "dagster/row_count": loaded,
+            "rows_read": read,
+            "rows_loaded": loaded,
+            "rows_rejected": rejected,
+            "suppressed_cells": sum(l.suppressed_cells for l in loads),
+            "blank_rows": sum(l.blank_rows for l in loads),
+            "files": dg.MetadataValue.json({l.file_name: l.sha256 for l in loads}),
+        }
+    )
+
+
+@dg.multi_asset(
+    name="ingest",
+    specs=[REGISTRY_SPEC, *(source_spec(s) for s in SOURCES.values())],
+    check_specs=[check_spec(suite) for suite in [*RAW_SUITES.values(), *PERIOD_SUITES.values()]],
+    can_subset=True,
+)
+def ingest(context: dg.AssetExecutionContext):
+    """The registry, then each selected source: loaded (or found unchanged), then its suites run
+    (or report their stored results when it was unchanged). A source that fails to load has its
+    suites skipped; the others go on, and the step fails at the end naming every failure; a
+    critical expectation failed fails it too, so dbt never starts."""
+    settings = get_settings()
+    selected, checks, parts = context.selected_asset_keys, context.selected_asset_check_keys, Parts()
+    if REGISTRY_KEY in selected:
+        result = parts.run("source_registry", registry_result, context, settings)
+        if result is not None:
+            yield result
+    published = functools.cache(lambda: previous_rows(settings, [s.table for s in SOURCES.values()]))
+
+    def banded(source: Source):  # the source's suite with its band around the previous published load
+        return raw_suite(source, published()[source.table])
+
+    kept, results, loaded_at = [], [], _run_started_at(context)
+    for source in SOURCES.values():
+        unchanged = False  # a check selected without its source runs on the table as it is
+        if dg.AssetKey(["raw", source.id]) in selected:
+            context.log.debug(f"ingesting {source.id}")
+            loaded = parts.run(source.id, ingest_source, context, settings, source, loaded_at)
+            if loaded is None:
+                continue
+            unchanged = loaded.metadata["reloaded"] is False
+            kept += [source.id] if unchanged else []
+            yield loaded
+        for suite, checked in ((RAW_SUITES[source.id], functools.partial(banded, source)), (PERIOD_SUITES.get(source.id), None)):
+            if suite is not None and check_key(suite) in checks:
+                result = parts.run(check_key(suite).name, evaluated, context, suite, unchanged, checked)
+                if result is not None:
+                    results.append(result)
+                    yield result
+    if kept:
+        context.log.info(f"files unchanged since the last load, not re-ingested: {len(kept)} sources ({', '.join(kept)})")
+    report_stored(context, results)
+    parts.finish()
 
 
 @dg.asset(key=dg.AssetKey(["raw", "downloads"]), group_name="ingest", kinds={"http"})
@@ -150,4 +210,3 @@ def downloads(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-ingest_assets = [source_registry, *(build_ingest_asset(s) for s in SOURCES.values())]

@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from dagster_project.defs.ingest.assets import SOURCES
+from dagster_project.defs.sources import SOURCES
 from dagster_project.defs.ingest.reader import sha256_of
 from dagster_project.regular_files import is_regular
 from dagster_project.retention import prune_runs
