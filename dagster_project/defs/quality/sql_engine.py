@@ -140,7 +140,7 @@ class _Compiler:
         self.columns = columns
         self.windows: list[str] = []
         self.aggregates: list[str] = ["count(*)"]
-        self.guards: list[str] = []  # counts that must be 0 for GX's result to be the one reproduced here
+        self.guards: dict[str, str] = {}  # what each count that must be 0 for GX's result to be reproduced finds
 
     def column(self, name: str, kinds=("int", "float", "str", "bool")) -> _Column:
         column = self.columns.get(name)
@@ -185,7 +185,9 @@ def _map(compiler: _Compiler, kind: str, kw: dict):
             raise Unsupported(f"ignore_row_if {ignore!r}")
         if ignore != "either_value_is_missing" and "int" in (a.kind, b.kind):
             # pandas' missing integer (pd.NA) in a comparison: GX reports an error, not a result
-            compiler.guards.append(f"count(*) filter (where {considered} and ({a.sql} is null or {b.sql} is null))")
+            compiler.guards[f"a missing integer in {a.name}, {b.name}"] = (
+                f"count(*) filter (where {considered} and ({a.sql} is null or {b.sql} is null))"
+            )
         operator = ">=" if kw.get("or_equal") else ">"
         return considered, f"not coalesce({a.sql} {operator} {b.sql}, false)", [a, b]
     if kind == "expect_compound_columns_to_be_unique":
@@ -196,7 +198,7 @@ def _map(compiler: _Compiler, kind: str, kw: dict):
         count = compiler.window(columns, considered)
         failing = f"{count} > 1"
         # a repeated row with a missing part prints as GX's dict of it, not reproduced here
-        compiler.guards.append(
+        compiler.guards[f"a repeated row with a missing part in {kw['column_list']}"] = (
             f"count(*) filter (where {considered} and {failing} and ("
             + " or ".join(f"{c.sql} is null" for c in columns) + "))"
         )
@@ -236,7 +238,9 @@ def _map(compiler: _Compiler, kind: str, kw: dict):
         if not isinstance(regex, str) or not _regex_supported(regex):
             raise Unsupported(f"regex {regex!r}")
         # outside printable ASCII Python's \d and RE2's differ (and $ before a final newline)
-        compiler.guards.append(f"count(*) filter (where {present} and not regexp_full_match({value}, '[ -~]*'))")
+        compiler.guards[f"a value outside printable ASCII in {column.name}"] = (
+            f"count(*) filter (where {present} and not regexp_full_match({value}, '[ -~]*'))"
+        )
         return present, f"not regexp_matches({value}, {_literal(regex)})", [column]
     raise Unsupported(kind)
 
@@ -302,11 +306,12 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, expectations, names: li
     windows = "".join(", " + w for w in compiler.windows)
     sql = (
         f"with batch as (select rowid as _rid, *{windows} from {table}) "
-        f"select {', '.join(compiler.aggregates + compiler.guards)} from batch"
+        f"select {', '.join(compiler.aggregates + list(compiler.guards.values()))} from batch"
     )
     row = con.execute(sql).fetchone()
-    if any(row[len(compiler.aggregates):]):
-        raise Unsupported("values whose GX result this engine does not reproduce")
+    found = [what for what, count in zip(compiler.guards, row[len(compiler.aggregates):]) if count]
+    if found:
+        raise Unsupported(f"values whose GX result is not reproduced here: {'; '.join(found)}")
     total = row[0]
     results = []
     for e, plan in zip(expectations, plans):
