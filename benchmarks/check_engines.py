@@ -59,6 +59,13 @@ def make_table(path: Path, rows: int, source: Path | None) -> None:
         )
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM: ru_maxrss would carry over the
+    parent's peak at the fork)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+
+
 def child(engine: str, path: str) -> None:
     """Validate the suite with one engine and print its figures as JSON."""
     import duckdb
@@ -72,7 +79,7 @@ def child(engine: str, path: str) -> None:
         if engine == "gx":
             validate(con, type(suite)("warm", suite.asset, "select 1 as x", ()), engine="gx")  # GX's import and set-up
         setup = time.perf_counter() - started
-        before = resource.getrusage(resource.RUSAGE_SELF)
+        before, peak_before = resource.getrusage(resource.RUSAGE_SELF), peak_mb()
         started = time.perf_counter()
         outcomes = validate(con, suite, engine=engine)
         wall = time.perf_counter() - started
@@ -80,7 +87,7 @@ def child(engine: str, path: str) -> None:
     print(json.dumps({
         "setup_s": setup, "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "peak_mb": after.ru_maxrss / 1024, "rss_before_mb": before.ru_maxrss / 1024,
+        "peak_mb": peak_mb(), "rss_before_mb": peak_before,
         "outcomes": [[o.expectation, o.column, o.success, o.observed, o.sample] for o in outcomes],
     }))
 
@@ -107,7 +114,7 @@ def main() -> None:
             print(f"{rows:,} rows ({'copies of ' + str(args.source) if args.source else 'synthetic'}):")
             for name, f in figures.items():
                 print(f"  {name:3}  validate {f['wall_s']:7.2f} s wall, {f['cpu_s']:7.2f} s CPU; peak {f['peak_mb']:6.0f} MB "
-                      f"({f['rss_before_mb']:.0f} MB before validating; set-up {f['setup_s']:.1f} s)")
+                      f"({f['rss_before_mb']:.0f} MB peak before validating; set-up {f['setup_s']:.1f} s)")
             print(f"  ratio GX/SQL: {gx['wall_s'] / sql['wall_s']:.0f}x wall, {gx['cpu_s'] / max(sql['cpu_s'], 1e-3):.0f}x CPU, "
                   f"{(gx['peak_mb'] - gx['rss_before_mb']) / max(sql['peak_mb'] - sql['rss_before_mb'], 1):.0f}x memory "
                   f"added by validating; same outcomes: {gx['outcomes'] == sql['outcomes']}; "
