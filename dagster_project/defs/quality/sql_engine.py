@@ -284,12 +284,27 @@ def _format(kind: str, shown: list[_Column], row: dict, lineage: bool) -> str:
 
 
 def _check_arguments(expectations) -> None:
+    """Unsupported for a type or argument this engine does not reproduce (GX then validates, or
+    reports the arguments wrong)."""
     for e in expectations:
-        if e.type not in _ARGUMENTS or not set(e.kwargs) <= _ARGUMENTS[e.type]:
+        kw = e.kwargs
+        if e.type not in _ARGUMENTS or not set(kw) <= _ARGUMENTS[e.type]:
             raise Unsupported(e.type)
-        mostly = e.kwargs.get("mostly", 1)
+        mostly = kw.get("mostly", 1)
         if not _number(mostly) or not 0 <= mostly <= 1:
             raise Unsupported("mostly")
+        if e.type.startswith("expect_table_"):
+            bounds = [kw[k] for k in ("value", "min_value", "max_value") if kw.get(k) is not None]
+            if e.type.endswith("_between") and not bounds:
+                raise Unsupported("no bounds")
+            if not all(_number(b) for b in bounds) or (
+                kw.get("min_value") is not None and kw.get("max_value") is not None and kw["min_value"] > kw["max_value"]
+            ):
+                raise Unsupported("bounds")
+            if e.type.endswith("_to_match_set") and not isinstance(kw.get("column_set"), list):
+                raise Unsupported("column_set")
+            if e.type.endswith("_ordered_list") and not isinstance(kw.get("column_list"), list):
+                raise Unsupported("column_list")
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, expectations, names: list[str]) -> list[Result]:
