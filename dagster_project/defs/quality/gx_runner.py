@@ -6,6 +6,7 @@ GX is imported here only, and lazily, because importing it takes seconds.
 
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -91,13 +92,15 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> list[str]:
+def _batch_columns(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from ({suite.query.strip().rstrip(';')}) as batch limit 0").description]
+
+
+def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str, names: list[str]) -> None:
     """The suite's batch, in a temporary table, on only the columns the row expectations read (and
-    a raw table's file and row, to locate failing values); returns the batch's column names. A
-    missing column keeps every column (GX then reports it); a row count alone needs one column."""
+    a raw table's file and row, to locate failing values). A missing column keeps every column (GX
+    then reports it); a row count alone needs one column."""
     rows = [e for e in suite.expectations if e.type not in _SHAPE]
-    batch = f"({suite.query.strip().rstrip(';')}) as batch"
-    names = [d[0] for d in con.execute(f"select * from {batch} limit 0").description]
     wanted = [c for c in _used_columns(rows) if c in names]
     wanted += [c for c in LINEAGE if c in names and c not in wanted]
     if any(c not in names for c in _used_columns(rows)) or not wanted:
@@ -105,8 +108,23 @@ def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> lis
         if not _used_columns(rows):
             wanted = names[:1]
     listed = ", ".join(_quoted(c) for c in wanted)
-    con.execute(f"create temporary table {table} as select {listed} from {batch}")
-    return names
+    con.execute(f"create temporary table {table} as select {listed} from ({suite.query.strip().rstrip(';')}) as batch")
+
+
+_WHOLE_TABLE = re.compile(r'\s*select\s+\*\s+from\s+((?:"[^"]+"|\w+)\.(?:"[^"]+"|\w+))\s*;?\s*', re.IGNORECASE)
+
+
+def _whole_table(con: duckdb.DuckDBPyConnection, suite: Suite) -> str | None:
+    """The table a `select * from schema.table` batch reads, if it is a table (its rowid is the
+    batch's order): the SQL engine reads it in place, with no copy."""
+    match = _WHOLE_TABLE.fullmatch(suite.query)
+    if not match:
+        return None
+    try:
+        con.execute(f"select rowid from {match[1]} limit 0")
+    except duckdb.Error:  # a view
+        return None
+    return match[1]
 
 
 _GX = {}
@@ -179,9 +197,13 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite, *, engine: str = "aut
     (`sql` raises sql_engine.Unsupported for a suite it does not reproduce)."""
     if engine not in ("auto", "gx", "sql"):
         raise ValueError(f"engine {engine!r} is not auto, gx or sql")
-    table = f"gx_batch_{uuid.uuid4().hex}"
-    names = _copy_batch(con, suite, table)
+    names = _batch_columns(con, suite)
+    copy = f"gx_batch_{uuid.uuid4().hex}"
+    table = _whole_table(con, suite) if engine != "gx" else None
     try:
+        if table is None:
+            _copy_batch(con, suite, copy, names)
+            table = copy
         (rows,) = con.execute(f"select count(*) from {table}").fetchone()
         if engine == "sql" or (engine == "auto" and rows >= configured_sql_min_rows()):
             try:
@@ -192,10 +214,12 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite, *, engine: str = "aut
             except sql_engine.Unsupported:
                 if engine == "sql":
                     raise
-        results = _gx_results(con, suite, table)
+        if table != copy:
+            _copy_batch(con, suite, copy, names)
+        results = _gx_results(con, suite, copy)
         return [_gx_outcome(suite, e, results[_key(e.type, e.kwargs)]) for e in suite.expectations]
     finally:
-        con.execute(f"drop table if exists {table}")
+        con.execute(f"drop table if exists {copy}")
 
 
 def record(con: duckdb.DuckDBPyConnection, suite: Suite, outcomes: list[Outcome]) -> None:

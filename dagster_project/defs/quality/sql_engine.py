@@ -19,8 +19,8 @@ GX's semantics, as reproduced here (GX 1.x, pandas engine):
   default, either_value_is_missing, neither); a missing value in a row not skipped fails;
 - match_regex: `re.search` on the value (a partial match), the same as RE2's regexp_matches for
   the subset of regexes `_regex_supported` allows, on printable ASCII values;
-- the failing sample: the first failing rows in the batch's order (rowid of the batch copied into
-  a temporary table), formatted as GX's partial_unexpected_list / index list print.
+- the failing sample: the first failing rows in the batch's order (rowid of the table, or of the
+  batch copied into a temporary table), formatted as GX's partial_unexpected_list / index list print.
 """
 
 import math
@@ -136,7 +136,8 @@ def _numpy_repr(column: _Column, value) -> str:
 class _Compiler:
     """Builds the aggregates of one query over the batch table, and the joins they need."""
 
-    def __init__(self, columns: dict[str, _Column]):
+    def __init__(self, table: str, columns: dict[str, _Column]):
+        self.table = table
         self.columns = columns
         self.joins: list[tuple[str, str]] = []  # (common table, join)
         self.aggregates: list[str] = ["count(*)"]
@@ -150,12 +151,19 @@ class _Compiler:
 
     def repeated(self, keys: list[_Column], considered: str) -> str:
         """A condition true on the considered rows whose keys another considered row repeats
-        (missing parts equal): a join with the repeated keys (a group by: cheaper than a window)."""
+        (missing parts equal): a join with the repeated keys, found by a group by on the keys'
+        hash first and then on the keys of the rows whose hash repeats (less memory than a group
+        by on every key, or a window)."""
         alias = f"_repeated{len(self.joins)}"
         listed = ", ".join(f"{c.sql} as _k{i}" for i, c in enumerate(keys))
+        hashed = f"hash({', '.join(c.sql for c in keys)})"
         on = " and ".join(f"{c.sql} is not distinct from {alias}._k{i}" for i, c in enumerate(keys))
         self.joins.append((
-            f"{alias} as (select {listed}, true as {alias} from batch where {considered} group by all having count(*) > 1)",
+            f"{alias}_hash as (select {hashed} as _h from {self.table} as batch where {considered} "
+            "group by 1 having count(*) > 1), "
+            f"{alias} as (select {listed}, true as {alias} from {self.table} as batch "
+            f"semi join {alias}_hash on {hashed} = {alias}_hash._h "
+            f"where {considered} group by all having count(*) > 1)",
             f"left join {alias} on {considered} and {on}",
         ))
         return f"{alias} is not null"
@@ -169,7 +177,7 @@ class _Compiler:
         self.aggregates += [
             f"count(*) filter (where {considered})",
             f"count(*) filter (where {considered} and {failing})",
-            f"arg_min({{{values}{lineage}}}, _rid, {SAMPLE}) filter (where {considered} and {failing})",
+            f"arg_min({{{values}{lineage}}}, batch.rowid, {SAMPLE}) filter (where {considered} and {failing})",
         ]
         return index
 
@@ -308,14 +316,14 @@ def _check_arguments(expectations) -> None:
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, expectations, names: list[str]) -> list[Result]:
-    """One result per expectation, in order, for the batch copied into `table` (a temporary table
-    of the columns the expectations read, whose rowid is the batch's order; `names`: all the
-    batch's columns); Unsupported when GX must validate the suite instead."""
+    """One result per expectation, in order, for the batch in `table` (a table whose rowid is the
+    batch's order: the table itself or a temporary copy of the batch; `names`: all the batch's
+    columns); Unsupported when GX must validate the suite instead."""
     _check_arguments(expectations)
     described = con.execute(f"describe {table}").fetchall()
     columns = {row[0]: _column(row[0], row[1]) for row in described}
     lineage = set(LINEAGE) <= set(columns)
-    compiler = _Compiler(columns)
+    compiler = _Compiler(table, columns)
     plans = []
     for e in expectations:
         if e.type in SHAPE or e.type.startswith("expect_table_row_count"):
@@ -324,8 +332,8 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, expectations, names: li
         considered, failing, shown = _map(compiler, e.type, e.kwargs)
         plans.append((compiler.add(considered, failing, shown), shown))
     sql = (
-        "with " + ", ".join([f"batch as (select rowid as _rid, * from {table})", *(j[0] for j in compiler.joins)])
-        + f" select {', '.join(compiler.aggregates + list(compiler.guards.values()))} from batch "
+        ("with " + ", ".join(j[0] for j in compiler.joins) + " " if compiler.joins else "")
+        + f"select {', '.join(compiler.aggregates + list(compiler.guards.values()))} from {table} as batch "
         + " ".join(j[1] for j in compiler.joins)
     )
     row = con.execute(sql).fetchone()
