@@ -3,10 +3,13 @@ compiled to one DuckDB query (sql_engine), and print time, CPU and peak memory o
 
     nice -n 19 .venv/bin/python benchmarks/check_engines.py                       # 200,000 and 1,200,000 rows
     nice -n 19 .venv/bin/python benchmarks/check_engines.py --rows 2000000 --from data/warehouse.duckdb
+    nice -n 19 .venv/bin/python benchmarks/check_engines.py --all-suites WAREHOUSE   # every suite of a build
 
 The table is marts.fct_indicator_values of a built warehouse (--from) repeated with numbered area
 codes up to the row count, or, without --from, synthetic rows of the same columns (a few values
-out of range, so that failures and samples are part of the work). Each engine runs in a child
+out of range, so that failures and samples are part of the work). With --all-suites, every suite
+the pipeline runs (raw, period, coverage and mart suites) on a built warehouse, with GX alone and
+with the engine the pipeline picks (`auto`), and the slowest suites. Each engine runs in a child
 process of its own, so that its peak memory is its own; both must give the same outcomes.
 Never asserts.
 """
@@ -66,30 +69,63 @@ def peak_mb() -> float:
     return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
-def child(engine: str, path: str) -> None:
-    """Validate the suite with one engine and print its figures as JSON."""
+def every_suite() -> list:
+    """The suites a pipeline run validates (as dagster_project/defs/quality/checks.py lists them)."""
+    from dagster_project.defs.ingest.registry import load_registry
+    from dagster_project.defs.quality.suites import (
+        lsoa_coverage_suite, mart_suites, period_completeness_suite, raw_suite,
+    )
+
+    sources = load_registry()
+    suites = [raw_suite(source) for source in sources.values()]
+    suites += [s for source in sources.values() if (s := period_completeness_suite(source))]
+    suites += [s for source in sources.values() if (s := lsoa_coverage_suite(source, sources))]
+    return suites + mart_suites()
+
+
+def child(engine: str, path: str, all_suites: bool) -> None:
+    """Validate the suite (or every suite) with one engine and print its figures as JSON."""
     import duckdb
 
     from dagster_project.defs.quality.gx_runner import validate
     from dagster_project.defs.quality.suites import load_suite_file
 
-    suite = load_suite_file(SUITE)
+    suites = every_suite() if all_suites else [load_suite_file(SUITE)]
     started = time.perf_counter()
     with duckdb.connect(path, read_only=True) as con:
-        if engine == "gx":
-            validate(con, type(suite)("warm", suite.asset, "select 1 as x", ()), engine="gx")  # GX's import and set-up
+        if engine != "sql":
+            validate(con, type(suites[0])("warm", ("x", "y"), "select 1 as x", ()), engine="gx")  # GX's import and set-up
         setup = time.perf_counter() - started
         before, peak_before = resource.getrusage(resource.RUSAGE_SELF), peak_mb()
         started = time.perf_counter()
-        outcomes = validate(con, suite, engine=engine)
+        outcomes, times = [], {}
+        for suite in suites:
+            begun = time.perf_counter()
+            outcomes += validate(con, suite, engine=engine)
+            times[suite.name] = time.perf_counter() - begun
         wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "setup_s": setup, "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "peak_mb": peak_mb(), "rss_before_mb": peak_before,
-        "outcomes": [[o.expectation, o.column, o.success, o.observed, o.sample] for o in outcomes],
+        "peak_mb": peak_mb(), "rss_before_mb": peak_before, "times": times,
+        "outcomes": [[o.suite, o.expectation, o.column, o.success, o.observed, o.sample] for o in outcomes],
     }))
+
+
+def run_children(path: Path, engines: tuple[str, ...], all_suites: bool = False) -> dict:
+    figures = {}
+    for engine in engines:
+        command = [sys.executable, __file__, "--child", engine, str(path)] + (["--all-suites-child"] if all_suites else [])
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
+        figures[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def print_figures(figures: dict) -> None:
+    for name, f in figures.items():
+        print(f"  {name:4} validate {f['wall_s']:7.2f} s wall, {f['cpu_s']:7.2f} s CPU; peak {f['peak_mb']:6.0f} MB "
+              f"({f['rss_before_mb']:.0f} MB peak before validating; set-up {f['setup_s']:.1f} s)")
 
 
 def main() -> None:
@@ -97,30 +133,36 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000, 1_200_000])
     parser.add_argument("--from", dest="source", type=Path, help="a built warehouse whose table to repeat")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--all-suites", type=Path, metavar="WAREHOUSE", help="every suite of a built warehouse")
+    parser.add_argument("--all-suites-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(*args.child, args.all_suites_child)
+        return
+    if args.all_suites:
+        figures = run_children(args.all_suites, ("gx", "auto"), all_suites=True)
+        gx, auto = figures["gx"], figures["auto"]
+        print(f"every suite of {args.all_suites} ({len(gx['times'])} suites):")
+        print_figures(figures)
+        print(f"  ratio GX/auto: {gx['wall_s'] / auto['wall_s']:.1f}x wall, {gx['cpu_s'] / max(auto['cpu_s'], 1e-3):.1f}x CPU; "
+              f"same outcomes: {gx['outcomes'] == auto['outcomes']}; failed: {sum(not o[3] for o in gx['outcomes'])} "
+              f"of {len(gx['outcomes'])}")
+        for name in sorted(gx["times"], key=gx["times"].get, reverse=True)[:8]:
+            print(f"    {name:45} GX {gx['times'][name]:6.2f} s   auto {auto['times'][name]:6.2f} s")
         return
     with tempfile.TemporaryDirectory(prefix="check_engines_") as tmp:
         for rows in args.rows:
             path = Path(tmp) / f"rows_{rows}.duckdb"
             make_table(path, rows, args.source)
-            figures = {}
-            for engine in ("gx", "sql"):
-                done = subprocess.run([sys.executable, __file__, "--child", engine, str(path)],
-                                      capture_output=True, text=True, check=True, cwd=REPO)
-                figures[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+            figures = run_children(path, ("gx", "sql"))
             gx, sql = figures["gx"], figures["sql"]
             print(f"{rows:,} rows ({'copies of ' + str(args.source) if args.source else 'synthetic'}):")
-            for name, f in figures.items():
-                print(f"  {name:3}  validate {f['wall_s']:7.2f} s wall, {f['cpu_s']:7.2f} s CPU; peak {f['peak_mb']:6.0f} MB "
-                      f"({f['rss_before_mb']:.0f} MB peak before validating; set-up {f['setup_s']:.1f} s)")
+            print_figures(figures)
             print(f"  ratio GX/SQL: {gx['wall_s'] / sql['wall_s']:.0f}x wall, {gx['cpu_s'] / max(sql['cpu_s'], 1e-3):.0f}x CPU, "
                   f"{(gx['peak_mb'] - gx['rss_before_mb']) / max(sql['peak_mb'] - sql['rss_before_mb'], 1):.0f}x memory "
                   f"added by validating; same outcomes: {gx['outcomes'] == sql['outcomes']}; "
-                  f"failed: {sum(not o[2] for o in gx['outcomes'])} of {len(gx['outcomes'])}")
+                  f"failed: {sum(not o[3] for o in gx['outcomes'])} of {len(gx['outcomes'])}")
             path.unlink()
-
 
 if __name__ == "__main__":
     main()
