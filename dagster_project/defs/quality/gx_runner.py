@@ -67,8 +67,9 @@ def _sample(details: dict) -> list[str]:
 # Expectations about the table's columns themselves: validated on the batch's columns with no rows.
 _SHAPE = sql_engine.SHAPE
 # Batches of at least this many rows are validated by the suite compiled to SQL (sql_engine) when
-# it can be: below, GX's pandas copy costs little (about 0.2 s and 100 MB at this size, see
-# benchmarks/README.md) and GX stays the engine. GX_SQL_MIN_ROWS sets another threshold (0: always SQL).
+# it can be: below, GX's pandas copy costs little (at this size about 1 s of CPU and 190 MB for
+# the largest suite, benchmarks/README.md) and GX stays the engine. GX_SQL_MIN_ROWS sets another
+# threshold (0: SQL for every suite it reproduces).
 SQL_MIN_ROWS = 200_000
 
 
@@ -92,8 +93,12 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _batch(suite: Suite) -> str:
+    return f"({suite.query.strip().rstrip(';')}) as batch"
+
+
 def _batch_columns(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[str]:
-    return [d[0] for d in con.execute(f"select * from ({suite.query.strip().rstrip(';')}) as batch limit 0").description]
+    return [d[0] for d in con.execute(f"select * from {_batch(suite)} limit 0").description]
 
 
 def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str, names: list[str]) -> None:
@@ -108,30 +113,33 @@ def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str, names:
         if not _used_columns(rows):
             wanted = names[:1]
     listed = ", ".join(_quoted(c) for c in wanted)
-    con.execute(f"create temporary table {table} as select {listed} from ({suite.query.strip().rstrip(';')}) as batch")
+    con.execute(f"create temporary table {table} as select {listed} from {_batch(suite)}")
 
 
-_WHOLE_TABLE = re.compile(r'\s*select\s+\*\s+from\s+((?:"[^"]+"|\w+)\.(?:"[^"]+"|\w+))\s*;?\s*', re.IGNORECASE)
+_NAME = r'"(?:[^"]|"")+"|\w+'
+_WHOLE_TABLE = re.compile(rf"\s*select\s+\*\s+from\s+({_NAME})\.({_NAME})\s*;?\s*", re.IGNORECASE)
 
 
 def _whole_table(con: duckdb.DuckDBPyConnection, suite: Suite) -> str | None:
-    """The table a `select * from schema.table` batch reads, if it is a table (its rowid is the
-    batch's order): the SQL engine reads it in place, with no copy."""
+    """The table a `select * from schema.table` batch reads, if it is a table (not a view: a
+    table's rowid is the batch's order), for the SQL engine to read in place, with no copy."""
     match = _WHOLE_TABLE.fullmatch(suite.query)
     if not match:
         return None
-    try:
-        con.execute(f"select rowid from {match[1]} limit 0")
-    except duckdb.Error:  # a view
-        return None
-    return match[1]
+    schema, name = (part[1:-1].replace('""', '"') if part.startswith('"') else part for part in match.groups())
+    (tables,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and lower(schema_name) = lower(?) and lower(table_name) = lower(?)",
+        [schema, name],
+    ).fetchone()
+    return f"{match[1]}.{match[2]}" if tables == 1 else None
 
 
 _GX = {}
 
 
 def _gx():
-    """GX and a pandas datasource, set up once per process (about 1 s each time otherwise)."""
+    """GX and a pandas datasource, set up once per process, not once per suite (10-30 ms each)."""
     if not _GX:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network at run time
         import great_expectations as gx
@@ -151,7 +159,7 @@ def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> dic
     rows = [e for e in suite.expectations if e.type not in _SHAPE]
     parts = []
     if shape:
-        parts.append((shape, con.execute(f"select * from ({suite.query.strip().rstrip(';')}) as batch limit 0").df()))
+        parts.append((shape, con.execute(f"select * from {_batch(suite)} limit 0").df()))
     if rows:
         parts.append((rows, con.execute(f"select * from {table} order by rowid").df()))
     results = {}
