@@ -119,15 +119,17 @@ def _hostile_expectations() -> list[Expectation]:
 def hostile():
     con = duckdb.connect()
     con.execute(HOSTILE)
+    con.execute("create view hostile_view as select * from hostile")
     yield con
     con.close()
 
 
 @pytest.mark.parametrize("query", [
     "select * from main.hostile",  # the SQL engine reads the table in place
-    "select * from hostile where true",  # a copy of the batch
+    "select * from main.hostile_view",  # a view: a copy of the batch, as for any other query
+    "select * from hostile where true",
     "select *, 'f.csv' as _source_file, row_number() over () + 1 as _row_number from hostile",
-], ids=["table", "batch", "raw with file and row"])
+], ids=["table", "view", "query", "raw with file and row"])
 def test_values_made_to_fail_every_expectation_type_give_the_same_outcomes_and_samples(hostile, query):
     lineage = "_source_file" in query
     suite = Suite("hostile", ("raw", "hostile"), query, tuple(_hostile_expectations()))
@@ -211,6 +213,16 @@ def test_the_project_regexes_read_alike_in_re2_and_python():
         for code in codes:
             (re2,) = con.execute("select regexp_matches(?, ?)", [code, regex]).fetchone()
             assert re2 == bool(re.search(regex, code)), (regex, code)
+
+
+def test_only_a_table_is_read_in_place(hostile):
+    def suite(query):
+        return Suite("h", ("marts", "h"), query, ())
+
+    assert gx_runner._whole_table(hostile, suite("select * from main.hostile")) == "main.hostile"
+    assert gx_runner._whole_table(hostile, suite(' SELECT * FROM "main"."hostile";')) == '"main"."hostile"'
+    assert gx_runner._whole_table(hostile, suite("select * from main.hostile_view")) is None
+    assert gx_runner._whole_table(hostile, suite("select * from main.hostile where i > 1")) is None
 
 
 def test_a_batch_below_the_threshold_is_validated_by_gx(monkeypatch, hostile):
