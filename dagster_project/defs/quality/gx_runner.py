@@ -1,14 +1,18 @@
-"""Run a suite with Great Expectations 1.x on a pandas batch read from DuckDB.
+"""Run a suite with Great Expectations 1.x on a pandas batch read from DuckDB, or, for a large batch,
+as one DuckDB query giving the same outcomes (sql_engine).
 
 GX is imported here only, and lazily, because importing it takes seconds.
 """
 
 import json
 import os
+import re
+import uuid
 from dataclasses import dataclass
 
 import duckdb
 
+from dagster_project.defs.quality import sql_engine
 from dagster_project.defs.quality.suites import Suite
 
 
@@ -45,7 +49,7 @@ def _observed(result: dict) -> str:
     return ""
 
 
-LINEAGE = ("_source_file", "_row_number")
+LINEAGE = sql_engine.LINEAGE
 
 
 def _sample(details: dict) -> list[str]:
@@ -61,10 +65,17 @@ def _sample(details: dict) -> list[str]:
 
 
 # Expectations about the table's columns themselves: validated on the batch's columns with no rows.
-_SHAPE = {
-    "expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list",
-    "expect_table_column_count_to_equal", "expect_table_column_count_to_be_between",
-}
+_SHAPE = sql_engine.SHAPE
+# Batches of at least this many rows are validated by the suite compiled to SQL (sql_engine) when
+# it can be: below, GX's pandas copy costs little (at this size about 1 s of CPU and 190 MB for
+# the largest suite, benchmarks/README.md) and GX stays the engine. GX_SQL_MIN_ROWS sets another
+# threshold (0: SQL for every suite it reproduces).
+SQL_MIN_ROWS = 200_000
+
+
+def configured_sql_min_rows() -> int:
+    value = os.environ.get("GX_SQL_MIN_ROWS", "")
+    return int(value) if value.strip() else SQL_MIN_ROWS
 
 
 def _used_columns(expectations) -> list[str]:
@@ -78,76 +89,145 @@ def _used_columns(expectations) -> list[str]:
     return list(used)
 
 
-def _batches(con: duckdb.DuckDBPyConnection, suite: Suite):
-    """(expectations, frame) pairs covering the suite: the row expectations on only the columns
-    they read (and a raw table's file and row, to locate failing values), and the expectations
-    about the columns themselves on the batch with no rows. The results are those of the whole
-    batch, without copying columns no expectation reads out of DuckDB."""
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _batch(suite: Suite) -> str:
+    return f"({suite.query.strip().rstrip(';')}) as batch"
+
+
+def _batch_columns(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from {_batch(suite)} limit 0").description]
+
+
+def _copy_batch(con: duckdb.DuckDBPyConnection, suite: Suite, table: str, names: list[str]) -> None:
+    """The suite's batch, in a temporary table, on only the columns the row expectations read (and
+    a raw table's file and row, to locate failing values). A missing column keeps every column (GX
+    then reports it); a row count alone needs one column."""
+    rows = [e for e in suite.expectations if e.type not in _SHAPE]
+    wanted = [c for c in _used_columns(rows) if c in names]
+    wanted += [c for c in LINEAGE if c in names and c not in wanted]
+    if any(c not in names for c in _used_columns(rows)) or not wanted:
+        wanted = names
+        if not _used_columns(rows):
+            wanted = names[:1]
+    listed = ", ".join(_quoted(c) for c in wanted)
+    con.execute(f"create temporary table {table} as select {listed} from {_batch(suite)}")
+
+
+_NAME = r'"(?:[^"]|"")+"|\w+'
+_WHOLE_TABLE = re.compile(rf"\s*select\s+\*\s+from\s+({_NAME})\.({_NAME})\s*;?\s*", re.IGNORECASE)
+
+
+def _whole_table(con: duckdb.DuckDBPyConnection, suite: Suite) -> str | None:
+    """The table a `select * from schema.table` batch reads, if it is a table (not a view: a
+    table's rowid is the batch's order), for the SQL engine to read in place, with no copy."""
+    match = _WHOLE_TABLE.fullmatch(suite.query)
+    if not match:
+        return None
+    schema, name = (part[1:-1].replace('""', '"') if part.startswith('"') else part for part in match.groups())
+    (tables,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and lower(schema_name) = lower(?) and lower(table_name) = lower(?)",
+        [schema, name],
+    ).fetchone()
+    return f"{match[1]}.{match[2]}" if tables == 1 else None
+
+
+_GX = {}
+
+
+def _gx():
+    """GX and a pandas datasource, set up once per process, not once per suite (10-30 ms each)."""
+    if not _GX:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network at run time
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _GX.update(gx=gx, source=context.data_sources.add_pandas("warehouse"))
+    return _GX["gx"], _GX["source"]
+
+
+def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> dict:
+    """GX's results on pandas frames of the batch, by expectation key: the row expectations on the
+    copied columns, the expectations about the columns themselves on the batch with no rows."""
+    gx, source = _gx()
     shape = [e for e in suite.expectations if e.type in _SHAPE]
     rows = [e for e in suite.expectations if e.type not in _SHAPE]
-    batch = f"({suite.query.strip().rstrip(';')}) as batch"
-    names = [d[0] for d in con.execute(f"select * from {batch} limit 0").description]
+    parts = []
     if shape:
-        yield shape, con.execute(f"select * from {batch} limit 0").df()
+        parts.append((shape, con.execute(f"select * from {_batch(suite)} limit 0").df()))
     if rows:
-        wanted = [c for c in _used_columns(rows) if c in names]
-        wanted += [c for c in LINEAGE if c in names and c not in wanted]
-        if any(c not in names for c in _used_columns(rows)) or not wanted:
-            wanted = names  # a missing column fails as GX reports it; a row count needs only rows
-            if not _used_columns(rows):
-                wanted = names[:1]
-        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
-        yield rows, con.execute(f"select {listed} from {batch}").df()
-
-
-def validate(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
-    """Validate the suite's batch; one outcome per expectation, in suite order."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network at run time
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("warehouse")
+        parts.append((rows, con.execute(f"select * from {table} order by rowid").df()))
     results = {}
-    for part, (expectations, frame) in enumerate(_batches(con, suite)):
-        batch = (
-            source.add_dataframe_asset(name=f"{suite.name}_{part}")
-            .add_batch_definition_whole_dataframe("all_rows")
-            .get_batch(batch_parameters={"dataframe": frame})
-        )
-        gx_suite = gx.ExpectationSuite(
-            name=f"{suite.name}_{part}",
-            expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in expectations],
-        )
-        # A raw table's rows carry their file and row number: failing values then name them.
-        result_format = {"result_format": "SUMMARY"}
-        if set(LINEAGE) <= set(frame.columns):
-            result_format["unexpected_index_column_names"] = list(LINEAGE)
-        # GX returns results in its own order: pair them with the suite by type and arguments.
-        results |= {
-            _key(r.expectation_config.type, r.expectation_config.kwargs): r
-            for r in batch.validate(gx_suite, result_format=result_format).results
-        }
-    outcomes = []
-    for expectation in suite.expectations:
-        result = results[_key(expectation.type, expectation.kwargs)]
-        details = result.result or {}
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            details = {"observed_value": result.exception_info.get("exception_message")}
-        outcomes.append(
-            Outcome(
-                suite=suite.name,
-                table=suite.table,
-                expectation=expectation.type,
-                column=expectation.column,
-                severity=expectation.severity,
-                success=bool(result.success),
-                observed=_observed(details),
-                sample=_sample(details),
+    for part, (expectations, frame) in enumerate(parts):
+        name = f"{suite.name}_{part}"
+        try:
+            batch = (
+                source.add_dataframe_asset(name=name)
+                .add_batch_definition_whole_dataframe("all_rows")
+                .get_batch(batch_parameters={"dataframe": frame})
             )
-        )
-    return outcomes
+            gx_suite = gx.ExpectationSuite(
+                name=name,
+                expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in expectations],
+            )
+            # A raw table's rows carry their file and row number: failing values then name them.
+            result_format = {"result_format": "SUMMARY"}
+            if set(LINEAGE) <= set(frame.columns):
+                result_format["unexpected_index_column_names"] = list(LINEAGE)
+            # GX returns results in its own order: pair them with the suite by type and arguments.
+            results |= {
+                _key(r.expectation_config.type, r.expectation_config.kwargs): r
+                for r in batch.validate(gx_suite, result_format=result_format).results
+            }
+        finally:
+            if name in source.get_asset_names():
+                source.delete_asset(name)
+    return results
+
+
+def _gx_outcome(suite: Suite, expectation, result) -> Outcome:
+    details = result.result or {}
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        details = {"observed_value": result.exception_info.get("exception_message")}
+    return Outcome(suite.name, suite.table, expectation.type, expectation.column, expectation.severity,
+                   bool(result.success), _observed(details), _sample(details))
+
+
+def validate(con: duckdb.DuckDBPyConnection, suite: Suite, *, engine: str = "auto") -> list[Outcome]:
+    """Validate the suite's batch; one outcome per expectation, in suite order. `auto`: a batch of
+    at least GX_SQL_MIN_ROWS rows is validated in DuckDB (sql_engine) when every expectation of
+    the suite is one it reproduces, anything else by GX on pandas; `gx` or `sql` forces one
+    (`sql` raises sql_engine.Unsupported for a suite it does not reproduce)."""
+    if engine not in ("auto", "gx", "sql"):
+        raise ValueError(f"engine {engine!r} is not auto, gx or sql")
+    names = _batch_columns(con, suite)
+    copy = f"gx_batch_{uuid.uuid4().hex}"
+    table = _whole_table(con, suite) if engine != "gx" else None
+    try:
+        if table is None:
+            _copy_batch(con, suite, copy, names)
+            table = copy
+        (rows,) = con.execute(f"select count(*) from {table}").fetchone()
+        if engine == "sql" or (engine == "auto" and rows >= configured_sql_min_rows()):
+            try:
+                return [
+                    Outcome(suite.name, suite.table, e.type, e.column, e.severity, r.success, r.observed, r.sample)
+                    for e, r in zip(suite.expectations, sql_engine.validate(con, table, suite.expectations, names))
+                ]
+            except sql_engine.Unsupported:
+                if engine == "sql":
+                    raise
+        if table != copy:
+            _copy_batch(con, suite, copy, names)
+        results = _gx_results(con, suite, copy)
+        return [_gx_outcome(suite, e, results[_key(e.type, e.kwargs)]) for e in suite.expectations]
+    finally:
+        con.execute(f"drop table if exists {copy}")
 
 
 def record(con: duckdb.DuckDBPyConnection, suite: Suite, outcomes: list[Outcome]) -> None:
