@@ -47,9 +47,18 @@ def light_page(html: str) -> str:
             f"</title></head><body><main>{body}</main></body></html>")
 
 
-def build_index(out_dir: Path, pages: list[str]) -> list[str]:
+def write_light(root: Path, rel: str, html: str) -> None:
+    """The light copy of page `rel` under `root` (render workers write them as they go)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(light_page(html), encoding="utf-8")
+
+
+def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None) -> list[str]:
     """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
 
+    `light_dir` may already hold light copies of some pages (written while rendering); the
+    others are made here from out_dir, and any copy not in `pages` is left out of the index.
     Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
     without its search index is not published).
     """
@@ -59,12 +68,15 @@ def build_index(out_dir: Path, pages: list[str]) -> list[str]:
     target = out_dir / FOLDER
     if target.exists():
         shutil.rmtree(target)
-    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as light:
-        root = Path(light)
+    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as scratch:
+        root = Path(light_dir or scratch)
+        wanted = set(pages)
+        for path in root.rglob("*.html"):
+            if path.relative_to(root).as_posix() not in wanted:
+                path.unlink()
         for rel in pages:
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(light_page((out_dir / rel).read_text(encoding="utf-8")), encoding="utf-8")
+            if not (root / rel).is_file():
+                write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
         result = subprocess.run(
             [str(exe), "--site", str(root), "--output-path", str(target.resolve()), "--keep-index-url", "--silent"],
             capture_output=True, text=True, timeout=1800, check=False,
