@@ -228,13 +228,21 @@ class _Builder:
         identical to a serial build.
         """
         global _FORKED
-        streamed = [b for b in compiled.blocks if self.runner.stream(b)]
+        try:
+            streamed = [b for b in compiled.blocks if self.runner.stream(b)]
+        except (duckdb.Error, MissingColumnError, ValueError) as exc:
+            raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                 block=self.runner.current) from exc
         chunks = [rows[i:i + CHUNK_PAGES] for i in range(0, len(rows), CHUNK_PAGES)] if streamed else [rows]
         running = None
         try:
             for number, chunk in enumerate(chunks):
                 for block in streamed:
-                    self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
+                    try:
+                        self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
+                    except (duckdb.Error, MissingColumnError) as exc:
+                        raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                             block=block.name) from exc
                 if number == 0:
                     self.render(compiled, chunk[0], str(chunk[0][column]))  # runs (and keeps) every block
                     chunk = chunk[1:]
@@ -326,7 +334,7 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
-DUCKDB_MEMORY_LIMIT = "512MB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse
+DUCKDB_MEMORY_LIMIT = "1GB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (512MB: the ward `latest` window at 7,000 wards ran out)
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 500  # pages whose by/per rows a parallel template holds in memory at a time
 _FORKED = None  # (builder, compiled, chunk of rows, column) inherited by forked workers
