@@ -236,12 +236,15 @@ class QueryRunner:
         columns, types = [d[0] for d in cur.description], [str(d[1]) for d in cur.description]
         if block.by not in columns:
             raise MissingColumnError(block.name, block.by, columns)
-        if types[columns.index(block.by)] not in ("STRING", "VARCHAR"):
+        streamed = types[columns.index(block.by)] == "VARCHAR"
+        if streamed:
+            self.streams[block.name] = (table, columns)
+        else:
             self.parts[block.name] = self._split(block, columns, self.con.execute(f'select * from "{table}"').fetchall())
-            return False
-        self.streams[block.name] = (table, columns)
+            if table != block.name:
+                self.con.execute(f'drop table "{table}"')
         self.current = None
-        return True
+        return streamed
 
     def load(self, block: SqlBlock, first: str, last: str) -> None:
         """The rows of a streamed block for the pages whose slugs sort from `first` to `last`, in
