@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import warnings
@@ -138,6 +139,7 @@ class _Builder:
         self.report, self.writer = report, writer
         self.page_digests: list[str] = []
         self.workers = workers
+        self.light_dir: Path | None = None  # where rendered pages leave their copy for the search index
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -215,21 +217,50 @@ class _Builder:
             self.runner.drop(compiled.blocks, static=True)
 
     def render_parallel(self, compiled: _Compiled, rows: list, column: str) -> None:
-        """Render a template's pages in forked worker processes (one per core).
+        """Render a template's pages in forked worker processes (one per core), a chunk of
+        pages at a time.
 
         Only for templates whose blocks do not use params: the parent runs every block once
         (they run once per template anyway), so the workers inherit the results and never
-        touch DuckDB; they only render and write. Output is identical to a serial build.
+        touch DuckDB; they only render and write. A by/per block's result stays in DuckDB and
+        comes into this process one chunk of pages at a time (the next chunk while the workers
+        render this one), so memory does not grow with the number of pages. Output is
+        identical to a serial build.
         """
         global _FORKED
-        self.render(compiled, rows[0], str(rows[0][column]))  # runs (and keeps) every block
-        _FORKED = (self, compiled, rows, column)
         try:
-            parts = pool_map(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
+            streamed = [b for b in compiled.blocks if self.runner.stream(b)]
+        except (duckdb.Error, MissingColumnError, ValueError) as exc:
+            raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                 block=self.runner.current) from exc
+        chunks = [rows[i:i + CHUNK_PAGES] for i in range(0, len(rows), CHUNK_PAGES)] if streamed else [rows]
+        running = None
+        try:
+            for number, chunk in enumerate(chunks):
+                for block in streamed:
+                    try:
+                        self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
+                    except (duckdb.Error, MissingColumnError) as exc:
+                        raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                             block=block.name) from exc
+                if number == 0:
+                    self.render(compiled, chunk[0], str(chunk[0][column]))  # runs (and keeps) every block
+                    chunk = chunk[1:]
+                if running is not None:
+                    finished, running = running, None
+                    for part in pool_finish(*finished):
+                        self.merge(part)
+                _FORKED = (self, compiled, chunk, column)
+                try:
+                    running = pool_start(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
+                finally:
+                    _FORKED = None
+            finished, running = running, None
+            for part in pool_finish(*finished):
+                self.merge(part)
         finally:
-            _FORKED = None
-        for part in parts:
-            self.merge(part)
+            if running is not None:
+                running[0].terminate()
 
     def page_rows(self, compiled: _Compiled, column: str) -> list:
         page, sql = str(compiled.source.path), compiled.source.meta.get("pages")
@@ -293,6 +324,8 @@ class _Builder:
             for rel, content in files.items():
                 self.writer.write(rel, content)
             self.cache.record(f"{prefix}index.html", page_digest, files)
+            if self.light_dir is not None:
+                search.write_light(self.light_dir, f"{prefix}index.html", html)
         except (OSError, ValueError) as exc:
             raise SiteBuildError(page, str(exc), params=where) from exc
         self.report.pages.append(f"{prefix}index.html")
@@ -301,9 +334,10 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
-DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse
+DUCKDB_MEMORY_LIMIT = "1GB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (512MB: the ward `latest` window at 7,000 wards ran out)
 SHUTDOWN_SECONDS = 30
-_FORKED = None  # (builder, compiled, rows, column) inherited by forked workers
+CHUNK_PAGES = 500  # pages whose by/per rows a parallel template holds in memory at a time
+_FORKED = None  # (builder, compiled, chunk of rows, column) inherited by forked workers
 
 
 def _default_signals() -> None:
@@ -313,13 +347,23 @@ def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """``function`` over ``tasks`` in forked workers with default signal handling. The pool is
-    closed and joined; workers not gone within ``shutdown_seconds`` are terminated (with a
-    warning), so a stuck worker never hangs the build. Any error terminates the pool."""
+def pool_start(function, tasks: list, workers: int):
+    """Fork ``workers`` workers with default signal handling and start ``function`` over ``tasks``;
+    ``pool_finish`` collects the results."""
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
     try:
-        results = pool.map(function, tasks)
+        return pool, pool.map_async(function, tasks)
+    except BaseException:
+        pool.terminate()
+        raise
+
+
+def pool_finish(pool, pending, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
+    """The results of ``pool_start``. The pool is closed and joined; workers not gone within
+    ``shutdown_seconds`` are terminated (with a warning), so a stuck worker never hangs the
+    build. Any error terminates the pool."""
+    try:
+        results = pending.get()
     except BaseException:
         pool.terminate()
         raise
@@ -335,14 +379,85 @@ def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUT
     return results
 
 
+def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
+    """``function`` over ``tasks`` in forked workers (``pool_start`` then ``pool_finish``)."""
+    return pool_finish(*pool_start(function, tasks, workers), shutdown_seconds=shutdown_seconds)
+
+
 def _render_share(share: tuple[int, int]) -> dict:
-    """In a worker: render pages 1+i, 1+i+n, ... of the template and return what was done."""
+    """In a worker: render pages i, i+n, ... of the chunk and return what was done."""
     builder, compiled, rows, column = _FORKED
     i, n = share
     builder.start_share()
-    for params in rows[1 + i::n]:
+    for params in rows[i::n]:
         builder.render(compiled, params, str(params[column]))
     return builder.share_result()
+
+
+class _Downloads:
+    """The downloads (``downloads.export``) in a thread on a DuckDB cursor of their own, beside the
+    pages: DuckDB writes the files without the GIL while pages render. ``wait`` before anything
+    reads their temp tables (a page naming one of ``downloads.TABLES`` does) and before the
+    search index; it records their files in the report and raises their error, if any."""
+
+    def __init__(self, con, out_dir: Path, cache: OutputCache, dictionary_file: Path, report: SiteBuildReport):
+        self.file, self.report = dictionary_file, report
+        try:
+            dictionary = downloads.load_dictionary(dictionary_file)
+        except (ValueError, OSError, yaml.YAMLError) as exc:
+            raise SiteBuildError(str(dictionary_file), f"downloads: {type(exc).__name__}: {exc}") from exc
+        downloads.public_views(con)  # the pages read the audit tables through these views too
+        self.calls: list[tuple[str, str, bytes | None]] = []  # the writer's calls, made in the main thread
+        self.result, self.error, self.seconds = None, None, 0.0
+        self.cursor = con.cursor()
+        self.thread = threading.Thread(target=self._run, args=(out_dir, cache, dictionary), daemon=True,
+                                       name="site-downloads")
+        self.thread.start()
+
+    def count(self, rel: str) -> None:
+        self.calls.append(("count", rel, None))
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.calls.append(("write", rel, data))
+
+    def _run(self, out_dir: Path, cache: OutputCache, dictionary: dict) -> None:
+        started = time.perf_counter()
+        try:
+            self.result = downloads.export(self.cursor, out_dir, cache, dictionary, self)
+        except BaseException as exc:  # raised in the main thread by wait()
+            self.error = exc
+        self.seconds = time.perf_counter() - started
+
+    def needed_by(self, path: Path) -> bool:
+        text = path.read_text(encoding="utf-8")
+        return any(re.search(rf"\b{name}\b", text) for name in downloads.TABLES)
+
+    def wait(self, con, writer: _Writer) -> None:
+        if self.thread is None:
+            return
+        self.thread.join()
+        self.thread = None
+        self.cursor.close()
+        exc = self.error
+        if isinstance(exc, (duckdb.Error, ValueError, OSError)):
+            raise SiteBuildError(str(self.file), f"downloads: {type(exc).__name__}: {exc}") from exc
+        if exc is not None:
+            raise exc
+        try:
+            for kind, rel, data in self.calls:
+                writer.write(rel, data) if kind == "write" else writer.count(rel)
+            downloads.register(con, *self.result)
+        except (duckdb.Error, ValueError, OSError) as exc:
+            raise SiteBuildError(str(self.file), f"downloads: {type(exc).__name__}: {exc}") from exc
+        self.report.seconds["downloads (CSV and Parquet)"] = self.seconds
+
+    def stop(self) -> None:
+        """After a failure elsewhere: interrupt the export and wait for its thread."""
+        if self.thread is not None:
+            self.cursor.interrupt()
+            self.thread.join()
+            self.thread = None
+            self.cursor.close()
 
 
 def _data_is_demo(con) -> bool:
@@ -391,9 +506,11 @@ def _site_councils(con) -> list[dict]:
 SITE_WIDE = {"downloads", "search", "models", "static", "pagefind", "index.html", "build-info.json"}
 
 
-def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report: SiteBuildReport) -> None:
+def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report: SiteBuildReport,
+                 exports: _Downloads) -> None:
     """Every page: with one council as one site; with several, the council pages once per council
-    (each in its own section), then the site-wide pages and the region's home page."""
+    (each in its own section), then the site-wide pages and the region's home page. A page that
+    reads the downloads' tables waits for them."""
     scopes = {}
     for path in sources:
         try:
@@ -405,6 +522,8 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
 
     def build(paths: list[Path]) -> None:
         for path in paths:
+            if exports.thread is not None and exports.needed_by(path):
+                exports.wait(builder.con, builder.writer)
             started = time.perf_counter()
             builder.build_file(path)
             rel = path.relative_to(pages_dir).as_posix()
@@ -451,12 +570,13 @@ def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report) -> None:
+def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report,
+                  light_dir: Path) -> None:
     key_digest = digest("pagefind", search.version(), sorted(builder.page_digests)) if cache.enabled else ""
     files = cache.hit(search.FOLDER, key_digest) if cache.enabled else None
     if files is None:
         try:
-            files = search.build_index(out_dir, sorted(p for p in report.pages if p != "search/index.html"))
+            files = search.build_index(out_dir, sorted(p for p in report.pages if p != "search/index.html"), light_dir)
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             raise SiteBuildError(str(out_dir), f"search index: {exc}") from exc
         cache.record(search.FOLDER, key_digest, dict.fromkeys(files))
@@ -497,6 +617,8 @@ def build_site(
         raise SiteBuildError(str(warehouse), "warehouse file not found")
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
+    exports = None
+    scratch = tempfile.TemporaryDirectory(prefix="sitegen-search-")  # light copies of pages for Pagefind
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
         try:
@@ -511,13 +633,7 @@ def build_site(
             writer.write(f"{downloads.FOLDER}/wards.hexjson", geography.hexjson)
         except (duckdb.Error, ValueError, OSError) as exc:
             raise SiteBuildError(str(warehouse), f"ward geography: {type(exc).__name__}: {exc}") from exc
-        dictionary_file = site_root / "data_dictionary.yml"
-        started = time.perf_counter()
-        try:
-            downloads.export(con, out_dir, cache, downloads.load_dictionary(dictionary_file), writer)
-        except (duckdb.Error, ValueError, OSError, yaml.YAMLError) as exc:
-            raise SiteBuildError(str(dictionary_file), f"downloads: {type(exc).__name__}: {exc}") from exc
-        report.seconds["downloads (CSV and Parquet)"] = time.perf_counter() - started
+        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report)
         try:
             councils = _site_councils(con)
         except (duckdb.Error, ValueError) as exc:
@@ -536,7 +652,10 @@ def build_site(
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())
         if not sources:
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
-        _build_pages(builder, sources, pages_dir, report)
+        if search_index:
+            builder.light_dir = Path(scratch.name)
+        _build_pages(builder, sources, pages_dir, report, exports)
+        exports.wait(con, writer)
         static = site_root / "static"
         try:
             for path in sorted(p for p in static.rglob("*") if p.is_file()):
@@ -545,7 +664,7 @@ def build_site(
             raise SiteBuildError(str(static), str(exc)) from exc
         if search_index:
             started = time.perf_counter()
-            _search_index(out_dir, builder, cache, writer, report)
+            _search_index(out_dir, builder, cache, writer, report, builder.light_dir)
             report.seconds["search index (Pagefind)"] = time.perf_counter() - started
         info = {
             "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -560,4 +679,7 @@ def build_site(
                 (out_dir / rel).unlink(missing_ok=True)
         return report
     finally:
+        if exports is not None:
+            exports.stop()
+        scratch.cleanup()
         con.close()

@@ -9,6 +9,8 @@ compact and byte-stable.
 
 from __future__ import annotations
 
+import functools
+
 import math
 import re
 
@@ -53,6 +55,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], int]:
 _YEAR = re.compile(r"(\d{4})(?:([/-])(\d{2}|\d{4}))?\Z")
 
 
+@functools.lru_cache(maxsize=4096)  # a site has few period labels, drawn thousands of times
 def period_position(label) -> float | None:
     """Where a period sits on a true time axis, in years: its midpoint.
 

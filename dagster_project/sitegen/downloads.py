@@ -166,10 +166,14 @@ def _tables(con) -> list[tuple[str, str]]:
         "order by table_schema, table_name", list(SCHEMAS)).fetchall()
 
 
-def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> int:
-    """Write every table's CSV and Parquet (unless cached), the data dictionary CSV, and the
-    site_downloads / site_data_dictionary temp tables. Returns the number of files exported."""
-    downloads, columns_rows, written = [], [], 0
+TABLES = ("site_downloads", "site_data_dictionary")  # the temp tables pages read (see `register`)
+
+
+def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> tuple[list[tuple], list[tuple]]:
+    """Write every table's CSV and Parquet (unless cached) and the data dictionary CSV. Returns
+    the rows of site_downloads and site_data_dictionary for `register`. Reads only the
+    warehouse and the views it creates (`public_views`), so it may run on its own cursor."""
+    downloads, columns_rows = [], []
     public_views(con)
     (out_dir / FOLDER).mkdir(parents=True, exist_ok=True)
     for schema, table in _tables(con):
@@ -201,14 +205,20 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
             cache.record(base, key_digest, files)
         for rel in files:
             write.count(rel)
-        written += 2
         downloads.append((schema, table, str(described.get("description") or UNDESCRIBED), rows,
                           f"{base}.csv", (out_dir / f"{base}.csv").stat().st_size,
                           f"{base}.parquet", (out_dir / f"{base}.parquet").stat().st_size))
-    written += _per_indicator(con, out_dir, cache, write)
+    _per_indicator(con, out_dir, cache, write)
     dictionary_csv = to_csv(["table_schema", "table_name", "column_name", "data_type", "description"],
                             QueryResult("dictionary", ["a", "b", "c", "d", "e"], columns_rows))
     write.write(f"{FOLDER}/data-dictionary.csv", dictionary_csv)
+    return downloads, columns_rows
+
+
+def register(con, downloads: list[tuple], columns_rows: list[tuple]) -> None:
+    """The temp tables site_downloads(table_schema, table_name, description, row_count, csv_file,
+    csv_bytes, parquet_file, parquet_bytes) and site_data_dictionary(table_schema, table_name,
+    column_name, data_type, description) on `con`, from `export`'s result."""
     con.execute("create or replace temp table site_downloads (table_schema varchar, table_name varchar, "
                 "description varchar, row_count bigint, csv_file varchar, csv_bytes bigint, "
                 "parquet_file varchar, parquet_bytes bigint)")
@@ -218,4 +228,3 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> i
         if rows:
             cols = [list(c) for c in zip(*rows)]
             con.execute(f"insert into {name} select {', '.join(f'unnest(${i + 1})' for i in range(len(cols)))}", cols)
-    return written

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
+import functools
 import math
+import re
 from decimal import Decimal
 
 MISSING = "n/a"
@@ -18,6 +18,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 
 
+@functools.lru_cache(maxsize=4096)  # a site has few period labels, drawn thousands of times
 def period_words(period) -> str:
     """A period as people write it: '2017-10' -> 'October 2017'; other labels ('2021/22', '2019',
     '2021-23') are already words and pass through. 'YYYY-NN' is a month only when NN cannot end a

@@ -34,22 +34,82 @@ def version() -> str:
 
 
 _DROP = re.compile(r'<figure\b.*?</figure>|<div class="table-wrap".*?</table>\s*</div>|<p class="download">.*?</p>', re.S)
+_DROP_START = re.compile(r'<(?:figure\b|div class="table-wrap"|p class="download">)')
+_DIV_END = re.compile(r"\s*</div>")
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _MAIN = re.compile(r"<main\b[^>]*>(.*?)</main>", re.S)
+_MAIN_START = re.compile(r"<main\b[^>]*>")
+
+
+def _drop_end(text: str, start: int) -> int:
+    """Where the _DROP match starting at `start` ends, or -1: the first closing tag after it
+    (for a table-wrap, the first </table> followed by </div>), found by str.find rather than a
+    lazy scan character by character (pages are mostly charts: this is most of the cost)."""
+    if text.startswith("<f", start):
+        end = text.find("</figure>", start)
+        return -1 if end < 0 else end + len("</figure>")
+    if text.startswith("<p", start):
+        end = text.find("</p>", start)
+        return -1 if end < 0 else end + len("</p>")
+    end = text.find("</table>", start)
+    while end >= 0:
+        close = _DIV_END.match(text, end + len("</table>"))
+        if close:
+            return close.end()
+        end = text.find("</table>", end + 1)
+    return -1
+
+
+def _drop(text: str) -> str:
+    """``_DROP.sub("", text)``, faster."""
+    parts, last, pos = [], 0, 0
+    while True:
+        m = _DROP_START.search(text, pos)
+        if m is None:
+            break
+        end = _drop_end(text, m.start())
+        if end < 0:
+            pos = m.start() + 1
+            continue
+        parts.append(text[last:m.start()])
+        last = pos = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _main(html: str) -> str | None:
+    """The text of the first <main> element (as ``_MAIN``), found by str.find."""
+    m = _MAIN_START.search(html)
+    if m is None:
+        return None
+    end = html.find("</main>", m.end())
+    if end < 0:
+        main = _MAIN.search(html)
+        return main.group(1) if main else None
+    return html[m.end():end]
 
 
 def light_page(html: str) -> str:
     """The searchable part of a page: its title and the text of <main> without charts and tables."""
     title = _TITLE.search(html)
-    main = _MAIN.search(html)
-    body = _DROP.sub("", main.group(1)) if main else ""
+    main = _main(html)
+    body = _drop(main) if main is not None else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title.group(1) if title else ""}'
             f"</title></head><body><main>{body}</main></body></html>")
 
 
-def build_index(out_dir: Path, pages: list[str]) -> list[str]:
+def write_light(root: Path, rel: str, html: str) -> None:
+    """The light copy of page `rel` under `root` (render workers write them as they go)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(light_page(html), encoding="utf-8")
+
+
+def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None) -> list[str]:
     """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
 
+    `light_dir` may already hold light copies of some pages (written while rendering); the
+    others are made here from out_dir, and any copy not in `pages` is left out of the index.
     Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
     without its search index is not published).
     """
@@ -59,12 +119,15 @@ def build_index(out_dir: Path, pages: list[str]) -> list[str]:
     target = out_dir / FOLDER
     if target.exists():
         shutil.rmtree(target)
-    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as light:
-        root = Path(light)
+    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as scratch:
+        root = Path(light_dir or scratch)
+        wanted = set(pages)
+        for path in root.rglob("*.html"):
+            if path.relative_to(root).as_posix() not in wanted:
+                path.unlink()
         for rel in pages:
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(light_page((out_dir / rel).read_text(encoding="utf-8")), encoding="utf-8")
+            if not (root / rel).is_file():
+                write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
         result = subprocess.run(
             [str(exe), "--site", str(root), "--output-path", str(target.resolve()), "--keep-index-url", "--silent"],
             capture_output=True, text=True, timeout=1800, check=False,

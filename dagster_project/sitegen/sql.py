@@ -161,6 +161,7 @@ class QueryRunner:
     wide: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     current: str | None = None
+    streams: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # block -> (temp table, columns)
 
     def _execute(self, block: SqlBlock, params, sql: str | None = None) -> tuple[list[str], list[tuple]]:
         sql = block.render(params) if sql is None else sql
@@ -221,6 +222,38 @@ class QueryRunner:
             self.cache[block.name] = (result, self.digests[block.name])
         return result
 
+    def stream(self, block: SqlBlock) -> bool:
+        """Run a by/per block once into a DuckDB temp table, so its rows come into Python a range
+        of pages at a time (`load`) instead of all at once. Only for a block split by a text
+        column (ranges of text in DuckDB and in Python sort alike) that is not build_wide (whose
+        result is kept for the whole build); returns whether the block is streamed."""
+        if not block.by or block.build_wide or block.name in self.parts:
+            return False
+        self.current = block.name
+        table = block.name if block.materialise else f"__stream_{block.name}"
+        self.con.execute(f'create or replace temp table "{table}" as {block.render({})}')
+        cur = self.con.execute(f'select * from "{table}" limit 0')
+        columns, types = [d[0] for d in cur.description], [str(d[1]) for d in cur.description]
+        if block.by not in columns:
+            raise MissingColumnError(block.name, block.by, columns)
+        streamed = types[columns.index(block.by)] == "VARCHAR"
+        if streamed:
+            self.streams[block.name] = (table, columns)
+        else:
+            self.parts[block.name] = self._split(block, columns, self.con.execute(f'select * from "{table}"').fetchall())
+            if table != block.name:
+                self.con.execute(f'drop table "{table}"')
+        self.current = None
+        return streamed
+
+    def load(self, block: SqlBlock, first: str, last: str) -> None:
+        """The rows of a streamed block for the pages whose slugs sort from `first` to `last`, in
+        the block's order (a filtered scan keeps a temp table's insertion order)."""
+        table, columns = self.streams[block.name]
+        by = '"' + block.by.replace('"', '""') + '"'
+        rows = self.con.execute(f'select * from "{table}" where {by} >= ? and {by} <= ?', [first, last]).fetchall()
+        self.parts[block.name] = self._split(block, columns, rows)
+
     def run(self, blocks: list[SqlBlock], params, slug: str | None = None) -> dict[str, QueryResult]:
         self.digests = {}
         results = {b.name: self.run_block(b, params, slug) for b in blocks}
@@ -233,5 +266,9 @@ class QueryRunner:
             if b.materialise and b.static == static:
                 self.con.execute(f'drop table if exists "{b.name}"')
         if static:
+            for name, (table, _) in self.streams.items():
+                if table != name:
+                    self.con.execute(f'drop table if exists "{table}"')
+            self.streams.clear()
             self.cache.clear()
             self.parts.clear()

@@ -262,16 +262,32 @@ def test_output_is_deterministic(warehouse, built_site, tmp_path):
             assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 
 
-def test_many_wards_render_in_worker_processes_identically(tmp_path):
+def test_many_wards_render_in_worker_processes_identically(tmp_path, monkeypatch):
+    """In worker processes, a chunk of pages at a time: the by blocks' rows come into the parent
+    one chunk at a time (never every ward's at once), and the pages are the same as one process's."""
+    from dagster_project.sitegen import build as build_module
+    from dagster_project.sitegen.sql import QueryRunner
+
     warehouse = make_warehouse(tmp_path / "many.duckdb", extra_wards=220, boundaries=False)
     pages = tmp_path / "pages"
     (pages / "wards").mkdir(parents=True)
     shutil.copy(PAGES / "wards" / "[ward].md", pages / "wards")
     one = build_site(warehouse=warehouse, out_dir=tmp_path / "one", pages_dir=pages, site_root=SITE_ROOT,
                      search_index=False, workers=1)
+    loaded, load = [], QueryRunner.load
+
+    def counting_load(self, block, first, last):
+        load(self, block, first, last)
+        loaded.append((block.name, {slug for slug in self.parts[block.name][1]}))
+
+    monkeypatch.setattr(build_module, "CHUNK_PAGES", 60)
+    monkeypatch.setattr(QueryRunner, "load", counting_load)
     two = build_site(warehouse=warehouse, out_dir=tmp_path / "two", pages_dir=pages, site_root=SITE_ROOT,
                      search_index=False, workers=2)
     assert one.pages_written == two.pages_written == len(wards(220))
+    latest = [slugs for name, slugs in loaded if name == "latest"]
+    assert len(latest) == -(-len(wards(220)) // 60) and max(len(s) for s in latest) <= 60
+    assert set().union(*latest) == {p.split("/")[1] for p in one.pages}
     assert sorted(one.pages) == sorted(two.pages)
     for rel in one.pages:
         assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel

@@ -237,6 +237,19 @@ def test_search_indexes_page_text_without_charts_or_tables():
     assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light
 
 
+@pytest.mark.parametrize("main", [
+    'x<figure>a</figure>y<div class="table-wrap"><table></table> x</div><table></table>\n</div>z<p class="download">d</p>',
+    '<figure class="c">unclosed', '<div class="table-wrap">a</table></table>\n </div>b', '<p class="download">open',
+])
+def test_light_page_drops_exactly_what_its_patterns_say(main):
+    """The fast scan (str.find) removes what the regular expressions define, no more, no less."""
+    from dagster_project.sitegen import search
+
+    html = f"<html><head><title>T</title></head><body><main class='m'>{main}</main><main>2</main></body></html>"
+    expected = search._DROP.sub("", search._MAIN.search(html).group(1))
+    assert search.light_page(html).endswith(f"<main>{expected}</main></body></html>")
+
+
 def test_council_free_blocks_are_those_reading_nothing_a_council_changes():
     from dagster_project.sitegen.sql import plan_blocks
 
