@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import html5lib
+import lxml.html
 
 MAX_PAGE_BYTES = 200 * 1024  # a page a phone on a slow connection still loads
 
@@ -23,7 +23,8 @@ def _text(e) -> str:
 def audit(out: Path) -> list[str]:
     problems = []
     for page in sorted(out.rglob("index.html")):
-        tree = html5lib.parse(page.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+        # libxml2 (lxml), not html5lib: the same facts on 1,406 built pages, 16 times faster
+        tree = lxml.html.fromstring(page.read_bytes())
         rel = page.relative_to(out).as_posix()
         if page.stat().st_size > MAX_PAGE_BYTES:
             problems.append(f"{rel}: {page.stat().st_size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte page budget")
@@ -50,7 +51,8 @@ def audit(out: Path) -> list[str]:
         for table in tree.iter("table"):
             if "spine-table" not in (table.get("class") or ""):
                 continue
-            for tr in table.find("tbody"):
+            body = table.find("tbody")  # libxml2 adds no tbody where a page leaves it implied
+            for tr in body if body is not None else [e for e in table if _tag(e) == "tr"]:
                 units = [s for s in tr[0].iter("span") if "spine-unit" in (s.get("class") or "")]
                 if not units or not _text(units[0]):
                     problems.append(f"{rel}: spine row without its unit: {_text(tr[0])[:60]}")
