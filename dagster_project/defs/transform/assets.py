@@ -77,7 +77,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests check the models' code, not the data: `make test` runs them (test_pipeline.py), as
     # dbt advises, and a build skips them (a tenth of a demo run's time).
     code_only = ["--exclude-resource-type", "unit_test"]
-    target = invocation_target(settings, context.op_execution_context.op.name)
+    # Named as dagster-dbt names its own (<op>-<run id>-<random>): benchmarks find a run's results by it.
+    target = invocation_target(settings, f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}")
     with candidate_link(settings, candidate):
         invocation = dbt.cli(["build", "--vars", dbt_vars(), *code_only, *subset_args], context=context, target_path=target)
         console = target / "console.log"

@@ -81,7 +81,7 @@ def _parse_key(settings: Settings) -> str:
 def invocation_target(settings: Settings, name: str) -> Path:
     """A new target folder for one dbt invocation, holding the partial-parse file of the last
     invocation with the same profile and vars (else the latest one, which dbt checks itself)."""
-    target = TARGET_DIR / f"{name}-{uuid.uuid4().hex[:12]}"
+    target = TARGET_DIR / f"{name}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True)
     kept = PARTIAL_PARSE_CACHE / f"{_parse_key(settings)}.msgpack"
     for source in (kept, PARTIAL_PARSE_FILE):
