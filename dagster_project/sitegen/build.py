@@ -334,7 +334,7 @@ class _Builder:
 
 
 PARALLEL_MIN_PAGES = 200
-DUCKDB_MEMORY_LIMIT = "1GB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (512MB: the ward `latest` window at 7,000 wards ran out)
+DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse (1GB: the downloads' export at 169 councils ran out; 512MB: the ward `latest` window at 7,000 wards)
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 500  # pages whose by/per rows a parallel template holds in memory at a time
 _FORKED = None  # (builder, compiled, chunk of rows, column) inherited by forked workers
