@@ -400,8 +400,9 @@ class _Downloads:
     reads their temp tables (a page naming one of ``downloads.TABLES`` does) and before the
     search index; it records their files in the report and raises their error, if any."""
 
-    def __init__(self, con, out_dir: Path, cache: OutputCache, dictionary_file: Path, report: SiteBuildReport):
-        self.file, self.report = dictionary_file, report
+    def __init__(self, con, out_dir: Path, cache: OutputCache, dictionary_file: Path, report: SiteBuildReport,
+                 warehouse: Path):
+        self.file, self.report, self.warehouse = dictionary_file, report, warehouse
         try:
             dictionary = downloads.load_dictionary(dictionary_file)
         except (ValueError, OSError, yaml.YAMLError) as exc:
@@ -439,7 +440,9 @@ class _Downloads:
         self.thread = None
         self.cursor.close()
         exc = self.error
-        if isinstance(exc, (duckdb.Error, ValueError, OSError)):
+        if isinstance(exc, duckdb.Error):  # reading the warehouse (out of memory, say), not the dictionary
+            raise SiteBuildError(str(self.warehouse), f"downloads: {type(exc).__name__}: {exc}") from exc
+        if isinstance(exc, (ValueError, OSError)):
             raise SiteBuildError(str(self.file), f"downloads: {type(exc).__name__}: {exc}") from exc
         if exc is not None:
             raise exc
@@ -633,7 +636,7 @@ def build_site(
             writer.write(f"{downloads.FOLDER}/wards.hexjson", geography.hexjson)
         except (duckdb.Error, ValueError, OSError) as exc:
             raise SiteBuildError(str(warehouse), f"ward geography: {type(exc).__name__}: {exc}") from exc
-        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report)
+        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
         try:
             councils = _site_councils(con)
         except (duckdb.Error, ValueError) as exc:

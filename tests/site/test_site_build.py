@@ -335,3 +335,18 @@ def test_unquoted_text_parameter_is_refused(warehouse, tmp_path):
     with pytest.raises(SiteBuildError, match="inside a '...' string") as err:
         build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=SITE_ROOT)
     assert err.value.block == "me" and "[ward].md" in err.value.page
+
+
+def test_a_warehouse_error_in_the_downloads_names_the_warehouse(warehouse, tmp_path, monkeypatch):
+    """DuckDB running out of memory while exporting is the warehouse's failure, not the dictionary's."""
+    import duckdb
+
+    from dagster_project.sitegen import downloads
+
+    def out_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("failed to allocate data of size 109.1 MiB")
+
+    monkeypatch.setattr(downloads, "export", out_of_memory)
+    with pytest.raises(SiteBuildError, match="OutOfMemoryException") as err:
+        build_site(warehouse=warehouse, out_dir=tmp_path / "out", site_root=SITE_ROOT)
+    assert str(warehouse) in str(err.value) and "data_dictionary" not in str(err.value)
