@@ -242,3 +242,19 @@ def _threshold(rows: int):
         patch.setenv("GX_SQL_MIN_ROWS", str(rows))
         assert gx_runner.configured_sql_min_rows() == rows
         yield
+
+
+def test_arguments_spelled_out_at_their_defaults_are_paired_with_their_results():
+    """GX leaves an argument given at its default out of the result it returns (`mostly: 1.0`,
+    `strict_min: false`); the suite's expectation must still find its own result, failures too."""
+    con = duckdb.connect()
+    con.execute("create table t as select range as i, case when range = 3 then null else 'a' end as s from range(10)")
+    suite = Suite("defaults", ("marts", "t"), "select * from t", (
+        Expectation("expect_column_values_to_not_be_null", {"column": "s", "mostly": 1.0}),
+        Expectation("expect_column_values_to_be_between", {"column": "i", "min_value": 0, "max_value": 5, "strict_min": False}),
+        Expectation("expect_column_values_to_be_in_set", {"column": "s", "value_set": ["a"], "mostly": 1}),
+        Expectation("expect_column_values_to_not_be_null", {"column": "i"}),
+    ))
+    outcomes = _same(con, suite)
+    assert [o.success for o in outcomes] == [False, False, True, True]
+    assert outcomes[1].observed == "unexpected count: 4"

@@ -151,19 +151,22 @@ def _gx():
     return _GX["gx"], _GX["source"]
 
 
-def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> dict:
-    """GX's results on pandas frames of the batch, by expectation key: the row expectations on the
-    copied columns, the expectations about the columns themselves on the batch with no rows."""
+def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> list:
+    """GX's results on pandas frames of the batch, one per expectation in suite order: the row
+    expectations on the copied columns, the expectations about the columns themselves on the batch
+    with no rows."""
     gx, source = _gx()
-    shape = [e for e in suite.expectations if e.type in _SHAPE]
-    rows = [e for e in suite.expectations if e.type not in _SHAPE]
+    shape = [i for i, e in enumerate(suite.expectations) if e.type in _SHAPE]
+    rows = [i for i, e in enumerate(suite.expectations) if e.type not in _SHAPE]
     parts = []
     if shape:
         parts.append((shape, con.execute(f"select * from {_batch(suite)} limit 0").df()))
     if rows:
         parts.append((rows, con.execute(f"select * from {table} order by rowid").df()))
     results = {}
-    for part, (expectations, frame) in enumerate(parts):
+    for part, (positions, frame) in enumerate(parts):
+        built = {i: getattr(gx.expectations, _camel(suite.expectations[i].type))(**suite.expectations[i].kwargs)
+                 for i in positions}
         name = f"{suite.name}_{part}"
         try:
             batch = (
@@ -171,23 +174,22 @@ def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> dic
                 .add_batch_definition_whole_dataframe("all_rows")
                 .get_batch(batch_parameters={"dataframe": frame})
             )
-            gx_suite = gx.ExpectationSuite(
-                name=name,
-                expectations=[getattr(gx.expectations, _camel(e.type))(**e.kwargs) for e in expectations],
-            )
+            gx_suite = gx.ExpectationSuite(name=name, expectations=list(built.values()))
             # A raw table's rows carry their file and row number: failing values then name them.
             result_format = {"result_format": "SUMMARY"}
             if set(LINEAGE) <= set(frame.columns):
                 result_format["unexpected_index_column_names"] = list(LINEAGE)
-            # GX returns results in its own order: pair them with the suite by type and arguments.
-            results |= {
+            # GX returns results in its own order: pair them with the suite by type and arguments as
+            # GX states them (it leaves out an argument a suite spells out at its default).
+            by_key = {
                 _key(r.expectation_config.type, r.expectation_config.kwargs): r
                 for r in batch.validate(gx_suite, result_format=result_format).results
             }
+            results |= {i: by_key[_key(g.expectation_type, g.configuration.kwargs)] for i, g in built.items()}
         finally:
             if name in source.get_asset_names():
                 source.delete_asset(name)
-    return results
+    return [results[i] for i in range(len(suite.expectations))]
 
 
 def _gx_outcome(suite: Suite, expectation, result) -> Outcome:
@@ -224,8 +226,7 @@ def validate(con: duckdb.DuckDBPyConnection, suite: Suite, *, engine: str = "aut
                     raise
         if table != copy:
             _copy_batch(con, suite, copy, names)
-        results = _gx_results(con, suite, copy)
-        return [_gx_outcome(suite, e, results[_key(e.type, e.kwargs)]) for e in suite.expectations]
+        return [_gx_outcome(suite, e, r) for e, r in zip(suite.expectations, _gx_results(con, suite, copy))]
     finally:
         con.execute(f"drop table if exists {copy}")
 
