@@ -125,56 +125,37 @@ suppressed_msoas as (
     group by all
 ),
 
-{#- every piece summed for its ward, and the wards for their council -#}
-ward_sums as (
-    select
-        indicator_id, ward_code, la_code, source_id, period,
-        any_value(period_start) as period_start, any_value(period_end) as period_end,
-        sum(estimate) as estimate, sum(suppressed_share) as suppressed_share,
-        any_value(base) as base, any_value(year) as year, any_value(population_name) as population_name,
-        bool_or(is_demo) as is_demo
-    from joined
-    group by indicator_id, ward_code, la_code, source_id, period
-),
-
-summed as (
-    select
-        sums.indicator_id, sums.area_code, sums.area_type, sums.la_code, sums.source_id, sums.period,
-        sums.period_start, sums.period_end, sums.estimate as numerator,
-        sums.estimate + sums.suppressed_share * coalesce(definitions.suppressed_input_max, 0) as numerator_upper,
-        sums.base, sums.year, sums.population_name, sums.is_demo
-    from (
-        select * exclude (ward_code), ward_code as area_code, 'ward' as area_type from ward_sums
-        union all
-        select
-            indicator_id, la_code, source_id, period, any_value(period_start), any_value(period_end), sum(estimate),
-            sum(suppressed_share), any_value(base), any_value(year), any_value(population_name), bool_or(is_demo),
-            la_code, 'la'
-        from ward_sums
-        group by indicator_id, la_code, source_id, period
-    ) as sums
-    left join definitions using (indicator_id)
-),
-
-{#- with each area's population (the denominator), by the base and year of its counts -#}
+{#- every piece counted once for its ward and once for its council -#}
 areas as (
     select
-        summed.indicator_id, summed.area_code, summed.area_type, summed.la_code, summed.source_id, summed.period,
-        summed.period_start, summed.period_end, summed.numerator, summed.numerator_upper,
-        coalesce(suppressed.n_suppressed, 0) as n_suppressed,
-        populations.population as denominator,
-        populations.n_lsoas,
-        populations.split_share,
-        summed.population_name,
-        summed.is_demo
-    from summed
+        joined.indicator_id, populations.area_code, populations.area_type, joined.la_code,
+        joined.source_id, joined.period, any_value(joined.period_start) as period_start,
+        any_value(joined.period_end) as period_end,
+        sum(joined.estimate) as numerator,
+        sum(joined.estimate) + sum(joined.suppressed_share) * coalesce(any_value(definitions.suppressed_input_max), 0)
+            as numerator_upper,
+        coalesce(any_value(suppressed.n_suppressed), 0) as n_suppressed,
+        any_value(populations.population) as denominator,
+        any_value(populations.n_lsoas) as n_lsoas,
+        any_value(populations.split_share) as split_share,
+        any_value(joined.population_name) as population_name,
+        bool_or(joined.is_demo) as is_demo
+    from (
+        select joined.*, levels.area_type, if(levels.area_type = 'ward', joined.ward_code, joined.la_code) as area_code
+        from joined
+        cross join (values ('ward'), ('la')) as levels (area_type)
+    ) as joined
     inner join area_populations as populations
-        on populations.base = summed.base and populations.year = summed.year
-        and populations.area_type = summed.area_type and populations.area_code = summed.area_code
+        on populations.base = joined.base and populations.year = joined.year
+        and populations.area_type = joined.area_type and populations.area_code = joined.area_code
+    left join definitions using (indicator_id)
+    {#- joined before the sums (not after them) so DuckDB adds each area's pieces in the same order as ever -#}
     left join suppressed_msoas as suppressed
-        on suppressed.indicator_id = summed.indicator_id and suppressed.area_type = summed.area_type
-        and suppressed.area_code = summed.area_code and suppressed.la_code = summed.la_code
-        and suppressed.source_id = summed.source_id and suppressed.period = summed.period
+        on suppressed.indicator_id = joined.indicator_id and suppressed.area_type = populations.area_type
+        and suppressed.area_code = populations.area_code and suppressed.la_code = joined.la_code
+        and suppressed.source_id = joined.source_id and suppressed.period = joined.period
+    group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
+        joined.period
 )
 
 select
