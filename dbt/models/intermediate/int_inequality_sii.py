@@ -138,17 +138,18 @@ def _sii_rows(table: pd.DataFrame, n: int, value_type: int, multipliers: dict | 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    values = dbt.ref("int_area_indicator_values").df()
     wards = dbt.ref("int_ward_deprivation").df()
     definitions = dbt.ref("indicator_definitions").df()
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
+    # Only the ward rows and columns used leave DuckDB (the whole table in pandas costs gigabytes at England's size).
+    values = dbt.ref("int_area_indicator_values").filter("area_type = 'ward' and denominator is not null").project(
+        "indicator_id, area_code, period, numerator, denominator").df()
     keys = ["indicator_id", "la_code", "period"]
-    exclusions = dbt.ref("int_excluded_periods").df()
+    exclusions = dbt.ref("int_excluded_periods").filter("area_type = 'council_wards' or rule_id = 'break'").project(
+        "indicator_id, la_code, period, area_type, rule_id").df()
     excluded = exclusions[exclusions["area_type"] == "council_wards"][keys]
-    ward_values = values[
-        (values["area_type"] == "ward") & values["indicator_id"].isin(proportions) & values["denominator"].notna()
-    ].drop(columns=["la_code"]).merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
+    ward_values = values[values["indicator_id"].isin(proportions)].merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
     ward_values = ward_values.merge(excluded, on=keys, how="left", indicator=True)
     ward_values = ward_values[ward_values.pop("_merge") == "left_only"]
     frames = []
@@ -156,10 +157,8 @@ def model(dbt, session):
         table = _quantile_tables(ward_values, column)
         se = (logit(table["upper95"]) - logit(table["lower95"])) / (2 * z_value(0.95))
         frames.append(_sii_rows(table.assign(se=se, population=table["denominator"]), n, 2, multipliers))
-    standardised = dbt.ref("int_standardised_values").df()
-    quintiles = standardised[(standardised["area_type"] == "quintile") & standardised["value"].notna()]
-    if "la_code" not in quintiles:
-        quintiles = quintiles.assign(la_code=wards["la_code"].iloc[0] if not wards.empty else None)
+    quintiles = dbt.ref("int_standardised_values").filter("area_type = 'quintile' and value is not null").project(
+        "indicator_id, area_code, la_code, period, value, denominator, lower_ci_95, upper_ci_95").df()
     quintiles = quintiles.assign(
         quantile=quintiles["area_code"].str[1:].astype(int), population=quintiles["denominator"],
         se=(quintiles["upper_ci_95"] - quintiles["lower_ci_95"]) / (2 * z_value(0.95)),

@@ -20,6 +20,27 @@ release_years as (
     select population_of as release, population_year as year from {{ ref('population_years') }}
 ),
 
+iod_scores as (
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        null::double as idaci_score, null::double as idaopi_score, is_demo
+    from {{ ref('stg_iod2019__scores') }}
+    union all by name
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        income_decile, health_decile, education_decile,
+        null::double as idaci_score, null::double as idaopi_score, is_demo
+    from {{ ref('stg_iod2025__scores') }}
+    union all by name
+    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
+        idaci_score, idaopi_score, is_demo
+    from {{ ref('stg_iod2015__scores') }}
+),
+
+file8 as (
+    select * from {{ ref('stg_iod2019__file8_indicators') }}
+    union all by name
+    select * from {{ ref('stg_iod2025__file8_indicators') }}
+),
+
 {#- A release's own populations, else those of the nearest release (weights only). -#}
 weights as (
     select
@@ -35,6 +56,8 @@ weights as (
     from periods
     inner join populations on true
     left join release_years on release_years.release = populations.release
+    {# only the sources weighted here (a cross join with every source's periods costs seconds at England's size) #}
+    where periods.source_id in (select source_id from iod_scores union select source_id from file8)
     qualify row_number() over (
         partition by periods.source_id, populations.lsoa_code
         order by abs(populations.release_year - periods.release_year), populations.release_year desc
@@ -65,7 +88,7 @@ score_weights as (
         select distinct periods.source_id, periods.release, release_years.year
         from periods
         left join release_years using (release)
-        where periods.release like 'IoD%'
+        where periods.release like 'IoD%' and periods.source_id in (select source_id from iod_scores)
     ) as releases
     inner join score_populations as candidates on candidates.population_total is not null
     qualify row_number() over (
@@ -73,21 +96,6 @@ score_weights as (
         order by coalesce(candidates.release = releases.release, false) desc, abs(candidates.year - releases.year),
             candidates.preference
     ) = 1
-),
-
-iod_scores as (
-    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
-        null::double as idaci_score, null::double as idaopi_score, is_demo
-    from {{ ref('stg_iod2019__scores') }}
-    union all by name
-    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
-        income_decile, health_decile, education_decile,
-        null::double as idaci_score, null::double as idaopi_score, is_demo
-    from {{ ref('stg_iod2025__scores') }}
-    union all by name
-    select lsoa_code, lsoa_vintage, source_id, imd_score, income_score, employment_score, imd_decile,
-        idaci_score, idaopi_score, is_demo
-    from {{ ref('stg_iod2015__scores') }}
 ),
 
 release_scores as (
@@ -104,12 +112,6 @@ release_scores as (
     inner join periods using (source_id)
     left join weights using (source_id, lsoa_code)
     left join score_weights using (source_id, lsoa_code)
-),
-
-file8 as (
-    select * from {{ ref('stg_iod2019__file8_indicators') }}
-    union all by name
-    select * from {{ ref('stg_iod2025__file8_indicators') }}
 ),
 
 file8_with_populations as (

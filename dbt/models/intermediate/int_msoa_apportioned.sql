@@ -105,6 +105,26 @@ definitions as (
     select indicator_id, suppressed_input_max from {{ ref('indicator_definitions') }}
 ),
 
+{#- each area's MSOAs (those with a piece in it), per population; an area's n_suppressed counts
+    those whose count is suppressed (few rows: counted apart from the sums over every piece) -#}
+area_msoas as (
+    select distinct base, year, msoa_code, 'ward' as area_type, ward_code as area_code, la_code from weighted
+    union all
+    select distinct base, year, msoa_code, 'la', la_code, la_code from weighted
+),
+
+suppressed_msoas as (
+    select
+        counts.indicator_id, area_msoas.area_type, area_msoas.area_code, area_msoas.la_code, counts.source_id,
+        counts.period, count(distinct counts.msoa_code) as n_suppressed
+    from counts
+    inner join period_years using (indicator_id, period)
+    inner join area_msoas
+        on area_msoas.msoa_code = counts.msoa_code and area_msoas.base = counts.base and area_msoas.year = period_years.year
+    where counts.suppressed
+    group by all
+),
+
 {#- every piece counted once for its ward and once for its council -#}
 areas as (
     select
@@ -114,7 +134,7 @@ areas as (
         sum(joined.estimate) as numerator,
         sum(joined.estimate) + sum(joined.suppressed_share) * coalesce(any_value(definitions.suppressed_input_max), 0)
             as numerator_upper,
-        count(distinct joined.msoa_code) filter (where joined.suppressed) as n_suppressed,
+        coalesce(any_value(suppressed.n_suppressed), 0) as n_suppressed,
         any_value(populations.population) as denominator,
         any_value(populations.n_lsoas) as n_lsoas,
         any_value(populations.split_share) as split_share,
@@ -129,6 +149,11 @@ areas as (
         on populations.base = joined.base and populations.year = joined.year
         and populations.area_type = joined.area_type and populations.area_code = joined.area_code
     left join definitions using (indicator_id)
+    {#- joined before the sums (not after them) so DuckDB adds each area's pieces in the same order as ever -#}
+    left join suppressed_msoas as suppressed
+        on suppressed.indicator_id = joined.indicator_id and suppressed.area_type = populations.area_type
+        and suppressed.area_code = populations.area_code and suppressed.la_code = joined.la_code
+        and suppressed.source_id = joined.source_id and suppressed.period = joined.period
     group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
         joined.period
 )

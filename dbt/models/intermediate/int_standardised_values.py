@@ -35,23 +35,32 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(first, 1, 1), pd.Timestamp(last, 12, 31)
 
 
-def _areas(frame: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame:
-    """Each row once for its ward, once for its council and once for its council's quintile."""
-    located = frame.merge(wards[["ward_code", "la_code", "deprivation_quintile"]], left_on="area_code", right_on="ward_code")
-    return pd.concat([
-        located.assign(area_type="ward"),
-        located.assign(area_code=located["la_code"], area_type="la"),
-        located.assign(area_code="Q" + located["deprivation_quintile"].astype(str), area_type="quintile"),
-    ], ignore_index=True)
-
-
-def _banded(frame: pd.DataFrame, keys: list[str], bands: list[str], count: str):
-    """One row per area (keys) and one column per age band, summed; a band no row gives is NaN."""
-    summed = frame.groupby([*keys, "age_band"], sort=True)[[count, "population"]].sum()
-    counts = summed[count].unstack("age_band").reindex(columns=bands)
-    population = summed["population"].unstack("age_band").reindex(columns=bands)
-    demo = frame.groupby(keys, sort=True)["is_demo"].any().reindex(counts.index)
-    return counts, population, demo
+def _banded(counts, wards, keys: list[str], bands: list[str], count: str):
+    """One row per area (keys) and one column per age band, summed in DuckDB: each row of the
+    relation `counts` once for its ward, once for its council and once for its council's
+    quintile ('Q1'..'Q5'); a band no row gives is NaN, a band whose counts are all missing 0."""
+    located = counts.join(wards.project("ward_code, la_code, deprivation_quintile"), "area_code = ward_code")
+    summed = located.query("located", f"""
+        select {", ".join(keys)}, age_band, coalesce(sum({count}), 0)::double as {count},
+            coalesce(sum(population), 0)::double as population, bool_or(is_demo) as is_demo
+        from (
+            select * exclude (ward_code), 'ward' as area_type from located
+            union all by name
+            select * exclude (ward_code) replace (la_code as area_code), 'la' as area_type from located
+            union all by name
+            select * exclude (ward_code) replace ('Q' || deprivation_quintile as area_code), 'quintile' as area_type
+            from located
+        )
+        where {" and ".join(f"{key} is not null" for key in keys)}
+        group by all""").df().set_index([*keys, "age_band"]).sort_index()
+    demo = summed["is_demo"].groupby(level=keys, sort=True).any()
+    summed = summed[summed.index.get_level_values("age_band").notna()]
+    # Column-major, as pandas' grouped unstack gave them: NumPy's sums across the bands follow the
+    # memory order, and the methods' last digits with them.
+    counts, population = (
+        pd.DataFrame(np.asfortranarray(frame.to_numpy(float)), index=frame.index, columns=frame.columns)
+        for frame in (summed[column].unstack("age_band").reindex(columns=bands) for column in (count, "population")))
+    return counts, population, demo.reindex(counts.index)
 
 
 def _frame(index: pd.MultiIndex, indicator, source: str, x, n, result: dict, reasons, demo) -> pd.DataFrame:
@@ -77,18 +86,18 @@ def _frame(index: pd.MultiIndex, indicator, source: str, x, n, result: dict, rea
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    wards = dbt.ref("int_ward_deprivation").df()
+    wards = dbt.ref("int_ward_deprivation")
     frames = []
-    deaths = dbt.ref("stg_local__mortality").df()
-    if not deaths.empty:
-        x, n, demo = _banded(_areas(deaths, wards), ["sex", *KEYS], LE_BANDS, "deaths")
+    deaths = dbt.ref("stg_local__mortality")
+    if deaths.limit(1).fetchall():
+        x, n, demo = _banded(deaths, wards, ["sex", *KEYS], LE_BANDS, "deaths")
         result = life_expectancy_at_birth(x.to_numpy(float), n.to_numpy(float))
         frame = _frame(x.index, None, "mortality_ward23", x.to_numpy(float), n.to_numpy(float), result, result["suppressed"], demo)
         frame["indicator_id"] = "life_expectancy_" + frame["sex"].str.lower()
         frames.append(frame.drop(columns="sex"))
-    admissions = dbt.ref("stg_local__emergency_admissions").df()
-    if not admissions.empty:
-        x, n, demo = _banded(_areas(admissions, wards), KEYS, ESP_BANDS, "admissions")
+    admissions = dbt.ref("stg_local__emergency_admissions")
+    if admissions.limit(1).fetchall():
+        x, n, demo = _banded(admissions, wards, KEYS, ESP_BANDS, "admissions")
         try:
             result = dsr_rates(x.to_numpy(float), n.to_numpy(float))
         except ValueError as exc:

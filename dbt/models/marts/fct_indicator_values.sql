@@ -160,22 +160,26 @@ segments as (
     period, and every break of the row's council that bears on it (int_series_breaks): a dated
     change or a Universal Credit stage from its date on, a window (COVID-19) where it overlaps -#}
 notes as (
-    select indicator_id, area_code, period, string_agg(distinct note, ' ' order by note) as series_note
+    {#- a note depends on the figure's indicator, council and period, not its area: worked out once
+        for each (a ward's figures share them) and joined to every area's figure below -#}
+    select indicator_id, council, period, period_start, period_end,
+        string_agg(distinct note, ' ' order by note) as series_note
     from (
-        select combined.indicator_id, combined.area_code, combined.period, notes.note
-        from combined
+        select periods.*, notes.note
+        from (select distinct indicator_id, coalesce(la_code, '*') as council, period, period_start, period_end
+              from combined) as periods
         inner join {{ ref('series_notes') }} as notes
-            on combined.indicator_id glob notes.indicator_id
-            and combined.period_start between notes.from_date and notes.to_date
+            on periods.indicator_id glob notes.indicator_id
+            and periods.period_start between notes.from_date and notes.to_date
         union all
-        select combined.indicator_id, combined.area_code, combined.period,
-            breaks.break_text || ': ' || breaks.note || ' (source: ' || breaks.source || ').'
-        from combined
+        select periods.*, breaks.break_text || ': ' || breaks.note || ' (source: ' || breaks.source || ').'
+        from (select distinct indicator_id, coalesce(la_code, '*') as council, period, period_start, period_end
+              from combined) as periods
         inner join {{ ref('int_series_breaks') }} as breaks
-            on breaks.indicator_id = combined.indicator_id
-            and breaks.la_code = coalesce(combined.la_code, '*')
-            and coalesce(combined.period_end, combined.period_start) >= breaks.break_from
-            and (breaks.persists or combined.period_start <= breaks.break_to)
+            on breaks.indicator_id = periods.indicator_id
+            and breaks.la_code = periods.council
+            and coalesce(periods.period_end, periods.period_start) >= breaks.break_from
+            and (breaks.persists or periods.period_start <= breaks.break_to)
     )
     group by all
 ),
@@ -263,20 +267,20 @@ worded as (
     from directions
 ),
 
+{#- one window (one sort) for the three: null values sort last, so ranks among the values are theirs alone -#}
 ranked as (
     select
         *,
-        case when area_type = 'ward' and value is not null then
-            rank() over (partition by indicator_id, period, la_code, area_type, value is not null order by value desc)
-        end as rank_in_la,
+        case when area_type = 'ward' and value is not null then rank() over council end as rank_in_la,
         case when area_type = 'ward' then
-            count(value) over (partition by indicator_id, period, la_code, area_type)
+            count(value) over (council rows between unbounded preceding and unbounded following)
         end as n_wards_in_la,
         {#- wards with the same value share a rank: pages say "joint" where n_tied > 1 -#}
         case when area_type = 'ward' and value is not null then
-            count(*) over (partition by indicator_id, period, la_code, area_type, value)
+            count(*) over (council range between current row and current row)
         end as n_tied
     from worded
+    window council as (partition by indicator_id, period, la_code, area_type order by value desc nulls last)
 )
 
 select
@@ -323,7 +327,10 @@ select
 from ranked
 inner join segments using (indicator_id, period)
 inner join definitions as minimum using (indicator_id)
-left join notes using (indicator_id, area_code, period)
+left join notes
+    on notes.indicator_id = ranked.indicator_id and notes.council = coalesce(ranked.la_code, '*')
+    and notes.period = ranked.period and notes.period_start is not distinct from ranked.period_start
+    and notes.period_end is not distinct from ranked.period_end
 left join {{ ref('int_indicator_trends') }} as trends
     on trends.indicator_id = ranked.indicator_id and trends.area_code = ranked.area_code
     and trends.period = ranked.period
