@@ -133,11 +133,12 @@ def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
     return f"(regexp_full_match({cell}, '{pattern}'){finite}{unlike})"
 
 
-def _value_sql(source: Source, kind: str, cell: str) -> str:
-    """The SQL typing of a plain cell. A whole number `[0-9]{1,18}(\\.0*)?` casts to the integer
-    the rule takes (`20.0` is 20); an odd text this types otherwise than the rule is joined to the
-    rule's value instead (`_type_rows`)."""
-    if kind == "area_code":
+def _value_sql(source: Source, kind: str, cell: str, markers: bool = True) -> str:
+    """The SQL typing of a plain cell (`markers`: whether a text column's plain cells hold null
+    markers). A whole number `[0-9]{1,18}(\\.0*)?` casts to the integer the rule takes (`20.0` is
+    20); an odd text this types otherwise than the rule is joined to the rule's value instead
+    (`_type_rows`)."""
+    if kind == "area_code" or (kind == "text" and not markers):
         return cell
     if kind == "text":
         return f"case when {_one_of(cell, source.null_markers)} then null else {cell} end"
@@ -216,8 +217,10 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     cells = [f"c{i}" for i in range(len(header))]
     present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
     markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
-    # Text columns keep their markers as plain cells (counted here); other columns' reach the rule.
-    listed_markers = {i for name, kind, i in present if kind == "text" and name != source.period_column and markers}
+    # Text columns keep their markers as plain cells (counted here: suppressed, and empty); other
+    # columns' reach the rule. A text column none of whose cells is a marker is typed as it is.
+    listed_markers = [i for name, kind, i in present if kind == "text" and name != source.period_column and source.null_markers]
+    empty = "" in source.null_markers
     # (1) One scan: rows, awkward rows, suppressed plain cells, and each column's other texts.
     # A row is blank when every cell strips to nothing (the first cell is tested first, and alone
     # for nearly every row); a cell holds a line break or a quote only in a quoted file, and can
@@ -227,12 +230,15 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells] if quoted else []
     found = con.execute(
         f"select count(*), count(*) filter ({' or '.join(awkward)}), "
-        + ", ".join([" + ".join(f"count(*) filter ({_one_of(cells[i], markers)})" for i in sorted(listed_markers)) or "0"]
+        + ", ".join([f"count(*) filter ({_one_of(cells[i], markers)}), count(*) filter ({cells[i]} = '' and {empty})"
+                     for i in listed_markers]
                     + [f"histogram({cells[i]}) filter (not {_plain_sql(source, name, kind, cells[i])})" for name, kind, i in present])
         + f" from {_TEXT}"
     ).fetchall()[0]
-    rows, awkward, marked = found[0], found[1], found[2]
-    other = {i: found[3 + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
+    rows, awkward, counts = found[0], found[1], found[2:2 + 2 * len(listed_markers)]
+    marked = sum(counts[::2])
+    nullable = {i for n, i in enumerate(listed_markers) if counts[2 * n] + counts[2 * n + 1]}
+    other = {i: found[2 + len(counts) + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
     if rows != lines - 1 or awkward or _identity(path) != before:
         return None  # blank rows, cells over lines or over the limit, or a file that changed
     rules = dict(zip(source.columns, cell_rules(source)))
@@ -244,7 +250,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
             values[k] = f"null::{_SQL_TYPES[kind]}"
             continue
         i = header.index(name)
-        values[k] = _value_sql(source, kind, cells[i])
+        values[k] = _value_sql(source, kind, cells[i], i in nullable)
         if other[i]:  # typed by the Python rule, once per distinct text
             _, converter, missing = rules[name]
             decided = [(t, *type_cell(t, converter, missing, nulls)) for t in other[i]]
@@ -268,7 +274,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     # separators, markers that cast), found by typing the decided texts themselves in SQL.
     differ = {col for (col,) in con.execute(" union all ".join(
         f"select {i} from _ingest_cells where col = {i} and reason is null "
-        f"and ({_value_sql(source, kind, 'text')}) is distinct from {_DECIDED[kind]}"
+        f"and ({_value_sql(source, kind, 'text', i in nullable)}) is distinct from {_DECIDED[kind]}"
         for _, name, kind, i in decided_columns
     )).fetchall()} if decided_columns else set()
     joined = [(k, i) for k, name, kind, i in decided_columns if i in differ or len(rejected_texts[k]) > _LISTED_REJECTIONS]
