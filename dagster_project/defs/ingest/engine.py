@@ -3,12 +3,14 @@
 The Python reader (`reader.py`) is the definition of every rule and of every message. This module
 is its fast path for a well-formed file, which is most of them: DuckDB parses the file as text,
 a cell that is plainly valid (a whole number of digits, a decimal, an area code of the declared
-pattern, text with nothing to strip, a null marker) is typed in SQL, and every other distinct
-cell text of a column (periods, suppression markers with spaces, anything odd) is typed by the
-Python reader's own `type_cell`, once per distinct text, and joined back. So each loaded value,
+pattern, text with nothing to strip or a null marker in a text column) is typed in SQL, and every
+other distinct cell text of a column (periods, suppression markers, anything odd) is typed by the
+Python reader's own `type_cell`, once per distinct text: a rejected text's rows are set aside, and
+a text SQL would type otherwise than the rule is joined to the rule's value. So each loaded value,
 each rejection (row, column, value, reason) and each count is the Python reader's. Nothing runs
-per row in Python: the file is parsed once, checked by one aggregate, and typed into the staged
-rows by one insert (benchmarks/README.md, session 5, has the figures).
+per row in Python: the file is parsed once (its bytes hashed and scanned meanwhile), checked by
+one aggregate, and typed into the staged rows by one insert (benchmarks/README.md, sessions 5
+and 7, has the figures).
 
 A file whose layout needs the Python reader's judgement is left to it (`stage_csv` returns None):
 a header that is not exactly declared names, any byte the CSV dialects read differently (space
