@@ -224,14 +224,18 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     listed_markers = [i for name, kind, i in present if kind == "text" and name != source.period_column and source.null_markers]
     empty = "" in source.null_markers
     # (1) One scan: rows, awkward rows, suppressed plain cells, and each column's other texts.
-    # A row is blank when every cell strips to nothing (the first cell is tested first, and alone
-    # for nearly every row); a cell holds a line break or a quote only in a quoted file, and can
-    # be over the csv module's limit only when a line is.
-    awkward = [" and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)]
+    # A row is blank when every cell strips to nothing. A blank cell is never plain in a column
+    # that is not text, or is the period: such a column's histogram then holds every text it
+    # has, and the blank rows are looked for only when it holds a blank one (the first cell is
+    # tested first, and alone for nearly every row). A cell holds a line break or a quote only in
+    # a quoted file, and can be over the csv module's limit only when a line is.
+    blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
+    witness = next((n for n, (name, kind, _) in enumerate(present) if kind != "text" or name == source.period_column), None)
+    awkward = [blank] if witness is None else []
     awkward += [f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells] if long_lines else []
     awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells] if quoted else []
     found = con.execute(
-        f"select count(*), count(*) filter ({' or '.join(awkward)}), "
+        f"select count(*), count(*) filter ({' or '.join(awkward) or 'false'}), "
         + ", ".join([f"count(*) filter ({_one_of(cells[i], markers)}), count(*) filter ({cells[i]} = '' and {empty})"
                      for i in listed_markers]
                     + [f"histogram({cells[i]}) filter (not {_plain_sql(source, name, kind, cells[i])})" for name, kind, i in present])
@@ -241,6 +245,8 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     marked = sum(counts[::2])
     nullable = {i for n, i in enumerate(listed_markers) if counts[2 * n] + counts[2 * n + 1]}
     other = {i: found[2 + len(counts) + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
+    if witness is not None and any(not t.strip() for t in found[2 + len(counts) + witness] or {}):
+        awkward += con.execute(f"select count(*) filter ({blank}) from {_TEXT}").fetchall()[0][0]
     if rows != lines - 1 or awkward or _identity(path) != before:
         return None  # blank rows, cells over lines or over the limit, or a file that changed
     rules = dict(zip(source.columns, cell_rules(source)))

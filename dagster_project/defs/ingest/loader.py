@@ -124,12 +124,12 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, source: Source, file_
     # the keys themselves.
     (repeated,) = con.execute(
         f"select count(*) - count(distinct hash({keys})) from {staging.rows(source)} where _source_file = ?", [file_name]
-    ).fetchone()
+    ).fetchall()[0]
     if repeated:
         (repeated,) = con.execute(
             f"select count(*) from (select 1 from {staging.rows(source)} where _source_file = ? group by {keys} having count(*) > 1)",
             [file_name],
-        ).fetchone()
+        ).fetchall()[0]
     if not repeated:  # one aggregate instead of two window passes over the whole file
         return 0, []
     every = ", ".join(f'cast("{source.raw_column(n)}" as varchar)' for n in source.columns)
