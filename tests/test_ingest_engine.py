@@ -2,6 +2,7 @@
 rows and values, the same rejections (row, column, value, reason), the same counts, and leaves
 every file it does not read plainly to the Python reader."""
 
+import dataclasses
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +97,8 @@ def test_odd_cells_are_judged_by_the_python_rules(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("rows", [
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", "", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # blank row
+    ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", ",,,,,,,,", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # empty cells
+    ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", " ,\u00a0, ,\t,,,, , ", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # spaces
     ["E01006212,\"Wigan\n015A\",E08000010,Wigan,1,2,3,4,5"],                  # a cell over two lines
     ["E01006212,\"Wigan 015A\" ,E08000010,Wigan,1,2,3,4,5"],                  # a space after a closing quote
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4"],                         # a short row
@@ -145,3 +148,36 @@ def test_row_numbers_and_counts_hold_over_row_groups(tmp_path, monkeypatch):
     position = len(names) + 2  # _source_file, _source_sha256, then _row_number
     assert all(row[position] == int(row[1][3:]) for row in table)
     assert {row[position] for row in table if row[4] is None} == suppressed
+
+
+def test_many_rejected_texts_and_texts_sql_types_otherwise(tmp_path, monkeypatch):
+    """A column with more rejected texts than an IN list holds is joined to the rule's decisions,
+    and so is one whose accepted odd texts SQL would type otherwise (padded, grouped); suppressed
+    cells in rejected rows are not counted."""
+    rows = [f"E01{6300 + n:06d},Wigan {n},E08000010,Wigan,-{n},*,3,4,5" for n in range(1, 151)]  # 150 distinct rejections
+    rows += [f"E01{6500 + n:06d},Wigan {n},E08000010,Wigan,{n}, {n} ,\"1,2{n:02d}\",*,x" for n in range(1, 40)]
+    rows += [f"E01{6600 + n:06d}, Wigan {n} ,E08000010,Wigan ,{n},{n},{n},{n},{n}.0" for n in range(1, 5)]
+    raw = _file6(tmp_path, rows)
+    python, _ = _load(raw, "iod2019_file6", False, monkeypatch)
+    duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 1 and duck == python
+    table, rejected, log, accounting = duck
+    assert accounting[0][2:6] == (193, 43, 150, 78)
+
+
+def test_null_markers_that_look_like_numbers_load_as_null(tmp_path, monkeypatch):
+    """A source whose null markers SQL would read as numbers (0, -1): NULL and suppressed, as the
+    Python rule has them."""
+    source = dataclasses.replace(SOURCES["iod2019_file6"], null_markers=("", "0", "-1", "*"))
+    monkeypatch.setitem(SOURCES, "iod2019_file6", source)
+    raw = _file6(tmp_path, [
+        "E01006212,Wigan 015A,E08000010,Wigan,0,-1,12,7,0",
+        "E01006213,Wigan 015B,E08000010,Wigan,5,-2,*,7,10",
+        "E01006214,Wigan 015C,E08000010,Wigan,5,6,7,8,9",
+    ])
+    python, _ = _load(raw, "iod2019_file6", False, monkeypatch)
+    duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 1 and duck == python
+    table, rejected, log, accounting = duck
+    assert accounting[0][2:6] == (3, 2, 1, 3)
+    assert [row[4:9] for row in table][0] == (None, None, 12, 7, None)

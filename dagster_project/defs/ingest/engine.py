@@ -3,12 +3,14 @@
 The Python reader (`reader.py`) is the definition of every rule and of every message. This module
 is its fast path for a well-formed file, which is most of them: DuckDB parses the file as text,
 a cell that is plainly valid (a whole number of digits, a decimal, an area code of the declared
-pattern, text with nothing to strip, a null marker) is typed in SQL, and every other distinct
-cell text of a column (periods, suppression markers with spaces, anything odd) is typed by the
-Python reader's own `type_cell`, once per distinct text, and joined back. So each loaded value,
+pattern, text with nothing to strip or a null marker in a text column) is typed in SQL, and every
+other distinct cell text of a column (periods, suppression markers, anything odd) is typed by the
+Python reader's own `type_cell`, once per distinct text: a rejected text's rows are set aside, and
+a text SQL would type otherwise than the rule is joined to the rule's value. So each loaded value,
 each rejection (row, column, value, reason) and each count is the Python reader's. Nothing runs
-per row in Python: the file is parsed once, checked by one aggregate, and typed into the staged
-rows by one insert (benchmarks/README.md, session 5, has the figures).
+per row in Python: the file is parsed once (its bytes hashed and scanned meanwhile), checked by
+one aggregate, and typed into the staged rows by one insert (benchmarks/README.md, sessions 5
+and 7, has the figures).
 
 A file whose layout needs the Python reader's judgement is left to it (`stage_csv` returns None):
 a header that is not exactly declared names, any byte the CSV dialects read differently (space
@@ -22,6 +24,8 @@ import codecs
 import csv
 import hashlib
 import io
+import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -55,15 +59,16 @@ _DIALECT_TRAPS = (b",\n", b",\r\n", b"\x00")
 _QUOTE_TRAPS = (b'" ', b' "', b'"\t', b'\t"')
 
 
-def _scan(path: Path) -> tuple[str, int, bool] | None:
-    """One pass over the bytes: sha256, the number of lines and whether any byte is a quote; None
+def _scan(path: Path) -> tuple[str, int, bool, bool] | None:
+    """One pass over the bytes: sha256, the number of lines, whether any byte is a quote and
+    whether any line is longer than the csv module's cell limit (only then can a cell be); None
     when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
-    reader.MAX_LINE_BYTES). The file is read in blocks of at most that limit, so a longer line
-    always crosses a block boundary, where it is measured."""
+    reader.MAX_LINE_BYTES). Blocks are at most the cell limit long, so a longer line always
+    crosses a block boundary, where it is measured."""
     limit = reader.MAX_LINE_BYTES
-    digest, lines, last_newline, position, tail, quoted = hashlib.sha256(), 0, -1, 0, b"", False
+    digest, lines, last_newline, position, tail, quoted, longest = hashlib.sha256(), 0, -1, 0, b"", False, 0
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(min(1 << 22, limit)), b""):
+        for block in iter(lambda: handle.read(min(_CSV_FIELD_LIMIT, limit)), b""):
             digest.update(block)
             edge = tail + block[:2]
             traps = _DIALECT_TRAPS + _QUOTE_TRAPS if b'"' in block or b'"' in edge else _DIALECT_TRAPS
@@ -71,16 +76,18 @@ def _scan(path: Path) -> tuple[str, int, bool] | None:
                 return None
             quoted = quoted or b'"' in block
             first = block.find(b"\n")
-            if (position + (len(block) if first < 0 else first) - last_newline) > limit:
+            longest = max(longest, position + (len(block) if first < 0 else first) - last_newline)
+            if longest > limit:
                 return None
             if first >= 0:
                 lines += block.count(b"\n")
                 last_newline = position + block.rfind(b"\n")
             position += len(block)
             tail = block[-2:]
-    if position - 1 - last_newline > limit or tail.endswith(b","):
+    longest = max(longest, position - 1 - last_newline)
+    if longest > limit or tail.endswith(b","):
         return None
-    return digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted
+    return digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted, longest > _CSV_FIELD_LIMIT
 
 
 def _header(source: Source, path: Path) -> list[str] | None:
@@ -114,20 +121,36 @@ def _one_of(cell: str, texts) -> str:
 
 
 def _plain_sql(source: Source, name: str, kind: str, cell: str) -> str:
-    """SQL true when the cell's text is typed in SQL without the Python rule."""
-    is_marker = _one_of(cell, source.null_markers)
+    """SQL true when `_value_sql` types the cell's text as the Python rule does, so the rule need
+    not see it. A null marker is plain text (`_value_sql` makes it NULL); in the other columns it
+    is left to the rule with the other odd texts (and counted from their histogram)."""
     if name == source.period_column or kind not in _SQL_TYPES:
         return "false"
-    if kind == "area_code":
-        return f"regexp_full_match({cell}, '{source.area_code_pattern.pattern[1:-1]}')"
     if kind == "text":
-        return f"(not regexp_matches({cell}, '^{_SPACE}|{_SPACE}$') or {is_marker})"
+        return f"(not regexp_matches({cell}, '^{_SPACE}|{_SPACE}$'))"
+    pattern = source.area_code_pattern.pattern[1:-1] if kind == "area_code" else _PLAIN[kind]
+    like = [m for m in source.null_markers if re.fullmatch(pattern, m)]  # a marker such as 0 is no number
     finite = f" and isfinite(try_cast({cell} as double))" if kind == "number" else ""
-    return f"((regexp_full_match({cell}, '{_PLAIN[kind]}'){finite}) or {is_marker})"
+    unlike = f" and not {_one_of(cell, like)}" if like else ""
+    return f"(regexp_full_match({cell}, '{pattern}'){finite}{unlike})"
+
+
+def _value_sql(source: Source, kind: str, cell: str, markers: bool = True) -> str:
+    """The SQL typing of a plain cell (`markers`: whether a text column's plain cells hold null
+    markers). A whole number `[0-9]{1,18}(\\.0*)?` casts to the integer the rule takes (`20.0` is
+    20); an odd text this types otherwise than the rule is joined to the rule's value instead
+    (`_type_rows`)."""
+    if kind == "area_code" or (kind == "text" and not markers):
+        return cell
+    if kind == "text":
+        return f"case when {_one_of(cell, source.null_markers)} then null else {cell} end"
+    return f"try_cast({cell} as {_SQL_TYPES[kind]})"
 
 
 _TEXT = "_ingest_text"  # the file's data rows as text cells c0, c1, ...
 _NUMBERED = f"(select rowid + 2 as _row_number, * from {_TEXT}) as {_TEXT}"  # and their row numbers
+# A column's rejected texts are matched by an IN list up to this many (else by a join).
+_LISTED_REJECTIONS = 100
 
 
 def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
@@ -152,7 +175,8 @@ def stage_csv(
 ) -> FileLoad | None:
     """Load one plain CSV file into the staged rows and rejections (staging.py), with its sha256 and
     demonstration flag (`demo`: file name -> sha256 of the bundled files), or None to leave it to the
-    Python reader. Returns the file's accounting with its first `kept_rejections` rejections."""
+    Python reader. Returns the file's accounting with its first `kept_rejections` rejections.
+    The byte scan (sha256 and traps) runs in a thread while DuckDB parses the file."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
     if any(kind not in _SQL_TYPES for kind in source.columns.values()) or not is_regular(path):
@@ -161,11 +185,17 @@ def stage_csv(
         return None
     before = _identity(path)
     header = _header(source, path)
-    scanned = header and _scan(path)
-    if not scanned:
+    if not header:
         return None
     try:
-        _read_text(con, path, len(header))
+        with ThreadPoolExecutor(1) as pool:  # hashlib and DuckDB both release the GIL
+            scanning = pool.submit(_scan, path)
+            try:
+                _read_text(con, path, len(header))
+            finally:
+                scanned = scanning.result()
+        if not scanned:
+            return None
         return _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejections, demo or {})
     except duckdb.Error:  # text DuckDB refuses (bad UTF-8, a row of the wrong width): the reader names it
         con.execute(f"delete from {staging.rows(source)} where _source_file = ?", [path.name])  # none of it stays staged
@@ -182,55 +212,60 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     finds any layout the Python reader must judge, and lists each column's distinct texts the SQL
     rules do not cover (with how often each occurs), which the Python rule then types once each;
     (2) only when one of those is rejected, the rows holding one become rejections (row, column,
-    value, reason); (3) every other row is typed and staged with the file's sha256."""
-    sha256, lines, quoted = scanned
+    value, reason); (3) every other row is typed and staged with the file's sha256. A column's odd
+    texts are joined back only when SQL would type one of them otherwise than the rule, or it has
+    many rejected texts; else the few rejected ones are matched as a list."""
+    sha256, lines, quoted, long_lines = scanned
     cells = [f"c{i}" for i in range(len(header))]
     present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
     markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
-    plain = {i: _plain_sql(source, name, kind, cells[i]) for name, kind, i in present}
-    marked_plain = [f"count(*) filter ({plain[i]} and {_one_of(cells[i], markers)})"
-                    for name, kind, i in present if markers and kind != "area_code"]
-    # A row is blank when every cell strips to nothing (the first cell is tested first, and
-    # alone for nearly every row); a cell holds a line break or a quote only in a quoted file.
-    blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
-    too_long = " or ".join(f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells)
-    odd = " or ".join(f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells) if quoted else "false"
+    # Text columns keep their markers as plain cells (counted here: suppressed, and empty); other
+    # columns' reach the rule. A text column none of whose cells is a marker is typed as it is.
+    listed_markers = [i for name, kind, i in present if kind == "text" and name != source.period_column and source.null_markers]
+    empty = "" in source.null_markers
     # (1) One scan: rows, awkward rows, suppressed plain cells, and each column's other texts.
+    # A row is blank when every cell strips to nothing. A blank cell is never plain in a column
+    # that is not text, or is the period: such a column's histogram then holds every text it
+    # has, and the blank rows are looked for only when it holds a blank one (the first cell is
+    # tested first, and alone for nearly every row). A cell holds a line break or a quote only in
+    # a quoted file, and can be over the csv module's limit only when a line is.
+    blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
+    witness = next((n for n, (name, kind, _) in enumerate(present) if kind != "text" or name == source.period_column), None)
+    awkward = [blank] if witness is None else []
+    awkward += [f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells] if long_lines else []
+    awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells] if quoted else []
     found = con.execute(
-        f"select count(*), count(*) filter (({blank}) or {too_long} or {odd}), "
-        + ", ".join([' + '.join(marked_plain) or "0"] + [f"histogram({cells[i]}) filter (not {plain[i]})" for _, _, i in present])
+        f"select count(*), count(*) filter ({' or '.join(awkward) or 'false'}), "
+        + ", ".join([f"count(*) filter ({_one_of(cells[i], markers)}), count(*) filter ({cells[i]} = '' and {empty})"
+                     for i in listed_markers]
+                    + [f"histogram({cells[i]}) filter (not {_plain_sql(source, name, kind, cells[i])})" for name, kind, i in present])
         + f" from {_TEXT}"
     ).fetchall()[0]
-    rows, awkward, marked = found[0], found[1], found[2]
-    other = {i: found[3 + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
+    rows, awkward, counts = found[0], found[1], found[2:2 + 2 * len(listed_markers)]
+    marked = sum(counts[::2])
+    nullable = {i for n, i in enumerate(listed_markers) if counts[2 * n] + counts[2 * n + 1]}
+    other = {i: found[2 + len(counts) + n] or {} for n, (_, _, i) in enumerate(present)}  # text -> how many cells
+    if witness is not None and any(not t.strip() for t in found[2 + len(counts) + witness] or {}):
+        awkward += con.execute(f"select count(*) filter ({blank}) from {_TEXT}").fetchall()[0][0]
     if rows != lines - 1 or awkward or _identity(path) != before:
         return None  # blank rows, cells over lines or over the limit, or a file that changed
     rules = dict(zip(source.columns, cell_rules(source)))
     nulls = frozenset(source.null_markers)
     names = list(source.columns)
-    values, joins, checked, bad_markers, decisions = [], [], [], [], []
+    values, decisions, rejected_texts, decided_columns = {}, [], {}, []
     for k, (name, kind) in enumerate(source.columns.items()):
         if name not in header:  # an optional column this release does not have
-            values.append(f"null::{_SQL_TYPES[kind]}")
+            values[k] = f"null::{_SQL_TYPES[kind]}"
             continue
         i = header.index(name)
-        cell = cells[i]
-        typed = {"integer": f"try_cast(split_part({cell}, '.', 1) as bigint)", "number": f"try_cast({cell} as double)"}.get(kind, cell)
-        value = cell if kind == "area_code" else f"case when {_one_of(cell, source.null_markers)} then null else {typed} end"
-        marker = "false" if kind == "area_code" or not markers else f"({plain[i]} and {_one_of(cell, markers)})"
+        values[k] = _value_sql(source, kind, cells[i], i in nullable)
         if other[i]:  # typed by the Python rule, once per distinct text
             _, converter, missing = rules[name]
             decided = [(t, *type_cell(t, converter, missing, nulls)) for t in other[i]]
             marked += sum(other[i][t] for t, _, _, m in decided if m)
             decisions += [(i, kind, *d) for d in decided]
-            joins.append(f"left join (select * from _ingest_cells where col = {i}) as m{i} on m{i}.text = {cell}")
-            # odd texts never match the SQL rule
-            value = f"case when m{i}.text is null then {value} else m{i}.{_DECIDED[kind]} end"
-            marker = f"({marker} or coalesce(m{i}.marker, false))"
-            if any(r for _, _, r, _ in decided):
-                checked.append((k, i))
-        values.append(value)
-        bad_markers.append(f"cast({marker} as integer)")
+            rejected_texts[k] = [t for t, _, r, _ in decided if r]
+            decided_columns.append((k, name, kind, i))
     if decisions:  # one table of every column's decided texts
         columns = list(zip(*decisions))
         con.register("_decided", pd.DataFrame({
@@ -243,13 +278,37 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
         }))
         con.execute("create or replace temp table _ingest_cells as select * from _decided")
         con.unregister("_decided")
+    # Columns whose accepted odd texts SQL types otherwise than the rule (spaces stripped, thousands
+    # separators, markers that cast), found by typing the decided texts themselves in SQL.
+    differ = {col for (col,) in con.execute(" union all ".join(
+        f"select {i} from _ingest_cells where col = {i} and reason is null "
+        f"and ({_value_sql(source, kind, 'text', i in nullable)}) is distinct from {_DECIDED[kind]}"
+        for _, name, kind, i in decided_columns
+    )).fetchall()} if decided_columns else set()
+    joined = [(k, i) for k, name, kind, i in decided_columns if i in differ or len(rejected_texts[k]) > _LISTED_REJECTIONS]
+    decided_join = {
+        i: f"left join (select * from _ingest_cells where col = {i}) as m{i} on m{i}.text = {cells[i]}"
+        for _, _, _, i in decided_columns
+    }
+    for k, i in joined:
+        values[k] = f"case when m{i}.text is null then {values[k]} else m{i}.{_DECIDED[source.columns[names[k]]]} end"
+    problems = [f"m{i}.reason is not null" for k, i in joined if rejected_texts[k]]
+    problems += [_one_of(cells[i], rejected_texts[k]) for k, _, _, i in decided_columns
+                 if rejected_texts[k] and (k, i) not in joined]
+    problem = " or ".join(problems) or "false"
     rejected, sample = 0, []
-    problem = " or ".join(f"m{i}.reason is not null" for _, i in checked) or "false"
-    if checked:  # (2) the rows holding a rejected text: their rejections, and their suppressed cells
+    if problems:  # (2) the rows holding a rejected text: their rejections, and their suppressed cells
+        checked = [(k, i) for k, _, _, i in decided_columns if rejected_texts[k]]
+        bad_markers = [
+            f"cast(({_one_of(cells[i], markers) if i in listed_markers else 'false'}) "
+            f"or {f'coalesce(m{i}.marker, false)' if i in decided_join else 'false'} as integer)"
+            for _, _, i in present
+        ]
         con.execute(
             f"create or replace temp table _ingest_bad as select _row_number, "
             + ", ".join(f"m{i}.reason as r{k}, left({cells[i]}, 200) as t{k}" for k, i in checked)
-            + f", {' + '.join(bad_markers) or '0'} as marked from {_NUMBERED} " + " ".join(joins) + f" where {problem}"
+            + f", {' + '.join(bad_markers) or '0'} as marked from {_NUMBERED} " + " ".join(decided_join.values())
+            + f" where {problem}"
         )
         staging.insert_rejections(con, "(" + " union all ".join(
             f"select _row_number as row_number, {k} as k, {_quote(names[k])} as column_name, t{k} as value, "
@@ -265,10 +324,10 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
             ).fetchall()
         ]
     # (3) every other row, typed, with the file's sha256 and demonstration flag
-    staging.insert_rows(con, source, ", ".join(values), f"{_NUMBERED} " + " ".join(joins) + f" where not ({problem})",
+    staging.insert_rows(con, source, ", ".join(values[k] for k in range(len(names))),
+                        f"{_NUMBERED} " + " ".join(decided_join[i] for _, i in joined) + f" where not ({problem})",
                         path.name, loaded_at, sha256, demo.get(path.name) == sha256)
     load = FileLoad(source.id, path.name, sha256, names, rejections=sample, rows_read=rows, suppressed_cells=marked)
     load.rows_passed_on = rows - rejected
     load.rejected_passed_on = rejected - len({r.row_number for r in sample})
     return load
-
