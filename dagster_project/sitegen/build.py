@@ -100,6 +100,18 @@ class _Compiled:
     digest: str = ""
 
 
+@dataclass(eq=False)
+class _Section:
+    """What rendering a page needs of its council's section (`_Builder.for_council`): the site
+    facts, the section's folder ('slug/' or ''), its council sections and its wards' geography."""
+
+    site: dict
+    section: str
+    slug: str
+    sections: frozenset
+    geography: geo.WardGeography
+
+
 def _literal_template(env: jinja2.Environment, text: str) -> jinja2.Template:
     """Front-matter text: Jinja tags render (escaped); the text around them is escaped too."""
     parts, last = [], 0
@@ -140,6 +152,11 @@ class _Builder:
         self.page_digests: list[str] = []
         self.workers = workers
         self.light_dir: Path | None = None  # where rendered pages leave their copy for the search index
+        self.context = _Section(dict(self.site), "", "", frozenset(), geography)
+        self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
+        self.running = None  # the pool rendering the last batch (pool_start's pair)
+        self.forked = False  # in a render worker
+        self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -152,11 +169,24 @@ class _Builder:
         geography = geo.for_council(self.con, code) if council and self.site["region"] else self.geography
         self.site["map_kind"] = geography.kind
         self.state.for_council(self.section.rstrip("/"), sections if self.section else (), geography)
+        self.context = _Section(dict(self.site), self.section, self.section.rstrip("/"),
+                                frozenset(sections if self.section else ()), geography)
         if self.cache.enabled:
             self.inputs = _inputs_digest(self.site_root, self.site, geography)
 
+    def enter(self, context: _Section) -> None:
+        """Render the next pages in a council's section as `for_council` set it (in a worker, or
+        in this process after the queries moved on to another section)."""
+        if context is not self.context:
+            self.site.clear()
+            self.site.update(context.site)
+            self.section = context.section
+            self.state.for_council(context.slug, context.sections, context.geography)
+            self.context = context
+
     def start_share(self) -> None:
         """Forget what the parent did so a worker reports only its own pages."""
+        self.forked = True
         self.report = self.writer.report = SiteBuildReport()
         self.writer.written, self.cache.new, self.page_digests = set(), {}, []
 
@@ -164,7 +194,7 @@ class _Builder:
         r = self.report
         return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
                 "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
-                "digests": self.page_digests}
+                "seconds": r.seconds}
 
     def merge(self, part: dict) -> None:
         r = self.report
@@ -179,21 +209,28 @@ class _Builder:
             raise SiteBuildError(str(self.pages_dir), f"two pages write the same file: {sorted(overlap)[0]}")
         self.writer.written |= part["written"]
         self.cache.new.update(part["cache"])
-        self.page_digests += part["digests"]
+        for name, seconds in part["seconds"].items():
+            r.seconds[name] = r.seconds.get(name, 0.0) + seconds
 
     def compile(self, source: PageSource) -> _Compiled:
-        html = compile_body(source.body, self.components)
-        if re.search(r"<h1[\s>]", html):
-            raise ValueError("the page title is the only h1: use '##' headings in the page")
-        meta = source.meta
-        title = str(meta.get("title") or source.rel.stem.replace("-", " ").capitalize())
+        """The page's templates (compiled once per build: every council's section renders the same
+        source) and SQL blocks."""
+        text = source.path.read_bytes()
+        key = (source.rel.as_posix(), text)
+        if key not in self.templates:
+            html = compile_body(source.body, self.components)
+            if re.search(r"<h1[\s>]", html):
+                raise ValueError("the page title is the only h1: use '##' headings in the page")
+            meta = source.meta
+            title = str(meta.get("title") or source.rel.stem.replace("-", " ").capitalize())
+            self.templates[key] = (_literal_template(self.env, title),
+                                   _literal_template(self.env, str(meta.get("description") or "")),
+                                   self.env.from_string(html))
+        title, description, body = self.templates[key]
         return _Compiled(
-            source=source,
-            title=_literal_template(self.env, title),
-            description=_literal_template(self.env, str(meta.get("description") or "")),
-            body=self.env.from_string(html),
+            source=source, title=title, description=description, body=body,
             blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
-            digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
+            digest=digest(self.inputs, source.rel.as_posix(), text) if self.cache.enabled else "",
         )
 
     def build_file(self, path: Path) -> None:
@@ -207,60 +244,31 @@ class _Builder:
             if column is None:
                 self.render(compiled, {}, None)
             else:
-                rows = self.page_rows(compiled, column)
-                if self.workers > 1 and len(rows) >= PARALLEL_MIN_PAGES and all(b.static for b in compiled.blocks):
-                    self.render_parallel(compiled, rows, column)
-                else:
-                    for params in rows:
-                        self.render(compiled, params, str(params[column]))
+                self.render_all(compiled, self.page_rows(compiled, column), column)
         finally:
             self.runner.drop(compiled.blocks, static=True)
 
-    def render_parallel(self, compiled: _Compiled, rows: list, column: str) -> None:
-        """Render a template's pages in forked worker processes (one per core), a chunk of
-        pages at a time.
-
-        Only for templates whose blocks do not use params: the parent runs every block once
-        (they run once per template anyway), so the workers inherit the results and never
-        touch DuckDB; they only render and write. A by/per block's result stays in DuckDB and
-        comes into this process one chunk of pages at a time (the next chunk while the workers
-        render this one), so memory does not grow with the number of pages. Output is
-        identical to a serial build.
-        """
-        global _FORKED
-        try:
-            streamed = [b for b in compiled.blocks if self.runner.stream(b)]
-        except (duckdb.Error, MissingColumnError, ValueError) as exc:
-            raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
-                                 block=self.runner.current) from exc
+    def render_all(self, compiled: _Compiled, rows: list, column: str) -> None:
+        """A template's pages. When they are many, a by/per block's result stays in DuckDB and
+        comes into this process one chunk of pages at a time, so memory does not grow with the
+        number of pages."""
+        streamed = []
+        if len(rows) > CHUNK_PAGES:
+            try:
+                streamed = [b for b in compiled.blocks if self.runner.stream(b)]
+            except (duckdb.Error, MissingColumnError, ValueError) as exc:
+                raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                     block=self.runner.current) from exc
         chunks = [rows[i:i + CHUNK_PAGES] for i in range(0, len(rows), CHUNK_PAGES)] if streamed else [rows]
-        running = None
-        try:
-            for number, chunk in enumerate(chunks):
-                for block in streamed:
-                    try:
-                        self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
-                    except (duckdb.Error, MissingColumnError) as exc:
-                        raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
-                                             block=block.name) from exc
-                if number == 0:
-                    self.render(compiled, chunk[0], str(chunk[0][column]))  # runs (and keeps) every block
-                    chunk = chunk[1:]
-                if running is not None:
-                    finished, running = running, None
-                    for part in pool_finish(*finished):
-                        self.merge(part)
-                _FORKED = (self, compiled, chunk, column)
+        for chunk in chunks:
+            for block in streamed:
                 try:
-                    running = pool_start(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
-                finally:
-                    _FORKED = None
-            finished, running = running, None
-            for part in pool_finish(*finished):
-                self.merge(part)
-        finally:
-            if running is not None:
-                running[0].terminate()
+                    self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
+                except (duckdb.Error, MissingColumnError) as exc:
+                    raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                         block=block.name) from exc
+            for params in chunk:
+                self.render(compiled, params, str(params[column]))
 
     def page_rows(self, compiled: _Compiled, column: str) -> list:
         page, sql = str(compiled.source.path), compiled.source.meta.get("pages")
@@ -280,34 +288,13 @@ class _Builder:
         return sorted(rows, key=lambda r: str(r[column]))
 
     def render(self, compiled: _Compiled, params, slug: str | None) -> None:
+        """Run a page's blocks; unless the cache holds the page, render it (`draw`): here with one
+        worker, else in the next batch of pages, which forked workers render (`dispatch`) while
+        this process runs the next pages' queries. Workers never touch DuckDB."""
         page = str(compiled.source.path)
         where = f"{compiled.source.slug_column}={slug}" if slug else None
-        own_path = compiled.source.site_path(slug)
-        site_path = (self.section + own_path).rstrip("/")
-        prefix = f"{site_path}/" if site_path else ""
-        self.state.begin(site_path)
         try:
             data = self.runner.run(compiled.blocks, params, slug)
-            page_digest = ""
-            if self.cache.enabled:
-                page_digest = digest(compiled.digest, getattr(params, "_vals", params),
-                                     sorted(self.runner.digests.items()))
-                self.page_digests.append(page_digest)
-                files = self.cache.hit(prefix + "index.html", page_digest)
-                if files is not None:
-                    for rel in files:
-                        self.writer.count(rel)
-                    self.report.pages.append(f"{prefix}index.html")
-                    self.report.pages_written += 1
-                    self.report.pages_cached += 1
-                    return
-            ctx = {**data, "params": params, "page": {
-                "path": site_path, "section": own_path.split("/")[0], "source": compiled.source.rel.as_posix(),
-                "scope": compiled.source.scope}}
-            content = compiled.body.render(ctx)
-            title = Markup(compiled.title.render(ctx))
-            html = self.layout.render(ctx, content=Markup(content), title=title,
-                                      description=Markup(compiled.description.render(ctx)))
         except MissingColumnError as exc:
             raise SiteBuildError(page, str(exc), block=exc.query, params=where) from exc
         except (duckdb.Error, ValueError, jinja2.TemplateError) as exc:
@@ -318,6 +305,51 @@ class _Builder:
         finally:
             self.runner.current = None
             self.runner.drop(compiled.blocks, static=False)
+        page_digest = ""
+        if self.cache.enabled:
+            page_digest = digest(compiled.digest, getattr(params, "_vals", params), sorted(self.runner.digests.items()))
+            self.page_digests.append(page_digest)
+            site_path = (self.section + compiled.source.site_path(slug)).rstrip("/")
+            index = f"{site_path}/index.html" if site_path else "index.html"
+            files = self.cache.hit(index, page_digest)
+            if files is not None:
+                for rel in files:
+                    self.writer.count(rel)
+                self.report.pages.append(index)
+                self.report.pages_written += 1
+                self.report.pages_cached += 1
+                return
+        task = (compiled, params, slug, data, self.context, page_digest)
+        if self.workers == 1:
+            self.draw(task)
+            return
+        self.batch.append(task)
+        if len(self.batch) >= CHUNK_PAGES:
+            self.dispatch()
+
+    def draw(self, task: tuple) -> None:
+        """Render one page from its data and write it (with its CSV files and search copy)."""
+        compiled, params, slug, data, context, page_digest = task
+        started = time.perf_counter()
+        self.enter(context)
+        page = str(compiled.source.path)
+        where = f"{compiled.source.slug_column}={slug}" if slug else None
+        own_path = compiled.source.site_path(slug)
+        site_path = (self.section + own_path).rstrip("/")
+        prefix = f"{site_path}/" if site_path else ""
+        self.state.begin(site_path)
+        try:
+            ctx = {**data, "params": params, "page": {
+                "path": site_path, "section": own_path.split("/")[0], "source": compiled.source.rel.as_posix(),
+                "scope": compiled.source.scope}}
+            content = compiled.body.render(ctx)
+            title = Markup(compiled.title.render(ctx))
+            html = self.layout.render(ctx, content=Markup(content), title=title,
+                                      description=Markup(compiled.description.render(ctx)))
+        except MissingColumnError as exc:
+            raise SiteBuildError(page, str(exc), block=exc.query, params=where) from exc
+        except Exception as exc:
+            raise SiteBuildError(page, f"{type(exc).__name__}: {exc}", params=where) from exc
         files = {f"{prefix}index.html": html.encode("utf-8")}
         files.update((prefix + name, content) for name, content in self.state.csv.items())
         try:
@@ -331,13 +363,46 @@ class _Builder:
         self.report.pages.append(f"{prefix}index.html")
         self.report.pages_written += 1
         self.report.pages_rendered += 1
+        if self.forked:  # in this process, rendering counts in the page file's seconds
+            key = f"{compiled.source.rel.as_posix()} (rendering, summed over workers)"
+            self.report.seconds[key] = self.report.seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def dispatch(self) -> None:
+        """Render the batch of pages in forked workers (one per core), after the workers of the
+        last batch have finished (their results merged)."""
+        global _FORKED
+        batch, self.batch = self.batch, []
+        self.finish()
+        if not batch:
+            return
+        _FORKED = (self, batch)
+        try:
+            self.running = pool_start(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
+        finally:
+            _FORKED = None
+
+    def finish(self) -> None:
+        """Wait for the workers rendering the last batch and take in what they did."""
+        running, self.running = self.running, None
+        if running is not None:
+            for part in pool_finish(*running):
+                self.merge(part)
+
+    def close(self) -> None:
+        """Render what is left of the batch and wait for it; `stop` after a failure."""
+        self.dispatch()
+        self.finish()
+
+    def stop(self) -> None:
+        running, self.running, self.batch = self.running, None, []
+        if running is not None:
+            running[0].terminate()
 
 
-PARALLEL_MIN_PAGES = 200
 DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse (1GB: the downloads' export at 169 councils ran out; 512MB: the ward `latest` window at 7,000 wards)
 SHUTDOWN_SECONDS = 30
-CHUNK_PAGES = 500  # pages whose by/per rows a parallel template holds in memory at a time
-_FORKED = None  # (builder, compiled, chunk of rows, column) inherited by forked workers
+CHUNK_PAGES = 500  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
+_FORKED = None  # (builder, batch of pages) inherited by forked workers
 
 
 def _default_signals() -> None:
@@ -385,12 +450,12 @@ def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUT
 
 
 def _render_share(share: tuple[int, int]) -> dict:
-    """In a worker: render pages i, i+n, ... of the chunk and return what was done."""
-    builder, compiled, rows, column = _FORKED
+    """In a worker: render pages i, i+n, ... of the batch and return what was done."""
+    builder, batch = _FORKED
     i, n = share
     builder.start_share()
-    for params in rows[i::n]:
-        builder.render(compiled, params, str(params[column]))
+    for task in batch[i::n]:
+        builder.draw(task)
     return builder.share_result()
 
 
@@ -657,7 +722,11 @@ def build_site(
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
         if search_index:
             builder.light_dir = Path(scratch.name)
-        _build_pages(builder, sources, pages_dir, report, exports)
+        try:
+            _build_pages(builder, sources, pages_dir, report, exports)
+            builder.close()
+        finally:
+            builder.stop()
         exports.wait(con, writer)
         static = site_root / "static"
         try:
