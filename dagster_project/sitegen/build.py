@@ -154,7 +154,8 @@ class _Builder:
         self.light_dir: Path | None = None  # where rendered pages leave their copy for the search index
         self.context = _Section(dict(self.site), "", "", frozenset(), geography)
         self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
-        self.running = None  # the pool rendering the last batch (pool_start's pair)
+        self.pool = None  # the render workers (`open_pool`)
+        self.running = None  # their result for the last batch sent
         self.forked = False  # in a render worker
         self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
 
@@ -212,11 +213,10 @@ class _Builder:
         for name, seconds in part["seconds"].items():
             r.seconds[name] = r.seconds.get(name, 0.0) + seconds
 
-    def compile(self, source: PageSource) -> _Compiled:
-        """The page's templates (compiled once per build: every council's section renders the same
-        source) and SQL blocks."""
-        text = source.path.read_bytes()
-        key = (source.rel.as_posix(), text)
+    def templates_of(self, source: PageSource) -> tuple:
+        """The page's title, description and body templates, compiled once per process (every
+        council's section renders the same source)."""
+        key = (source.rel.as_posix(), source.body, repr(source.meta))
         if key not in self.templates:
             html = compile_body(source.body, self.components)
             if re.search(r"<h1[\s>]", html):
@@ -226,11 +226,14 @@ class _Builder:
             self.templates[key] = (_literal_template(self.env, title),
                                    _literal_template(self.env, str(meta.get("description") or "")),
                                    self.env.from_string(html))
-        title, description, body = self.templates[key]
+        return self.templates[key]
+
+    def compile(self, source: PageSource) -> _Compiled:
+        title, description, body = self.templates_of(source)
         return _Compiled(
             source=source, title=title, description=description, body=body,
             blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
-            digest=digest(self.inputs, source.rel.as_posix(), text) if self.cache.enabled else "",
+            digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
 
     def build_file(self, path: Path) -> None:
@@ -319,7 +322,7 @@ class _Builder:
                 self.report.pages_written += 1
                 self.report.pages_cached += 1
                 return
-        task = (compiled, params, slug, data, self.context, page_digest)
+        task = (compiled.source, params, slug, data, self.context, page_digest)
         if self.workers == 1:
             self.draw(task)
             return
@@ -329,23 +332,24 @@ class _Builder:
 
     def draw(self, task: tuple) -> None:
         """Render one page from its data and write it (with its CSV files and search copy)."""
-        compiled, params, slug, data, context, page_digest = task
+        source, params, slug, data, context, page_digest = task
         started = time.perf_counter()
         self.enter(context)
-        page = str(compiled.source.path)
-        where = f"{compiled.source.slug_column}={slug}" if slug else None
-        own_path = compiled.source.site_path(slug)
+        page = str(source.path)
+        where = f"{source.slug_column}={slug}" if slug else None
+        own_path = source.site_path(slug)
         site_path = (self.section + own_path).rstrip("/")
         prefix = f"{site_path}/" if site_path else ""
         self.state.begin(site_path)
         try:
+            title_template, description, body = self.templates_of(source)
             ctx = {**data, "params": params, "page": {
-                "path": site_path, "section": own_path.split("/")[0], "source": compiled.source.rel.as_posix(),
-                "scope": compiled.source.scope}}
-            content = compiled.body.render(ctx)
-            title = Markup(compiled.title.render(ctx))
+                "path": site_path, "section": own_path.split("/")[0], "source": source.rel.as_posix(),
+                "scope": source.scope}}
+            content = body.render(ctx)
+            title = Markup(title_template.render(ctx))
             html = self.layout.render(ctx, content=Markup(content), title=title,
-                                      description=Markup(compiled.description.render(ctx)))
+                                      description=Markup(description.render(ctx)))
         except MissingColumnError as exc:
             raise SiteBuildError(page, str(exc), block=exc.query, params=where) from exc
         except Exception as exc:
@@ -364,45 +368,53 @@ class _Builder:
         self.report.pages_written += 1
         self.report.pages_rendered += 1
         if self.forked:  # in this process, rendering counts in the page file's seconds
-            key = f"{compiled.source.rel.as_posix()} (rendering, summed over workers)"
+            key = f"{source.rel.as_posix()} (rendering, summed over workers)"
             self.report.seconds[key] = self.report.seconds.get(key, 0.0) + time.perf_counter() - started
 
+    def open_pool(self) -> None:
+        """Fork the render workers (one per core), early, while this process is small: they get
+        their pages' data by pipe, so DuckDB's memory in this process is never copied into them."""
+        global _WORKER_BUILDER
+        if self.workers > 1:
+            _WORKER_BUILDER = self
+            try:
+                self.pool = pool_open(self.workers)
+            finally:
+                _WORKER_BUILDER = None
+
     def dispatch(self) -> None:
-        """Render the batch of pages in forked workers (one per core), after the workers of the
-        last batch have finished (their results merged)."""
-        global _FORKED
+        """Send the batch of pages to the workers, after they have finished the last batch (whose
+        results are merged)."""
         batch, self.batch = self.batch, []
         self.finish()
-        if not batch:
-            return
-        _FORKED = (self, batch)
-        try:
-            self.running = pool_start(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
-        finally:
-            _FORKED = None
+        if batch:
+            self.running = self.pool.map_async(_render_share, [batch[i::self.workers] for i in range(self.workers)])
 
     def finish(self) -> None:
         """Wait for the workers rendering the last batch and take in what they did."""
         running, self.running = self.running, None
         if running is not None:
-            for part in pool_finish(*running):
+            for part in running.get():
                 self.merge(part)
 
     def close(self) -> None:
-        """Render what is left of the batch and wait for it; `stop` after a failure."""
-        self.dispatch()
-        self.finish()
+        """Render what is left of the batch, wait for it and close the pool (`stop` after a failure)."""
+        if self.pool is not None:
+            self.dispatch()
+            self.finish()
+            pool, self.pool = self.pool, None
+            pool_close(pool)
 
     def stop(self) -> None:
-        running, self.running, self.batch = self.running, None, []
-        if running is not None:
-            running[0].terminate()
+        pool, self.pool, self.running, self.batch = self.pool, None, None, []
+        if pool is not None:
+            pool.terminate()
 
 
 DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse (1GB: the downloads' export at 169 councils ran out; 512MB: the ward `latest` window at 7,000 wards)
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 500  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
-_FORKED = None  # (builder, batch of pages) inherited by forked workers
+_WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)
 
 
 def _default_signals() -> None:
@@ -412,26 +424,14 @@ def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def pool_start(function, tasks: list, workers: int):
-    """Fork ``workers`` workers with default signal handling and start ``function`` over ``tasks``;
-    ``pool_finish`` collects the results."""
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
-    try:
-        return pool, pool.map_async(function, tasks)
-    except BaseException:
-        pool.terminate()
-        raise
+def pool_open(workers: int):
+    """Fork ``workers`` workers with default signal handling (a multiprocessing pool)."""
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
 
 
-def pool_finish(pool, pending, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """The results of ``pool_start``. The pool is closed and joined; workers not gone within
-    ``shutdown_seconds`` are terminated (with a warning), so a stuck worker never hangs the
-    build. Any error terminates the pool."""
-    try:
-        results = pending.get()
-    except BaseException:
-        pool.terminate()
-        raise
+def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
+    """Close and join the pool; workers not gone within ``shutdown_seconds`` are terminated (with
+    a warning), so a stuck worker never hangs the build."""
     pool.close()
     joiner = threading.Thread(target=pool.join, daemon=True)
     joiner.start()
@@ -441,20 +441,25 @@ def pool_finish(pool, pending, shutdown_seconds: float = SHUTDOWN_SECONDS) -> li
                       RuntimeWarning, stacklevel=2)
         pool.terminate()
         joiner.join()
-    return results
 
 
 def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """``function`` over ``tasks`` in forked workers (``pool_start`` then ``pool_finish``)."""
-    return pool_finish(*pool_start(function, tasks, workers), shutdown_seconds=shutdown_seconds)
+    """``function`` over ``tasks`` in forked workers; any error terminates the pool."""
+    pool = pool_open(workers)
+    try:
+        results = pool.map_async(function, tasks).get()
+    except BaseException:
+        pool.terminate()
+        raise
+    pool_close(pool, shutdown_seconds)
+    return results
 
 
-def _render_share(share: tuple[int, int]) -> dict:
-    """In a worker: render pages i, i+n, ... of the batch and return what was done."""
-    builder, batch = _FORKED
-    i, n = share
+def _render_share(share: list[tuple]) -> dict:
+    """In a worker: render a share of a batch of pages and return what was done."""
+    builder = _WORKER_BUILDER
     builder.start_share()
-    for task in batch[i::n]:
+    for task in share:
         builder.draw(task)
     return builder.share_result()
 
@@ -685,7 +690,7 @@ def build_site(
         raise SiteBuildError(str(warehouse), "warehouse file not found")
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
-    exports = None
+    exports = builder = None
     scratch = tempfile.TemporaryDirectory(prefix="sitegen-search-")  # light copies of pages for Pagefind
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -701,32 +706,30 @@ def build_site(
             writer.write(f"{downloads.FOLDER}/wards.hexjson", geography.hexjson)
         except (duckdb.Error, ValueError, OSError) as exc:
             raise SiteBuildError(str(warehouse), f"ward geography: {type(exc).__name__}: {exc}") from exc
-        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
         try:
             councils = _site_councils(con)
         except (duckdb.Error, ValueError) as exc:
             raise SiteBuildError(str(warehouse), f"councils: {type(exc).__name__}: {exc}") from exc
-        per_council = _shared_queries(con, site_root)
+        try:
+            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
+                               workers=_workers() if workers is None else max(1, workers))
+        except (OSError, jinja2.TemplateError, ValueError) as exc:
+            raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
+        if search_index:
+            builder.light_dir = Path(scratch.name)
+        builder.open_pool()
+        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
+        builder.per_council = _shared_queries(con, site_root)
         manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
         try:
             model_docs.register(con, manifest)
         except (duckdb.Error, ValueError, KeyError, OSError) as exc:
             raise SiteBuildError(str(manifest), f"model documentation: {type(exc).__name__}: {exc}") from exc
-        try:
-            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
-                               workers=_workers() if workers is None else max(1, workers), per_council=per_council)
-        except (OSError, jinja2.TemplateError, ValueError) as exc:
-            raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())
         if not sources:
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
-        if search_index:
-            builder.light_dir = Path(scratch.name)
-        try:
-            _build_pages(builder, sources, pages_dir, report, exports)
-            builder.close()
-        finally:
-            builder.stop()
+        _build_pages(builder, sources, pages_dir, report, exports)
+        builder.close()
         exports.wait(con, writer)
         static = site_root / "static"
         try:
@@ -751,6 +754,8 @@ def build_site(
                 (out_dir / rel).unlink(missing_ok=True)
         return report
     finally:
+        if builder is not None:
+            builder.stop()
         if exports is not None:
             exports.stop()
         scratch.cleanup()
