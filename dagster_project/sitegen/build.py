@@ -46,7 +46,9 @@ class SiteBuildReport:
     pages_rendered: int = 0
     pages_cached: int = 0
     search_indexed: bool = False
-    seconds: dict[str, float] = field(default_factory=dict)  # per page file, and per other step
+    # per page file (its time in this process: its queries, and its rendering without workers; with
+    # them, '<file> (rendering, summed over workers)'), and per other step
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class _Writer:
@@ -680,8 +682,9 @@ def build_site(
     `cache_dir` (kept between builds, e.g. site/.cache) makes rebuilds incremental: a page
     whose source, components, engine and query results are unchanged is not rendered again,
     and is put back from the cache if out_dir lacks it. `report.pages_rendered` counts the
-    pages actually rendered. `workers` (default: one per available core) renders large
-    templated pages in that many forked processes; 1 renders everything in this process.
+    pages actually rendered. `workers` (default: one per available core): the pages' queries run
+    in this process and their rendering in that many worker processes, forked at the start, a
+    batch of pages at a time; 1 renders everything in this process.
     `dbt_manifest` (default dbt/target/manifest.json) documents the dbt models (site_models).
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
