@@ -95,9 +95,6 @@ def _replace(path: Path, data: bytes) -> None:
 @dataclass
 class _Compiled:
     source: PageSource
-    title: jinja2.Template
-    description: jinja2.Template
-    body: jinja2.Template
     blocks: list[SqlBlock]
     digest: str = ""
 
@@ -231,9 +228,11 @@ class _Builder:
         return self.templates[key]
 
     def compile(self, source: PageSource) -> _Compiled:
-        title, description, body = self.templates_of(source)
+        """The page's SQL blocks, its digest, and its templates compiled here (a template error
+        names the page before any query runs; the workers compile their own copies)."""
+        self.templates_of(source)
         return _Compiled(
-            source=source, title=title, description=description, body=body,
+            source=source,
             blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
             digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
