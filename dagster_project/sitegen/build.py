@@ -46,7 +46,9 @@ class SiteBuildReport:
     pages_rendered: int = 0
     pages_cached: int = 0
     search_indexed: bool = False
-    seconds: dict[str, float] = field(default_factory=dict)  # per page file, and per other step
+    # per page file (its time in this process: its queries, and its rendering without workers; with
+    # them, '<file> (rendering, summed over workers)'), and per other step
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class _Writer:
@@ -93,11 +95,20 @@ def _replace(path: Path, data: bytes) -> None:
 @dataclass
 class _Compiled:
     source: PageSource
-    title: jinja2.Template
-    description: jinja2.Template
-    body: jinja2.Template
     blocks: list[SqlBlock]
     digest: str = ""
+
+
+@dataclass(eq=False)
+class _Section:
+    """What rendering a page needs of its council's section (`_Builder.for_council`): the site
+    facts, the section's folder ('slug/' or ''), its council sections and its wards' geography."""
+
+    site: dict
+    section: str
+    slug: str
+    sections: frozenset
+    geography: geo.WardGeography
 
 
 def _literal_template(env: jinja2.Environment, text: str) -> jinja2.Template:
@@ -140,6 +151,12 @@ class _Builder:
         self.page_digests: list[str] = []
         self.workers = workers
         self.light_dir: Path | None = None  # where rendered pages leave their copy for the search index
+        self.context = _Section(dict(self.site), "", "", frozenset(), geography)
+        self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
+        self.pool = None  # the render workers (`open_pool`)
+        self.running = None  # their result for the last batch sent
+        self.forked = False  # in a render worker
+        self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -152,11 +169,24 @@ class _Builder:
         geography = geo.for_council(self.con, code) if council and self.site["region"] else self.geography
         self.site["map_kind"] = geography.kind
         self.state.for_council(self.section.rstrip("/"), sections if self.section else (), geography)
+        self.context = _Section(dict(self.site), self.section, self.section.rstrip("/"),
+                                frozenset(sections if self.section else ()), geography)
         if self.cache.enabled:
             self.inputs = _inputs_digest(self.site_root, self.site, geography)
 
+    def enter(self, context: _Section) -> None:
+        """Render the next pages in a council's section as `for_council` set it (in a worker, or
+        in this process after the queries moved on to another section)."""
+        if context is not self.context:
+            self.site.clear()
+            self.site.update(context.site)
+            self.section = context.section
+            self.state.for_council(context.slug, context.sections, context.geography)
+            self.context = context
+
     def start_share(self) -> None:
         """Forget what the parent did so a worker reports only its own pages."""
+        self.forked = True
         self.report = self.writer.report = SiteBuildReport()
         self.writer.written, self.cache.new, self.page_digests = set(), {}, []
 
@@ -164,7 +194,7 @@ class _Builder:
         r = self.report
         return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
                 "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
-                "digests": self.page_digests}
+                "seconds": r.seconds}
 
     def merge(self, part: dict) -> None:
         r = self.report
@@ -179,19 +209,30 @@ class _Builder:
             raise SiteBuildError(str(self.pages_dir), f"two pages write the same file: {sorted(overlap)[0]}")
         self.writer.written |= part["written"]
         self.cache.new.update(part["cache"])
-        self.page_digests += part["digests"]
+        for name, seconds in part["seconds"].items():
+            r.seconds[name] = r.seconds.get(name, 0.0) + seconds
+
+    def templates_of(self, source: PageSource) -> tuple:
+        """The page's title, description and body templates, compiled once per process (every
+        council's section renders the same source)."""
+        key = (source.rel.as_posix(), source.body, repr(source.meta))
+        if key not in self.templates:
+            html = compile_body(source.body, self.components)
+            if re.search(r"<h1[\s>]", html):
+                raise ValueError("the page title is the only h1: use '##' headings in the page")
+            meta = source.meta
+            title = str(meta.get("title") or source.rel.stem.replace("-", " ").capitalize())
+            self.templates[key] = (_literal_template(self.env, title),
+                                   _literal_template(self.env, str(meta.get("description") or "")),
+                                   self.env.from_string(html))
+        return self.templates[key]
 
     def compile(self, source: PageSource) -> _Compiled:
-        html = compile_body(source.body, self.components)
-        if re.search(r"<h1[\s>]", html):
-            raise ValueError("the page title is the only h1: use '##' headings in the page")
-        meta = source.meta
-        title = str(meta.get("title") or source.rel.stem.replace("-", " ").capitalize())
+        """The page's SQL blocks, its digest, and its templates compiled here (a template error
+        names the page before any query runs; the workers compile their own copies)."""
+        self.templates_of(source)
         return _Compiled(
             source=source,
-            title=_literal_template(self.env, title),
-            description=_literal_template(self.env, str(meta.get("description") or "")),
-            body=self.env.from_string(html),
             blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
             digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
@@ -207,60 +248,31 @@ class _Builder:
             if column is None:
                 self.render(compiled, {}, None)
             else:
-                rows = self.page_rows(compiled, column)
-                if self.workers > 1 and len(rows) >= PARALLEL_MIN_PAGES and all(b.static for b in compiled.blocks):
-                    self.render_parallel(compiled, rows, column)
-                else:
-                    for params in rows:
-                        self.render(compiled, params, str(params[column]))
+                self.render_all(compiled, self.page_rows(compiled, column), column)
         finally:
             self.runner.drop(compiled.blocks, static=True)
 
-    def render_parallel(self, compiled: _Compiled, rows: list, column: str) -> None:
-        """Render a template's pages in forked worker processes (one per core), a chunk of
-        pages at a time.
-
-        Only for templates whose blocks do not use params: the parent runs every block once
-        (they run once per template anyway), so the workers inherit the results and never
-        touch DuckDB; they only render and write. A by/per block's result stays in DuckDB and
-        comes into this process one chunk of pages at a time (the next chunk while the workers
-        render this one), so memory does not grow with the number of pages. Output is
-        identical to a serial build.
-        """
-        global _FORKED
-        try:
-            streamed = [b for b in compiled.blocks if self.runner.stream(b)]
-        except (duckdb.Error, MissingColumnError, ValueError) as exc:
-            raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
-                                 block=self.runner.current) from exc
+    def render_all(self, compiled: _Compiled, rows: list, column: str) -> None:
+        """A template's pages. When they are many, a by/per block's result stays in DuckDB and
+        comes into this process one chunk of pages at a time, so memory does not grow with the
+        number of pages."""
+        streamed = []
+        if len(rows) > CHUNK_PAGES:
+            try:
+                streamed = [b for b in compiled.blocks if self.runner.stream(b)]
+            except (duckdb.Error, MissingColumnError, ValueError) as exc:
+                raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                     block=self.runner.current) from exc
         chunks = [rows[i:i + CHUNK_PAGES] for i in range(0, len(rows), CHUNK_PAGES)] if streamed else [rows]
-        running = None
-        try:
-            for number, chunk in enumerate(chunks):
-                for block in streamed:
-                    try:
-                        self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
-                    except (duckdb.Error, MissingColumnError) as exc:
-                        raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
-                                             block=block.name) from exc
-                if number == 0:
-                    self.render(compiled, chunk[0], str(chunk[0][column]))  # runs (and keeps) every block
-                    chunk = chunk[1:]
-                if running is not None:
-                    finished, running = running, None
-                    for part in pool_finish(*finished):
-                        self.merge(part)
-                _FORKED = (self, compiled, chunk, column)
+        for chunk in chunks:
+            for block in streamed:
                 try:
-                    running = pool_start(_render_share, [(i, self.workers) for i in range(self.workers)], self.workers)
-                finally:
-                    _FORKED = None
-            finished, running = running, None
-            for part in pool_finish(*finished):
-                self.merge(part)
-        finally:
-            if running is not None:
-                running[0].terminate()
+                    self.runner.load(block, str(chunk[0][column]), str(chunk[-1][column]))
+                except (duckdb.Error, MissingColumnError) as exc:
+                    raise SiteBuildError(str(compiled.source.path), f"{type(exc).__name__}: {exc}",
+                                         block=block.name) from exc
+            for params in chunk:
+                self.render(compiled, params, str(params[column]))
 
     def page_rows(self, compiled: _Compiled, column: str) -> list:
         page, sql = str(compiled.source.path), compiled.source.meta.get("pages")
@@ -280,34 +292,13 @@ class _Builder:
         return sorted(rows, key=lambda r: str(r[column]))
 
     def render(self, compiled: _Compiled, params, slug: str | None) -> None:
+        """Run a page's blocks; unless the cache holds the page, render it (`draw`): here with one
+        worker, else in the next batch of pages, which forked workers render (`dispatch`) while
+        this process runs the next pages' queries. Workers never touch DuckDB."""
         page = str(compiled.source.path)
         where = f"{compiled.source.slug_column}={slug}" if slug else None
-        own_path = compiled.source.site_path(slug)
-        site_path = (self.section + own_path).rstrip("/")
-        prefix = f"{site_path}/" if site_path else ""
-        self.state.begin(site_path)
         try:
             data = self.runner.run(compiled.blocks, params, slug)
-            page_digest = ""
-            if self.cache.enabled:
-                page_digest = digest(compiled.digest, getattr(params, "_vals", params),
-                                     sorted(self.runner.digests.items()))
-                self.page_digests.append(page_digest)
-                files = self.cache.hit(prefix + "index.html", page_digest)
-                if files is not None:
-                    for rel in files:
-                        self.writer.count(rel)
-                    self.report.pages.append(f"{prefix}index.html")
-                    self.report.pages_written += 1
-                    self.report.pages_cached += 1
-                    return
-            ctx = {**data, "params": params, "page": {
-                "path": site_path, "section": own_path.split("/")[0], "source": compiled.source.rel.as_posix(),
-                "scope": compiled.source.scope}}
-            content = compiled.body.render(ctx)
-            title = Markup(compiled.title.render(ctx))
-            html = self.layout.render(ctx, content=Markup(content), title=title,
-                                      description=Markup(compiled.description.render(ctx)))
         except MissingColumnError as exc:
             raise SiteBuildError(page, str(exc), block=exc.query, params=where) from exc
         except (duckdb.Error, ValueError, jinja2.TemplateError) as exc:
@@ -318,6 +309,52 @@ class _Builder:
         finally:
             self.runner.current = None
             self.runner.drop(compiled.blocks, static=False)
+        page_digest = ""
+        if self.cache.enabled:
+            page_digest = digest(compiled.digest, getattr(params, "_vals", params), sorted(self.runner.digests.items()))
+            self.page_digests.append(page_digest)
+            site_path = (self.section + compiled.source.site_path(slug)).rstrip("/")
+            index = f"{site_path}/index.html" if site_path else "index.html"
+            files = self.cache.hit(index, page_digest)
+            if files is not None:
+                for rel in files:
+                    self.writer.count(rel)
+                self.report.pages.append(index)
+                self.report.pages_written += 1
+                self.report.pages_cached += 1
+                return
+        task = (compiled.source, params, slug, data, self.context, page_digest)
+        if self.workers == 1:
+            self.draw(task)
+            return
+        self.batch.append(task)
+        if len(self.batch) >= CHUNK_PAGES:
+            self.dispatch()
+
+    def draw(self, task: tuple) -> None:
+        """Render one page from its data and write it (with its CSV files and search copy)."""
+        source, params, slug, data, context, page_digest = task
+        started = time.perf_counter()
+        self.enter(context)
+        page = str(source.path)
+        where = f"{source.slug_column}={slug}" if slug else None
+        own_path = source.site_path(slug)
+        site_path = (self.section + own_path).rstrip("/")
+        prefix = f"{site_path}/" if site_path else ""
+        self.state.begin(site_path)
+        try:
+            title_template, description, body = self.templates_of(source)
+            ctx = {**data, "params": params, "page": {
+                "path": site_path, "section": own_path.split("/")[0], "source": source.rel.as_posix(),
+                "scope": source.scope}}
+            content = body.render(ctx)
+            title = Markup(title_template.render(ctx))
+            html = self.layout.render(ctx, content=Markup(content), title=title,
+                                      description=Markup(description.render(ctx)))
+        except MissingColumnError as exc:
+            raise SiteBuildError(page, str(exc), block=exc.query, params=where) from exc
+        except Exception as exc:
+            raise SiteBuildError(page, f"{type(exc).__name__}: {exc}", params=where) from exc
         files = {f"{prefix}index.html": html.encode("utf-8")}
         files.update((prefix + name, content) for name, content in self.state.csv.items())
         try:
@@ -331,13 +368,54 @@ class _Builder:
         self.report.pages.append(f"{prefix}index.html")
         self.report.pages_written += 1
         self.report.pages_rendered += 1
+        if self.forked:  # in this process, rendering counts in the page file's seconds
+            key = f"{source.rel.as_posix()} (rendering, summed over workers)"
+            self.report.seconds[key] = self.report.seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def open_pool(self) -> None:
+        """Fork the render workers (one per core), early, while this process is small: they get
+        their pages' data by pipe, so DuckDB's memory in this process is never copied into them."""
+        global _WORKER_BUILDER
+        if self.workers > 1:
+            _WORKER_BUILDER = self
+            try:
+                self.pool = pool_open(self.workers)
+            finally:
+                _WORKER_BUILDER = None
+
+    def dispatch(self) -> None:
+        """Send the batch of pages to the workers, after they have finished the last batch (whose
+        results are merged)."""
+        batch, self.batch = self.batch, []
+        self.finish()
+        if batch:
+            self.running = self.pool.map_async(_render_share, [batch[i::self.workers] for i in range(self.workers)])
+
+    def finish(self) -> None:
+        """Wait for the workers rendering the last batch and take in what they did."""
+        running, self.running = self.running, None
+        if running is not None:
+            for part in running.get():
+                self.merge(part)
+
+    def close(self) -> None:
+        """Render what is left of the batch, wait for it and close the pool (`stop` after a failure)."""
+        if self.pool is not None:
+            self.dispatch()
+            self.finish()
+            pool, self.pool = self.pool, None
+            pool_close(pool)
+
+    def stop(self) -> None:
+        pool, self.pool, self.running, self.batch = self.pool, None, None, []
+        if pool is not None:
+            pool.terminate()
 
 
-PARALLEL_MIN_PAGES = 200
 DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse (1GB: the downloads' export at 169 councils ran out; 512MB: the ward `latest` window at 7,000 wards)
 SHUTDOWN_SECONDS = 30
-CHUNK_PAGES = 500  # pages whose by/per rows a parallel template holds in memory at a time
-_FORKED = None  # (builder, compiled, chunk of rows, column) inherited by forked workers
+CHUNK_PAGES = 500  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
+_WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)
 
 
 def _default_signals() -> None:
@@ -347,26 +425,14 @@ def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def pool_start(function, tasks: list, workers: int):
-    """Fork ``workers`` workers with default signal handling and start ``function`` over ``tasks``;
-    ``pool_finish`` collects the results."""
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
-    try:
-        return pool, pool.map_async(function, tasks)
-    except BaseException:
-        pool.terminate()
-        raise
+def pool_open(workers: int):
+    """Fork ``workers`` workers with default signal handling (a multiprocessing pool)."""
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
 
 
-def pool_finish(pool, pending, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """The results of ``pool_start``. The pool is closed and joined; workers not gone within
-    ``shutdown_seconds`` are terminated (with a warning), so a stuck worker never hangs the
-    build. Any error terminates the pool."""
-    try:
-        results = pending.get()
-    except BaseException:
-        pool.terminate()
-        raise
+def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
+    """Close and join the pool; workers not gone within ``shutdown_seconds`` are terminated (with
+    a warning), so a stuck worker never hangs the build."""
     pool.close()
     joiner = threading.Thread(target=pool.join, daemon=True)
     joiner.start()
@@ -376,21 +442,26 @@ def pool_finish(pool, pending, shutdown_seconds: float = SHUTDOWN_SECONDS) -> li
                       RuntimeWarning, stacklevel=2)
         pool.terminate()
         joiner.join()
-    return results
 
 
 def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """``function`` over ``tasks`` in forked workers (``pool_start`` then ``pool_finish``)."""
-    return pool_finish(*pool_start(function, tasks, workers), shutdown_seconds=shutdown_seconds)
+    """``function`` over ``tasks`` in forked workers; any error terminates the pool."""
+    pool = pool_open(workers)
+    try:
+        results = pool.map_async(function, tasks).get()
+    except BaseException:
+        pool.terminate()
+        raise
+    pool_close(pool, shutdown_seconds)
+    return results
 
 
-def _render_share(share: tuple[int, int]) -> dict:
-    """In a worker: render pages i, i+n, ... of the chunk and return what was done."""
-    builder, compiled, rows, column = _FORKED
-    i, n = share
+def _render_share(share: list[tuple]) -> dict:
+    """In a worker: render a share of a batch of pages and return what was done."""
+    builder = _WORKER_BUILDER
     builder.start_share()
-    for params in rows[i::n]:
-        builder.render(compiled, params, str(params[column]))
+    for task in share:
+        builder.draw(task)
     return builder.share_result()
 
 
@@ -610,8 +681,9 @@ def build_site(
     `cache_dir` (kept between builds, e.g. site/.cache) makes rebuilds incremental: a page
     whose source, components, engine and query results are unchanged is not rendered again,
     and is put back from the cache if out_dir lacks it. `report.pages_rendered` counts the
-    pages actually rendered. `workers` (default: one per available core) renders large
-    templated pages in that many forked processes; 1 renders everything in this process.
+    pages actually rendered. `workers` (default: one per available core): the pages' queries run
+    in this process and their rendering in that many worker processes, forked at the start, a
+    batch of pages at a time; 1 renders everything in this process.
     `dbt_manifest` (default dbt/target/manifest.json) documents the dbt models (site_models).
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
@@ -620,7 +692,7 @@ def build_site(
         raise SiteBuildError(str(warehouse), "warehouse file not found")
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
-    exports = None
+    exports = builder = None
     scratch = tempfile.TemporaryDirectory(prefix="sitegen-search-")  # light copies of pages for Pagefind
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -636,28 +708,30 @@ def build_site(
             writer.write(f"{downloads.FOLDER}/wards.hexjson", geography.hexjson)
         except (duckdb.Error, ValueError, OSError) as exc:
             raise SiteBuildError(str(warehouse), f"ward geography: {type(exc).__name__}: {exc}") from exc
-        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
         try:
             councils = _site_councils(con)
         except (duckdb.Error, ValueError) as exc:
             raise SiteBuildError(str(warehouse), f"councils: {type(exc).__name__}: {exc}") from exc
-        per_council = _shared_queries(con, site_root)
+        try:
+            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
+                               workers=_workers() if workers is None else max(1, workers))
+        except (OSError, jinja2.TemplateError, ValueError) as exc:
+            raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
+        if search_index:
+            builder.light_dir = Path(scratch.name)
+        builder.open_pool()
+        exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
+        builder.per_council = _shared_queries(con, site_root)
         manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
         try:
             model_docs.register(con, manifest)
         except (duckdb.Error, ValueError, KeyError, OSError) as exc:
             raise SiteBuildError(str(manifest), f"model documentation: {type(exc).__name__}: {exc}") from exc
-        try:
-            builder = _Builder(con, site_root, pages_dir, demo, geography, cache, report, writer, councils,
-                               workers=_workers() if workers is None else max(1, workers), per_council=per_council)
-        except (OSError, jinja2.TemplateError, ValueError) as exc:
-            raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         sources = sorted(pages_dir.rglob("*.md"), key=lambda p: p.relative_to(pages_dir).as_posix())
         if not sources:
             raise SiteBuildError(str(pages_dir), "no pages (*.md) found")
-        if search_index:
-            builder.light_dir = Path(scratch.name)
         _build_pages(builder, sources, pages_dir, report, exports)
+        builder.close()
         exports.wait(con, writer)
         static = site_root / "static"
         try:
@@ -682,6 +756,8 @@ def build_site(
                 (out_dir / rel).unlink(missing_ok=True)
         return report
     finally:
+        if builder is not None:
+            builder.stop()
         if exports is not None:
             exports.stop()
         scratch.cleanup()

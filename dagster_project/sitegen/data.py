@@ -16,6 +16,9 @@ class Columns:
         self.query, self.names = query, names
         self.index = {name: i for i, name in enumerate(names)}
 
+    def __reduce__(self):
+        return Columns, (self.query, self.names)
+
 
 class Row:
     """One result row; a missing column raises MissingColumnError naming the query."""
@@ -24,6 +27,9 @@ class Row:
 
     def __init__(self, cols: Columns, vals: tuple):
         self._cols, self._vals = cols, vals
+
+    def __reduce__(self):  # pages' data go to the render workers by pipe
+        return Row, (self._cols, self._vals)
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -52,6 +58,9 @@ class QueryResult(list):
         cols = Columns(name, columns)
         super().__init__(Row(cols, r) for r in rows)
         self.name, self.columns = name, columns
+
+    def __reduce__(self):
+        return QueryResult, (self.name, self.columns, [r._vals for r in self])
 
     def require(self, *columns: str | None) -> None:
         """Fail early, naming this query, when a component is given a column it lacks."""
