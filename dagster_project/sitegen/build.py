@@ -733,6 +733,7 @@ def build_site(
         _build_pages(builder, sources, pages_dir, report, exports)
         builder.close()
         exports.wait(con, writer)
+        con.close()  # the warehouse is read: its memory goes back before Pagefind needs its own
         static = site_root / "static"
         try:
             for path in sorted(p for p in static.rglob("*") if p.is_file()):
