@@ -156,25 +156,28 @@ segments as (
     select indicator_id, period, segment_id, segment_label, break_reason from {{ ref('int_value_segments') }}
 ),
 
+{#- a note depends on the figure's indicator, council and period, not its area: worked out once
+    for each (a ward's figures share them) and joined to every area's figure below -#}
+note_periods as (
+    select distinct indicator_id, coalesce(la_code, '*') as council, period, period_start, period_end
+    from combined
+),
+
 {#- notes beside each figure: series_notes rows (indicator_id may be a glob pattern) over the
     period, and every break of the row's council that bears on it (int_series_breaks): a dated
     change or a Universal Credit stage from its date on, a window (COVID-19) where it overlaps -#}
 notes as (
-    {#- a note depends on the figure's indicator, council and period, not its area: worked out once
-        for each (a ward's figures share them) and joined to every area's figure below -#}
     select indicator_id, council, period, period_start, period_end,
         string_agg(distinct note, ' ' order by note) as series_note
     from (
         select periods.*, notes.note
-        from (select distinct indicator_id, coalesce(la_code, '*') as council, period, period_start, period_end
-              from combined) as periods
+        from note_periods as periods
         inner join {{ ref('series_notes') }} as notes
             on periods.indicator_id glob notes.indicator_id
             and periods.period_start between notes.from_date and notes.to_date
         union all
         select periods.*, breaks.break_text || ': ' || breaks.note || ' (source: ' || breaks.source || ').'
-        from (select distinct indicator_id, coalesce(la_code, '*') as council, period, period_start, period_end
-              from combined) as periods
+        from note_periods as periods
         inner join {{ ref('int_series_breaks') }} as breaks
             on breaks.indicator_id = periods.indicator_id
             and breaks.la_code = periods.council
