@@ -444,18 +444,6 @@ def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
         joiner.join()
 
 
-def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
-    """``function`` over ``tasks`` in forked workers; any error terminates the pool."""
-    pool = pool_open(workers)
-    try:
-        results = pool.map_async(function, tasks).get()
-    except BaseException:
-        pool.terminate()
-        raise
-    pool_close(pool, shutdown_seconds)
-    return results
-
-
 def _render_share(share: list[tuple]) -> dict:
     """In a worker: render a share of a batch of pages and return what was done."""
     builder = _WORKER_BUILDER

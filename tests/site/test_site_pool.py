@@ -9,7 +9,20 @@ import time
 
 import pytest
 
-from dagster_project.sitegen.build import pool_map
+from dagster_project.sitegen.build import SHUTDOWN_SECONDS, pool_close, pool_open
+
+
+def pool_map(function, tasks: list, workers: int, shutdown_seconds: float = SHUTDOWN_SECONDS) -> list:
+    """The site's render pool used as the build uses it: `function` over `tasks`, closed and
+    joined under the timeout; an error terminates the pool (the builder's `stop`)."""
+    pool = pool_open(workers)
+    try:
+        results = pool.map_async(function, tasks).get()
+    except BaseException:
+        pool.terminate()
+        raise
+    pool_close(pool, shutdown_seconds)
+    return results
 
 
 def _handlers(_):
