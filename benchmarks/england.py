@@ -54,6 +54,7 @@ class TreeMemory(threading.Thread):
     def __init__(self, interval: float = 0.2):
         super().__init__(daemon=True)
         self.interval, self.peak_mb, self.dbt_peak_mb, self._halt = interval, 0.0, 0.0, threading.Event()
+        self.at_peak: dict[str, float] = {}  # the tree's peak by kind of process (this one, dbt, Pagefind, others)
 
     @staticmethod
     def _processes() -> dict[int, tuple[int, float, str]]:
@@ -80,7 +81,14 @@ class TreeMemory(threading.Thread):
             children = {pid for pid, (parent, _, _) in processes.items() if parent in tree} - tree
             tree |= children
             grew = bool(children)
-        self.peak_mb = max(self.peak_mb, sum(processes[p][1] for p in tree if p in processes))
+        total = sum(processes[p][1] for p in tree if p in processes)
+        if total > self.peak_mb:
+            self.peak_mb, self.at_peak = total, {}
+            for p in tree & processes.keys():
+                command = processes[p][2]
+                kind = ("this process" if p == os.getpid() else "dbt" if "/dbt " in f"{command} "
+                        else "Pagefind" if "pagefind" in command else "others (site workers...)")
+                self.at_peak[kind] = self.at_peak.get(kind, 0.0) + processes[p][1]
         dbt = sum(processes[p][1] for p in tree if p in processes and "/dbt " in f"{processes[p][2]} ")
         self.dbt_peak_mb = max(self.dbt_peak_mb, dbt)
 
@@ -201,7 +209,8 @@ def main() -> None:
           f"LSOA input rows {lsoa_rows if lsoa_rows is not None else 'n/a (run failed)'}; demo data generated in {run['generate']:.1f} s")
     print(f"pipeline: {'succeeded' if run['result'].success else 'FAILED'} in {run['seconds']:.1f} s; "
           f"peak memory {memory.peak_mb:,.0f} MB across this process and its children (PSS; this process's "
-          f"peak RSS alone {pipeline_rss:,.0f} MB), dbt's own processes {memory.dbt_peak_mb:,.0f} MB")
+          f"peak RSS alone {pipeline_rss:,.0f} MB), dbt's own processes {memory.dbt_peak_mb:,.0f} MB; "
+          "at the peak: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in sorted(memory.at_peak.items(), key=lambda kv: -kv[1])))
     for line in run["failures"][:8]:
         print(f"  failure: {line}")
     from dagster_project.progress import stage_of
