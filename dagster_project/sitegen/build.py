@@ -619,6 +619,7 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     for council in builder.councils:
         builder.for_council(council, sections)
         build(council_pages)
+    builder.runner.release()
     builder.for_council(None, sections)
     build([p for p in sources if scopes[p] != "council"])
 

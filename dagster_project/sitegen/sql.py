@@ -253,6 +253,13 @@ class QueryRunner:
             held = self.held[block.key] = (position, last, columns[:key] + columns[key + 1:], split)
         return held[2], held[3].get(code, [])
 
+    def release(self) -> None:
+        """Drop the results of the blocks run once for all councils (every section is built)."""
+        for table, _ in self.batches.values():
+            self.con.execute(f'drop table if exists "{table}"')
+        self.batches.clear()
+        self.held.clear()
+
     def _digest(self, columns, rows) -> str:
         return digest(columns, rows) if self.hashing else ""
 
