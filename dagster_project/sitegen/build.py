@@ -587,9 +587,10 @@ SITE_WIDE = {"downloads", "search", "models", "static", "pagefind", "index.html"
 
 def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report: SiteBuildReport,
                  exports: _Downloads) -> None:
-    """Every page: with one council as one site; with several, the council pages once per council
-    (each in its own section), then the site-wide pages and the region's home page. A page that
-    reads the downloads' tables waits for them."""
+    """Every page: with one council as one site; with several, the council pages' blocks that
+    return council_code once for all councils, the council pages once per council (each in its
+    own section), then the site-wide pages and the region's home page. A page that reads the
+    downloads' tables waits for them."""
     scopes = {}
     for path in sources:
         try:
