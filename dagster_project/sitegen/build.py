@@ -163,6 +163,7 @@ class _Builder:
         section of the site when there are several councils."""
         code = council["la_code"] if council else None
         self.con.execute("create or replace temp table site_current as select ?::varchar as la_code", [code])
+        self.runner.council = (code, council["position"]) if council else None
         self.site.update(council=council["la_name"] if council else "", strategy=council["strategy"] if council else None,
                          la_code=code)
         self.section = f"{council['slug']}/" if council and self.site["region"] else ""
@@ -173,6 +174,22 @@ class _Builder:
                                 frozenset(sections if self.section else ()), geography)
         if self.cache.enabled:
             self.inputs = _inputs_digest(self.site_root, self.site, geography)
+
+    def run_once_for_all_councils(self, paths: list[Path]) -> None:
+        """Run the blocks of these pages that can run for every council at once (those returning
+        `council_code`), once, with `site_current` holding every council."""
+        self.con.execute("create or replace temp table site_current as select la_code from site_councils")
+        for path in paths:
+            try:
+                compiled = self.compile(read_page(path, self.pages_dir))
+            except Exception as exc:
+                raise SiteBuildError(str(path), f"{type(exc).__name__}: {exc}") from exc
+            try:
+                self.runner.batch(compiled.blocks)
+            except (duckdb.Error, ValueError, jinja2.TemplateError) as exc:
+                raise SiteBuildError(str(path), f"{type(exc).__name__}: {exc}", block=self.runner.current) from exc
+            finally:
+                self.runner.current = None
 
     def enter(self, context: _Section) -> None:
         """Render the next pages in a council's section as `for_council` set it (in a worker, or
@@ -570,9 +587,10 @@ SITE_WIDE = {"downloads", "search", "models", "static", "pagefind", "index.html"
 
 def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report: SiteBuildReport,
                  exports: _Downloads) -> None:
-    """Every page: with one council as one site; with several, the council pages once per council
-    (each in its own section), then the site-wide pages and the region's home page. A page that
-    reads the downloads' tables waits for them."""
+    """Every page: with one council as one site; with several, the council pages' blocks that
+    return council_code once for all councils, the council pages once per council (each in its
+    own section), then the site-wide pages and the region's home page. A page that reads the
+    downloads' tables waits for them."""
     scopes = {}
     for path in sources:
         try:
@@ -596,9 +614,13 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
         builder.for_council(builder.councils[0] if builder.councils else None, sections)
         build([p for p in sources if scopes[p] != "region"])
         return
+    started = time.perf_counter()
+    builder.run_once_for_all_councils(council_pages)
+    report.seconds["queries run once for all councils"] = time.perf_counter() - started
     for council in builder.councils:
         builder.for_council(council, sections)
         build(council_pages)
+    builder.runner.release()
     builder.for_council(None, sections)
     build([p for p in sources if scopes[p] != "council"])
 
@@ -609,7 +631,7 @@ def _shared_queries(con, site_root: Path) -> frozenset[str]:
     sorted by all its columns, so the thousands of page queries that read it (an indicator's rows
     for one council) scan a few row groups of a table instead of recomputing a join of the marts.
     Returns the names whose rows change from one council's section to the next."""
-    per_council = {"site_current", "site_map_frame", "site_ward_neighbours"}  # set per council
+    per_council = {"site_current"}  # set per council
     for path in sorted((site_root / "queries").glob("*.sql")):
         try:
             sql = path.read_text(encoding="utf-8").strip().rstrip(";")

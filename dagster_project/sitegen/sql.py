@@ -14,6 +14,8 @@ from .data import QueryResult
 from .errors import MissingColumnError
 
 _OPEN, _CLOSE = "\x02", "\x03"
+COUNCIL_COLUMN = "council_code"  # a block's column saying whose council a row is: never shown to a page
+BATCH_COUNCILS = 8  # councils whose rows of the blocks run once for all councils are held at a time
 _MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
 
 
@@ -81,6 +83,9 @@ class SqlBlock:
     so its result for the same SQL text is the same in every section. A `build_wide` by/per
     block reads nothing a council changes either (nor any block that does): it runs once per
     build, and every council's section takes its pages' rows from that one result.
+    A block whose result has a `council_code` column holds every council's rows when
+    `site_council` holds every council, so on a multi-council site it runs once for all of them
+    (`QueryRunner.batch`); pages never see that column.
     """
 
     name: str
@@ -92,7 +97,8 @@ class SqlBlock:
     hide_by: bool = False
     council_free: bool = False
     build_wide: bool = False
-    key: str = ""  # for build_wide blocks: what their result depends on (SQL, split, blocks read)
+    key: str = ""  # what the block's result depends on (SQL, split, blocks read)
+    reads: tuple[str, ...] = ()  # the earlier blocks it reads
 
     def render(self, params) -> str:
         if self.template is None:
@@ -130,6 +136,7 @@ def plan_blocks(env: Environment, blocks: list[tuple], templated: bool,
                              "and the block must not use params")
         block.build_wide = bool(by) and free
         block.key = "\x00".join([by or "", str(block.hide_by), text] + [r.key for r in refs])
+        block.reads = tuple(r.name for r in refs)
         reads[name] = refs
         planned.append(block)
     changed = True
@@ -142,6 +149,14 @@ def plan_blocks(env: Environment, blocks: list[tuple], templated: bool,
     return planned
 
 
+def _visible(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """A result as a page sees it: without `council_code`."""
+    if COUNCIL_COLUMN not in columns:
+        return columns, rows
+    key = columns.index(COUNCIL_COLUMN)
+    return columns[:key] + columns[key + 1:], [row[:key] + row[key + 1:] for row in rows]
+
+
 @dataclass
 class QueryRunner:
     """Runs a page's blocks in order; static results are cached across a template's pages, and
@@ -151,6 +166,10 @@ class QueryRunner:
 
     With `hashing`, `digests` holds a digest of each block's rows for the page just run
     (the content-hash cache's view of the page's data).
+
+    On a multi-council site, `batch` runs a page's blocks that return `council_code` once for
+    every council into temp tables sorted by council; `council` (the current council's code and
+    position) then takes their rows from there, BATCH_COUNCILS councils at a time.
     """
 
     con: duckdb.DuckDBPyConnection
@@ -162,15 +181,84 @@ class QueryRunner:
     digests: dict[str, str] = field(default_factory=dict)
     current: str | None = None
     streams: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # block -> (temp table, columns)
+    council: tuple[str, int] | None = None  # (la_code, position) of the council whose pages are run
+    batches: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key -> (temp table, a page reads it per council)
+    held: dict[str, tuple[int, int, list[str], dict[str, list[tuple]]]] = field(default_factory=dict)
 
     def _execute(self, block: SqlBlock, params, sql: str | None = None) -> tuple[list[str], list[tuple]]:
+        if self.council is not None and block.key in self.batches:
+            return self._council_rows(block)
         sql = block.render(params) if sql is None else sql
         if block.materialise:
             self.con.execute(f'create or replace temp table "{block.name}" as {sql}')
             cur = self.con.execute(f'select * from "{block.name}"')
         else:
             cur = self.con.execute(sql)
-        return [d[0] for d in cur.description], cur.fetchall()
+        return _visible([d[0] for d in cur.description], cur.fetchall())
+
+    def batch(self, blocks: list[SqlBlock]) -> None:
+        """Run once, for every council in `site_council`, each of a page's blocks that returns
+        `council_code`, needs no params, and reads only blocks run so too (or council_free ones),
+        into a temp table sorted by council position (then the block's own order)."""
+        done: set[str] = set()
+        made: set[str] = set()  # council_free blocks read by others: the same in every section
+        for block in blocks:
+            if block.council_free and block.static and block.materialise and not block.by:
+                self.current = block.name
+                self.con.execute(f'create or replace temp table "{block.name}" as {block.render({})}')
+                made.add(block.name)
+            if block.council_free or block.build_wide or not block.static or not set(block.reads) <= done | made:
+                continue
+            self.current = block.name
+            sql = block.render({})
+            if block.key not in self.batches:
+                columns = [row[0] for row in self.con.execute(f"describe {sql}").fetchall()]
+                if COUNCIL_COLUMN not in columns:
+                    continue
+                table = f"__council_{len(self.batches)}"
+                self.con.execute(f'create or replace temp table "{block.name}" as {sql}')
+                self.con.execute(
+                    f'create temp table "{table}" as select s.position as __position, b.* from "{block.name}" b '
+                    f'join site_councils s on s.la_code = b.{COUNCIL_COLUMN} order by s.position, b.rowid')
+                self.batches[block.key] = (table, False)
+            elif block.materialise:
+                table = self.batches[block.key][0]
+                self.con.execute(f'create or replace temp table "{block.name}" as '
+                                 f'select * exclude (__position) from "{table}"')
+            done.add(block.name)
+        for block in blocks:  # a block read by one not run once for all councils is made per council
+            if block.name in done and any(block.name in b.reads and b.name not in done for b in blocks):
+                self.batches[block.key] = (self.batches[block.key][0], True)
+        for name in done | made:
+            self.con.execute(f'drop table if exists "{name}"')
+        self.current = None
+
+    def _council_rows(self, block: SqlBlock) -> tuple[list[str], list[tuple]]:
+        """The current council's rows of a block run once for all councils (`batch`)."""
+        code, position = self.council
+        table, per_council = self.batches[block.key]
+        if per_council:
+            self.con.execute(f'create or replace temp table "{block.name}" as select * exclude (__position) '
+                             f'from "{table}" where __position = ?', [position])
+        held = self.held.get(block.key)
+        if held is None or not held[0] <= position <= held[1]:
+            last = position + BATCH_COUNCILS - 1
+            cur = self.con.execute(f'select * exclude (__position) from "{table}" where __position between ? and ?',
+                                   [position, last])
+            columns = [d[0] for d in cur.description]
+            key = columns.index(COUNCIL_COLUMN)
+            split: dict[str, list[tuple]] = {}
+            for row in cur.fetchall():
+                split.setdefault(row[key], []).append(row[:key] + row[key + 1:])
+            held = self.held[block.key] = (position, last, columns[:key] + columns[key + 1:], split)
+        return held[2], held[3].get(code, [])
+
+    def release(self) -> None:
+        """Drop the results of the blocks run once for all councils (every section is built)."""
+        for table, _ in self.batches.values():
+            self.con.execute(f'drop table if exists "{table}"')
+        self.batches.clear()
+        self.held.clear()
 
     def _digest(self, columns, rows) -> str:
         return digest(columns, rows) if self.hashing else ""
@@ -240,7 +328,7 @@ class QueryRunner:
         if streamed:
             self.streams[block.name] = (table, columns)
         else:
-            self.parts[block.name] = self._split(block, columns, self.con.execute(f'select * from "{table}"').fetchall())
+            self.parts[block.name] = self._split(block, *_visible(columns, self.con.execute(f'select * from "{table}"').fetchall()))
             if table != block.name:
                 self.con.execute(f'drop table "{table}"')
         self.current = None
@@ -252,7 +340,7 @@ class QueryRunner:
         table, columns = self.streams[block.name]
         by = '"' + block.by.replace('"', '""') + '"'
         rows = self.con.execute(f'select * from "{table}" where {by} >= ? and {by} <= ?', [first, last]).fetchall()
-        self.parts[block.name] = self._split(block, columns, rows)
+        self.parts[block.name] = self._split(block, *_visible(columns, rows))
 
     def run(self, blocks: list[SqlBlock], params, slug: str | None = None) -> dict[str, QueryResult]:
         self.digests = {}

@@ -276,3 +276,46 @@ def test_council_free_results_are_shared_by_sql_text(warehouse):
     other = runner.run(blocks, {"w": ""})["n"]
     assert first[0].n == again[0].n < other[0].n and len(runner.shared) == 2
     con.close()
+
+
+def test_blocks_returning_council_code_run_once_for_all_councils():
+    import duckdb
+    from dagster_project.sitegen.sql import QueryRunner, plan_blocks
+
+    con = duckdb.connect()
+    con.execute("create temp table site_councils as select * from (values ('A', 0), ('B', 1), ('C', 2)) t(la_code, position)")
+    con.execute("create temp table site_current as select la_code from site_councils")
+    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    con.execute("create temp table figures as select * from (values ('A', 'w1', 1), ('A', 'w2', 2), ('C', 'w3', 3)) t(la_code, ward, value)")
+    blocks = plan_blocks(sql_environment(), [
+        ("rows", "select la_code as council_code, ward, value from figures where la_code in (select la_code from site_council) "
+                 "order by value desc", "ward", True),
+        ("total", "select c.la_code as council_code, sum(r.value) as total from site_council c "
+                  "left join rows r on r.council_code = c.la_code group by c.la_code", None),
+        ("count", "select count(*) as n from rows", None),  # no council_code: runs per council on its rows
+    ], templated=True, per_council=frozenset({"site_current", "site_council"}))
+
+    def sections(runner):
+        seen = {}
+        for position, code in enumerate("ABC"):
+            con.execute("create or replace temp table site_current as select ? as la_code", [code])
+            runner.council = (code, position)
+            for ward in ("w1", "w2", "w3"):
+                data = runner.run(blocks, {}, ward)
+                seen[code, ward] = {name: (r.columns, [tuple(row[c] for c in r.columns) for row in r])
+                                    for name, r in data.items()}
+                runner.drop(blocks, static=False)
+            runner.drop(blocks, static=True)
+        return seen
+
+    one_by_one = sections(QueryRunner(con))
+    runner = QueryRunner(con)
+    con.execute("create or replace temp table site_current as select la_code from site_councils")
+    runner.batch(blocks)
+    con.execute("delete from figures")  # every council's rows now come from the one run
+    assert sections(runner) == one_by_one
+    assert len(runner.batches) == 2
+    assert one_by_one["A", "w2"] == {"rows": (["value"], [(2,)]), "total": (["total"], [(3,)]), "count": (["n"], [(2,)])}
+    assert one_by_one["B", "w1"] == {"rows": (["value"], []), "total": (["total"], [(None,)]), "count": (["n"], [(0,)])}
+    assert one_by_one["C", "w3"]["rows"] == (["value"], [(3,)])
+    con.close()
