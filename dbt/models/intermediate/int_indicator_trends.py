@@ -251,6 +251,9 @@ def model(dbt, session):
     polarity = dict(zip(definitions["indicator_id"], definitions["polarity"]))
     rules = dbt.ref("exclusion_rules").df()
     values = _values(dbt, session)
+    # Categorical keys (categories in sorted order, so they sort as the strings do): pandas groups
+    # and merges on their codes instead of hashing the strings at every step.
+    values = values.astype({key: "category" for key in ("indicator_id", "area_code", "segment_id")})
     result = assess(values, polarity, dict(zip(rules["precedence"], rules["series_reason"])))
     return result.astype({
         "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",
