@@ -40,82 +40,61 @@ computed as (
     inner join definitions using (indicator_id)
 ),
 
-{#- each council's primary cells (disclosive counts): how many, and their total -#}
-primaries as (
-    select
-        indicator_id, period, area_type, la_code, count(*) as n_primary, sum(numerator) as primary_total,
-        any_value(disclosure_min_count) as disclosure_min_count
-    from computed
-    where disclosive
-    group by indicator_id, period, area_type, la_code
-),
-
-{#- the ward rows of councils with a primary cell that may be candidates for secondary suppression
-    (non-zero ward counts of m or more; null where that is unknown), on a narrow projection -#}
 candidates as (
     select
-        computed.indicator_id, computed.period, computed.la_code, computed.area_code, computed.numerator,
-        computed.disclosure_min_count, primaries.n_primary, primaries.primary_total,
-        computed.value_type in ('proportion', 'count') and not computed.disclosive and computed.n_suppressed = 0
-            and computed.numerator >= computed.disclosure_min_count and computed.disclosure_min_count > 0 as candidate
+        *,
+        area_type = 'ward' and value_type in ('proportion', 'count') and not disclosive
+            and n_suppressed = 0 and numerator >= disclosure_min_count and disclosure_min_count > 0 as candidate,
+        count(*) filter (where disclosive) over council as n_primary,
+        coalesce(sum(numerator) filter (where disclosive) over council, 0) as primary_total
     from computed
-    inner join primaries
-        on primaries.area_type = 'ward' and primaries.indicator_id = computed.indicator_id
-        and primaries.period = computed.period and primaries.la_code is not distinct from computed.la_code
-    where computed.area_type = 'ward'
+    window council as (partition by indicator_id, period, area_type, la_code)
 ),
 
-{#- candidates are withheld in a fixed pseudo-random order until the primary cells are protected -#}
+ordered as (
+    select
+        *,
+        coalesce(sum(numerator - disclosure_min_count) over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+            rows between unbounded preceding and 1 preceding
+        ), 0) as excess_before,
+        row_number() over (
+            partition by indicator_id, period, area_type, la_code, candidate
+            order by hash(indicator_id, period, area_code), area_code
+        ) as candidate_rank
+    from candidates
+),
+
 ward_protection as (
     select
-        indicator_id, period, la_code, area_code, numerator, disclosure_min_count,
-        candidate and (
-            row_number() over in_order = 1
-            or primary_total + coalesce(sum(numerator - disclosure_min_count) over (
-                in_order rows between unbounded preceding and 1 preceding
-            ), 0) < n_primary * (disclosure_min_count - 1)
-        ) as secondary
-    from candidates
-    where candidate is not false
-    window in_order as (
-        partition by indicator_id, period, la_code, candidate
-        order by hash(indicator_id, period, area_code), area_code
-    )
+        *,
+        candidate and n_primary > 0
+            and (candidate_rank = 1 or primary_total + excess_before < n_primary * (disclosure_min_count - 1)) as secondary
+    from ordered
 ),
 
 {#- councils whose withheld ward counts do not protect the primary ones: the total goes too -#}
 unprotected_councils as (
-    select primaries.indicator_id, primaries.period, primaries.la_code
-    from primaries
-    left join (
-        select indicator_id, period, la_code, sum(numerator - disclosure_min_count) as secondary_excess
-        from ward_protection
-        where secondary
-        group by indicator_id, period, la_code
-    ) as secondaries
-        on secondaries.indicator_id = primaries.indicator_id and secondaries.period = primaries.period
-        and secondaries.la_code is not distinct from primaries.la_code
-    where primaries.area_type = 'ward'
-        and (secondaries.secondary_excess is null
-            or primaries.primary_total + secondaries.secondary_excess
-                < primaries.n_primary * (primaries.disclosure_min_count - 1))
+    select indicator_id, period, la_code
+    from ward_protection
+    where area_type = 'ward'
+    group by all
+    having count(*) filter (where disclosive) > 0
+        and (count(*) filter (where secondary) = 0
+            or any_value(primary_total) + coalesce(sum(numerator - disclosure_min_count) filter (where secondary), 0)
+                < any_value(n_primary) * (any_value(disclosure_min_count) - 1))
 ),
 
 protected as (
     select
-        computed.*,
-        computed.disclosive or (ward_protection.area_code is not null and ward_protection.secondary)
-            or (computed.area_type = 'la' and unprotected.la_code is not null) as withheld,
-        case
-            when computed.disclosive then 'primary'
-            when ward_protection.secondary or unprotected.la_code is not null then 'secondary'
-        end as suppression
-    from computed
-    left join (select * from ward_protection where secondary is distinct from false) as ward_protection
-        on computed.area_type = 'ward' and ward_protection.indicator_id = computed.indicator_id
-        and ward_protection.period = computed.period and ward_protection.area_code = computed.area_code
+        ward_protection.* exclude (candidate, n_primary, primary_total, excess_before, candidate_rank, secondary),
+        disclosive or secondary or (area_type = 'la' and unprotected.la_code is not null) as withheld,
+        case when disclosive then 'primary' when secondary or unprotected.la_code is not null then 'secondary' end
+            as suppression
+    from ward_protection
     left join unprotected_councils as unprotected
-        on computed.area_type = 'la' and unprotected.indicator_id = computed.indicator_id
-        and unprotected.period = computed.period and unprotected.la_code = computed.area_code
+        on ward_protection.area_type = 'la' and unprotected.indicator_id = ward_protection.indicator_id
+        and unprotected.period = ward_protection.period and unprotected.la_code = ward_protection.area_code
 )
 {%- endmacro %}
