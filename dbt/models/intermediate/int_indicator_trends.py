@@ -194,32 +194,66 @@ def assess(values: pd.DataFrame, polarity: dict[str, str], series_reasons: dict[
     return result[COLUMNS]
 
 
+def _values(dbt, session) -> pd.DataFrame:
+    """The ward and council figures the tests may read, with their segment, epoch and exclusion
+    rule (`precedence`, null where none), joined in DuckDB: only these columns reach pandas (a
+    whole England-size table there costs gigabytes). Periods a break overlaps are left out."""
+    sql = {  # dbt finds a Python model's parents by its literal dbt.ref calls
+        "int_area_indicator_values": dbt.ref("int_area_indicator_values").sql_query(),
+        "int_standardised_values": dbt.ref("int_standardised_values").sql_query(),
+        "int_value_segments": dbt.ref("int_value_segments").sql_query(),
+        "int_value_epochs": dbt.ref("int_value_epochs").sql_query(),
+        "int_excluded_periods": dbt.ref("int_excluded_periods").sql_query(),
+        "exclusion_rules": dbt.ref("exclusion_rules").sql_query(),
+    }
+    return session.sql(f"""
+        with
+        figures as (
+            select excluded.indicator_id, excluded.area_code, excluded.period, rules.precedence::double as precedence
+            from ({sql["int_excluded_periods"]}) as excluded
+            inner join ({sql["exclusion_rules"]}) as rules using (rule_id)
+            where excluded.area_type in ('ward', 'la')
+        ),
+        breaks as (select * from ({sql["int_excluded_periods"]}) where rule_id = 'break'),
+        epochs as (select indicator_id, la_code, period, epoch, since_break from ({sql["int_value_epochs"]})),
+        figure_values as (
+            select indicator_id, area_code, la_code, period, period_start, numerator, denominator,
+                unscaled_value as value, null::double as lower_ci_95, null::double as upper_ci_95
+            from ({sql["int_area_indicator_values"]})
+            union all
+            select indicator_id, area_code, la_code, period, period_start, null, null, value, lower_ci_95, upper_ci_95
+            from ({sql["int_standardised_values"]})
+            where area_type in ('ward', 'la')
+        ),
+        -- a figure whose council int_value_epochs does not list takes the epochs listed for '*'
+        located as (
+            select * replace (if(la_code in (select la_code from epochs), la_code, '*') as la_code) from figure_values
+        )
+        select
+            located.indicator_id, located.area_code, located.period, located.period_start, located.numerator,
+            located.denominator, located.value, located.lower_ci_95, located.upper_ci_95, segments.segment_id,
+            segments.frequency, figures.precedence, epochs.epoch, epochs.since_break
+        from located
+        inner join ({sql["int_value_segments"]}) as segments using (indicator_id, period)
+        left join figures using (indicator_id, area_code, period)
+        inner join epochs using (indicator_id, la_code, period)
+        where not exists (
+            select 1 from breaks
+            where breaks.indicator_id = located.indicator_id and breaks.la_code = located.la_code
+                and breaks.period = located.period
+        )
+    """).df()
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     definitions = dbt.ref("indicator_definitions").df()
     polarity = dict(zip(definitions["indicator_id"], definitions["polarity"]))
-    segments = dbt.ref("int_value_segments").project("indicator_id, period, segment_id, frequency").df()
-    epochs = dbt.ref("int_value_epochs").project("indicator_id, la_code, period, epoch, since_break").df()
-    excluded = dbt.ref("int_excluded_periods").project("indicator_id, area_code, area_type, la_code, period, rule_id").df()
     rules = dbt.ref("exclusion_rules").df()
-    figures = excluded[excluded["area_type"].isin(["ward", "la"])].merge(rules[["rule_id", "precedence"]], on="rule_id")[
-        ["indicator_id", "area_code", "period", "precedence"]]
-    # Only the columns and rows used are copied out of DuckDB (a whole England-size table in pandas costs gigabytes).
-    columns = ["indicator_id", "area_code", "la_code", "period", "period_start", "numerator", "denominator", "value",
-               "lower_ci_95", "upper_ci_95"]
-    counts = dbt.ref("int_area_indicator_values").project(
-        "indicator_id, area_code, la_code, period, period_start, numerator, denominator, unscaled_value as value",
-    ).df().assign(lower_ci_95=np.nan, upper_ci_95=np.nan)
-    standardised = dbt.ref("int_standardised_values").filter("area_type in ('ward', 'la')").project(
-        "indicator_id, area_code, la_code, period, period_start, value, lower_ci_95, upper_ci_95",
-    ).df().assign(numerator=np.nan, denominator=np.nan)
-    values = pd.concat([counts[columns], standardised[columns]], ignore_index=True).merge(segments, on=["indicator_id", "period"])
-    values = values.merge(figures, on=["indicator_id", "area_code", "period"], how="left")
-    values["la_code"] = values["la_code"].where(values["la_code"].isin(set(epochs["la_code"])), "*")
-    values = values.merge(epochs, on=["indicator_id", "la_code", "period"])
-    breaks = excluded[excluded["rule_id"] == "break"][["indicator_id", "la_code", "period"]]
-    values = values.merge(breaks.assign(in_break=True), on=["indicator_id", "la_code", "period"], how="left")
-    values = values[values.pop("in_break").isna()].drop(columns=["la_code"])
+    values = _values(dbt, session)
+    # Categorical keys (categories in sorted order, so they sort as the strings do): pandas groups
+    # and merges on their codes instead of hashing the strings at every step.
+    values = values.astype({key: "category" for key in ("indicator_id", "area_code", "segment_id")})
     result = assess(values, polarity, dict(zip(rules["precedence"], rules["series_reason"])))
     return result.astype({
         "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",

@@ -94,7 +94,7 @@ joined as (
         coalesce(counts.count_value, 0) * weighted.share_of_msoa as estimate,
         case when counts.suppressed then weighted.share_of_msoa else 0 end as suppressed_share,
         counts.suppressed, counts.is_demo,
-        weighted.base, weighted.year, weighted.population_name, weighted.ward_code, weighted.la_code
+        weighted.base, weighted.year, weighted.ward_code, weighted.la_code
     from counts
     inner join period_years using (indicator_id, period)
     inner join weighted
@@ -125,20 +125,20 @@ suppressed_msoas as (
     group by all
 ),
 
-{#- every piece counted once for its ward and once for its council -#}
-areas as (
+{#- every piece counted once for its ward and once for its council; what is the same for every
+    piece of an area (its population's name, the indicator's suppressed_input_max) is added after
+    the sums, so that the 6.6 M piece rows of England carry less -#}
+sums as (
     select
         joined.indicator_id, populations.area_code, populations.area_type, joined.la_code,
         joined.source_id, joined.period, any_value(joined.period_start) as period_start,
         any_value(joined.period_end) as period_end,
         sum(joined.estimate) as numerator,
-        sum(joined.estimate) + sum(joined.suppressed_share) * coalesce(any_value(definitions.suppressed_input_max), 0)
-            as numerator_upper,
+        sum(joined.suppressed_share) as suppressed_share,
         coalesce(any_value(suppressed.n_suppressed), 0) as n_suppressed,
         any_value(populations.population) as denominator,
         any_value(populations.n_lsoas) as n_lsoas,
         any_value(populations.split_share) as split_share,
-        any_value(joined.population_name) as population_name,
         bool_or(joined.is_demo) as is_demo
     from (
         select joined.*, levels.area_type, if(levels.area_type = 'ward', joined.ward_code, joined.la_code) as area_code
@@ -148,14 +148,24 @@ areas as (
     inner join area_populations as populations
         on populations.base = joined.base and populations.year = joined.year
         and populations.area_type = joined.area_type and populations.area_code = joined.area_code
-    left join definitions using (indicator_id)
-    {#- joined before the sums (not after them) so DuckDB adds each area's pieces in the same order as ever -#}
+    {#- joined before the sums (not after them) so DuckDB adds each area's pieces in the same order as ever #}
     left join suppressed_msoas as suppressed
         on suppressed.indicator_id = joined.indicator_id and suppressed.area_type = populations.area_type
         and suppressed.area_code = populations.area_code and suppressed.la_code = joined.la_code
         and suppressed.source_id = joined.source_id and suppressed.period = joined.period
     group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
         joined.period
+),
+
+areas as (
+    select
+        sums.indicator_id, sums.area_code, sums.area_type, sums.la_code, sums.source_id, sums.period, sums.period_start,
+        sums.period_end, sums.numerator,
+        sums.numerator + sums.suppressed_share * coalesce(definitions.suppressed_input_max, 0) as numerator_upper,
+        sums.n_suppressed, sums.denominator, sums.n_lsoas, sums.split_share, period_years.population_name, sums.is_demo
+    from sums
+    inner join period_years using (indicator_id, period)
+    left join definitions using (indicator_id)
 )
 
 select

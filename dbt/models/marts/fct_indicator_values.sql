@@ -270,20 +270,30 @@ worded as (
     from directions
 ),
 
-{#- one window (one sort) for the three: null values sort last, so ranks among the values are theirs alone -#}
+{#- ranks among the council's wards, on a narrow projection (one window, one sort, for the three):
+    null values sort last, so ranks among the values are theirs alone -#}
+ward_ranks as (
+    select
+        indicator_id, area_code, period,
+        rank() over council as rank_in_la,
+        count(value) over (council rows between unbounded preceding and unbounded following) as n_wards_in_la,
+        {#- wards with the same value share a rank: pages say "joint" where n_tied > 1 -#}
+        count(*) over (council range between current row and current row) as n_tied
+    from combined
+    where area_type = 'ward'
+    window council as (partition by indicator_id, period, la_code order by value desc nulls last)
+),
+
 ranked as (
     select
-        *,
-        case when area_type = 'ward' and value is not null then rank() over council end as rank_in_la,
-        case when area_type = 'ward' then
-            count(value) over (council rows between unbounded preceding and unbounded following)
-        end as n_wards_in_la,
-        {#- wards with the same value share a rank: pages say "joint" where n_tied > 1 -#}
-        case when area_type = 'ward' and value is not null then
-            count(*) over (council range between current row and current row)
-        end as n_tied
+        worded.*,
+        case when worded.value is not null then ward_ranks.rank_in_la end as rank_in_la,
+        ward_ranks.n_wards_in_la,
+        case when worded.value is not null then ward_ranks.n_tied end as n_tied
     from worded
-    window council as (partition by indicator_id, period, la_code, area_type order by value desc nulls last)
+    left join ward_ranks
+        on worded.area_type = 'ward' and ward_ranks.indicator_id = worded.indicator_id
+        and ward_ranks.area_code = worded.area_code and ward_ranks.period = worded.period
 )
 
 select
