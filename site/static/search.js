@@ -11,10 +11,16 @@
   const root = new URL(form.dataset.root.replace(/index\.html$/, ""), document.baseURI);
   let pagefind = null;
 
+  /* A large site's index comes in parts (pagefind/parts.json lists the ones after the first):
+     each is merged into the search, which then finds pages in any of them. */
   const load = async () => {
     if (!pagefind) {
-      pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-      await pagefind.options({ baseUrl: "/" });
+      const bundle = new URL(form.dataset.pagefind, document.baseURI);
+      const pf = await import(bundle.href);
+      await pf.options({ baseUrl: "/" });
+      const parts = await (await fetch(new URL("parts.json", bundle))).json();
+      for (const part of parts) await pf.mergeIndex(new URL(part + "/", bundle).href, { baseUrl: "/" });
+      pagefind = pf;
     }
     return pagefind;
   };
