@@ -65,14 +65,15 @@ def format_value(value, unit: str | None = None, decimals: int | None = None) ->
     """A number with its unit: '%' joins the number, bare counts show none, others follow.
     Unit 'year' (a calendar year, not 'years') prints as a year: 2011, never 2,011."""
     unit = (unit or "").strip()
-    if unit == "year" and _number(value) is not None:
+    number, low = _number(value), unit.lower()
+    if unit == "year" and number is not None:
         return str(int(value))
-    if decimals is None and unit.lower() in WHOLE_NUMBERS:
+    if decimals is None and low in WHOLE_NUMBERS:
         decimals = 0
     if decimals is None and unit:
         decimals = 1
     text = format_number(value, decimals)
-    if _number(value) is None or unit.lower() in NO_SUFFIX:
+    if number is None or low in NO_SUFFIX:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit_words(unit)}"
 
