@@ -121,6 +121,7 @@ def heading_unit(unit) -> str:
     return unit_words(text)
 
 
+@functools.lru_cache(maxsize=1024)  # one per unit and style: trend charts ask for the same few thousands of times
 def formatter(unit: str | None = None, decimals: int | None = None, html: bool = False, bare: bool = False):
     """A fast `format_value` for many values of one unit (same output). With `html`, the
     result is HTML-escaped (numbers never need it: only the unit is escaped, once). `bare`
