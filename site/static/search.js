@@ -12,15 +12,18 @@
   let pagefind = null;
 
   /* A large site's index comes in parts (pagefind/parts.json lists the ones after the first):
-     each is merged into the search, which then finds pages in any of them. */
-  const load = async () => {
+     each is merged into the search, which then finds pages in any of them. Loaded once, even
+     when a second search starts before the first has loaded it. */
+  const load = () => {
     if (!pagefind) {
-      const bundle = new URL(form.dataset.pagefind, document.baseURI);
-      const pf = await import(bundle.href);
-      await pf.options({ baseUrl: "/" });
-      const parts = await (await fetch(new URL("parts.json", bundle))).json();
-      for (const part of parts) await pf.mergeIndex(new URL(part + "/", bundle).href, { baseUrl: "/" });
-      pagefind = pf;
+      pagefind = (async () => {
+        const bundle = new URL(form.dataset.pagefind, document.baseURI);
+        const pf = await import(bundle.href);
+        await pf.options({ baseUrl: "/" });
+        const parts = await (await fetch(new URL("parts.json", bundle))).json();
+        for (const part of parts) await pf.mergeIndex(new URL(part + "/", bundle).href, { baseUrl: "/" });
+        return pf;
+      })();
     }
     return pagefind;
   };
