@@ -656,7 +656,8 @@ def _workers() -> int:
 
 def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report,
                   light_dir: Path) -> None:
-    key_digest = digest("pagefind", search.version(), sorted(builder.page_digests)) if cache.enabled else ""
+    key_digest = (digest("pagefind", search.version(), search.PARTS, search.PART_BYTES, sorted(builder.page_digests))
+                  if cache.enabled else "")
     files = cache.hit(search.FOLDER, key_digest) if cache.enabled else None
     if files is None:
         try:

@@ -36,20 +36,21 @@ def _cell(value) -> str:
     return neutralise(str(value))
 
 
+_PLAIN = {float, int, type(None)}  # written as they are
+
+
 def to_csv(columns: list[str], rows) -> bytes:
-    """CSV bytes; only columns holding text (or other non-numbers) are visited cell by cell."""
+    """CSV bytes; only columns holding text (or other non-numbers) are converted, a column at a time."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([neutralise(c) for c in columns])
     data = [row._vals for row in rows]
-    plain = (float, int, type(None))
-    slow = [i for i in range(len(columns)) if any(type(r[i]) not in plain for r in data)]
-    if slow:
-        for r in data:
-            r = list(r)
-            for i in slow:
-                r[i] = _cell(r[i])
-            writer.writerow(r)
-    else:
-        writer.writerows(data)
+    cells = list(zip(*data))
+    slow = False
+    for i, column in enumerate(cells):
+        kinds = set(map(type, column))
+        if not kinds <= _PLAIN:
+            cells[i] = list(map(neutralise if kinds == {str} else _cell, column))
+            slow = True
+    writer.writerows(zip(*cells) if slow else data)
     return buf.getvalue().encode("utf-8")

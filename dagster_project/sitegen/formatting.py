@@ -65,14 +65,15 @@ def format_value(value, unit: str | None = None, decimals: int | None = None) ->
     """A number with its unit: '%' joins the number, bare counts show none, others follow.
     Unit 'year' (a calendar year, not 'years') prints as a year: 2011, never 2,011."""
     unit = (unit or "").strip()
-    if unit == "year" and _number(value) is not None:
+    number, low = _number(value), unit.lower()
+    if unit == "year" and number is not None:
         return str(int(value))
-    if decimals is None and unit.lower() in WHOLE_NUMBERS:
+    if decimals is None and low in WHOLE_NUMBERS:
         decimals = 0
     if decimals is None and unit:
         decimals = 1
     text = format_number(value, decimals)
-    if _number(value) is None or unit.lower() in NO_SUFFIX:
+    if number is None or low in NO_SUFFIX:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit_words(unit)}"
 
@@ -120,6 +121,7 @@ def heading_unit(unit) -> str:
     return unit_words(text)
 
 
+@functools.lru_cache(maxsize=1024)  # one per unit and style: trend charts ask for the same few thousands of times
 def formatter(unit: str | None = None, decimals: int | None = None, html: bool = False, bare: bool = False):
     """A fast `format_value` for many values of one unit (same output). With `html`, the
     result is HTML-escaped (numbers never need it: only the unit is escaped, once). `bare`

@@ -4,10 +4,17 @@ Pagefind would parse every page in full, and most of a page's bytes are charts a
 it is told to ignore anyway; so it indexes a light copy of the site in a temporary folder
 instead: for each page its <title>, description and the text of its <main>, without
 figures, tables or download links. Result addresses are the real pages' addresses.
+
+Pagefind holds everything it indexes in memory (22-29 times the light copies' size), so a
+large site is indexed in equal parts of at most about PART_BYTES of light copies, one Pagefind run after
+another: the first part's bundle is pagefind/ as for a small site, the others pagefind/part-N/,
+listed in pagefind/parts.json, which the search page merges (Pagefind's `mergeIndex`).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import shutil
 import subprocess
@@ -15,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 FOLDER = "pagefind"
+PARTS = "parts.json"
+PART_BYTES = 24_000_000  # light copies one Pagefind run indexes (its peak: 594 MB at 169 councils, 3.8 GB in one run)
 
 
 def pagefind_executable() -> Path | None:
@@ -105,11 +114,35 @@ def write_light(root: Path, rel: str, html: str) -> None:
     path.write_text(light_page(html), encoding="utf-8")
 
 
-def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None) -> list[str]:
+def parts_of(sizes: list[tuple[str, int]], part_bytes: int) -> list[list[str]]:
+    """The pages (in order, with their light copies' sizes) in as few parts of at most about
+    `part_bytes` as possible, of about equal size."""
+    total = sum(size for _, size in sizes)
+    count = max(1, math.ceil(total / part_bytes))
+    parts: list[list[str]] = [[] for _ in range(count)]
+    done = 0
+    for rel, size in sizes:
+        parts[min(count - 1, done * count // total if total else 0)].append(rel)
+        done += size
+    return [part for part in parts if part] or [[]]
+
+
+def _pagefind(exe: Path, site: Path, bundle: Path) -> None:
+    result = subprocess.run(
+        [str(exe), "--site", str(site), "--output-path", str(bundle.resolve()), "--keep-index-url", "--silent"],
+        capture_output=True, text=True, timeout=1800, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[:2000]}")
+
+
+def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None,
+                part_bytes: int = PART_BYTES) -> list[str]:
     """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
 
     `light_dir` may already hold light copies of some pages (written while rendering); the
     others are made here from out_dir, and any copy not in `pages` is left out of the index.
+    Copies over `part_bytes` in all are indexed in parts (moved out of `light_dir` to do so).
     Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
     without its search index is not published).
     """
@@ -128,10 +161,17 @@ def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None) 
         for rel in pages:
             if not (root / rel).is_file():
                 write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
-        result = subprocess.run(
-            [str(exe), "--site", str(root), "--output-path", str(target.resolve()), "--keep-index-url", "--silent"],
-            capture_output=True, text=True, timeout=1800, check=False,
-        )
-    if result.returncode != 0:
-        raise RuntimeError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[:2000]}")
+        parts = parts_of([(rel, (root / rel).stat().st_size) for rel in sorted(wanted)], part_bytes)
+        if len(parts) == 1:
+            _pagefind(exe, root, target)
+        else:
+            with tempfile.TemporaryDirectory(prefix="sitegen-search-part-") as folder:
+                for n, part in enumerate(parts):
+                    site = Path(folder) / str(n)
+                    for rel in part:
+                        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                        (root / rel).rename(site / rel)
+                    _pagefind(exe, site, target / f"part-{n}" if n else target)
+                    shutil.rmtree(site)
+        (target / PARTS).write_text(json.dumps([f"part-{n}" for n in range(1, len(parts))]) + "\n", encoding="utf-8")
     return sorted(p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file())

@@ -150,22 +150,22 @@ def _decimals(r) -> int:
     return decimals_for(figures + [_get(r, "england_value")]) or 1
 
 
-def _council_text(r) -> str:
-    """The council's figure, or its range where neighbourhood counts are suppressed at source."""
+def _council_text(r, dp: int) -> str:
+    """The council's figure, or its range where neighbourhood counts are suppressed at source
+    (`dp`: the row's `_decimals`)."""
     if _num(r["la_value"]):
-        return format_value(r["la_value"], r["unit"], _decimals(r))
+        return format_value(r["la_value"], r["unit"], dp)
     lower, upper = _get(r, "la_lower_bound"), _get(r, "la_upper_bound")
     if _num(lower) and _num(upper):
-        dp = _decimals(r)
         while dp < 4 and lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range reads as one
             dp += 1
         return format_interval(lower, upper, r["unit"], dp)
     return "not available"
 
 
-def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
+def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     """The row's spine (worse on the left, better on the right; lowest to highest where neither is
-    better) and its axis words under it."""
+    better) and its axis words under it (`dp`: the row's `_decimals`)."""
     lo, q1, q3, hi, v, la = (r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"], r["value"], r["la_value"])
     england, polarity, unit = _get(r, "england_value"), _get(r, "polarity"), r["unit"]
     if unit in COUNT_UNITS:  # a council's or England's total is not on a ward's scale
@@ -184,7 +184,6 @@ def _row_svg(r, ward_name: str, la_name: str) -> tuple[str, str]:
         return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
 
     mid = HEIGHT / 2
-    dp = _decimals(r)
     label = (f"{ward_name}: {format_value(v, unit, dp) if _num(v) else (r['value_note'] or 'no figure')}. "
              f"{la_name}'s wards range from {format_value(lo, unit, dp)} to {format_value(hi, unit, dp)}")
     if _num(q1) and _num(q3):
@@ -252,8 +251,9 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     for r in result:
         status = r["comparison_status"] or "Cannot be assessed"
         v = r["value"]
-        value_text = format_value(v, r["unit"], _decimals(r)) if _num(v) else (r["value_note"] or "not available")
-        la_text = _council_text(r)
+        dp = _decimals(r)
+        value_text = format_value(v, r["unit"], dp) if _num(v) else (r["value_note"] or "not available")
+        la_text = _council_text(r, dp)
         words = escape(status_words(status, la_name))
         if status not in MARKERS or status == "Cannot be assessed":
             words = escape("Cannot be assessed")
@@ -273,9 +273,9 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         link = escape(state.url(r["indicator_page"]))
         england = _get(r, "england_value")
         england_cell = (f'<td class="num" data-label="England">'
-                        f'{escape(format_value(england, r["unit"], _decimals(r)) if _num(england) else "not available")}</td>'
+                        f'{escape(format_value(england, r["unit"], dp) if _num(england) else "not available")}</td>'
                         if has_england else "")
-        svg, axis = _row_svg(r, ward_name, la_name)
+        svg, axis = _row_svg(r, ward_name, la_name, dp)
         rows.append(
             f'<tr><th scope="row"><a href="{link}">{escape(r["title"])}</a>'
             f'<span class="spine-unit">{escape(unit_bits)}</span></th>'

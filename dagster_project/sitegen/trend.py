@@ -8,6 +8,8 @@ speed (one pass over the rows, no axis machinery) while keeping the rules of eve
 
 from __future__ import annotations
 
+import functools
+
 from markupsafe import Markup, escape
 
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
@@ -17,6 +19,11 @@ from .formatting import format_value, formatter, heading_unit, period_words, uni
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
 # no text is under 12 px; the key sits above the plot, not beside it.
 WIDTH, LEFT, RIGHT, KEY_ROW = 300, 52, 290, 18
+
+
+@functools.lru_cache(maxsize=4096)  # a site has few period labels
+def _period_html(period) -> str:
+    return str(escape(period_words(period)))
 
 
 def _f(v: float) -> str:
@@ -30,6 +37,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     break where it changes, and the caption says so, with `break_reason` where given."""
     result = as_result(data)
     result.require(x, y, lower, upper, benchmark, note, segment, break_reason)
+    title_html = escape(title)
     cols = result.columns
     ix, iy = cols.index(x), cols.index(y)
     il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
@@ -54,7 +62,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         notes = {r[inote] for r in rows if inote is not None and r[inote]}
         why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
                "the warehouse holds no figures for this series")
-        return Markup(f'<p class="no-data">{escape(title)}: no figures to show, because {escape(why)}.</p>\n')
+        return Markup(f'<p class="no-data">{title_html}: no figures to show, because {escape(why)}.</p>\n')
     n = len(rows)
     with_values = [r for r in rows if type(r[iy]) in num]
     if len({r[ix] for r in with_values}) == 1:
@@ -62,7 +70,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         text = f"{area_label}: {format_value(r[iy], unit)} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
             text += f" {benchmark_label}: {format_value(r[ib], unit)}."
-        return Markup(f'<p class="single-value"><strong>{escape(title)}</strong>: {escape(text)} Only one period '
+        return Markup(f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
                       f'is published so far, so there is no trend to draw.</p>\n')
     lo_v, hi_v, cut = honest_range(values, unit)
     ticks, decimals = nice_ticks(lo_v, hi_v, 3)
@@ -147,7 +155,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
-            f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{escape(title)}</title>\n'
+            f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{title_html}</title>\n'
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     cells = []
     words = heading_unit(unit)  # stated once, in the caption
@@ -159,18 +167,18 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
               else "n/a")
         b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
         # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
-        cells.append(f'<tr><th scope="row">{escape(period_words(r[ix]))}</th><td class="num">{vt}</td>'
+        cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
                      f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result
         link = (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
-                f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({escape(title)})</span></a></p>\n')
-    table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {escape(title)}</span></summary>\n'
+                f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({title_html})</span></a></p>\n')
+    table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {title_html}</span></summary>\n'
              f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
-             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{escape(title)}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
              f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
              f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + link)
     return Markup(head + "\n".join(out) + "\n</svg>\n"
-                  f"<figcaption>{escape(title)}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
+                  f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)

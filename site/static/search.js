@@ -11,10 +11,19 @@
   const root = new URL(form.dataset.root.replace(/index\.html$/, ""), document.baseURI);
   let pagefind = null;
 
-  const load = async () => {
+  /* A large site's index comes in parts (pagefind/parts.json lists the ones after the first):
+     each is merged into the search, which then finds pages in any of them. Loaded once, even
+     when a second search starts before the first has loaded it. */
+  const load = () => {
     if (!pagefind) {
-      pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-      await pagefind.options({ baseUrl: "/" });
+      pagefind = (async () => {
+        const bundle = new URL(form.dataset.pagefind, document.baseURI);
+        const pf = await import(bundle.href);
+        await pf.options({ baseUrl: "/" });
+        const parts = await (await fetch(new URL("parts.json", bundle))).json();
+        for (const part of parts) await pf.mergeIndex(new URL(part + "/", bundle).href, { baseUrl: "/" });
+        return pf;
+      })();
     }
     return pagefind;
   };

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -116,16 +118,38 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
-def served(built_site):
-    """The built site on a local port (loopback only), as a web server would publish it."""
-    out, _ = built_site
+def _serve(out: Path):
+    """A site on a local port (loopback only), as a web server would publish it."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture()
+def served(built_site):
+    yield from _serve(built_site[0])
+
+
+@pytest.fixture()
+def served_in_parts(built_site, tmp_path):
+    """The built site with its search index in three parts, as a large site's is; and the title
+    and address of a page indexed in the last part."""
+    from dagster_project.sitegen import search
+
+    out, report = built_site
+    site = tmp_path / "site"
+    shutil.copytree(out, site, ignore=shutil.ignore_patterns("pagefind"))
+    pages = sorted(p for p in report.pages if p != "search/index.html")
+    sizes = [len(search.light_page((site / rel).read_text(encoding="utf-8")).encode()) for rel in pages]
+    search.build_index(site, pages, part_bytes=sum(sizes) // 3 + 1)
+    last = search.parts_of(list(zip(pages, sizes)), sum(sizes) // 3 + 1)[-1]
+    ward = next(rel for rel in last if rel.startswith("wards/E"))
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", (site / ward).read_text(encoding="utf-8"), re.S).group(1)
+    for served in _serve(site):
+        yield served, title, ward
 
 
 def test_search_finds_a_ward_offline_under_the_csp(served, browser):
@@ -141,6 +165,21 @@ def test_search_finds_a_ward_offline_under_the_csp(served, browser):
     page.locator("#search-q").fill("Abram")
     page.locator(".search-form button").click()
     page.locator("#search-results li a", has_text="Abram").first.wait_for(timeout=15000)
+    assert not csp, csp
+    page.close()
+
+
+def test_search_finds_pages_in_every_part_of_a_large_index(served_in_parts, browser):
+    served, title, ward = served_in_parts
+    page = browser.new_page()
+    csp = _csp_watch(page)
+    page.goto(f"{served}/search/index.html?q=" + title.split()[0])
+    link = page.locator(f'#search-results li a[href$="/{ward}"]')
+    link.first.wait_for(timeout=15000)
+    assert title in link.first.text_content()
+    page.locator("#search-q").fill("accessibility")
+    page.locator(".search-form button").click()  # a page of the first part
+    page.locator('#search-results li a[href$="/accessibility/index.html"]').first.wait_for(timeout=15000)
     assert not csp, csp
     page.close()
 

@@ -237,6 +237,45 @@ def test_search_indexes_page_text_without_charts_or_tables():
     assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light
 
 
+def test_search_parts_keep_page_order_and_size_bound():
+    from dagster_project.sitegen.search import parts_of
+
+    sizes = [(f"p{i}", size) for i, size in enumerate([5, 1, 9, 3, 3, 7, 2, 6])]  # 36 bytes
+    assert parts_of(sizes, 36) == [[rel for rel, _ in sizes]]
+    parts = parts_of(sizes, 13)
+    assert [rel for part in parts for rel in part] == [rel for rel, _ in sizes] and len(parts) == 3
+    assert max(sum(dict(sizes)[rel] for rel in part) for part in parts) <= 13 + 9  # one page past the bound at most
+    assert parts_of([], 10) == [[]]
+
+
+def test_search_index_in_parts_holds_every_page_once(built_site, tmp_path):
+    """A large site's index is written in parts, each page in exactly one, listed in parts.json."""
+    import gzip
+    import json
+    import shutil
+
+    from dagster_project.sitegen import search
+
+    out, report = built_site
+    site = tmp_path / "site"
+    shutil.copytree(out, site, ignore=shutil.ignore_patterns("pagefind"))
+    pages = sorted(p for p in report.pages if p != "search/index.html")
+    total = sum(len(search.light_page((site / rel).read_text(encoding="utf-8")).encode()) for rel in pages)
+    search.build_index(site, pages, part_bytes=total // 3 + 1)
+    parts = json.loads((site / "pagefind" / "parts.json").read_text())
+    assert parts == ["part-1", "part-2"]  # three parts
+    urls = []
+    for bundle in ["", *parts]:
+        assert (site / "pagefind" / bundle / "pagefind-entry.json").is_file()
+        for fragment in (site / "pagefind" / bundle / "fragment").iterdir():
+            data = gzip.decompress(fragment.read_bytes())
+            urls.append(json.loads(data[data.index(b"{"):])["url"].lstrip("/"))  # after a signature
+    assert sorted(urls) == pages
+    search.build_index(site, pages)
+    assert json.loads((site / "pagefind" / "parts.json").read_text()) == []
+    assert not (site / "pagefind" / "part-1").exists()
+
+
 @pytest.mark.parametrize("main", [
     'x<figure>a</figure>y<div class="table-wrap"><table></table> x</div><table></table>\n</div>z<p class="download">d</p>',
     '<figure class="c">unclosed', '<div class="table-wrap">a</table></table>\n </div>b', '<p class="download">open',
