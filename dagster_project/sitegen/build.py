@@ -164,14 +164,12 @@ class _Builder:
         code = council["la_code"] if council else None
         self.con.execute("create or replace temp table site_current as select ?::varchar as la_code", [code])
         self.runner.council = (code, council["position"]) if council else None
-        self.site.update(council=council["la_name"] if council else "", strategy=council["strategy"] if council else None,
-                         la_code=code)
-        self.section = f"{council['slug']}/" if council and self.site["region"] else ""
-        geography = geo.for_council(self.con, code) if council and self.site["region"] else self.geography
-        self.site["map_kind"] = geography.kind
-        self.state.for_council(self.section.rstrip("/"), sections if self.section else (), geography)
-        self.context = _Section(dict(self.site), self.section, self.section.rstrip("/"),
-                                frozenset(sections if self.section else ()), geography)
+        regional = bool(council) and self.site["region"]
+        geography = geo.for_council(self.con, code) if regional else self.geography
+        section = f"{council['slug']}/" if regional else ""
+        site = {**self.site, "council": council["la_name"] if council else "",
+                "strategy": council["strategy"] if council else None, "la_code": code, "map_kind": geography.kind}
+        self.enter(_Section(site, section, section.rstrip("/"), frozenset(sections if section else ()), geography))
         if self.cache.enabled:
             self.inputs = _inputs_digest(self.site_root, self.site, geography)
 
