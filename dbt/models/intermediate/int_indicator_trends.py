@@ -208,13 +208,14 @@ def _values(dbt, session) -> pd.DataFrame:
     }
     return session.sql(f"""
         with
+        excluded as (select * from ({sql["int_excluded_periods"]})),
         figures as (
             select excluded.indicator_id, excluded.area_code, excluded.period, rules.precedence::double as precedence
-            from ({sql["int_excluded_periods"]}) as excluded
+            from excluded
             inner join ({sql["exclusion_rules"]}) as rules using (rule_id)
             where excluded.area_type in ('ward', 'la')
         ),
-        breaks as (select * from ({sql["int_excluded_periods"]}) where rule_id = 'break'),
+        breaks as (select * from excluded where rule_id = 'break'),
         epochs as (select indicator_id, la_code, period, epoch, since_break from ({sql["int_value_epochs"]})),
         figure_values as (
             select indicator_id, area_code, la_code, period, period_start, numerator, denominator,
