@@ -258,3 +258,13 @@ def test_arguments_spelled_out_at_their_defaults_are_paired_with_their_results()
     outcomes = _same(con, suite)
     assert [o.success for o in outcomes] == [False, False, True, True]
     assert outcomes[1].observed == "unexpected count: 4"
+
+
+def test_gx_keeps_no_batch_or_metric_once_a_suite_is_validated(hostile):
+    """GX's pandas engine would keep every validated batch's frame and metrics for the life of the
+    process (the pipeline's, through dbt and the site): each suite's are dropped once validated."""
+    suite = Suite("kept", ("raw", "hostile"), "select * from hostile", tuple(_hostile_expectations()))
+    validate(hostile, suite, engine="gx")
+    engine = gx_runner._gx()[1].get_execution_engine()
+    assert engine.batch_manager.batch_data_cache == {} and engine.batch_manager.batch_cache == {}
+    assert len(engine._metric_cache) == 0

@@ -189,7 +189,19 @@ def _gx_results(con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> lis
         finally:
             if name in source.get_asset_names():
                 source.delete_asset(name)
+            _forget_batches(source)
     return [results[i] for i in range(len(suite.expectations))]
+
+
+def _forget_batches(source) -> None:
+    """Drop the data frames and metrics GX's pandas engine keeps for every batch it validated: it
+    keeps them for the life of the process (164 MB in 2 million objects after the raw suites of 20
+    councils), and the pipeline's process lives on through dbt and the site."""
+    engine = source.get_execution_engine()
+    engine.batch_manager.batch_data_cache.clear()
+    engine.batch_manager.reset_batch_cache()
+    if engine._caching:  # GX has no public way to empty its metric cache
+        engine._metric_cache.clear()
 
 
 def _gx_outcome(suite: Suite, expectation, result) -> Outcome:
