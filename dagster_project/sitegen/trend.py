@@ -148,17 +148,17 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     k = (bottom - top) / ((hi_t - lo_t) or 1.0)
     periods = tuple([r[ix] for r in rows])
     xs, x_labels, when, line, band_line = _x_axis(periods, bottom)
-    # one comparable series whose figures are all floats > 0 (nearly every ward's chart): the line,
-    # the band and the table are each one str.format of their figures
-    fast = len(runs) == 1 and ib is not None and _plain([r[iy] for r in rows]) and _plain([r[ib] for r in rows])
-    banded = fast and il is not None and _plain([r[il] for r in rows]) and _plain([r[iu] for r in rows])
-    fast = fast and (banded or il is None or not {int, float} & set(map(type, [r[il] for r in rows])))
+    # a column whose figures are all floats > 0 (most are) is printed with one str.format: its line
+    # (or band) where the series does not break, its cells of the table where the others are too
+    plain_y, plain_b = _plain([r[iy] for r in rows]), ib is not None and _plain([r[ib] for r in rows])
+    plain_ci = il is not None and _plain([r[il] for r in rows]) and _plain([r[iu] for r in rows])
+    no_ci = il is None or not {int, float} & set(map(type, [r[il] for r in rows]))
     out = [_y_axis(tuple(ticks), decimals, unit, top, cut), x_labels, "</g>"]
     drawn = {"band": False, "benchmark": False}
-    if banded:
+    if plain_ci and len(runs) == 1 and n > 1:
         out.append(f'<polygon points="{band_line.format(*[bottom - (r[iu] - lo_t) * k for r in rows], *[bottom - (r[il] - lo_t) * k for r in reversed(rows)])}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
         drawn["band"] = True
-    elif il is not None and not fast:
+    elif not no_ci:
         lows, highs = [r[il] for r in rows], [r[iu] for r in rows]
         for run in runs:
             band = [i for i in run if type(lows[i]) in num and type(highs[i]) in num]
@@ -168,10 +168,11 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                 out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
                 drawn["band"] = True
     key_y = 14
-    for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
+    for i_col, colour, dash, name, plain in ((iy, COLOURS[0], "", area_label, plain_y),
+                                             (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label, plain_b)):
         if i_col is None:
             continue
-        if fast:
+        if plain and len(runs) == 1 and n > 1:
             ys = [bottom - (r[i_col] - lo_t) * k for r in rows]
             out.append(f'<polyline points="{line.format(*ys)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>'
                        f'\n<circle cx="{xs[-1]}" cy="{ys[-1]:.1f}" r="3.5" fill="{colour}"/>')
@@ -221,20 +222,20 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     words = heading_unit(unit)  # stated once, in the caption
     fmt = formatter(unit, html=True, bare=bool(words))
-    if fast:
-        figures = itemgetter(iy, il, iu, ib) if banded else itemgetter(iy, ib)
-        cells = [_table_template(periods, fmt.field, banded).format(*chain.from_iterable(map(figures, reversed(rows))))]
+    if plain_y and plain_b and (plain_ci or no_ci):
+        figures = itemgetter(iy, il, iu, ib) if plain_ci else itemgetter(iy, ib)
+        cells = [_table_template(periods, fmt.field, plain_ci).format(*chain.from_iterable(map(figures, reversed(rows))))]
     else:
         cells = []
-    for r in () if fast else reversed(rows):  # latest first
-        v = r[iy]
-        vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
-        ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
-              else "n/a")
-        b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
-        # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
-        cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
-                     f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
+        for r in reversed(rows):  # latest first
+            v = r[iy]
+            vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
+            ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
+                  else "n/a")
+            b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
+            # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
+            cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
+                         f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result

@@ -78,14 +78,15 @@ def test_units_are_plain_words():
 
 
 def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
-    """Charts whose figures are all positive floats take a faster path (one str.format each for
-    the line, the band and the table): it prints what the general path prints."""
+    """Columns whose figures are all positive floats take a faster path (one str.format each for
+    a line, the band and the table): it prints what the general path prints."""
     from dagster_project.sitegen import trend
 
     periods = ["2015", "2016/17", "2018", "2019"]
     charts = [(_rows(periods, [30.04, 25.0, 1234.56, 0.05], [28.0, 23.0, 1200.0, 0.01]), "%"),
               (_rows(periods, [0.9035, 0.906, 0.91, 0.95]), "ratio"),  # no interval: no band
-              (_rows(periods[:2], [17620.53, 17000.0]), "per 100000")]
+              (_rows(periods[:2], [17620.53, 17000.0]), "per 100000"),
+              (_rows(periods, [30.0, None, 20.0, 25.0], [28.0, None, 18.0, 23.0]), "%")]  # only the benchmark plain
 
     def draw():
         return [str(trend_chart_html(PageState(), rows, lower="lower", upper="upper", benchmark="bench", title="T",
@@ -94,7 +95,7 @@ def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
     tables, table = [], trend._table_template
     monkeypatch.setattr(trend, "_table_template", lambda *args: tables.append(args) or table(*args))
     fast = draw()
-    assert len(tables) == 3  # every chart took the faster path
+    assert len(tables) == 3  # every chart of positive floats took the faster path
     monkeypatch.setattr(trend, "_plain", lambda column: False)
     assert draw() == fast
     assert "1,234.6%" in fast[0] and "<polygon" in fast[0] and "<polygon" not in fast[1]
