@@ -2,8 +2,9 @@
 
 Ward pages draw one per indicator for thousands of wards, so this component is written for
 speed (one pass over the rows, no axis machinery; what charts share, such as the axes of the
-same periods or scale, is drawn once; a chart whose figures are all positive floats prints its
-line, band and table each with one str.format) while keeping the rules of every chart:
+same periods or scale, is drawn once; a column of positive floats is printed with one str.format
+for its line or band, and for the table where every column of it is) while keeping the rules of
+every chart:
 <title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
 95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
 """
