@@ -6,10 +6,12 @@ and a digest of everything it is made from. The cache folder keeps a manifest
 content, under ``blobs/``. A later build with the same digest for a key renders nothing:
 its files are left in place when the output folder already holds them with the same content
 (same sha256) and are otherwise copied from the blobs, so a fresh output folder is filled
-without rendering too. Blobs are copies, never hard links to published files, and a blob whose
-content no longer matches its sha256 is a cache miss (and is dropped): a published file edited
-by hand, or a tampered cache, is never republished; the rebuild restores what the code and
-data produce.
+without rendering too. A new blob is a hard link to the file just written (a copy where the
+file system cannot link): the build never rewrites a file in place, so its content stays as
+recorded. A blob whose content no longer matches its sha256 is a cache miss (and is dropped): a
+published file edited by hand (which edits its blob too), or a tampered cache, is never
+republished; the rebuild renders it again from the code and data. Files are restored from the
+blobs as copies.
 """
 
 from __future__ import annotations
@@ -117,12 +119,31 @@ class OutputCache:
             if content is None:
                 content = target.read_bytes()
             sha = hashlib.sha256(content).hexdigest()
-            blob = self._blob(sha)
-            if not blob.exists():
-                blob.parent.mkdir(parents=True, exist_ok=True)
-                replace_file(blob, content)  # a copy: never linked to a file that will be published
+            self._store(target, self._blob(sha), content)
             entry[rel] = [sha, len(content)]
         self.new[key] = {"digest": key_digest, "files": entry}
+
+    @staticmethod
+    def _store(target: Path, blob: Path, content: bytes) -> None:
+        """Keep `content`, just written to `target`, as `blob` (unless stored already): a hard link,
+        not a second write, or a copy where the file system cannot link."""
+        try:
+            os.link(target, blob)
+            return
+        except FileExistsError:
+            return  # stored by an earlier page, build or render worker
+        except FileNotFoundError:
+            blob.parent.mkdir(parents=True, exist_ok=True)  # the first blob of its folder
+            try:
+                os.link(target, blob)
+                return
+            except FileExistsError:
+                return
+            except OSError:
+                pass
+        except OSError:
+            pass
+        replace_file(blob, content)
 
     def finish(self) -> list[str]:
         """Save the manifest, drop unreferenced blobs; return files the last build wrote into

@@ -37,6 +37,7 @@ def _cell(value) -> str:
 
 
 _PLAIN = {float, int, type(None)}  # written as they are
+_TEXT = {str, type(None)}
 
 
 def to_csv(columns: list[str], rows) -> bytes:
@@ -50,7 +51,12 @@ def to_csv(columns: list[str], rows) -> bytes:
     for i, column in enumerate(cells):
         kinds = set(map(type, column))
         if not kinds <= _PLAIN:
-            cells[i] = list(map(neutralise if kinds == {str} else _cell, column))
+            if kinds <= _TEXT:  # a few distinct texts, repeated: each converted once
+                text = {v: neutralise(v) for v in set(column) if v is not None}
+                text[None] = ""
+                cells[i] = list(map(text.__getitem__, column))
+            else:
+                cells[i] = list(map(_cell, column))
             slow = True
     writer.writerows(zip(*cells) if slow else data)
     return buf.getvalue().encode("utf-8")

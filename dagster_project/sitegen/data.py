@@ -31,10 +31,13 @@ class Row:
     def __reduce__(self):  # pages' data go to the render workers by pipe
         return Row, (self._cols, self._vals)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str):  # Jinja's `row.col`: as __getitem__, without its call
         if name.startswith("_"):
             raise AttributeError(name)
-        return self[name]
+        try:
+            return self._vals[self._cols.index[name]]
+        except KeyError:
+            raise MissingColumnError(self._cols.query, name, self._cols.names) from None
 
     def __getitem__(self, key):
         if isinstance(key, int):

@@ -149,4 +149,6 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
             text = text[1:]
         return text + suffix
 
+    # a str.format field printing a float as fmt does, for floats > 0 (no '-0.0' to correct)
+    fmt.field = "{:" + spec + "}" + suffix.replace("{", "{{").replace("}", "}}")
     return fmt

@@ -12,10 +12,12 @@ JavaScript or images.
 
 from __future__ import annotations
 
+import functools
+
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import WHOLE_NUMBERS, decimals_for, format_interval, format_value, period_words
+from .formatting import WHOLE_NUMBERS, decimals_for, format_interval, format_value, formatter, period_words
 
 WIDTH, HEIGHT, PAD = 240, 28, 8
 COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
@@ -57,6 +59,7 @@ def _shape(status: str, x: float, y: float, r: float = 6.5) -> str:
     return f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in pts)}" fill="{fill}" {edge}/>'
 
 
+@functools.lru_cache(maxsize=64)  # drawn on every row
 def marker_svg(status: str) -> str:
     """The status's shape alone, as a decorative icon beside its words."""
     return (f'<svg class="spine-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
@@ -137,8 +140,12 @@ def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     return parts
 
 
-def _get(r, column):
-    return r[column] if column in r else None
+@functools.lru_cache(maxsize=256, typed=True)
+def _figures(unit, dp: int):
+    """format_value(_, unit, dp) for many figures (a memoised formatter; years print as years)."""
+    if (unit or "").strip() == "year":
+        return functools.partial(format_value, unit=unit, decimals=dp)
+    return formatter(unit, dp)
 
 
 def _decimals(r) -> int:
@@ -147,15 +154,15 @@ def _decimals(r) -> int:
     if (r["unit"] or "").strip().lower() in WHOLE_NUMBERS:
         return 0
     figures = [r[c] for c in ("value", "la_value", "ward_min", "ward_q1", "ward_q3", "ward_max")]
-    return decimals_for(figures + [_get(r, "england_value")]) or 1
+    return decimals_for(figures + [r.get("england_value")]) or 1
 
 
 def _council_text(r, dp: int) -> str:
     """The council's figure, or its range where neighbourhood counts are suppressed at source
     (`dp`: the row's `_decimals`)."""
     if _num(r["la_value"]):
-        return format_value(r["la_value"], r["unit"], dp)
-    lower, upper = _get(r, "la_lower_bound"), _get(r, "la_upper_bound")
+        return _figures(r["unit"], dp)(r["la_value"])
+    lower, upper = r.get("la_lower_bound"), r.get("la_upper_bound")
     if _num(lower) and _num(upper):
         while dp < 4 and lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range reads as one
             dp += 1
@@ -167,7 +174,7 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     """The row's spine (worse on the left, better on the right; lowest to highest where neither is
     better) and its axis words under it (`dp`: the row's `_decimals`)."""
     lo, q1, q3, hi, v, la = (r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"], r["value"], r["la_value"])
-    england, polarity, unit = _get(r, "england_value"), _get(r, "polarity"), r["unit"]
+    england, polarity, unit = r.get("england_value"), r.get("polarity"), r["unit"]
     if unit in COUNT_UNITS:  # a council's or England's total is not on a ward's scale
         la = england = None
     points = [p for p in (lo, hi, v, la, england) if _num(p)]
@@ -184,15 +191,16 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
         return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
 
     mid = HEIGHT / 2
-    label = (f"{ward_name}: {format_value(v, unit, dp) if _num(v) else (r['value_note'] or 'no figure')}. "
-             f"{la_name}'s wards range from {format_value(lo, unit, dp)} to {format_value(hi, unit, dp)}")
+    fmt = _figures(unit, dp)
+    label = (f"{ward_name}: {fmt(v) if _num(v) else (r['value_note'] or 'no figure')}. "
+             f"{la_name}'s wards range from {fmt(lo)} to {fmt(hi)}")
     if _num(q1) and _num(q3):
-        label += f", the middle half from {format_value(q1, unit, dp)} to {format_value(q3, unit, dp)}"
+        label += f", the middle half from {fmt(q1)} to {fmt(q3)}"
     label += "."
     if _num(la):
-        label += f" {la_name}: {format_value(la, unit, dp)}."
+        label += f" {la_name}: {fmt(la)}."
     if _num(england):
-        label += f" England: {format_value(england, unit, dp)}."
+        label += f" England: {fmt(england)}."
     left_x, right_x = sorted((sx(lo), sx(hi)))
     out = [f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
            f'focusable="false">',
@@ -214,9 +222,9 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
         words = ("worse", "better")
     else:
         words = ("lower", "higher")
-    short = "%" if unit == "%" else None  # the row gives the unit; the axis gives only numbers
-    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(format_value(left_value, short, dp))}</span>'
-            f"<span>{words[1]}: {escape(format_value(right_value, short, dp))} &rarr;</span></span>")
+    short = _figures("%" if unit == "%" else None, dp)  # the row gives the unit; the axis gives only numbers
+    axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(short(left_value))}</span>'
+            f"<span>{words[1]}: {escape(short(right_value))} &rarr;</span></span>")
     return "".join(out), axis
 
 
@@ -229,9 +237,10 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     if not len(result):
         return Markup("")
     tid = state.next_id("spine")
-    has_england = "england_value" in result.columns and any(_num(r["england_value"]) for r in result)
+    records = [dict(zip(result.columns, r._vals)) for r in result]
+    has_england = "england_value" in result.columns and any(_num(r["england_value"]) for r in records)
     present = {r["comparison_status"] if r["comparison_status"] in MARKERS else "Cannot be assessed"
-               for r in result if _num(r["value"])}
+               for r in records if _num(r["value"])}
     head = f'<figure class="spine" aria-labelledby="{tid}-caption">\n' + (
             (f'<ul class="spine-key" aria-label="How to read the chart column">\n'
             f'<li><svg viewBox="0 0 24 12" width="24" height="12" aria-hidden="true" focusable="false">'
@@ -248,11 +257,12 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
                       for s in MARKERS if s in present)
             + "<li>Worse on the left, better on the right</li>\n</ul>\n") if key else "")
     rows, notes = [], {}
-    for r in result:
+    ward_html, la_html = escape(ward_name), escape(la_name)
+    for r in records:
         status = r["comparison_status"] or "Cannot be assessed"
         v = r["value"]
         dp = _decimals(r)
-        value_text = format_value(v, r["unit"], dp) if _num(v) else (r["value_note"] or "not available")
+        value_text = _figures(r["unit"], dp)(v) if _num(v) else (r["value_note"] or "not available")
         la_text = _council_text(r, dp)
         words = escape(status_words(status, la_name))
         if status not in MARKERS or status == "Cannot be assessed":
@@ -260,10 +270,10 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
             reason = r["comparison_reason"] or "no test is possible for this figure"
             n = notes.setdefault(reason, len(notes) + 1)
             words += Markup(f'<sup><a href="#{tid}-note{n}" id="{tid}-ref{n}-{len(rows)}">{n}</a></sup>.')
-            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], _get(r, "n_tied"))
+            rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], r.get("n_tied"))
             if rank:
                 words += Markup(f' <span class="spine-rank">Ranked {escape(rank)}.</span>')
-        england_words = _get(r, "compared_with_england")
+        england_words = r.get("compared_with_england")
         if england_words:
             words += Markup(f' <span class="spine-rank">{escape(england_words)}.</span>')
         if r["trend"] not in UNKNOWN_TREND:
@@ -271,16 +281,16 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         latest = f"latest data: {period_words(r['period'])}" if r["period"] not in (None, "") else ""
         unit_bits = ", ".join(str(x) for x in (r["unit_label"], latest) if x not in (None, ""))
         link = escape(state.url(r["indicator_page"]))
-        england = _get(r, "england_value")
+        england = r.get("england_value")
         england_cell = (f'<td class="num" data-label="England">'
-                        f'{escape(format_value(england, r["unit"], dp) if _num(england) else "not available")}</td>'
+                        f'{escape(_figures(r["unit"], dp)(england) if _num(england) else "not available")}</td>'
                         if has_england else "")
         svg, axis = _row_svg(r, ward_name, la_name, dp)
         rows.append(
             f'<tr><th scope="row"><a href="{link}">{escape(r["title"])}</a>'
             f'<span class="spine-unit">{escape(unit_bits)}</span></th>'
-            f'<td class="num" data-label="{escape(ward_name)}">{escape(value_text)}</td>'
-            f'<td class="num" data-label="{escape(la_name)}">{escape(la_text)}</td>'
+            f'<td class="num" data-label="{ward_html}">{escape(value_text)}</td>'
+            f'<td class="num" data-label="{la_html}">{escape(la_text)}</td>'
             + england_cell +
             f'<td data-label="Compared">{marker_svg(status)} {words}</td>'
             f'<td class="spine-cell" data-label="Worse to better">{svg}{axis}</td>'
@@ -295,14 +305,14 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     if notes:
         foot = ('<ol class="spine-notes">\n' + "".join(
             f'<li id="{tid}-note{n}">Cannot be assessed: {escape(reason)}.</li>\n' for reason, n in notes.items()) + "</ol>\n")
-    return Markup(head + table + foot + _england_sources(result) + "</figure>\n")
+    return Markup(head + table + foot + _england_sources(records) + "</figure>\n")
 
 
-def _england_sources(result) -> str:
+def _england_sources(records: list[dict]) -> str:
     """Where England's figures come from (`england_source`), once per source, naming the rows."""
     sources: dict[str, list[str]] = {}
-    for r in result:
-        if _num(_get(r, "england_value")) and _get(r, "england_source"):
+    for r in records:
+        if _num(r.get("england_value")) and r.get("england_source"):
             sources.setdefault(r["england_source"], []).append(r["title"])
     return "".join(f'<p class="spine-source">England ({escape(", ".join(titles))}): {escape(source)}.</p>\n'
                    for source, titles in sources.items())

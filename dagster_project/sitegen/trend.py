@@ -1,7 +1,10 @@
 """trend_chart: one area against a benchmark over time, as a compact SVG and a table, in Python.
 
 Ward pages draw one per indicator for thousands of wards, so this component is written for
-speed (one pass over the rows, no axis machinery) while keeping the rules of every chart:
+speed (one pass over the rows, no axis machinery; what charts share, such as the axes of the
+same periods or scale, is drawn once; a column of positive floats is printed with one str.format
+for its line or band, and for the table where every column of it is) while keeping the rules of
+every chart:
 <title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
 95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
 """
@@ -9,6 +12,9 @@ speed (one pass over the rows, no axis machinery) while keeping the rules of eve
 from __future__ import annotations
 
 import functools
+import math
+from itertools import chain
+from operator import itemgetter
 
 from markupsafe import Markup, escape
 
@@ -28,6 +34,68 @@ def _period_html(period) -> str:
 
 def _f(v: float) -> str:
     return f"{v:.1f}"
+
+
+@functools.lru_cache(maxsize=1024)  # every ward's chart of an indicator has the same periods
+def _x_axis(periods: tuple, bottom: int) -> tuple[list[str], str, bool, str, str]:
+    """The periods' x positions as printed, the axis's first and last period labels, whether the
+    periods are spaced by date, and str.format templates of a line through every period and of a
+    band (forwards along its upper edge, back along its lower) given their y positions."""
+    n = len(periods)
+    when = time_positions(periods)
+    if when:
+        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
+        xs = [LEFT + (when[p] - first) / span * (RIGHT - LEFT) for p in periods]
+    else:
+        step = (RIGHT - LEFT) / max(n - 1, 1)
+        xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
+    labels = f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{_period_html(periods[0])}</text>'
+    if n > 1:
+        labels += f'\n<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{_period_html(periods[-1])}</text>'
+    printed = [_f(v) for v in xs]
+    points = [f"{x},{{:.1f}}" for x in printed]
+    return printed, labels, bool(when), " ".join(points), " ".join(points + points[::-1])
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # charts on the same scale share their value axis
+def _y_axis(ticks: tuple, decimals: int, unit, top: int, cut: bool) -> str:
+    """The value axis: its unit, a grid line and label per tick, and the cut mark."""
+    bottom = top + 104
+    lo_t, k = ticks[0], (bottom - top) / ((ticks[-1] - ticks[0]) or 1.0)
+    tick_unit = "%" if unit == "%" else None
+    out = ['<g class="axis">']
+    if unit and unit != "%":
+        out.append(f'<text x="4" y="{top - 10}">{escape(unit_words(unit))}</text>')
+    for t in ticks:
+        ty = _f(bottom - (t - lo_t) * k)
+        out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
+                   f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
+    if cut:
+        out.append(cut_mark(LEFT, bottom))
+    return "\n".join(out)
+
+
+def _plain(column: list) -> bool:
+    """Every figure a finite float > 0: printed alike by a formatter and its str.format field."""
+    return set(map(type, column)) == {float} and math.isfinite(sum(column)) and min(column) > 0.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _table_template(periods: tuple, field: str, interval: bool) -> str:
+    """The table's rows, latest first (period, value, interval or n/a, benchmark), as one
+    str.format template of their figures, each printed by `field`."""
+    ci = f"{field} to {field}" if interval else "n/a"
+    return "".join(f'<tr><th scope="row">{_period_html(p).replace("{", "{{").replace("}", "}}")}</th>'
+                   f'<td class="num">{field}</td><td class="num">{ci}</td><td class="num">{field}</td></tr>\n'
+                   for p in reversed(periods))
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # typed: Markup and str names escape differently
+def _key(name, colour: str, dash: str, key_y: int) -> str:
+    """A series' entry in the key: its line and its name."""
+    text = str(name)
+    return (f'<line x1="4" x2="30" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2.5"{dash}/>'
+            f'<text class="series-label" x="36" y="{key_y}">{escape(text if len(text) <= 34 else text[:33] + "…")}</text>')
 
 
 def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None, benchmark=None,
@@ -53,11 +121,8 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             breaks.append(f"between {period_words(rows[i - 1][ix])} and {period_words(rows[i][ix])}" + (f" ({why})" if why else ""))
             runs.append([])
         runs[-1].append(i)
-    values = []
-    for r in rows:
-        for i in (iy, il, iu, ib):
-            if i is not None and type(r[i]) in num:
-                values.append(r[i])
+    used = [i for i in (iy, il, iu, ib) if i is not None]
+    values = [v for r in rows for i in used if type(v := r[i]) in num]
     if not values:
         notes = {r[inote] for r in rows if inote is not None and r[inote]}
         why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
@@ -82,55 +147,54 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     bottom = top + 104
     height = bottom + 28
     k = (bottom - top) / ((hi_t - lo_t) or 1.0)
-    when = time_positions([r[ix] for r in rows])
-    if when:
-        first, span = min(when.values()), (max(when.values()) - min(when.values())) or 1.0
-        xs = [LEFT + (when[r[ix]] - first) / span * (RIGHT - LEFT) for r in rows]
-    else:
-        step = (RIGHT - LEFT) / max(n - 1, 1)
-        xs = [LEFT + i * step if n > 1 else (LEFT + RIGHT) / 2 for i in range(n)]
-    sy = lambda v: bottom - (v - lo_t) * k  # noqa: E731
-    tick_unit = "%" if unit == "%" else None
-    out = ['<g class="axis">']
-    if unit and unit != "%":
-        out.append(f'<text x="4" y="{top - 10}">{escape(unit_words(unit))}</text>')
-    for t in ticks:
-        ty = _f(sy(t))
-        out.append(f'<line x1="{LEFT}" x2="{RIGHT}" y1="{ty}" y2="{ty}" stroke="{GRID}"/>'
-                   f'<text x="{LEFT - 6}" y="{ty}" dy="4" text-anchor="end">{escape(format_value(t, tick_unit, decimals))}</text>')
-    if cut:
-        out.append(cut_mark(LEFT, bottom))
-    out.append(f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{escape(period_words(rows[0][ix]))}</text>')
-    if n > 1:
-        out.append(f'<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{escape(period_words(rows[-1][ix]))}</text>')
-    out.append("</g>")
+    periods = tuple([r[ix] for r in rows])
+    xs, x_labels, when, line, band_line = _x_axis(periods, bottom)
+    # a column whose figures are all floats > 0 (most are) is printed with one str.format: its line
+    # (or band) where the series does not break, its cells of the table where the others are too
+    plain_y, plain_b = _plain([r[iy] for r in rows]), ib is not None and _plain([r[ib] for r in rows])
+    plain_ci = il is not None and _plain([r[il] for r in rows]) and _plain([r[iu] for r in rows])
+    no_ci = il is None or not {int, float} & set(map(type, [r[il] for r in rows]))
+    out = [_y_axis(tuple(ticks), decimals, unit, top, cut), x_labels, "</g>"]
     drawn = {"band": False, "benchmark": False}
-    for run in runs if il is not None else []:
-        band = [(xs[i], rows[i][iu], rows[i][il]) for i in run if type(rows[i][il]) in num and type(rows[i][iu]) in num]
-        if len(band) > 1:
-            pts = ([f"{a:.1f},{sy(h):.1f}" for a, h, _ in band]
-                   + [f"{a:.1f},{sy(lo):.1f}" for a, _, lo in reversed(band)])
-            out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
-            drawn["band"] = True
+    if plain_ci and len(runs) == 1 and n > 1:
+        out.append(f'<polygon points="{band_line.format(*[bottom - (r[iu] - lo_t) * k for r in rows], *[bottom - (r[il] - lo_t) * k for r in reversed(rows)])}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
+        drawn["band"] = True
+    elif not no_ci:
+        lows, highs = [r[il] for r in rows], [r[iu] for r in rows]
+        for run in runs:
+            band = [i for i in run if type(lows[i]) in num and type(highs[i]) in num]
+            if len(band) > 1:
+                pts = ([f"{xs[i]},{bottom - (highs[i] - lo_t) * k:.1f}" for i in band]
+                       + [f"{xs[i]},{bottom - (lows[i] - lo_t) * k:.1f}" for i in reversed(band)])
+                out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
+                drawn["band"] = True
     key_y = 14
-    for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label), (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
+    for i_col, colour, dash, name, plain in ((iy, COLOURS[0], "", area_label, plain_y),
+                                             (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label, plain_b)):
         if i_col is None:
             continue
-        pts = [(xs[i], sy(r[i_col])) for i, r in enumerate(rows) if type(r[i_col]) in num]
-        if not pts:
+        if plain and len(runs) == 1 and n > 1:
+            ys = [bottom - (r[i_col] - lo_t) * k for r in rows]
+            out.append(f'<polyline points="{line.format(*ys)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>'
+                       f'\n<circle cx="{xs[-1]}" cy="{ys[-1]:.1f}" r="3.5" fill="{colour}"/>')
+            out.append(_key(name, colour, dash, key_y))
+            key_y += KEY_ROW
+            drawn["benchmark"] |= i_col == ib
+            continue
+        ys = [f"{bottom - (v - lo_t) * k:.1f}" if type(v) in num else None for v in [r[i_col] for r in rows]]
+        last = next((i for i in range(n - 1, -1, -1) if ys[i] is not None), None)
+        if last is None:
             continue
         drawn["benchmark"] |= i_col == ib
         for run in runs:
-            seg = [(xs[i], sy(rows[i][i_col])) for i in run if type(rows[i][i_col]) in num]
+            seg = [i for i in run if ys[i] is not None]
             if len(seg) > 1:
-                out.append(f'<polyline points="{" ".join([f"{a:.1f},{b:.1f}" for a, b in seg])}" fill="none" '
+                out.append(f'<polyline points="{" ".join([f"{xs[i]},{ys[i]}" for i in seg])}" fill="none" '
                            f'stroke="{colour}" stroke-width="2.5"{dash}/>')
             elif seg and len(runs) > 1:
-                out.append(f'<circle cx="{_f(seg[0][0])}" cy="{_f(seg[0][1])}" r="3.5" fill="{colour}"/>')
-        out.append(f'<circle cx="{_f(pts[-1][0])}" cy="{_f(pts[-1][1])}" r="3.5" fill="{colour}"/>')
-        text = str(name)
-        out.append(f'<line x1="4" x2="30" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2.5"{dash}/>'
-                   f'<text class="series-label" x="36" y="{key_y}">{escape(text if len(text) <= 34 else text[:33] + "…")}</text>')
+                out.append(f'<circle cx="{xs[seg[0]]}" cy="{ys[seg[0]]}" r="3.5" fill="{colour}"/>')
+        out.append(f'<circle cx="{xs[last]}" cy="{ys[last]}" r="3.5" fill="{colour}"/>')
+        out.append(_key(name, colour, dash, key_y))
         key_y += KEY_ROW
 
     first = next((r for r in rows if type(r[iy]) in num), None)
@@ -157,18 +221,22 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{title_html}</title>\n'
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
-    cells = []
     words = heading_unit(unit)  # stated once, in the caption
     fmt = formatter(unit, html=True, bare=bool(words))
-    for r in reversed(rows):  # latest first
-        v = r[iy]
-        vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
-        ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
-              else "n/a")
-        b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
-        # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
-        cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
-                     f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
+    if plain_y and plain_b and (plain_ci or no_ci):
+        figures = itemgetter(iy, il, iu, ib) if plain_ci else itemgetter(iy, ib)
+        cells = [_table_template(periods, fmt.field, plain_ci).format(*chain.from_iterable(map(figures, reversed(rows))))]
+    else:
+        cells = []
+        for r in reversed(rows):  # latest first
+            v = r[iy]
+            vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
+            ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
+                  else "n/a")
+            b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
+            # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
+            cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
+                         f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result

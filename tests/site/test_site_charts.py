@@ -74,3 +74,28 @@ def test_units_are_plain_words():
     assert format_value(17620.53, "per 100000") == "17,620.5 per 100,000 people"
     g = line_chart_svg(_rows(["2019", "2020"], [60.0, 61.0]), "period", "value", unit="per 100000")
     assert ">per 100,000 people</text>" in g["body"] and g["cut"] and g["time_axis"]
+
+
+
+def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
+    """Columns whose figures are all positive floats take a faster path (one str.format each for
+    a line, the band and the table): it prints what the general path prints."""
+    from dagster_project.sitegen import trend
+
+    periods = ["2015", "2016/17", "2018", "2019"]
+    charts = [(_rows(periods, [30.04, 25.0, 1234.56, 0.05], [28.0, 23.0, 1200.0, 0.01]), "%"),
+              (_rows(periods, [0.9035, 0.906, 0.91, 0.95]), "ratio"),  # no interval: no band
+              (_rows(periods[:2], [17620.53, 17000.0]), "per 100000"),
+              (_rows(periods, [30.0, None, 20.0, 25.0], [28.0, None, 18.0, 23.0]), "%")]  # only the benchmark plain
+
+    def draw():
+        return [str(trend_chart_html(PageState(), rows, lower="lower", upper="upper", benchmark="bench", title="T",
+                                     unit=unit, csv=False)) for rows, unit in charts]
+
+    tables, table = [], trend._table_template
+    monkeypatch.setattr(trend, "_table_template", lambda *args: tables.append(args) or table(*args))
+    fast = draw()
+    assert len(tables) == 3  # every chart of positive floats took the faster path
+    monkeypatch.setattr(trend, "_plain", lambda column: False)
+    assert draw() == fast
+    assert "1,234.6%" in fast[0] and "<polygon" in fast[0] and "<polygon" not in fast[1]

@@ -192,6 +192,11 @@ def test_fast_formatter_matches_format_value():
             for v in (0.0, -0.04, -0.0, 12.345, 1234.5, -3.2, 1e6, None, 7, float("nan")):
                 assert fmt(v) == format_value(v, unit, decimals), (unit, decimals, v)
     assert formatter("<b>", html=True)(1.0) == "1.0 &lt;b&gt;"
+    for unit in ("%", "score", None, "per 1,000", "count", "<b>", "{x}"):  # its str.format field, for floats > 0
+        for html, bare in ((False, False), (True, False), (True, True)):
+            fmt = formatter(unit, None, html, bare)
+            for v in (0.04, 12.345, 999.96, 1234.5, 1e6, 5e-324):
+                assert fmt.field.format(v) == fmt(v), (unit, html, bare, v)
 
 
 def test_map_classes_keep_equal_values_together():
