@@ -142,9 +142,10 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
-    # Only the ward rows and columns used leave DuckDB (the whole table in pandas costs gigabytes at England's size).
+    # Only the ward rows and columns used leave DuckDB (the whole table in pandas costs gigabytes at England's
+    # size), in a fixed order (one row per indicator, ward and period), so the quantile sums add in one order.
     values = dbt.ref("int_area_indicator_values").filter("area_type = 'ward' and denominator is not null").project(
-        "indicator_id, area_code, period, numerator, denominator").df()
+        "indicator_id, area_code, period, numerator, denominator").order("indicator_id, area_code, period").df()
     keys = ["indicator_id", "la_code", "period"]
     exclusions = dbt.ref("int_excluded_periods").filter("area_type = 'council_wards' or rule_id = 'break'").project(
         "indicator_id, la_code, period, area_type, rule_id").df()

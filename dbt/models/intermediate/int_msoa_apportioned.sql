@@ -61,8 +61,8 @@ period_years as (
 weighted as (
     select pieces.*, populations.base, populations.year, populations.population_name, populations.population,
         coalesce(
-            populations.population / nullif(sum(populations.population) over (
-                partition by populations.base, populations.year, pieces.msoa_code), 0),
+            populations.population / nullif({{ exact_sum('populations.population',
+                over='(partition by populations.base, populations.year, pieces.msoa_code)') }}, 0),
             1.0 / count(*) over (partition by populations.base, populations.year, pieces.msoa_code)
         ) as share_of_msoa,
         count(distinct pieces.ward_code) over (partition by populations.base, populations.year, pieces.msoa_code)
@@ -77,12 +77,12 @@ area_populations as (
         base, year, la_code,
         if(grouping(ward_code) = 0, 'ward', 'la') as area_type,
         coalesce(ward_code, la_code) as area_code,
-        sum(population) as population, count(distinct lsoa21_code) as n_lsoas,
+        {{ exact_sum('population') }} as population, count(distinct lsoa21_code) as n_lsoas,
         if(grouping(ward_code) = 0,
-            coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif(sum(population), 0),
+            coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif({{ exact_sum('population') }}, 0),
             null) as split_share
     from (
-        select *, sum(population) over (partition by base, year, ward_code, msoa_code) as msoa_population
+        select *, {{ exact_sum('population', over='(partition by base, year, ward_code, msoa_code)') }} as msoa_population
         from weighted
     )
     group by grouping sets ((base, year, la_code, ward_code), (base, year, la_code))
@@ -133,8 +133,8 @@ sums as (
         joined.indicator_id, populations.area_code, populations.area_type, joined.la_code,
         joined.source_id, joined.period, any_value(joined.period_start) as period_start,
         any_value(joined.period_end) as period_end,
-        sum(joined.estimate) as numerator,
-        sum(joined.suppressed_share) as suppressed_share,
+        {{ exact_sum('joined.estimate') }} as numerator,
+        {{ exact_sum('joined.suppressed_share') }} as suppressed_share,
         coalesce(any_value(suppressed.n_suppressed), 0) as n_suppressed,
         any_value(populations.population) as denominator,
         any_value(populations.n_lsoas) as n_lsoas,

@@ -1,0 +1,13 @@
+{#- The sum of a non-integer expression (estimates, shares, weights, weighted values) in fixed
+    point, so that it does not depend on the order of the rows (DuckDB's threads, spilling, join
+    order): each term is rounded to 18 decimal places and the terms are added exactly as
+    decimal(38, 18) (26 digits before the point: a realistic term or total is below 1e12), and the
+    total is returned as a double. Every sum that feeds a published figure, a rounding or a
+    suppression decision uses it. `filter` (a condition) and `over` (a window's name or
+    definition) are as in SQL; `exact=true` keeps the decimal, for sums that are summed again. -#}
+{% macro exact_sum(expression, filter=none, over=none, exact=false) -%}
+{%- set total -%}
+sum(({{ expression }})::decimal(38, 18)){% if filter %} filter (where {{ filter }}){% endif %}{% if over %} over {{ over }}{% endif %}
+{%- endset -%}
+{%- if exact %}{{ total }}{% else %}({{ total }})::double{% endif %}
+{%- endmacro %}
