@@ -9,10 +9,15 @@
     differencing the published council total and ward counts. Counts of 1 to m - 1 (m =
     disclosure_min_count) are withheld (primary). Then non-zero ward counts (each m or more) are
     withheld too (secondary), in a fixed pseudo-random order (not smallest first, which would
-    bound them from above), until the withheld total minus m for each secondary cell reaches
-    (m - 1) for each primary cell: an attacker who knows the rule and the total then learns no
-    more about the primary cells than "1 to m - 1" each. Where a council's ward counts cannot
-    protect its primary cells, the council's own figure is withheld too. -#}
+    bound them from above), until the withheld margin - the primary counts plus, for each
+    secondary cell, its count minus m - reaches n_primary x (m - 1): an attacker who knows the
+    rule and the total then learns no more about the primary cells than "1 to m - 1" each.
+    Where a council's ward counts cannot protect its primary cells, the council's own figure is
+    withheld too. The margin is summed exactly (exact_sum) and compared rounded to 6 decimal
+    places, so estimated (fractional) counts that add up to the threshold reach it: a tie
+    protects, whatever the order of the rows or the floating-point noise of the estimates.
+    Counts are likewise compared with 0 and m rounded to 6 decimal places (an estimate of
+    4.9999999999999 is 5, not withheld). -#}
 {% macro disclosure_control(values, definitions_relation) -%}
 aggregated as (
     select * from {{ values }}
@@ -28,8 +33,8 @@ computed as (
         coalesce(
             definitions.value_type in ('proportion', 'count')
             and aggregated.n_suppressed = 0
-            and aggregated.numerator > 0
-            and aggregated.numerator < definitions.disclosure_min_count,
+            and round(aggregated.numerator, 6) > 0
+            and round(aggregated.numerator, 6) < definitions.disclosure_min_count,
             false
         ) as disclosive,
         definitions.value_type,
@@ -44,9 +49,9 @@ candidates as (
     select
         *,
         area_type = 'ward' and value_type in ('proportion', 'count') and not disclosive
-            and n_suppressed = 0 and numerator >= disclosure_min_count and disclosure_min_count > 0 as candidate,
+            and n_suppressed = 0 and round(numerator, 6) >= disclosure_min_count and disclosure_min_count > 0 as candidate,
         count(*) filter (where disclosive) over council as n_primary,
-        coalesce(sum(numerator) filter (where disclosive) over council, 0) as primary_total
+        coalesce({{ exact_sum('numerator', filter='disclosive', over='council', exact=true) }}, 0) as primary_total
     from computed
     window council as (partition by indicator_id, period, area_type, la_code)
 ),
@@ -54,11 +59,11 @@ candidates as (
 ordered as (
     select
         *,
-        coalesce(sum(numerator - disclosure_min_count) over (
+        coalesce({{ exact_sum('numerator - disclosure_min_count', exact=true, over='(
             partition by indicator_id, period, area_type, la_code, candidate
             order by hash(indicator_id, period, area_code), area_code
             rows between unbounded preceding and 1 preceding
-        ), 0) as excess_before,
+        )') }}, 0) as excess_before,
         row_number() over (
             partition by indicator_id, period, area_type, la_code, candidate
             order by hash(indicator_id, period, area_code), area_code
@@ -70,7 +75,8 @@ ward_protection as (
     select
         *,
         candidate and n_primary > 0
-            and (candidate_rank = 1 or primary_total + excess_before < n_primary * (disclosure_min_count - 1)) as secondary
+            and (candidate_rank = 1 or round(primary_total + excess_before, 6) < n_primary * (disclosure_min_count - 1))
+            as secondary
     from ordered
 ),
 
@@ -82,7 +88,8 @@ unprotected_councils as (
     group by all
     having count(*) filter (where disclosive) > 0
         and (count(*) filter (where secondary) = 0
-            or any_value(primary_total) + coalesce(sum(numerator - disclosure_min_count) filter (where secondary), 0)
+            or round(any_value(primary_total)
+                + coalesce({{ exact_sum('numerator - disclosure_min_count', filter='secondary', exact=true) }}, 0), 6)
                 < any_value(n_primary) * (any_value(disclosure_min_count) - 1))
 ),
 

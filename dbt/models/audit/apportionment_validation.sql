@@ -66,7 +66,8 @@ predicted as (
 wards as (
     select
         predicted.period, lsoa_ward23.la_code, lsoa_ward23.ward_code,
-        sum(direct) as direct, sum(by_population) as by_population, sum(by_claimant_share) as by_claimant_share
+        sum(direct) as direct, {{ exact_sum('by_population') }} as by_population,
+        {{ exact_sum('by_claimant_share') }} as by_claimant_share
     from predicted
     inner join lsoa_ward23 using (lsoa_code)
     group by all

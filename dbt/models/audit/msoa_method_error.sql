@@ -17,28 +17,30 @@ pieces as (
 
 shared as (
     select *,
-        sum(deprived) over (partition by msoa_code) * households / nullif(sum(households) over (partition by msoa_code), 0)
+        {{ exact_sum('deprived', over='(partition by msoa_code)') }} * households
+            / nullif({{ exact_sum('households', over='(partition by msoa_code)') }}, 0)
             as estimate,
         count(distinct ward_code) over (partition by msoa_code) as n_wards_of_msoa
     from pieces
 ),
 
 by_msoa as (
-    select ward_code, msoa_code, sum(households) as households, any_value(n_wards_of_msoa) as n_wards_of_msoa
+    select ward_code, msoa_code, {{ exact_sum('households') }} as households, any_value(n_wards_of_msoa) as n_wards_of_msoa
     from shared
     group by ward_code, msoa_code
 ),
 
 splits as (
-    select ward_code, coalesce(max(households) filter (where n_wards_of_msoa > 1), 0) / sum(households) as split_share
+    select ward_code, coalesce(max(households) filter (where n_wards_of_msoa > 1), 0) / {{ exact_sum('households') }}
+        as split_share
     from by_msoa
     group by ward_code
 ),
 
 wards as (
-    select ward_code, any_value(la_code) as la_code, sum(households) as households,
-        100 * sum(deprived) / sum(households) as true_percent,
-        100 * sum(estimate) / sum(households) as estimated_percent
+    select ward_code, any_value(la_code) as la_code, {{ exact_sum('households') }} as households,
+        100 * {{ exact_sum('deprived') }} / {{ exact_sum('households') }} as true_percent,
+        100 * {{ exact_sum('estimate') }} / {{ exact_sum('households') }} as estimated_percent
     from shared
     group by ward_code
 )

@@ -65,14 +65,14 @@ aggregated as (
         any_value(areas.period_start) as period_start,
         any_value(areas.period_end) as period_end,
         any_value(areas.source_id) as source_id,
-        sum(areas.numerator) as numerator,
-        sum(areas.numerator) + case when count(*) filter (where areas.input_suppressed) > 0
+        {{ exact_sum('areas.numerator') }} as numerator,
+        {{ exact_sum('areas.numerator') }} + case when count(*) filter (where areas.input_suppressed) > 0
             then count(*) filter (where areas.input_suppressed) * any_value(definitions.suppressed_input_max) else 0 end
             as numerator_upper,
         count(*) filter (where areas.input_suppressed) as n_suppressed,
-        sum(areas.denominator) as denominator,
-        sum(areas.score * areas.weight) / nullif(sum(areas.weight), 0) as score,
-        sum(areas.weight) as weight,
+        {{ exact_sum('areas.denominator') }} as denominator,
+        {{ exact_sum('areas.score * areas.weight') }} / nullif({{ exact_sum('areas.weight') }}, 0) as score,
+        {{ exact_sum('areas.weight') }} as weight,
         any_value(areas.weight_population) as weight_population,
         count(*) as n_lsoas,
         bool_or(areas.is_demo) as is_demo,
@@ -99,7 +99,7 @@ district_claimants as (
 
 borough_denominators as (
     select indicator_id, la_code, period, sum(denominator) as denominator, sum(n_lsoas) as n_lsoas,
-        sum(numerator) as numerator, any_value(source_id) as source_id, any_value(period_start) as period_start,
+        {{ exact_sum('numerator') }} as numerator, any_value(source_id) as source_id, any_value(period_start) as period_start,
         any_value(period_end) as period_end, bool_or(is_demo) as is_demo
     from apportioned
     group by indicator_id, la_code, period

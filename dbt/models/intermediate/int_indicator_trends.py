@@ -197,7 +197,8 @@ def assess(values: pd.DataFrame, polarity: dict[str, str], series_reasons: dict[
 def _values(dbt, session) -> pd.DataFrame:
     """The ward and council figures the tests may read, with their segment, epoch and exclusion
     rule (`precedence`, null where none), joined in DuckDB: only these columns reach pandas (a
-    whole England-size table there costs gigabytes). Periods a break overlaps are left out."""
+    whole England-size table there costs gigabytes). Periods a break overlaps are left out. The rows
+    come in a fixed order (each series' periods in turn), so the yearly means add in one order."""
     sql = {  # dbt finds a Python model's parents by its literal dbt.ref calls
         "int_area_indicator_values": dbt.ref("int_area_indicator_values").sql_query(),
         "int_standardised_values": dbt.ref("int_standardised_values").sql_query(),
@@ -243,6 +244,8 @@ def _values(dbt, session) -> pd.DataFrame:
             where breaks.indicator_id = located.indicator_id and breaks.la_code = located.la_code
                 and breaks.period = located.period
         )
+        order by located.indicator_id, located.area_code, segments.segment_id, epochs.epoch, located.period_start,
+            located.period
     """).df()
 
 

@@ -107,15 +107,49 @@ def gap_trends(tested: pd.DataFrame) -> pd.DataFrame:
     }, index=rows.index[last])
 
 
-def _quantile_tables(wards: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Each (indicator, council, period)'s quantile table: summed counts, value and Wilson limits,
-    in quantile order within each group."""
-    keys = ["indicator_id", "la_code", "period"]
-    table = wards.groupby([*keys, column], as_index=False).agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"))
-    table = table.sort_values([*keys, column], ignore_index=True)
+def _quantile_tables(dbt, session) -> pd.DataFrame:
+    """Each (indicator, council, period)'s quintile (quantiles 5) and decile (10) tables for the
+    proportions: the wards' numerators and denominators summed in DuckDB, in fixed point (so the
+    sums do not depend on the order of the rows; as the macro exact_sum), leaving out the councils
+    and periods int_excluded_periods names ('council_wards'); value and Wilson limits added."""
+    sql = {  # dbt finds a Python model's parents by its literal dbt.ref calls
+        "int_area_indicator_values": dbt.ref("int_area_indicator_values").sql_query(),
+        "int_ward_deprivation": dbt.ref("int_ward_deprivation").sql_query(),
+        "indicator_definitions": dbt.ref("indicator_definitions").sql_query(),
+        "int_excluded_periods": dbt.ref("int_excluded_periods").sql_query(),
+    }
+    table = session.sql(f"""
+        with
+        excluded as (
+            select indicator_id, la_code, period from ({sql["int_excluded_periods"]}) where area_type = 'council_wards'
+        ),
+        located as (
+            select values.indicator_id, wards.la_code, values.period, wards.deprivation_quintile,
+                wards.deprivation_decile, values.numerator::decimal(38, 18) as numerator,
+                values.denominator::decimal(38, 18) as denominator
+            from ({sql["int_area_indicator_values"]}) as values
+            inner join ({sql["int_ward_deprivation"]}) as wards on wards.ward_code = values.area_code
+            where values.area_type = 'ward' and values.denominator is not null
+                and values.indicator_id in (
+                    select indicator_id from ({sql["indicator_definitions"]}) where value_type = 'proportion')
+                and not exists (
+                    select 1 from excluded
+                    where excluded.indicator_id = values.indicator_id and excluded.la_code = wards.la_code
+                        and excluded.period = values.period)
+        )
+        select indicator_id, la_code, period, quantiles, quantile,
+            coalesce(sum(numerator), 0)::double as numerator, sum(denominator)::double as denominator
+        from (
+            select *, 5 as quantiles, deprivation_quintile as quantile from located
+            union all
+            select *, 10, deprivation_decile from located
+        )
+        group by all
+        order by quantiles, indicator_id, la_code, period, quantile
+    """).df()
     table["lower95"], table["upper95"] = wilson_limits(table["numerator"].to_numpy(float), table["denominator"].to_numpy(float), 0.95)
     table["value"] = table["numerator"] / table["denominator"]
-    return table.rename(columns={column: "quantile"})
+    return table
 
 
 def _sii_rows(table: pd.DataFrame, n: int, value_type: int, multipliers: dict | None) -> pd.DataFrame:
@@ -138,23 +172,14 @@ def _sii_rows(table: pd.DataFrame, n: int, value_type: int, multipliers: dict | 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    wards = dbt.ref("int_ward_deprivation").df()
     definitions = dbt.ref("indicator_definitions").df()
-    proportions = set(definitions.loc[definitions["value_type"] == "proportion", "indicator_id"])
     multipliers = dict(zip(definitions["indicator_id"], definitions["multiplier"]))
-    # Only the ward rows and columns used leave DuckDB (the whole table in pandas costs gigabytes at England's size).
-    values = dbt.ref("int_area_indicator_values").filter("area_type = 'ward' and denominator is not null").project(
-        "indicator_id, area_code, period, numerator, denominator").df()
     keys = ["indicator_id", "la_code", "period"]
-    exclusions = dbt.ref("int_excluded_periods").filter("area_type = 'council_wards' or rule_id = 'break'").project(
-        "indicator_id, la_code, period, area_type, rule_id").df()
-    excluded = exclusions[exclusions["area_type"] == "council_wards"][keys]
-    ward_values = values[values["indicator_id"].isin(proportions)].merge(wards[["ward_code", "la_code", "deprivation_quintile", "deprivation_decile"]], left_on="area_code", right_on="ward_code")
-    ward_values = ward_values.merge(excluded, on=keys, how="left", indicator=True)
-    ward_values = ward_values[ward_values.pop("_merge") == "left_only"]
     frames = []
-    for column, n in (("deprivation_quintile", 5), ("deprivation_decile", 10)):
-        table = _quantile_tables(ward_values, column)
+    # Only the quantile tables leave DuckDB (the ward rows in pandas cost a gigabyte at England's size).
+    tables = _quantile_tables(dbt, session)
+    for n in (5, 10):
+        table = tables[tables["quantiles"] == n].drop(columns="quantiles")
         se = (logit(table["upper95"]) - logit(table["lower95"])) / (2 * z_value(0.95))
         frames.append(_sii_rows(table.assign(se=se, population=table["denominator"]), n, 2, multipliers))
     quintiles = dbt.ref("int_standardised_values").filter("area_type = 'quintile' and value is not null").project(
@@ -169,7 +194,8 @@ def model(dbt, session):
     frame = frame.merge(segments, on=["indicator_id", "period"], how="left")
     epochs = dbt.ref("int_value_epochs").df()[["indicator_id", "la_code", "period", "epoch"]]
     frame = frame.merge(epochs, on=["indicator_id", "la_code", "period"], how="left")
-    breaks = exclusions[exclusions["rule_id"] == "break"][keys].assign(in_break=True)
+    breaks = dbt.ref("int_excluded_periods").filter("rule_id = 'break'").project(
+        "indicator_id, la_code, period").df().assign(in_break=True)
     frame = frame.merge(breaks, on=keys, how="left")
     verdicts = gap_trends(frame[(frame["measure"] == "sii") & frame["in_break"].isna()])
     frame = frame.join(verdicts.astype({"gap_p_value": "float64", "gap_tested_from": "datetime64[us]"}))

@@ -149,8 +149,8 @@ households as (
     union all by name
     select
         pieces.lsoa21_code as lsoa_code, 2021 as lsoa_vintage, households.source_id,
-        sum(households.households * pieces.share_of_lsoa11) as households,
-        sum(households.households_deprived * pieces.share_of_lsoa11) as households_deprived,
+        {{ exact_sum('households.households * pieces.share_of_lsoa11') }} as households,
+        {{ exact_sum('households.households_deprived * pieces.share_of_lsoa11') }} as households_deprived,
         bool_or(households.is_demo) as is_demo,
         any_value(periods.period) as period, any_value(periods.period_start) as period_start,
         any_value(periods.period_end) as period_end

@@ -61,8 +61,8 @@ period_years as (
 weighted as (
     select pieces.*, populations.base, populations.year, populations.population_name, populations.population,
         coalesce(
-            populations.population / nullif(sum(populations.population) over (
-                partition by populations.base, populations.year, pieces.msoa_code), 0),
+            populations.population / nullif({{ exact_sum('populations.population',
+                over='(partition by populations.base, populations.year, pieces.msoa_code)') }}, 0),
             1.0 / count(*) over (partition by populations.base, populations.year, pieces.msoa_code)
         ) as share_of_msoa,
         count(distinct pieces.ward_code) over (partition by populations.base, populations.year, pieces.msoa_code)
@@ -77,12 +77,12 @@ area_populations as (
         base, year, la_code,
         if(grouping(ward_code) = 0, 'ward', 'la') as area_type,
         coalesce(ward_code, la_code) as area_code,
-        sum(population) as population, count(distinct lsoa21_code) as n_lsoas,
+        {{ exact_sum('population') }} as population, count(distinct lsoa21_code) as n_lsoas,
         if(grouping(ward_code) = 0,
-            coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif(sum(population), 0),
+            coalesce(max(msoa_population) filter (where n_wards_of_msoa > 1), 0) / nullif({{ exact_sum('population') }}, 0),
             null) as split_share
     from (
-        select *, sum(population) over (partition by base, year, ward_code, msoa_code) as msoa_population
+        select *, {{ exact_sum('population', over='(partition by base, year, ward_code, msoa_code)') }} as msoa_population
         from weighted
     )
     group by grouping sets ((base, year, la_code, ward_code), (base, year, la_code))
@@ -125,36 +125,45 @@ suppressed_msoas as (
     group by all
 ),
 
-{#- every piece counted once for its ward and once for its council; what is the same for every
-    piece of an area (its population's name, the indicator's suppressed_input_max) is added after
-    the sums, so that the 6.6 M piece rows of England carry less -#}
+{#- each ward's pieces summed, in fixed point, and each council's wards from those sums (the same
+    exact total as its pieces'); what is the same for every piece of an area (its population and
+    name, suppressed counts, the indicator's suppressed_input_max) is joined to the sums -#}
+ward_sums as (
+    select
+        indicator_id, ward_code, la_code, source_id, period, base, year,
+        any_value(period_start) as period_start, any_value(period_end) as period_end,
+        {{ exact_sum('estimate', exact=true) }} as numerator,
+        {{ exact_sum('suppressed_share', exact=true) }} as suppressed_share,
+        bool_or(is_demo) as is_demo
+    from joined
+    group by indicator_id, ward_code, la_code, source_id, period, base, year
+),
+
+level_sums as (
+    select *, 'ward' as area_type, ward_code as area_code from ward_sums
+    union all by name
+    select
+        indicator_id, la_code, source_id, period, base, year, any_value(period_start) as period_start,
+        any_value(period_end) as period_end, sum(numerator) as numerator, sum(suppressed_share) as suppressed_share,
+        bool_or(is_demo) as is_demo, 'la' as area_type, la_code as area_code
+    from ward_sums
+    group by indicator_id, la_code, source_id, period, base, year
+),
+
 sums as (
     select
-        joined.indicator_id, populations.area_code, populations.area_type, joined.la_code,
-        joined.source_id, joined.period, any_value(joined.period_start) as period_start,
-        any_value(joined.period_end) as period_end,
-        sum(joined.estimate) as numerator,
-        sum(joined.suppressed_share) as suppressed_share,
-        coalesce(any_value(suppressed.n_suppressed), 0) as n_suppressed,
-        any_value(populations.population) as denominator,
-        any_value(populations.n_lsoas) as n_lsoas,
-        any_value(populations.split_share) as split_share,
-        bool_or(joined.is_demo) as is_demo
-    from (
-        select joined.*, levels.area_type, if(levels.area_type = 'ward', joined.ward_code, joined.la_code) as area_code
-        from joined
-        cross join (values ('ward'), ('la')) as levels (area_type)
-    ) as joined
+        sums.indicator_id, sums.area_code, sums.area_type, sums.la_code, sums.source_id, sums.period,
+        sums.period_start, sums.period_end, sums.numerator::double as numerator,
+        sums.suppressed_share::double as suppressed_share, coalesce(suppressed.n_suppressed, 0) as n_suppressed,
+        populations.population as denominator, populations.n_lsoas, populations.split_share, sums.is_demo
+    from level_sums as sums
     inner join area_populations as populations
-        on populations.base = joined.base and populations.year = joined.year
-        and populations.area_type = joined.area_type and populations.area_code = joined.area_code
-    {#- joined before the sums (not after them) so DuckDB adds each area's pieces in the same order as ever #}
+        on populations.base = sums.base and populations.year = sums.year
+        and populations.area_type = sums.area_type and populations.area_code = sums.area_code
     left join suppressed_msoas as suppressed
-        on suppressed.indicator_id = joined.indicator_id and suppressed.area_type = populations.area_type
-        and suppressed.area_code = populations.area_code and suppressed.la_code = joined.la_code
-        and suppressed.source_id = joined.source_id and suppressed.period = joined.period
-    group by joined.indicator_id, populations.area_type, populations.area_code, joined.la_code, joined.source_id,
-        joined.period
+        on suppressed.indicator_id = sums.indicator_id and suppressed.area_type = sums.area_type
+        and suppressed.area_code = sums.area_code and suppressed.la_code = sums.la_code
+        and suppressed.source_id = sums.source_id and suppressed.period = sums.period
 ),
 
 areas as (

@@ -104,7 +104,7 @@ nearest_snapshot as (
 {#- how much of each May-2023 ward comes from each 2017 ward, and whether that 2017 ward was split -#}
 pieces as (
     select
-        base, ward_code, ward17_code, sum(population) as population, sum(share) as share_of_ward17,
+        base, ward_code, ward17_code, sum(population) as population, {{ exact_sum('share') }} as share_of_ward17,
         count(distinct ward_code) over (partition by base, ward17_code) as n_wards23
     from lsoa_shares
     group by base, ward_code, ward17_code
@@ -134,7 +134,7 @@ estimates as (
         ward17_values.period,
         ward17_values.period_start,
         ward17_values.period_end,
-        sum(ward17_values.count_value * coalesce(claimant.share, lsoa_shares.share)) as numerator,
+        {{ exact_sum('ward17_values.count_value * coalesce(claimant.share, lsoa_shares.share)') }} as numerator,
         bool_or(ward17_values.is_demo) as is_demo
     from ward17_values
     inner join lsoa_shares using (base, ward17_code)

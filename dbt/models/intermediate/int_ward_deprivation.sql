@@ -24,7 +24,7 @@ wards as (
         any_value(bestfit.la_code) as la_code,
         any_value(bestfit.la_name) as la_name,
         cast(sum(latest_population.population_total) as bigint) as population,
-        sum(latest_scores.imd_score * latest_population.population_total)
+        {{ exact_sum('latest_scores.imd_score * latest_population.population_total') }}
             / nullif(sum(case when latest_scores.imd_score is not null then latest_population.population_total end), 0)
             as imd_score,
         count(*) as n_lsoas

@@ -323,15 +323,17 @@ select
     {#- an apportioned count is an estimate: never to be printed as an exact small integer -#}
     ranked.split_share is not null and ranked.numerator is not null as count_is_estimate,
     {#- the count as pages and downloads print it: a shared-out (or otherwise fractional) count is
-        an estimate, rounded (to 10 from 100) and labelled, never an exact-looking integer -#}
+        an estimate, rounded (to 10 from 100) and labelled, never an exact-looking integer; rounded
+        to 6 decimal places first, so that an estimate on a .5 boundary (a count shared in halves)
+        rounds up, whatever its last digits -#}
     case
         when ranked.numerator is null then null
         when ranked.numerator = 0 or (ranked.split_share is null and abs(ranked.numerator - round(ranked.numerator)) < 1e-6)
             then format('{:,}', round(ranked.numerator)::bigint)
-        when ranked.numerator < minimum.disclosure_min_count
+        when round(ranked.numerator, 6) < minimum.disclosure_min_count
             then 'fewer than ' || minimum.disclosure_min_count || ' (estimated)'
-        else 'about ' || format('{:,}', round(ranked.numerator, case when ranked.numerator >= 100 then -1 else 0 end)::bigint)
-            || ' (estimated)'
+        else 'about ' || format('{:,}', round(round(ranked.numerator, 6),
+            case when round(ranked.numerator, 6) >= 100 then -1 else 0 end)::bigint) || ' (estimated)'
     end as count_shown,
     coalesce(trends.trend, 'Cannot be assessed') as trend,
     trends.trend_method,

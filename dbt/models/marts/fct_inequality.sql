@@ -24,9 +24,9 @@ definitions as (
 quintiles as (
     select
         indicator_id, la_code, period, deprivation_quintile,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        sum(score * weight) / nullif(sum(weight), 0) as score
+        {{ exact_sum('numerator') }} as numerator,
+        {{ exact_sum('denominator') }} as denominator,
+        {{ exact_sum('score * weight') }} / nullif({{ exact_sum('weight') }}, 0) as score
     from ward_values
     where deprivation_quintile in (1, 5)
     group by all
