@@ -1,4 +1,5 @@
-"""The downloads' export: a large table's CSV written in parts is the CSV written at once."""
+"""The downloads' export: a large table's CSV written in parts is the CSV written at once, and
+the export starts only when asked (after the big queries) or when waited for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import duckdb
 import pytest
 
 from site_fixture import SITE_ROOT
-from dagster_project.sitegen import downloads
+from dagster_project.sitegen import build, downloads
 from dagster_project.sitegen.cache import OutputCache
 
 ROWS = [("b", 2, "x"), (None, 1, "y"), ("a", 9, "=1+1"), ("c", 3, None), ("a", 1, "z"), (None, 0, "@w"),
@@ -56,4 +57,28 @@ def test_the_fixture_warehouse_exported_in_parts_matches_at_once(warehouse, tmp_
                          Files())
         exported[part_rows] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert exported[7] == exported[10**9] and "downloads/marts/fct_indicator_values.csv" in exported[7]
+    con.close()
+
+
+def _exports(con, out: Path) -> build._Downloads:
+    return build._Downloads(con, out, OutputCache(None, out), SITE_ROOT / "data_dictionary.yml",
+                            build.SiteBuildReport(), Path("warehouse.duckdb"))
+
+
+def test_an_export_never_started_is_stopped_without_waiting(warehouse, tmp_path):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    exports = _exports(con, tmp_path)
+    exports.stop()  # a build that failed before its downloads began
+    assert exports.done and not exports.thread.is_alive() and not (tmp_path / "downloads").exists()
+    con.close()
+
+
+def test_waiting_for_an_export_not_yet_started_runs_it(warehouse, tmp_path):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    report = build.SiteBuildReport()
+    exports = _exports(con, tmp_path)
+    exports.wait(con, build._Writer(tmp_path, report))
+    assert (tmp_path / "downloads" / "marts" / "fct_indicator_values.parquet").is_file()
+    assert con.execute("select count(*) from site_downloads").fetchone()[0] > 0
+    exports.stop()
     con.close()
