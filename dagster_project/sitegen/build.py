@@ -427,7 +427,7 @@ class _Builder:
             pool.terminate()
 
 
-DUCKDB_MEMORY_LIMIT = "2GB"  # the site's DuckDB connection (as the pipeline's): past it, temp tables spill beside the warehouse (1GB: the downloads' export at 169 councils ran out; 512MB: the ward `latest` window at 7,000 wards)
+DUCKDB_MEMORY_LIMIT = "1GB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (768MB: a part of the downloads' CSV ran out at 169 councils; 512MB: the ward `latest` window at 7,000 wards)
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 500  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
 _WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)
@@ -470,9 +470,11 @@ def _render_share(share: list[tuple]) -> dict:
 
 class _Downloads:
     """The downloads (``downloads.export``) in a thread on a DuckDB cursor of their own, beside the
-    pages: DuckDB writes the files without the GIL while pages render. ``wait`` before anything
+    pages: DuckDB writes the files without the GIL while pages render. ``start`` once the big
+    queries are done (the two together would hold the most memory); ``wait`` before anything
     reads their temp tables (a page naming one of ``downloads.TABLES`` does) and before the
-    search index; it records their files in the report and raises their error, if any."""
+    search index (it starts them if need be); it records their files in the report and raises
+    their error, if any."""
 
     def __init__(self, con, out_dir: Path, cache: OutputCache, dictionary_file: Path, report: SiteBuildReport,
                  warehouse: Path):
@@ -487,7 +489,11 @@ class _Downloads:
         self.cursor = con.cursor()
         self.thread = threading.Thread(target=self._run, args=(out_dir, cache, dictionary), daemon=True,
                                        name="site-downloads")
-        self.thread.start()
+        self.done = False  # waited for
+
+    def start(self) -> None:
+        if self.thread.ident is None:  # not yet started
+            self.thread.start()
 
     def count(self, rel: str) -> None:
         self.calls.append(("count", rel, None))
@@ -508,10 +514,11 @@ class _Downloads:
         return any(re.search(rf"\b{name}\b", text) for name in downloads.TABLES)
 
     def wait(self, con, writer: _Writer) -> None:
-        if self.thread is None:
+        if self.done:
             return
+        self.start()
         self.thread.join()
-        self.thread = None
+        self.done = True
         self.cursor.close()
         exc = self.error
         if isinstance(exc, duckdb.Error):  # reading the warehouse (out of memory, say), not the dictionary
@@ -529,11 +536,12 @@ class _Downloads:
         self.report.seconds["downloads (CSV and Parquet)"] = self.seconds
 
     def stop(self) -> None:
-        """After a failure elsewhere: interrupt the export and wait for its thread."""
-        if self.thread is not None:
-            self.cursor.interrupt()
-            self.thread.join()
-            self.thread = None
+        """After a failure elsewhere: interrupt the export (if it started) and wait for its thread."""
+        if not self.done:
+            self.done = True
+            if self.thread.ident is not None:
+                self.cursor.interrupt()
+                self.thread.join()
             self.cursor.close()
 
 
@@ -600,7 +608,7 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
 
     def build(paths: list[Path]) -> None:
         for path in paths:
-            if exports.thread is not None and exports.needed_by(path):
+            if not exports.done and exports.needed_by(path):
                 exports.wait(builder.con, builder.writer)
             started = time.perf_counter()
             builder.build_file(path)
@@ -609,12 +617,14 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
 
     council_pages = [p for p in sources if scopes[p] == "council"]
     if not builder.site["region"]:
+        exports.start()
         builder.for_council(builder.councils[0] if builder.councils else None, sections)
         build([p for p in sources if scopes[p] != "region"])
         return
     started = time.perf_counter()
     builder.run_once_for_all_councils(council_pages)
     report.seconds["queries run once for all councils"] = time.perf_counter() - started
+    exports.start()
     for council in builder.councils:
         builder.for_council(council, sections)
         build(council_pages)

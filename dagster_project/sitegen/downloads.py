@@ -32,6 +32,8 @@ The warehouse keeps the full audit tables for the engineers who run it.
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import yaml
@@ -70,6 +72,9 @@ PUBLIC = {  # (schema, table) -> {column: the SQL expression published in its pl
 # more, and the commonest reason); every rejection stays in the warehouse's audit.rejected_rows.
 REJECTIONS_SHOWN = 1000
 _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_NUMBER_RE, _FORMULA = re.compile(_NUMBER), re.compile(r"[=+@\t\r-]")  # as _csv_select's patterns, in Python
+# A table of more rows has its CSV sorted and written in parts of about this many (`_write_csv`).
+PART_ROWS = 100_000
 
 
 def _ident(name: str) -> str:
@@ -86,6 +91,48 @@ def _csv_select(columns: list[tuple[str, str]]) -> str:
         else:
             parts.append(col)
     return ", ".join(parts)
+
+
+def _csv_parts(con, source: str, columns: list[tuple[str, str]], rows: int) -> list[tuple[str, list]]:
+    """The table's rows in the order of its CSV (`order by all` of the CSV's columns) as
+    consecutive parts of about PART_ROWS rows: ranges of its first column (NULLs, last, a part
+    of their own), as filters and their parameters. One part for a small table, and for one
+    whose first column holds text the CSV changes (a leading ``'``: its order would differ)."""
+    if rows <= PART_ROWS or not columns:
+        return [("", [])]
+    first = _ident(columns[0][0])
+    counts = con.execute(f"select {first}, count(*) from {source} group by all order by all").fetchall()
+    if any(isinstance(value, str) and _FORMULA.match(value) and not _NUMBER_RE.fullmatch(value) for value, _ in counts):
+        return [("", [])]
+    values = [(value, count) for value, count in counts if value is not None]
+    parts, low, held = [], None, 0
+    for n, (value, count) in enumerate(values):
+        low, held = value if low is None else low, held + count
+        if held >= PART_ROWS or n == len(values) - 1:
+            parts.append((f"{first} between ? and ?", [low, value]))
+            low, held = None, 0
+    if len(values) < len(counts):
+        parts.append((f"{first} is null", []))
+    return parts
+
+
+def _write_csv(con, source: str, columns: list[tuple[str, str]], rows: int, path: Path) -> None:
+    """The table's CSV, sorted by all its columns. A large one a part at a time (`_csv_parts`),
+    the parts appended in order, so that DuckDB sorts and buffers only a part's rows at once."""
+    order = " order by all" if columns else ""
+    parts = _csv_parts(con, source, columns, rows)
+    if len(parts) == 1:
+        con.execute(f"copy (select {_csv_select(columns)} from {source}{order}) "
+                    f"to '{path.as_posix()}' (header, delimiter ',')")
+        return
+    part = path.with_name(path.name + ".part")
+    with path.open("wb") as out:
+        for n, (where, params) in enumerate(parts):
+            con.execute(f"copy (select {_csv_select(columns)} from {source} where {where}{order}) "
+                        f"to '{part.as_posix()}' (header {str(n == 0).lower()}, delimiter ',')", params)
+            with part.open("rb") as chunk:
+                shutil.copyfileobj(chunk, out, 1 << 20)
+    part.unlink()
 
 
 def load_dictionary(path: Path) -> dict:
@@ -198,8 +245,7 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> t
             for rel in files:
                 (out_dir / rel).unlink(missing_ok=True)
             order = " order by all" if columns else ""
-            con.execute(f"copy (select {_csv_select(columns)} from {source}{order}) "
-                        f"to '{(out_dir / base).as_posix()}.csv' (header, delimiter ',')")
+            _write_csv(con, source, columns, rows, out_dir / f"{base}.csv")
             con.execute(f"copy (select {listed} from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
                         "(format parquet)")
             cache.record(base, key_digest, files)
