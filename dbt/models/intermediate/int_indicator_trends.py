@@ -249,20 +249,22 @@ def _values(dbt, session) -> pd.DataFrame:
     """
     segments, epochs = sql["int_value_segments"], sql["int_value_epochs"]
     areas = f"select area_code from ({sql['int_area_indicator_values']}) union select area_code from ({sql['int_standardised_values']})"
-    casts = ", ".join(f"{column}::{_enum(session, column, source)} as {column}" for column, source in (
+    types = {column: _enum(session, column, source) for column, source in (
         ("indicator_id", segments), ("area_code", areas), ("period", segments), ("segment_id", segments),
-        ("frequency", segments), ("since_break", epochs)))
+        ("frequency", segments), ("since_break", epochs))}
+    casts = ", ".join(f"{column}::{kind} as {column}" for column, kind in types.items() if kind)
     values = session.sql(f"""
-        select * replace ({casts}) from ({query})
+        select {f"* replace ({casts})" if casts else "*"} from ({query})
         order by indicator_id, area_code, segment_id, epoch, period_start, period
     """).df()
     return values.astype({column: values[column].cat.as_unordered().dtype for column in values.select_dtypes("category")})
 
 
-def _enum(session, column: str, sql: str) -> str:
-    """A DuckDB ENUM type of the distinct values of `column` in the query `sql`, in sorted order."""
+def _enum(session, column: str, sql: str) -> str | None:
+    """A DuckDB ENUM type of the distinct values of `column` in the query `sql`, in sorted order
+    (None if it has none: the column stays text)."""
     found = sorted(value for (value,) in session.sql(f"select distinct {column} from ({sql}) where {column} is not null").fetchall())
-    return "enum(" + ", ".join("'" + value.replace("'", "''") + "'" for value in found) + ")"
+    return "enum(" + ", ".join("'" + value.replace("'", "''") + "'" for value in found) + ")" if found else None
 
 
 def model(dbt, session):
