@@ -1,9 +1,10 @@
 {#- Disclosure control, one rule for every model that needs it: the CTEs `aggregated` (the rows of
     `values`, int_area_indicator_values), `definitions` (of `definitions_relation`,
-    indicator_definitions) and `computed` to `protected` over them. `protected` adds disclosive, withheld and suppression ('primary' /
-    'secondary') to each row. fct_indicator_values publishes with it; int_withheld_counts lists
-    the withheld cells for the models upstream of it (trends, inequality), so no published test
-    or measure draws on a withheld count.
+    indicator_definitions) and `computed` (macro disclosure_inputs) to `protected` over them. `protected` adds disclosive, withheld and suppression ('primary' /
+    'secondary') to each row. int_withheld_counts lists the withheld cells, for the models
+    upstream of fct_indicator_values (trends, inequality), so no published test or measure draws
+    on a withheld count, and for fct_indicator_values, which publishes with them (macro
+    withheld_from: the rule is worked out once a build).
 
     Secondary suppression, per council, so that no withheld count can be worked out by
     differencing the published council total and ward counts. Counts of 1 to m - 1 (m =
@@ -19,31 +20,7 @@
     Counts are likewise compared with 0 and m rounded to 6 decimal places (an estimate of
     4.9999999999999 is 5, not withheld). -#}
 {% macro disclosure_control(values, definitions_relation) -%}
-aggregated as (
-    select * from {{ values }}
-),
-
-definitions as (
-    select * from {{ definitions_relation }}
-),
-
-computed as (
-    select
-        aggregated.*,
-        coalesce(
-            definitions.value_type in ('proportion', 'count')
-            and aggregated.n_suppressed = 0
-            and round(aggregated.numerator, 6) > 0
-            and round(aggregated.numerator, 6) < definitions.disclosure_min_count,
-            false
-        ) as disclosive,
-        definitions.value_type,
-        definitions.disclosure_min_count,
-        definitions.multiplier,
-        definitions.suppressed_input_max
-    from aggregated
-    inner join definitions using (indicator_id)
-),
+{{ disclosure_inputs(values, definitions_relation) }},
 
 candidates as (
     select
@@ -103,5 +80,49 @@ protected as (
     left join unprotected_councils as unprotected
         on ward_protection.area_type = 'la' and unprotected.indicator_id = ward_protection.indicator_id
         and unprotected.period = ward_protection.period and unprotected.la_code = ward_protection.area_code
+)
+{%- endmacro %}
+
+
+{#- The CTEs `aggregated`, `definitions` and `computed` of disclosure control: each row of `values`
+    with its indicator's definitions and whether its count is disclosive (primary). -#}
+{% macro disclosure_inputs(values, definitions_relation) -%}
+aggregated as (
+    select * from {{ values }}
+),
+
+definitions as (
+    select * from {{ definitions_relation }}
+),
+
+computed as (
+    select
+        aggregated.*,
+        coalesce(
+            definitions.value_type in ('proportion', 'count')
+            and aggregated.n_suppressed = 0
+            and round(aggregated.numerator, 6) > 0
+            and round(aggregated.numerator, 6) < definitions.disclosure_min_count,
+            false
+        ) as disclosive,
+        definitions.value_type,
+        definitions.disclosure_min_count,
+        definitions.multiplier,
+        definitions.suppressed_input_max
+    from aggregated
+    inner join definitions using (indicator_id)
+)
+{%- endmacro %}
+
+{#- disclosure_control's `protected` for the rows of `values`, from the cells the rule withholds as
+    listed once a build (`withheld_relation`, int_withheld_counts: one row per indicator, area and
+    period withheld, with its suppression), not worked out again: the same columns and rows. -#}
+{% macro withheld_from(values, definitions_relation, withheld_relation) -%}
+{{ disclosure_inputs(values, definitions_relation) }},
+
+protected as (
+    select computed.*, withheld.suppression is not null as withheld, withheld.suppression
+    from computed
+    left join {{ withheld_relation }} as withheld using (indicator_id, area_code, period)
 )
 {%- endmacro %}

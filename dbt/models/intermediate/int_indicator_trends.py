@@ -198,7 +198,9 @@ def _values(dbt, session) -> pd.DataFrame:
     """The ward and council figures the tests may read, with their segment, epoch and exclusion
     rule (`precedence`, null where none), joined in DuckDB: only these columns reach pandas (a
     whole England-size table there costs gigabytes). Periods a break overlaps are left out. The rows
-    come in a fixed order (each series' periods in turn), so the yearly means add in one order."""
+    come in a fixed order (each series' periods in turn), so the yearly means add in one order.
+    The text columns arrive as categoricals (DuckDB ENUMs of their sorted values, so they sort as
+    the strings do): codes, not a Python string a row (at England's size 0.9 M rows, 300 MB less)."""
     sql = {  # dbt finds a Python model's parents by its literal dbt.ref calls
         "int_area_indicator_values": dbt.ref("int_area_indicator_values").sql_query(),
         "int_standardised_values": dbt.ref("int_standardised_values").sql_query(),
@@ -207,7 +209,7 @@ def _values(dbt, session) -> pd.DataFrame:
         "int_excluded_periods": dbt.ref("int_excluded_periods").sql_query(),
         "exclusion_rules": dbt.ref("exclusion_rules").sql_query(),
     }
-    return session.sql(f"""
+    query = f"""
         with
         excluded as (select * from ({sql["int_excluded_periods"]})),
         figures as (
@@ -244,9 +246,25 @@ def _values(dbt, session) -> pd.DataFrame:
             where breaks.indicator_id = located.indicator_id and breaks.la_code = located.la_code
                 and breaks.period = located.period
         )
-        order by located.indicator_id, located.area_code, segments.segment_id, epochs.epoch, located.period_start,
-            located.period
+    """
+    segments, epochs = sql["int_value_segments"], sql["int_value_epochs"]
+    areas = f"select area_code from ({sql['int_area_indicator_values']}) union select area_code from ({sql['int_standardised_values']})"
+    types = {column: _enum(session, column, source) for column, source in (
+        ("indicator_id", segments), ("area_code", areas), ("period", segments), ("segment_id", segments),
+        ("frequency", segments), ("since_break", epochs))}
+    casts = ", ".join(f"{column}::{kind} as {column}" for column, kind in types.items() if kind)
+    values = session.sql(f"""
+        select {f"* replace ({casts})" if casts else "*"} from ({query})
+        order by indicator_id, area_code, segment_id, epoch, period_start, period
     """).df()
+    return values.astype({column: values[column].cat.as_unordered().dtype for column in values.select_dtypes("category")})
+
+
+def _enum(session, column: str, sql: str) -> str | None:
+    """A DuckDB ENUM type of the distinct values of `column` in the query `sql`, in sorted order
+    (None if it has none: the column stays text)."""
+    found = sorted(value for (value,) in session.sql(f"select distinct {column} from ({sql}) where {column} is not null").fetchall())
+    return "enum(" + ", ".join("'" + value.replace("'", "''") + "'" for value in found) + ")" if found else None
 
 
 def model(dbt, session):
@@ -254,10 +272,8 @@ def model(dbt, session):
     definitions = dbt.ref("indicator_definitions").df()
     polarity = dict(zip(definitions["indicator_id"], definitions["polarity"]))
     rules = dbt.ref("exclusion_rules").df()
+    # Categorical keys: pandas groups and merges on their codes instead of hashing the strings at every step.
     values = _values(dbt, session)
-    # Categorical keys (categories in sorted order, so they sort as the strings do): pandas groups
-    # and merges on their codes instead of hashing the strings at every step.
-    values = values.astype({key: "category" for key in ("indicator_id", "area_code", "segment_id")})
     result = assess(values, polarity, dict(zip(rules["precedence"], rules["series_reason"])))
     return result.astype({
         "indicator_id": "string", "area_code": "string", "period": "string", "segment_id": "string", "epoch": "int64",

@@ -19,7 +19,7 @@
 
 with
 
-{{ disclosure_control(ref('int_area_indicator_values'), ref('indicator_definitions')) }},
+{{ withheld_from(ref('int_area_indicator_values'), ref('indicator_definitions'), ref('int_withheld_counts')) }},
 
 built as (
     select
