@@ -427,7 +427,7 @@ class _Builder:
             pool.terminate()
 
 
-DUCKDB_MEMORY_LIMIT = "1GB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (768MB: a part of the downloads' CSV ran out at 169 councils; 512MB: the ward `latest` window at 7,000 wards)
+DUCKDB_MEMORY_LIMIT = "512MB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (169 councils: the build process at about 0.8 GB)
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 500  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
 _WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)

@@ -44,13 +44,18 @@ def replace_file(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _file_sha256(path: Path) -> str:
+    """The file's SHA-256, read a block at a time (a download's CSV may be a gigabyte)."""
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _sha256(path: Path) -> str | None:
     try:
-        h = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
+        return _file_sha256(path)
     except OSError:
         return None
 
@@ -110,23 +115,25 @@ class OutputCache:
         return files
 
     def record(self, key: str, key_digest: str, files: dict[str, bytes | None]) -> None:
-        """Remember the files `key` produced ({path: content}, or None to read it from the output)."""
+        """Remember the files `key` produced ({path: content}, or None for a file written by someone
+        else, which is read from the output a block at a time, never whole)."""
         if self.dir is None:
             return
         entry = {}
         for rel, content in files.items():
             target = self.out / rel
             if content is None:
-                content = target.read_bytes()
-            sha = hashlib.sha256(content).hexdigest()
-            self._store(target, self._blob(sha), content)
-            entry[rel] = [sha, len(content)]
+                sha, size = _file_sha256(target), target.stat().st_size
+            else:
+                sha, size = hashlib.sha256(content).hexdigest(), len(content)
+            self._store(target, self._blob(sha))
+            entry[rel] = [sha, size]
         self.new[key] = {"digest": key_digest, "files": entry}
 
     @staticmethod
-    def _store(target: Path, blob: Path, content: bytes) -> None:
-        """Keep `content`, just written to `target`, as `blob` (unless stored already): a hard link,
-        not a second write, or a copy where the file system cannot link."""
+    def _store(target: Path, blob: Path) -> None:
+        """Keep `target`, just written, as `blob` (unless stored already): a hard link, not a
+        second write, or a copy where the file system cannot link."""
         try:
             os.link(target, blob)
             return
@@ -143,7 +150,10 @@ class OutputCache:
                 pass
         except OSError:
             pass
-        replace_file(blob, content)
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        tmp = blob.with_name(f"{blob.name}.tmp-{os.getpid()}")
+        shutil.copyfile(target, tmp)
+        os.replace(tmp, blob)
 
     def finish(self) -> list[str]:
         """Save the manifest, drop unreferenced blobs; return files the last build wrote into

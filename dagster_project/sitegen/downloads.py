@@ -75,6 +75,7 @@ _NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 _NUMBER_RE, _FORMULA = re.compile(_NUMBER), re.compile(r"[=+@\t\r-]")  # as _csv_select's patterns, in Python
 # A table of more rows has its CSV sorted and written in parts of about this many (`_write_csv`).
 PART_ROWS = 100_000
+INDICATOR_ORDER = ("area_type", "coalesce(period_start, period_end)", "period", "area_code")  # an indicator's CSV
 
 
 def _ident(name: str) -> str:
@@ -93,43 +94,61 @@ def _csv_select(columns: list[tuple[str, str]]) -> str:
     return ", ".join(parts)
 
 
-def _csv_parts(con, source: str, columns: list[tuple[str, str]], rows: int) -> list[tuple[str, list]]:
-    """The table's rows in the order of its CSV (`order by all` of the CSV's columns) as
-    consecutive parts of about PART_ROWS rows: ranges of its first column (NULLs, last, a part
-    of their own), as filters and their parameters. One part for a small table, and for one
-    whose first column holds text the CSV changes (a leading ``'``: its order would differ)."""
-    if rows <= PART_ROWS or not columns:
-        return [("", [])]
-    first = _ident(columns[0][0])
-    counts = con.execute(f"select {first}, count(*) from {source} group by all order by all").fetchall()
-    if any(isinstance(value, str) and _FORMULA.match(value) and not _NUMBER_RE.fullmatch(value) for value, _ in counts):
-        return [("", [])]
-    values = [(value, count) for value, count in counts if value is not None]
+def _changed_by_csv(value) -> bool:
+    """Whether the CSV writes this value with a leading ``'`` (then its text sorts differently)."""
+    return isinstance(value, str) and bool(_FORMULA.match(value)) and not _NUMBER_RE.fullmatch(value)
+
+
+def _ranges(key: str, counts: list[tuple], where: str, params: tuple) -> list[tuple[str, list]]:
+    """Consecutive ranges of `key` of about PART_ROWS rows each, from its values' row counts in
+    order (no NULLs), as filters (after `where`) and their parameters."""
     parts, low, held = [], None, 0
-    for n, (value, count) in enumerate(values):
+    for n, (value, count) in enumerate(counts):
         low, held = value if low is None else low, held + count
-        if held >= PART_ROWS or n == len(values) - 1:
-            parts.append((f"{first} between ? and ?", [low, value]))
+        if held >= PART_ROWS or n == len(counts) - 1:
+            parts.append((f"{where}{key} between ? and ?", [*params, low, value]))
             low, held = None, 0
-    if len(values) < len(counts):
-        parts.append((f"{first} is null", []))
     return parts
 
 
-def _write_csv(con, source: str, columns: list[tuple[str, str]], rows: int, path: Path) -> None:
-    """The table's CSV, sorted by all its columns. A large one a part at a time (`_csv_parts`),
-    the parts appended in order, so that DuckDB sorts and buffers only a part's rows at once."""
-    order = " order by all" if columns else ""
-    parts = _csv_parts(con, source, columns, rows)
+def _parts(con, source: str, keys: list[str], where: str = "", params: tuple = ()) -> list[tuple[str, list]]:
+    """The rows of `source` (matching `where`) in the order of the sort `keys` as consecutive parts
+    of about PART_ROWS rows, as filters and their parameters: ranges of the first key (NULLs,
+    last, a part of their own), a value of more rows split so by the next keys. One part when
+    they fit in one, or when the CSV changes a value of the key (a leading ``'``: its order
+    would differ)."""
+    scope, prefix = (f" where {where}", f"{where} and ") if where else ("", "")
+    counts = con.execute(f"select {keys[0]}, count(*) from {source}{scope} group by all order by all",
+                         list(params)).fetchall()
+    if sum(count for _, count in counts) <= PART_ROWS or any(_changed_by_csv(value) for value, _ in counts):
+        return [(where, list(params))]
+    parts, run = [], []
+    for value, count in counts:
+        if value is None:  # last
+            return parts + _ranges(keys[0], run, prefix, params) + [(f"{prefix}{keys[0]} is null", list(params))]
+        if count > PART_ROWS and len(keys) > 1:
+            parts += _ranges(keys[0], run, prefix, params)
+            parts += _parts(con, source, keys[1:], f"{prefix}{keys[0]} = ?", (*params, value))
+            run = []
+        else:
+            run.append((value, count))
+    return parts + _ranges(keys[0], run, prefix, params)
+
+
+def _write_csv(con, select: str, order: str, parts: list[tuple[str, list]], path: Path) -> None:
+    """A CSV as `select` sorted by `order`, a part (`_parts`) at a time, the parts appended in
+    order, so that DuckDB sorts and buffers only a part's rows at once."""
+    def copy(where: str, params: list, target: Path, header: bool) -> None:
+        con.execute(f"copy ({select}{f' where {where}' if where else ''}{order}) "
+                    f"to '{target.as_posix()}' (header {str(header).lower()}, delimiter ',')", params)
+
     if len(parts) == 1:
-        con.execute(f"copy (select {_csv_select(columns)} from {source}{order}) "
-                    f"to '{path.as_posix()}' (header, delimiter ',')")
+        copy(*parts[0], path, True)
         return
     part = path.with_name(path.name + ".part")
     with path.open("wb") as out:
         for n, (where, params) in enumerate(parts):
-            con.execute(f"copy (select {_csv_select(columns)} from {source} where {where}{order}) "
-                        f"to '{part.as_posix()}' (header {str(n == 0).lower()}, delimiter ',')", params)
+            copy(where, params, part, n == 0)
             with part.open("rb") as chunk:
                 shutil.copyfileobj(chunk, out, 1 << 20)
     part.unlink()
@@ -158,9 +177,8 @@ def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> int:
         (out_dir / FOLDER / "indicators").mkdir(parents=True, exist_ok=True)
         for indicator_id, rel in zip(ids, files):
             (out_dir / rel).unlink(missing_ok=True)
-            con.execute(f"copy (select {_csv_select(columns)} from {table} where indicator_id = ? "
-                        f"order by area_type, coalesce(period_start, period_end), period, area_code) "
-                        f"to '{(out_dir / rel).as_posix()}' (header, delimiter ',')", [indicator_id])
+            _write_csv(con, f"select {_csv_select(columns)} from {table}", f" order by {', '.join(INDICATOR_ORDER)}",
+                       _parts(con, table, list(INDICATOR_ORDER), "indicator_id = ?", (indicator_id,)), out_dir / rel)
         cache.record(key, key_digest, files)
     for rel in files:
         write.count(rel)
@@ -245,7 +263,8 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> t
             for rel in files:
                 (out_dir / rel).unlink(missing_ok=True)
             order = " order by all" if columns else ""
-            _write_csv(con, source, columns, rows, out_dir / f"{base}.csv")
+            parts = _parts(con, source, [_ident(name) for name, _ in columns]) if rows > PART_ROWS and columns else [("", [])]
+            _write_csv(con, f"select {_csv_select(columns)} from {source}", order, parts, out_dir / f"{base}.csv")
             con.execute(f"copy (select {listed} from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
                         "(format parquet)")
             cache.record(base, key_digest, files)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import duckdb
 
 from site_fixture import PAGES, SITE_ROOT, make_warehouse
 from dagster_project.sitegen import build_site
+from dagster_project.sitegen.cache import OutputCache
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -81,3 +85,24 @@ def test_pages_that_no_longer_exist_are_removed(tmp_path):
         con.execute("delete from marts.dim_ward where ward_code = 'E05000845'")
     build(warehouse, out, cache)
     assert not (out / "wards" / "E05000845").exists() or not any((out / "wards" / "E05000845").iterdir())
+
+
+def test_a_large_file_written_by_someone_else_is_recorded_without_reading_it_whole(tmp_path, monkeypatch):
+    """A download's CSV (1.2 GB at 169 councils) is hashed a block at a time, and copied into the
+    cache by the file system where it cannot be linked."""
+    out = tmp_path / "out"
+    out.mkdir()
+    data = bytes(range(256)) * (32 << 10)  # 8 MiB
+    (out / "big.csv").write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    for linked in (True, False):
+        if not linked:
+            monkeypatch.setattr(os, "link", lambda *_: (_ for _ in ()).throw(OSError("no hard links here")))
+        cache = OutputCache(tmp_path / f"cache-{linked}", out)
+        tracemalloc.start()
+        cache.record("big", "d1", {"big.csv": None})
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 4 << 20
+        assert cache.new["big"]["files"] == {"big.csv": [sha, len(data)]}
+        assert cache._blob(sha).read_bytes() == data

@@ -31,12 +31,35 @@ def test_a_csv_written_in_parts_is_the_csv_written_at_once(first, tmp_path, monk
     columns = con.execute("select column_name, data_type from information_schema.columns where table_name = 't' "
                           "order by ordinal_position").fetchall()
     monkeypatch.setattr(downloads, "PART_ROWS", 2)
-    parts = downloads._csv_parts(con, "t", columns, len(ROWS))
+    parts = _parts_written(con, "t", columns, tmp_path / "parts.csv")
     # ranges of the first column (NULLs last); one part when the CSV changes a first value ('=x')
     assert len(parts) == (4 if None in first else 1)
-    downloads._write_csv(con, "t", columns, len(ROWS), tmp_path / "parts.csv")
     assert (tmp_path / "parts.csv").read_bytes() == _csv_at_once(con, "t", columns, tmp_path / "once.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["once.csv", "parts.csv"]  # no part file left
+
+
+def _parts_written(con, source: str, columns, path: Path) -> list:
+    parts = downloads._parts(con, source, [downloads._ident(name) for name, _ in columns])
+    downloads._write_csv(con, f"select {downloads._csv_select(columns)} from {source}", " order by all", parts, path)
+    return parts
+
+
+@pytest.mark.parametrize(("second", "split"), [(["x", "=y", "z", "w", "v"], 1), (["x", None, "z", "w", "v"], 3),
+                                               (["x", "y", "z", "w", "v"], 2)], ids=["with formulas", "with NULLs", "plain"])
+def test_a_first_value_of_many_rows_is_split_by_the_second_column(second, split, tmp_path, monkeypatch):
+    """A first value holding more than a part's rows (uc_households: 395,460 rows of
+    fct_indicator_values at 169 councils) is written in ranges of the second column."""
+    con = duckdb.connect()
+    con.execute("create table t (k varchar, s varchar, n integer)")
+    con.executemany("insert into t values (?, ?, ?)", [("a", 1, 1), ("b", "q", 2)] + [("m", v, n) for n, v in enumerate(second)]
+                    + [("m", v, 9) for v in second[:2]] + [("z", "q", 3)])
+    columns = [("k", "VARCHAR"), ("s", "VARCHAR"), ("n", "INTEGER")]
+    monkeypatch.setattr(downloads, "PART_ROWS", 3)
+    parts = _parts_written(con, "t", columns, tmp_path / "parts.csv")
+    assert (tmp_path / "parts.csv").read_bytes() == _csv_at_once(con, "t", columns, tmp_path / "once.csv")
+    within = [where for where, _ in parts if '"k" = ?' in where]  # the rows of 'm', in parts of their own
+    assert len(within) == split  # one part when the CSV changes a second value ('=y')
+    assert len(parts) == len(within) + 2  # 'a' and 'b' in one range, 'z' in another
 
 
 def test_the_fixture_warehouse_exported_in_parts_matches_at_once(warehouse, tmp_path, monkeypatch):
