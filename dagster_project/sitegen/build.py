@@ -152,7 +152,7 @@ class _Builder:
         self.workers = workers
         self.search: search.SearchIndex | None = None  # the search index, fed as pages are rendered
         self.light_dir: Path | None = None  # where pages rendered here leave their copy for the search index
-        self.light_bytes = 0  # the size of those copies
+        self.light: list[tuple[str, int]] = []  # those copies (page, size)
         self.context = _Section(dict(self.site), "", "", frozenset(), geography)
         self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
         self.pool = None  # the render workers (`open_pool`)
@@ -206,13 +206,13 @@ class _Builder:
         self.forked = True
         self.report = self.writer.report = SiteBuildReport()
         self.writer.written, self.cache.new, self.page_digests = set(), {}, []
-        self.light_bytes = 0
+        self.light = []
 
     def share_result(self) -> dict:
         r = self.report
         return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
                 "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
-                "seconds": r.seconds, "light": self.light_bytes}
+                "seconds": r.seconds, "light": self.light}
 
     def merge(self, part: dict) -> None:
         r = self.report
@@ -382,7 +382,7 @@ class _Builder:
                 self.writer.write(rel, content)
             self.cache.record(f"{prefix}index.html", page_digest, files)
             if self.light_dir is not None and f"{prefix}index.html" not in search.SearchIndex.SKIP:
-                self.light_bytes += search.write_light(self.light_dir, f"{prefix}index.html", html)
+                self.light.append((f"{prefix}index.html", search.write_light(self.light_dir, f"{prefix}index.html", html)))
         except (OSError, ValueError) as exc:
             raise SiteBuildError(page, str(exc), params=where) from exc
         self.report.pages.append(f"{prefix}index.html")
@@ -423,7 +423,7 @@ class _Builder:
             for part in parts:
                 self.merge(part)
             if self.search is not None:
-                self.search.add(sum(part["light"] for part in parts))
+                self.search.add([copy for part in parts for copy in part["light"]])
 
     def close(self) -> None:
         """Render what is left of the batch, wait for it and close the pool (`stop` after a failure)."""

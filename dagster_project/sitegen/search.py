@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 FOLDER = "pagefind"
@@ -163,18 +164,21 @@ class SearchIndex:
     def __init__(self, root: Path, part_bytes: int = PART_BYTES):
         self.root, self.part_bytes = Path(root), part_bytes
         self.part, self.bytes, self.last = 0, 0, 0  # the folder pages go to, its copies' bytes, the last batch's
-        self.started: list[tuple[Path, Path]] = []  # (folder, bundle) of the parts indexed early
+        self.pages: list[str] = []  # the pages whose copies are in the folder
+        self.started: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts indexed early
         self.running: subprocess.Popen | None = None
         self.error: Exception | None = None
+        self.removing: list[threading.Thread] = []  # deleting the copies of parts already indexed
 
     @property
     def folder(self) -> Path:
         return self.root / str(self.part)
 
-    def add(self, size: int) -> None:
-        """A batch of pages wrote `size` bytes of light copies into `folder`."""
-        self.bytes += size
-        self.last = size
+    def add(self, copies: list[tuple[str, int]]) -> None:
+        """A batch of pages wrote these light copies (page, size) into `folder`."""
+        self.pages += [rel for rel, _ in copies]
+        self.last = sum(size for _, size in copies)
+        self.bytes += self.last
 
     def cut(self) -> None:
         """Between batches: index the folder now if the next batch would take it past `part_bytes`."""
@@ -190,13 +194,17 @@ class SearchIndex:
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             self.error = exc
             return
-        self.started.append((self.folder, bundle))
-        self.part, self.bytes = self.part + 1, 0
+        self.started.append((self.folder, bundle, self.pages))
+        self.part, self.bytes, self.pages = self.part + 1, 0, []
 
     def _wait(self) -> None:
+        """Wait for the part being indexed; its copies are deleted in a thread meanwhile."""
         running, self.running = self.running, None
         if running is not None:
             _finished(running)
+            remove = threading.Thread(target=shutil.rmtree, args=(self.started[-1][0],), daemon=True)
+            remove.start()
+            self.removing.append(remove)
 
     def finish(self, out_dir: Path, pages: list[str]) -> list[str]:
         """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
@@ -209,7 +217,7 @@ class SearchIndex:
         if self.error is not None:
             raise RuntimeError(str(self.error)) from self.error
         wanted = set(pages) - self.SKIP
-        early = {path.relative_to(folder).as_posix() for folder, _ in self.started for path in folder.rglob("*.html")}
+        early = set().union(*(part for _, _, part in self.started))
         root = self.folder
         root.mkdir(parents=True, exist_ok=True)
         for path in root.rglob("*.html"):
@@ -219,7 +227,7 @@ class SearchIndex:
         for rel in rest:
             if not (root / rel).is_file():
                 write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
-        bundles = [bundle for _, bundle in self.started]
+        bundles = [bundle for _, bundle, _ in self.started]
         parts = (parts_of([(rel, (root / rel).stat().st_size) for rel in rest], self.part_bytes)
                  if rest or not bundles else [])
         if len(parts) == 1:
@@ -236,7 +244,9 @@ class SearchIndex:
         target = out_dir / FOLDER
         if target.exists():
             shutil.rmtree(target)
-        shutil.move(str(bundles[0]), target) if bundles else target.mkdir()
+        for remove in self.removing:
+            remove.join()
+        shutil.move(str(bundles[0]), target)
         for n, bundle in enumerate(bundles[1:], 1):
             shutil.move(str(bundle), target / f"part-{n}")
         (target / PARTS).write_text(json.dumps([f"part-{n}" for n in range(1, len(bundles))]) + "\n",
@@ -249,6 +259,8 @@ class SearchIndex:
         if running is not None:
             running.kill()
             running.communicate()
+        for remove in self.removing:
+            remove.join()
 
 
 def build_index(out_dir: Path, pages: list[str], part_bytes: int = PART_BYTES) -> list[str]:
