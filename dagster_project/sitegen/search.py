@@ -154,7 +154,7 @@ def _finished(run: subprocess.Popen) -> None:
 class SearchIndex:
     """Light copies of the pages, indexed in parts as they come. Pages write their copies into
     `folder`; `cut` (between batches of pages) starts Pagefind on the folder once its copies
-    reach about `part_bytes`, in the background while the next pages render, and moves on to a new
+    reach `part_bytes`, in the background while the next pages render, and moves on to a new
     folder; `finish` indexes the rest (in equal parts of at most about `part_bytes`, in page order)
     and puts every bundle in place. A site whose copies stay under `part_bytes` is indexed in one
     run at the end, as before."""
@@ -163,7 +163,7 @@ class SearchIndex:
 
     def __init__(self, root: Path, part_bytes: int = PART_BYTES):
         self.root, self.part_bytes = Path(root), part_bytes
-        self.part, self.bytes, self.last = 0, 0, 0  # the folder pages go to, its copies' bytes, the last batch's
+        self.part, self.bytes = 0, 0  # the folder pages go to, its copies' bytes
         self.pages: list[str] = []  # the pages whose copies are in the folder
         self.started: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts indexed early
         self.running: subprocess.Popen | None = None
@@ -177,12 +177,12 @@ class SearchIndex:
     def add(self, copies: list[tuple[str, int]]) -> None:
         """A batch of pages wrote these light copies (page, size) into `folder`."""
         self.pages += [rel for rel, _ in copies]
-        self.last = sum(size for _, size in copies)
-        self.bytes += self.last
+        self.bytes += sum(size for _, size in copies)
 
     def cut(self) -> None:
-        """Between batches: index the folder now if the next batch would take it past `part_bytes`."""
-        if not self.bytes or self.bytes + self.last <= self.part_bytes or self.error is not None:
+        """Between batches: index the folder now once its copies reach `part_bytes` (so a part
+        holds at most one batch's copies more; a site under `part_bytes` is indexed at the end)."""
+        if self.bytes < self.part_bytes or self.error is not None:
             return
         exe = pagefind_executable()
         if exe is None:
