@@ -150,7 +150,9 @@ class _Builder:
         self.report, self.writer = report, writer
         self.page_digests: list[str] = []
         self.workers = workers
-        self.light_dir: Path | None = None  # where rendered pages leave their copy for the search index
+        self.search: search.SearchIndex | None = None  # the search index, fed as pages are rendered
+        self.light_dir: Path | None = None  # where pages rendered here leave their copy for the search index
+        self.light: list[tuple[str, int]] = []  # those copies (page, size)
         self.context = _Section(dict(self.site), "", "", frozenset(), geography)
         self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
         self.pool = None  # the render workers (`open_pool`)
@@ -204,12 +206,13 @@ class _Builder:
         self.forked = True
         self.report = self.writer.report = SiteBuildReport()
         self.writer.written, self.cache.new, self.page_digests = set(), {}, []
+        self.light = []
 
     def share_result(self) -> dict:
         r = self.report
         return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
                 "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
-                "seconds": r.seconds}
+                "seconds": r.seconds, "light": self.light}
 
     def merge(self, part: dict) -> None:
         r = self.report
@@ -266,6 +269,8 @@ class _Builder:
                 self.render_all(compiled, self.page_rows(compiled, column), column)
         finally:
             self.runner.drop(compiled.blocks, static=True)
+        if self.pool is not None and self.batch and (self.running is None or self.running.ready()):
+            self.dispatch()  # the workers are idle: render this file's pages now, not after the next ones' queries
 
     def render_all(self, compiled: _Compiled, rows: list, column: str) -> None:
         """A template's pages. When they are many, a by/per block's result stays in DuckDB and
@@ -376,8 +381,8 @@ class _Builder:
             for rel, content in files.items():
                 self.writer.write(rel, content)
             self.cache.record(f"{prefix}index.html", page_digest, files)
-            if self.light_dir is not None:
-                search.write_light(self.light_dir, f"{prefix}index.html", html)
+            if self.light_dir is not None and f"{prefix}index.html" not in search.SearchIndex.SKIP:
+                self.light.append((f"{prefix}index.html", search.write_light(self.light_dir, f"{prefix}index.html", html)))
         except (OSError, ValueError) as exc:
             raise SiteBuildError(page, str(exc), params=where) from exc
         self.report.pages.append(f"{prefix}index.html")
@@ -403,15 +408,22 @@ class _Builder:
         results are merged)."""
         batch, self.batch = self.batch, []
         self.finish()
+        if self.search is not None:
+            self.search.cut()  # index the rendered pages' copies now, if they are a part's worth
         if batch:
-            self.running = self.pool.map_async(_render_share, [batch[i::self.workers] for i in range(self.workers)])
+            folder = self.search.folder if self.search is not None else None
+            self.running = self.pool.map_async(_render_share, [(folder, batch[i::self.workers])
+                                                               for i in range(self.workers)])
 
     def finish(self) -> None:
         """Wait for the workers rendering the last batch and take in what they did."""
         running, self.running = self.running, None
         if running is not None:
-            for part in running.get():
+            parts = running.get()
+            for part in parts:
                 self.merge(part)
+            if self.search is not None:
+                self.search.add([copy for part in parts for copy in part["light"]])
 
     def close(self) -> None:
         """Render what is left of the batch, wait for it and close the pool (`stop` after a failure)."""
@@ -425,6 +437,8 @@ class _Builder:
         pool, self.pool, self.running, self.batch = self.pool, None, None, []
         if pool is not None:
             pool.terminate()
+        if self.search is not None:
+            self.search.stop()
 
 
 DUCKDB_MEMORY_LIMIT = "512MB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (169 councils: the build process at about 0.8 GB)
@@ -459,9 +473,11 @@ def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
         joiner.join()
 
 
-def _render_share(share: list[tuple]) -> dict:
-    """In a worker: render a share of a batch of pages and return what was done."""
+def _render_share(job: tuple[Path | None, list[tuple]]) -> dict:
+    """In a worker: render a share of a batch of pages (their search copies into the folder given)
+    and return what was done."""
     builder = _WORKER_BUILDER
+    builder.light_dir, share = job
     builder.start_share()
     for task in share:
         builder.draw(task)
@@ -607,8 +623,10 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     sections = {"" if s == "index" else s for s in sections}
 
     def build(paths: list[Path]) -> None:
-        for path in paths:
-            if not exports.done and exports.needed_by(path):
+        # pages reading the downloads' tables last, so the export runs beside the other pages
+        waiting = [p for p in paths if not exports.done and exports.needed_by(p)]
+        for path in [p for p in paths if p not in waiting] + waiting:
+            if path in waiting:
                 exports.wait(builder.con, builder.writer)
             started = time.perf_counter()
             builder.build_file(path)
@@ -662,14 +680,13 @@ def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report,
-                  light_dir: Path) -> None:
+def _search_index(out_dir: Path, builder: _Builder, cache: OutputCache, writer: _Writer, report) -> None:
     key_digest = (digest("pagefind", search.version(), search.PARTS, search.PART_BYTES, sorted(builder.page_digests))
                   if cache.enabled else "")
     files = cache.hit(search.FOLDER, key_digest) if cache.enabled else None
     if files is None:
         try:
-            files = search.build_index(out_dir, sorted(p for p in report.pages if p != "search/index.html"), light_dir)
+            files = builder.search.finish(out_dir, sorted(report.pages))
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             raise SiteBuildError(str(out_dir), f"search index: {exc}") from exc
         cache.record(search.FOLDER, key_digest, dict.fromkeys(files))
@@ -737,7 +754,8 @@ def build_site(
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         if search_index:
-            builder.light_dir = Path(scratch.name)
+            builder.search = search.SearchIndex(Path(scratch.name), search.PART_BYTES)
+            builder.light_dir = builder.search.folder
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
         builder.per_council = _shared_queries(con, site_root)
@@ -761,7 +779,7 @@ def build_site(
             raise SiteBuildError(str(static), str(exc)) from exc
         if search_index:
             started = time.perf_counter()
-            _search_index(out_dir, builder, cache, writer, report, builder.light_dir)
+            _search_index(out_dir, builder, cache, writer, report)
             report.seconds["search index (Pagefind)"] = time.perf_counter() - started
         info = {
             "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

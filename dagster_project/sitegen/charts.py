@@ -17,7 +17,7 @@ import re
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_value, period_words, unit_words
+from .formatting import _number, format_value, formatter, period_words, unit_words
 
 WIDTH = 640
 COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
@@ -306,17 +306,18 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
     if axis_label:
         out.append(f'<text x="{right}" y="{bottom + 30}" text-anchor="end">{escape(axis_label)}</text>')
     out.append("</g>")
-    whiskers = False
+    whiskers, figure = False, _figure(unit, html=True)
     for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         cy = top + bar * i + bar / 2
-        short = text if len(text) <= 32 else text[:31] + "…"
-        out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{escape(short)}</text>')
+        label = escape(text)
+        short = label if len(text) <= 32 else escape(text[:31] + "…")
+        out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{short}</text>')
         if v is None:
             out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">{escape(missing)}</text>')
         else:
             a, b = sorted((sx(0.0), sx(v)))
             out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{fill}">'
-                       f'<title>{escape(text)}: {escape(format_value(v, unit))}</title></rect>')
+                       f'<title>{label}: {figure(v)}</title></rect>')
         if lo is not None and hi is not None:
             whiskers = True
             x0, x1, yy = _f(sx(lo)), _f(sx(hi)), _f(cy)
@@ -342,6 +343,13 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
     }
 
 
+def _figure(unit, html: bool = False):
+    """format_value(v, unit) (escaped with `html`), memoised but for calendar years."""
+    if (unit or "").strip() != "year":
+        return formatter(unit, html=html)
+    return (lambda v: escape(format_value(v, unit))) if html else (lambda v: format_value(v, unit))
+
+
 NARROW = 300  # the phone layout of a bar chart: each label on its own line above its bar
 
 
@@ -361,9 +369,10 @@ def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, ben
                    f'<text x="{tx}" y="{bottom + 16}" text-anchor="{"start" if t == ticks[0] else "end"}">'
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append("</g>")
+    figure = _figure(unit)
     for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         y = top + row_h * i
-        shown = format_value(v, unit) if v is not None else missing
+        shown = figure(v) if v is not None else missing
         room = 40 - len(shown) - 2
         label = f"{text if len(text) <= room else text[:room - 1] + '…'}: {shown}"
         out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{escape(label)}</text>')

@@ -6,9 +6,11 @@ instead: for each page its <title>, description and the text of its <main>, with
 figures, tables or download links. Result addresses are the real pages' addresses.
 
 Pagefind holds everything it indexes in memory (22-29 times the light copies' size), so a
-large site is indexed in equal parts of at most about PART_BYTES of light copies, one Pagefind run after
-another: the first part's bundle is pagefind/ as for a small site, the others pagefind/part-N/,
-listed in pagefind/parts.json, which the search page merges (Pagefind's `mergeIndex`).
+large site is indexed in parts of at most about PART_BYTES of light copies, one Pagefind run after
+another: a part as soon as its pages are rendered, in the background while the next ones render
+(`SearchIndex`), and what is left at the end in equal parts. The first part's bundle is pagefind/
+as for a small site, the others pagefind/part-N/, listed in pagefind/parts.json, which the search
+page merges (Pagefind's `mergeIndex`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 FOLDER = "pagefind"
@@ -107,11 +110,13 @@ def light_page(html: str) -> str:
             f"</title></head><body><main>{body}</main></body></html>")
 
 
-def write_light(root: Path, rel: str, html: str) -> None:
-    """The light copy of page `rel` under `root` (render workers write them as they go)."""
+def write_light(root: Path, rel: str, html: str) -> int:
+    """The light copy of page `rel` under `root` (render workers write them as they go); its size."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(light_page(html), encoding="utf-8")
+    data = light_page(html).encode("utf-8")
+    path.write_bytes(data)
+    return len(data)
 
 
 def parts_of(sizes: list[tuple[str, int]], part_bytes: int) -> list[list[str]]:
@@ -127,51 +132,139 @@ def parts_of(sizes: list[tuple[str, int]], part_bytes: int) -> list[list[str]]:
     return [part for part in parts if part] or [[]]
 
 
-def _pagefind(exe: Path, site: Path, bundle: Path) -> None:
-    result = subprocess.run(
+def _pagefind(exe: Path, site: Path, bundle: Path) -> subprocess.Popen:
+    """Pagefind indexing `site` into `bundle`, started (`_finished` waits for it)."""
+    return subprocess.Popen(
         [str(exe), "--site", str(site), "--output-path", str(bundle.resolve()), "--keep-index-url", "--silent"],
-        capture_output=True, text=True, timeout=1800, check=False,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[:2000]}")
 
 
-def build_index(out_dir: Path, pages: list[str], light_dir: Path | None = None,
-                part_bytes: int = PART_BYTES) -> list[str]:
-    """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
+def _finished(run: subprocess.Popen) -> None:
+    try:
+        output, _ = run.communicate(timeout=1800)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        run.communicate()
+        raise
+    if run.returncode != 0:
+        raise RuntimeError(f"Pagefind failed ({run.returncode}): {(output or '').strip()[:2000]}")
 
-    `light_dir` may already hold light copies of some pages (written while rendering); the
-    others are made here from out_dir, and any copy not in `pages` is left out of the index.
-    Copies over `part_bytes` in all are indexed in parts (moved out of `light_dir` to do so).
-    Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
-    without its search index is not published).
-    """
-    exe = pagefind_executable()
-    if exe is None:
-        raise RuntimeError("Pagefind is not installed (pip package pagefind_bin)")
-    target = out_dir / FOLDER
-    if target.exists():
-        shutil.rmtree(target)
-    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as scratch:
-        root = Path(light_dir or scratch)
-        wanted = set(pages)
+
+class SearchIndex:
+    """Light copies of the pages, indexed in parts as they come. Pages write their copies into
+    `folder`; `cut` (between batches of pages) starts Pagefind on the folder once its copies
+    reach `part_bytes`, in the background while the next pages render, and moves on to a new
+    folder; `finish` indexes the rest (in equal parts of at most about `part_bytes`, in page order)
+    and puts every bundle in place. A site whose copies stay under `part_bytes` is indexed in one
+    run at the end, as before."""
+
+    SKIP = frozenset({"search/index.html"})  # pages left out of the index (the search page itself)
+
+    def __init__(self, root: Path, part_bytes: int = PART_BYTES):
+        self.root, self.part_bytes = Path(root), part_bytes
+        self.part, self.bytes = 0, 0  # the folder pages go to, its copies' bytes
+        self.pages: list[str] = []  # the pages whose copies are in the folder
+        self.started: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts indexed early
+        self.running: subprocess.Popen | None = None
+        self.error: Exception | None = None
+        self.removing: list[threading.Thread] = []  # deleting the copies of parts already indexed
+
+    @property
+    def folder(self) -> Path:
+        return self.root / str(self.part)
+
+    def add(self, copies: list[tuple[str, int]]) -> None:
+        """A batch of pages wrote these light copies (page, size) into `folder`."""
+        self.pages += [rel for rel, _ in copies]
+        self.bytes += sum(size for _, size in copies)
+
+    def cut(self) -> None:
+        """Between batches: index the folder now once its copies reach `part_bytes` (so a part
+        holds at most one batch's copies more; a site under `part_bytes` is indexed at the end)."""
+        if self.bytes < self.part_bytes or self.error is not None:
+            return
+        exe = pagefind_executable()
+        if exe is None:
+            return  # reported by `finish`
+        try:
+            self._wait()
+            bundle = self.root / f"bundle-{len(self.started)}"
+            self.running = _pagefind(exe, self.folder, bundle)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            self.error = exc
+            return
+        self.started.append((self.folder, bundle, self.pages))
+        self.part, self.bytes, self.pages = self.part + 1, 0, []
+
+    def _wait(self) -> None:
+        """Wait for the part being indexed; its copies are deleted in a thread meanwhile."""
+        running, self.running = self.running, None
+        if running is not None:
+            _finished(running)
+            remove = threading.Thread(target=shutil.rmtree, args=(self.started[-1][0],), daemon=True)
+            remove.start()
+            self.removing.append(remove)
+
+    def finish(self, out_dir: Path, pages: list[str]) -> list[str]:
+        """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
+        Raises RuntimeError when Pagefind is missing or fails (the build then fails: a site
+        without its search index is not published)."""
+        exe = pagefind_executable()
+        if exe is None:
+            raise RuntimeError("Pagefind is not installed (pip package pagefind_bin)")
+        self._wait()
+        if self.error is not None:
+            raise RuntimeError(str(self.error)) from self.error
+        wanted = set(pages) - self.SKIP
+        early = set().union(*(part for _, _, part in self.started))
+        root = self.folder
+        root.mkdir(parents=True, exist_ok=True)
         for path in root.rglob("*.html"):
             if path.relative_to(root).as_posix() not in wanted:
                 path.unlink()
-        for rel in pages:
+        rest = sorted(wanted - early)
+        for rel in rest:
             if not (root / rel).is_file():
                 write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
-        parts = parts_of([(rel, (root / rel).stat().st_size) for rel in sorted(wanted)], part_bytes)
+        bundles = [bundle for _, bundle, _ in self.started]
+        parts = (parts_of([(rel, (root / rel).stat().st_size) for rel in rest], self.part_bytes)
+                 if rest or not bundles else [])
         if len(parts) == 1:
-            _pagefind(exe, root, target)
+            bundles.append(self.root / f"bundle-{len(bundles)}")
+            _finished(_pagefind(exe, root, bundles[-1]))
         else:
-            with tempfile.TemporaryDirectory(prefix="sitegen-search-part-") as folder:
-                for n, part in enumerate(parts):
-                    site = Path(folder) / str(n)
-                    for rel in part:
-                        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-                        (root / rel).rename(site / rel)
-                    _pagefind(exe, site, target / f"part-{n}" if n else target)
-                    shutil.rmtree(site)
-        (target / PARTS).write_text(json.dumps([f"part-{n}" for n in range(1, len(parts))]) + "\n", encoding="utf-8")
-    return sorted(p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file())
+            for part in parts:
+                site = self.root / f"rest-{len(bundles)}"
+                for rel in part:
+                    (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (root / rel).rename(site / rel)
+                bundles.append(self.root / f"bundle-{len(bundles)}")
+                _finished(_pagefind(exe, site, bundles[-1]))
+        target = out_dir / FOLDER
+        if target.exists():
+            shutil.rmtree(target)
+        for remove in self.removing:
+            remove.join()
+        shutil.move(str(bundles[0]), target)
+        for n, bundle in enumerate(bundles[1:], 1):
+            shutil.move(str(bundle), target / f"part-{n}")
+        (target / PARTS).write_text(json.dumps([f"part-{n}" for n in range(1, len(bundles))]) + "\n",
+                                    encoding="utf-8")
+        return sorted(p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file())
+
+    def stop(self) -> None:
+        """After a failure: stop the Pagefind run under way, if any."""
+        running, self.running = self.running, None
+        if running is not None:
+            running.kill()
+            running.communicate()
+        for remove in self.removing:
+            remove.join()
+
+
+def build_index(out_dir: Path, pages: list[str], part_bytes: int = PART_BYTES) -> list[str]:
+    """Index the pages (paths relative to out_dir) into out_dir/pagefind at once, from light copies
+    made here (`SearchIndex.finish`)."""
+    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as scratch:
+        return SearchIndex(Path(scratch), part_bytes).finish(out_dir, pages)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import MISSING, decimals_for, format_figure, format_value, heading_unit, humanise, period_words
+from .formatting import (MISSING, decimals_for, format_figure, format_value, formatter, heading_unit, humanise,
+                         period_words)
 
 
 def _is_number(value) -> bool:
@@ -101,13 +102,23 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             cols.index(spec["missing"]) if spec.get("missing") else None,
             opening, f"</{tag}>\n",
             [cols.index(c) for c in spec["range"]] if spec.get("range") else None,
+            # a column of one unit (not years) prints its finite floats with one memoised formatter
+            formatter(spec.get("unit"), spec.get("decimals"), html=True)
+            if spec["numeric"] and not spec.get("unit_column") and (spec.get("unit") or "").strip() != "year" else None,
         ))
     out = []
     for row in result:
         vals = row._vals
         out.append("<tr>\n")
-        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds in plan:
+        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds, fast in plan:
             value = vals[idx]
+            if fast is not None and type(value) is float and value - value == 0:  # finite
+                text = fast(value)
+                if link_idx is None:
+                    out.append(f'{opening} data-sort="{value:.9g}">{text}{closing}')
+                else:
+                    out.append(f'{opening} data-sort="{value:.9g}"><a href="{escape(url(vals[link_idx]))}">{text}</a>{closing}')
+                continue
             if value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
                 text = format_figure(None, vals[bounds[0]], vals[bounds[1]], vals[unit_idx] if unit_idx is not None else unit, decimals)
                 out.append(f'{opening} data-sort="{_sort_key(vals[bounds[0]])}">')

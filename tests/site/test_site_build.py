@@ -293,6 +293,43 @@ def test_many_wards_render_in_worker_processes_identically(tmp_path, monkeypatch
         assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
 
 
+def test_search_index_parts_are_indexed_while_later_pages_render(tmp_path, monkeypatch):
+    """A large site's search index is made a part at a time, each part started as soon as its
+    pages are rendered (while later pages render), and holds every page once, the search page
+    aside."""
+    import gzip
+    import json
+
+    from dagster_project.sitegen import build as build_module
+    from dagster_project.sitegen import search
+
+    warehouse = make_warehouse(tmp_path / "many.duckdb", extra_wards=220, boundaries=False)
+    pages = tmp_path / "pages"
+    (pages / "wards").mkdir(parents=True)
+    shutil.copy(PAGES / "wards" / "[ward].md", pages / "wards")
+    shutil.copy(PAGES / "search.md", pages)
+    out, started, start = tmp_path / "out", [], search._pagefind
+
+    def pagefind(exe, site, bundle):
+        started.append(sum(1 for _ in (out / "wards").glob("*/index.html")))  # ward pages written by then
+        return start(exe, site, bundle)
+
+    monkeypatch.setattr(build_module, "CHUNK_PAGES", 60)
+    monkeypatch.setattr(search, "PART_BYTES", 150_000)
+    monkeypatch.setattr(search, "_pagefind", pagefind)
+    report = build_site(warehouse=warehouse, out_dir=out, pages_dir=pages, site_root=SITE_ROOT, workers=2)
+    wards_pages = len(wards(220))
+    assert len(started) >= 3 and started[0] < wards_pages  # the first part began before the last ward page
+    parts = json.loads((out / "pagefind" / "parts.json").read_text())
+    assert parts == [f"part-{n}" for n in range(1, len(started))]
+    urls = []
+    for bundle in ["", *parts]:
+        for fragment in (out / "pagefind" / bundle / "fragment").iterdir():
+            data = gzip.decompress(fragment.read_bytes())
+            urls.append(json.loads(data[data.index(b"{"):])["url"].lstrip("/"))
+    assert sorted(urls) == sorted(p for p in report.pages if p != "search/index.html")
+
+
 def _pages_with(tmp_path: Path, name: str, text: str) -> Path:
     pages = tmp_path / "pages"
     shutil.copytree(PAGES, pages)
