@@ -26,7 +26,7 @@ from pathlib import Path
 
 FOLDER = "pagefind"
 PARTS = "parts.json"
-PART_BYTES = 24_000_000  # light copies one Pagefind run indexes (its peak: 594 MB at 169 councils, 3.8 GB in one run)
+PART_BYTES = 10_000_000  # light copies one Pagefind run indexes: its peak about 300 MB beside the rendering (24 MB: about 600 MB, and the 169-council run's tree 2,476 MB against 1,922)
 
 
 def pagefind_executable() -> Path | None:
