@@ -4,9 +4,9 @@
         [--template data/warehouse.duckdb]
 
 Creates the mart tables directly (the public contract's columns), brings them to the columns
-of a warehouse built by the pipeline (`--template`, default data/warehouse.duckdb when it
-exists: columns added to the marts since this script was written are added here as NULL, and
-tables it lacks are added empty, so the pages' queries run), builds the whole site with a
+of a warehouse built by the pipeline (`--template`, required; default data/warehouse.duckdb,
+which `make run` writes: columns added to the marts since this script was written are added
+here as NULL, and tables it lacks are added empty, so the pages' queries run), builds the whole site with a
 cache folder, and prints pages per second (all pages and ward pages), total time, CPU seconds
 (user + sys, the build process and its workers and Pagefind) per 1,000 pages and peak memory
 across the process tree (the sum of every process's PSS, sampled every 0.2 s, so shared pages
@@ -245,15 +245,15 @@ def main() -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    if not args.template.exists():  # the synthetic tables alone lack the columns added to the marts since
+        parser.error(f"no template warehouse at {args.template}: run `make run` first, or pass --template "
+                     "a warehouse the pipeline built")
     t0 = time.perf_counter()
     make_warehouse(warehouse, args.wards, args.indicators, args.periods)
-    if args.template.exists():
-        added = align_with(warehouse, args.template)
-        fill_council(warehouse)
-        print(f"matched to {args.template}: added {', '.join(added) if added else 'nothing'} (NULL or empty; "
-              "the council's code filled in)")
-    else:
-        print(f"no template warehouse at {args.template} (run the pipeline first): pages needing newer columns may fail")
+    added = align_with(warehouse, args.template)
+    fill_council(warehouse)
+    print(f"matched to {args.template}: added {', '.join(added) if added else 'nothing'} (NULL or empty; "
+          "the council's code filled in)")
     print(f"synthetic warehouse: {args.wards:,} wards, {args.indicators} indicators, {args.periods} periods "
           f"in {time.perf_counter() - t0:.1f} s")
     try:
