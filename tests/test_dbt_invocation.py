@@ -68,3 +68,23 @@ def test_runs_sharing_a_link_take_turns(tmp_path, monkeypatch):
         assert link.resolve() == first.warehouse.resolve()
     thread.join(10)
     assert entered.is_set() and link.resolve() == second.warehouse.resolve()
+
+
+def test_the_dbt_version_is_read_without_starting_dbt(monkeypatch):
+    """dagster-dbt asks for dbt's version before every invocation; the project's resource answers
+    from the installed dbt-core, not by running `dbt --version` (dbt's imports, seconds a run)."""
+    import importlib.metadata
+
+    from dagster_dbt.core import resource
+    from packaging import version
+
+    from dagster_project.defs.transform.assets import DbtCli, dbt_resource
+
+    def refuse(args, *rest, **options):
+        raise AssertionError(f"a process was started for dbt's version: {args}")
+
+    monkeypatch.setattr(resource, "check_output", refuse)
+    fresh = DbtCli(project_dir=dbt_resource.project_dir, profiles_dir=dbt_resource.profiles_dir,
+                   dbt_executable=dbt_resource.dbt_executable)
+    assert fresh._cli_version == version.parse(importlib.metadata.version("dbt-core"))
+    assert fresh._cli_version.major < 2  # dbt-core, so dagster-dbt keeps its dbt-core path
