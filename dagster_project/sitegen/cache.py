@@ -134,23 +134,14 @@ class OutputCache:
     def _store(target: Path, blob: Path) -> None:
         """Keep `target`, just written, as `blob` (unless stored already): a hard link, not a
         second write, or a copy where the file system cannot link."""
+        blob.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(target, blob)
             return
         except FileExistsError:
             return  # stored by an earlier page, build or render worker
-        except FileNotFoundError:
-            blob.parent.mkdir(parents=True, exist_ok=True)  # the first blob of its folder
-            try:
-                os.link(target, blob)
-                return
-            except FileExistsError:
-                return
-            except OSError:
-                pass
         except OSError:
-            pass
-        blob.parent.mkdir(parents=True, exist_ok=True)
+            pass  # no links here: a copy
         tmp = blob.with_name(f"{blob.name}.tmp-{os.getpid()}")
         shutil.copyfile(target, tmp)
         os.replace(tmp, blob)

@@ -113,13 +113,9 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
         for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds, fast in plan:
             value = vals[idx]
             if fast is not None and type(value) is float and value - value == 0:  # finite
-                text = fast(value)
-                if link_idx is None:
-                    out.append(f'{opening} data-sort="{value:.9g}">{text}{closing}')
-                else:
-                    out.append(f'{opening} data-sort="{value:.9g}"><a href="{escape(url(vals[link_idx]))}">{text}</a>{closing}')
-                continue
-            if value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
+                text = Markup(fast(value))  # escaped by the formatter
+                out.append(f'{opening} data-sort="{_sort_key(value)}">')
+            elif value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
                 text = format_figure(None, vals[bounds[0]], vals[bounds[1]], vals[unit_idx] if unit_idx is not None else unit, decimals)
                 out.append(f'{opening} data-sort="{_sort_key(vals[bounds[0]])}">')
             elif _is_number(value):
