@@ -22,11 +22,12 @@ def _methods():
 
 def _wilson_limit(bound: str):
     """Scalar methods.wilson_lower or wilson_upper."""
+    name = f"wilson_{bound}"
 
     def limit(x, n, confidence):
-        return getattr(_methods(), f"wilson_{bound}")(x, n, confidence)
+        return getattr(_methods(), name)(x, n, confidence)
 
-    limit.__name__ = f"wilson_{bound}"
+    limit.__name__ = name
     return limit
 
 
