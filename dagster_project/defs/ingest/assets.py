@@ -238,7 +238,7 @@ def ingest(context: dg.AssetExecutionContext):
                 yield loaded
             for suite, checked in ((RAW_SUITES[source.id], functools.partial(banded, source)), (PERIOD_SUITES.get(source.id), None)):
                 if suite is not None and check_key(suite) in checks:
-                    result = parts.run(check_key(suite).name, evaluated, context, suite, unchanged, checked)
+                    result = parts.run(check_key(suite).name, evaluated, context, suite, unchanged, checked, raw=True)
                     if result is not None:
                         results.append(result)
                         yield result
