@@ -6,8 +6,9 @@ import functools
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from dagster_project.settings import Settings, get_settings
 from dagster_project.warehouse import connect
 
 REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
-LOAD_THREADS = 2  # sources staged at once, beside the step's thread committing and checking them
+LOAD_THREADS = 2  # threads staging sources, beside the step's thread committing and checking them
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
@@ -179,22 +180,56 @@ def ingest_source(
     )
 
 
+def _bytes(source: Source, raw_dir: Path) -> int:
+    """The size of the files the source accepts (0 if its folder cannot be listed)."""
+    try:
+        return sum(p.stat(follow_symlinks=False).st_size for p in source.folder(raw_dir).iterdir() if source.matches(p.name))
+    except OSError:
+        return 0
+
+
 @contextmanager
 def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources: list[Source], loaded_at: datetime):
-    """Each source staged (`stage`) on a cursor of its own by LOAD_THREADS threads, in order, while
-    the caller commits and checks them in the same order: {source id: Future of Staged}. DuckDB
-    and hashlib release the GIL, so staging runs beside the suites (GX and pandas hold it). On
-    leaving, sources not started are cancelled, those started are waited for, and every cursor is
-    closed (dropping what was staged and not committed)."""
+    """Each source staged (`stage`) on a cursor of its own by LOAD_THREADS threads while the caller
+    commits and checks them in the registry's order: {source id: Future of Staged}. One thread
+    takes the sources in that order, the others the largest files first, so that the caller never
+    waits long and the last to finish are small. DuckDB and hashlib release the GIL. On leaving,
+    sources not started are cancelled, those started are waited for, and every cursor is closed
+    (dropping what was staged and not committed)."""
     with connect(settings, context.run.run_id) as con:
         con.execute(INGEST_STATE_DDL)
         switched = functools.cache(lambda: dataset_switched(settings.warehouse, settings.raw_dir))  # once, when needed
         cursors = {source.id: con.cursor() for source in sources}
-        pool = ThreadPoolExecutor(LOAD_THREADS, thread_name_prefix="ingest")
+        futures = {source.id: Future() for source in sources}
+        size = {source.id: _bytes(source, settings.raw_dir) for source in sources}
+        pending, lock = list(sources), threading.Lock()
+
+        def work(first: bool) -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    source = pending[0] if first else max(pending, key=lambda s: size[s.id])
+                    pending.remove(source)
+                future = futures[source.id]
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(stage(cursors[source.id], settings, source, loaded_at, switched))
+                    except BaseException as error:
+                        future.set_exception(error)
+
+        threads = [threading.Thread(target=work, args=(n == 0,), name=f"ingest-{n}") for n in range(LOAD_THREADS)]
+        for thread in threads:
+            thread.start()
         try:
-            yield {s.id: pool.submit(stage, cursors[s.id], settings, s, loaded_at, switched) for s in sources}
+            yield futures
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            with lock:
+                pending.clear()
+            for future in futures.values():
+                future.cancel()
+            for thread in threads:
+                thread.join()
             for source in sources:
                 with suppress(duckdb.Error):
                     staging.drop(cursors[source.id], source)
