@@ -235,12 +235,28 @@ def test_a_batch_below_the_threshold_is_validated_by_gx(monkeypatch, hostile):
     assert len(calls) == 1
 
 
+def test_a_raw_suite_in_the_ingest_step_takes_the_compiled_query_at_any_size(monkeypatch, hostile):
+    """The ingest step runs the raw tables' suites beside its loading threads: GX_SQL_MIN_ROWS_RAW
+    (default 0), not GX_SQL_MIN_ROWS, decides their engine."""
+    calls = []
+    monkeypatch.setattr(sql_engine, "validate", lambda *args: calls.append(args) or [])
+    suite = Suite("h", ("raw", "h"), "select * from hostile",
+                  (Expectation("expect_column_values_to_not_be_null", {"column": "i"}),))
+    validate(hostile, suite)
+    assert calls == []
+    validate(hostile, suite, raw=True)
+    assert len(calls) == 1
+    with _threshold(8, "GX_SQL_MIN_ROWS_RAW"):
+        validate(hostile, suite, raw=True)
+    assert len(calls) == 1
+
+
 @contextmanager
-def _threshold(rows: int):
-    """GX_SQL_MIN_ROWS set to `rows` for the block."""
+def _threshold(rows: int, name: str = "GX_SQL_MIN_ROWS"):
+    """GX_SQL_MIN_ROWS (or `name`) set to `rows` for the block."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GX_SQL_MIN_ROWS", str(rows))
-        assert gx_runner.configured_sql_min_rows() == rows
+        patch.setenv(name, str(rows))
+        assert gx_runner.configured_sql_min_rows(name == "GX_SQL_MIN_ROWS_RAW") == rows
         yield
 
 

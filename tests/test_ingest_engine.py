@@ -4,6 +4,7 @@ every file it does not read plainly to the Python reader."""
 
 import dataclasses
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -181,3 +182,35 @@ def test_null_markers_that_look_like_numbers_load_as_null(tmp_path, monkeypatch)
     table, rejected, log, accounting = duck
     assert accounting[0][2:6] == (3, 2, 1, 3)
     assert [row[4:9] for row in table][0] == (None, None, 12, 7, None)
+
+
+def test_sources_staged_at_once_on_cursors_of_one_connection_commit_what_one_at_a_time_loads(tmp_path, monkeypatch):
+    """The ingest step stages sources on threads, each on a cursor of one connection (DuckDB's
+    path's temporary tables are each cursor's own), and commits them in order: nothing published
+    changes before a source's commit, and the tables and audit rows (in their order) are those of
+    loading one source after the other."""
+    monkeypatch.setattr(loader, "ENGINE_MIN_BYTES", 0)
+    sources = [SOURCES[i] for i in ("iod2019_file8", "population_lsoa11_mid2020", "mortality_ward23", "iod2019_file6")]
+    at = datetime(2026, 1, 1)
+
+    def loaded(at_once: bool) -> list:
+        with duckdb.connect(str(tmp_path / f"{at_once}.duckdb")) as con:
+            con.execute(AUDIT_DDL)
+            if at_once:
+                cursors = [con.cursor() for _ in sources]
+                with ThreadPoolExecutor(2) as pool:
+                    staged = list(pool.map(lambda c, s: loader.stage_source(c, s, RAW, at), cursors, sources))
+                assert con.execute("select count(*), bool_and(starts_with(table_name, '_ingest_')) from duckdb_tables() "
+                                   "where schema_name = 'raw'").fetchone() == (len(sources), True)
+                assert con.execute("select count(*) from audit.load_log").fetchone() == (0,)
+                for cursor, source, loads in zip(cursors, sources, staged):
+                    loader.commit_source(cursor, source, RAW, loads, at)
+                    cursor.close()
+            else:
+                for source in sources:
+                    loader.load_source(con, source, RAW, at)
+            assert con.execute("select count(*) from duckdb_tables() where starts_with(table_name, '_ingest')").fetchone() == (0,)
+            return [con.execute(f"select * from {s.table} order by rowid").fetchall() for s in sources] + [
+                con.execute(f"select * from audit.{t} order by rowid").fetchall() for t in ("load_log", "rejected_rows")]
+
+    assert loaded(True) == loaded(False)

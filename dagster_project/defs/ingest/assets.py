@@ -6,13 +6,22 @@ import functools
 import hashlib
 import json
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from dagster_project.defs.ingest.loader import dataset_switched, demo_hashes, files_for, inventory, load_source, write_registry
-from dagster_project.defs.ingest.reader import sha256_of
+from dagster_project.defs.ingest import staging
+from dagster_project.defs.ingest.loader import (
+    commit_source, dataset_switched, demo_hashes, files_for, inventory, stage_source, write_registry,
+)
+from dagster_project.defs.ingest.reader import FileLoad, sha256_of
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.defs.parts import Parts
 from dagster_project.defs.quality.checks import (
@@ -25,6 +34,7 @@ from dagster_project.settings import Settings, get_settings
 from dagster_project.warehouse import connect
 
 REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
+LOAD_THREADS = 2  # threads staging sources, beside the step's thread committing and checking them
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
@@ -79,7 +89,6 @@ def ingest_fingerprint(source: Source, raw_dir: Path) -> str:
 
 
 def _already_loaded(con, source: Source, fingerprint: str) -> bool:
-    con.execute(INGEST_STATE_DDL)
     (stored,) = con.execute(
         "select any_value(fingerprint) from pipeline_state.ingest where source_id = ?", [source.id]
     ).fetchone()
@@ -100,31 +109,53 @@ def source_spec(source: Source) -> dg.AssetSpec:
     )
 
 
-def ingest_source(
-    context: dg.AssetExecutionContext, settings: Settings, source: Source, loaded_at: datetime
-) -> dg.MaterializeResult:
-    """Load the source's files, unless its fingerprint says they are those already loaded."""
-    key = dg.AssetKey(["raw", source.id])
+@dataclass
+class Staged:
+    """A source's fingerprint and its files staged on its own cursor (`loads` None: the files
+    are those already loaded)."""
+
+    cursor: duckdb.DuckDBPyConnection
+    fingerprint: str
+    loads: list[FileLoad] | None
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, settings: Settings, source: Source, loaded_at: datetime, switched: Callable[[], bool]
+) -> Staged:
+    """Fingerprint the source and, unless it says its files are those already loaded, stage them
+    (loader.stage_source; `switched()`: loader.dataset_switched for this run). Nothing published
+    changes, so sources are staged at once, each on a cursor of its own, while `ingest_source`
+    commits and checks those staged before."""
     fingerprint = ingest_fingerprint(source, settings.raw_dir)
-    with connect(settings, context.run.run_id) as con:
-        if _already_loaded(con, source, fingerprint):
-            counts = con.execute(
-                "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
-                "coalesce(sum(rows_rejected), 0), coalesce(json_group_object(file_name, sha256), '{}') "
-                "from audit.load_log where source_id = ?", [source.id]
-            ).fetchone()
-            return dg.MaterializeResult(
-                asset_key=key,
-                data_version=dg.DataVersion(fingerprint),
-                metadata={
-                    "dagster/row_count": counts[2], "rows_read": counts[1], "rows_loaded": counts[2],
-                    "rows_rejected": counts[3], "reloaded": False,
-                    "files": dg.MetadataValue.json(json.loads(counts[4])),
-                },
-            )
-        switched = dataset_switched(settings.warehouse, settings.raw_dir)
-        loads = load_source(con, source, settings.raw_dir, loaded_at, switched=switched)
-        con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
+    if _already_loaded(con, source, fingerprint):
+        return Staged(con, fingerprint, None)
+    return Staged(con, fingerprint, stage_source(con, source, settings.raw_dir, loaded_at, switched=switched()))
+
+
+def ingest_source(
+    context: dg.AssetExecutionContext, settings: Settings, source: Source, staged: Future, loaded_at: datetime
+) -> dg.MaterializeResult:
+    """Commit the source's staged files (or report those already loaded), on its cursor."""
+    key = dg.AssetKey(["raw", source.id])
+    found: Staged = staged.result()
+    con, fingerprint = found.cursor, found.fingerprint
+    if found.loads is None:
+        counts = con.execute(
+            "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_rejected), 0), coalesce(json_group_object(file_name, sha256), '{}') "
+            "from audit.load_log where source_id = ?", [source.id]
+        ).fetchone()
+        return dg.MaterializeResult(
+            asset_key=key,
+            data_version=dg.DataVersion(fingerprint),
+            metadata={
+                "dagster/row_count": counts[2], "rows_read": counts[1], "rows_loaded": counts[2],
+                "rows_rejected": counts[3], "reloaded": False,
+                "files": dg.MetadataValue.json(json.loads(counts[4])),
+            },
+        )
+    loads = commit_source(con, source, settings.raw_dir, found.loads, loaded_at)
+    con.execute("insert or replace into pipeline_state.ingest values (?, ?)", [source.id, fingerprint])
     read = sum(l.rows_read for l in loads)
     loaded = sum(l.rows_loaded for l in loads)
     rejected = sum(l.rows_rejected for l in loads)
@@ -149,6 +180,62 @@ def ingest_source(
     )
 
 
+def _bytes(source: Source, raw_dir: Path) -> int:
+    """The size of the files the source accepts (0 if its folder cannot be listed)."""
+    try:
+        return sum(p.stat(follow_symlinks=False).st_size for p in source.folder(raw_dir).iterdir() if source.matches(p.name))
+    except OSError:
+        return 0
+
+
+@contextmanager
+def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources: list[Source], loaded_at: datetime):
+    """Each source staged (`stage`) on a cursor of its own by LOAD_THREADS threads while the caller
+    commits and checks them in the registry's order: {source id: Future of Staged}. One thread
+    takes the sources in that order, the others the largest files first, so that the caller never
+    waits long and the last to finish are small. DuckDB and hashlib release the GIL. On leaving,
+    sources not started are cancelled, those started are waited for, and every cursor is closed
+    (dropping what was staged and not committed)."""
+    with connect(settings, context.run.run_id) as con:
+        con.execute(INGEST_STATE_DDL)
+        switched = functools.cache(lambda: dataset_switched(settings.warehouse, settings.raw_dir))  # once, when needed
+        cursors = {source.id: con.cursor() for source in sources}
+        futures = {source.id: Future() for source in sources}
+        size = {source.id: _bytes(source, settings.raw_dir) for source in sources}
+        pending, lock = list(sources), threading.Lock()
+
+        def work(first: bool) -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    source = pending[0] if first else max(pending, key=lambda s: size[s.id])
+                    pending.remove(source)
+                future = futures[source.id]
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(stage(cursors[source.id], settings, source, loaded_at, switched))
+                    except BaseException as error:
+                        future.set_exception(error)
+
+        threads = [threading.Thread(target=work, args=(n == 0,), name=f"ingest-{n}") for n in range(LOAD_THREADS)]
+        for thread in threads:
+            thread.start()
+        try:
+            yield futures
+        finally:
+            with lock:
+                pending.clear()
+            for future in futures.values():
+                future.cancel()
+            for thread in threads:
+                thread.join()
+            for source in sources:
+                with suppress(duckdb.Error):
+                    staging.drop(cursors[source.id], source)
+                cursors[source.id].close()
+
+
 @dg.multi_asset(
     name="ingest",
     specs=[REGISTRY_SPEC, *(source_spec(s) for s in SOURCES.values())],
@@ -162,32 +249,34 @@ def ingest(context: dg.AssetExecutionContext):
     critical expectation failed fails it too, so dbt never starts."""
     settings = get_settings()
     selected, checks, parts = context.selected_asset_keys, context.selected_asset_check_keys, Parts()
-    if REGISTRY_KEY in selected:
-        result = parts.run("source_registry", registry_result, context, settings)
-        if result is not None:
-            yield result
     published = functools.cache(lambda: previous_rows(settings, [s.table for s in SOURCES.values()]))
 
     def banded(source: Source):  # the source's suite with its band around the previous published load
         return raw_suite(source, published()[source.table])
 
     kept, results, loaded_at = [], [], _run_started_at(context)
-    for source in SOURCES.values():
-        unchanged = False  # a check selected without its source runs on the table as it is
-        if dg.AssetKey(["raw", source.id]) in selected:
-            context.log.debug(f"ingesting {source.id}")
-            loaded = parts.run(source.id, ingest_source, context, settings, source, loaded_at)
-            if loaded is None:
-                continue
-            unchanged = loaded.metadata["reloaded"] is False
-            kept += [source.id] if unchanged else []
-            yield loaded
-        for suite, checked in ((RAW_SUITES[source.id], functools.partial(banded, source)), (PERIOD_SUITES.get(source.id), None)):
-            if suite is not None and check_key(suite) in checks:
-                result = parts.run(check_key(suite).name, evaluated, context, suite, unchanged, checked)
-                if result is not None:
-                    results.append(result)
-                    yield result
+    loading = [s for s in SOURCES.values() if dg.AssetKey(["raw", s.id]) in selected]
+    with staging_ahead(context, settings, loading, loaded_at) as staged:
+        if REGISTRY_KEY in selected:
+            result = parts.run("source_registry", registry_result, context, settings)
+            if result is not None:
+                yield result
+        for source in SOURCES.values():
+            unchanged = False  # a check selected without its source runs on the table as it is
+            if source.id in staged:
+                context.log.debug(f"ingesting {source.id}")
+                loaded = parts.run(source.id, ingest_source, context, settings, source, staged[source.id], loaded_at)
+                if loaded is None:
+                    continue
+                unchanged = loaded.metadata["reloaded"] is False
+                kept += [source.id] if unchanged else []
+                yield loaded
+            for suite, checked in ((RAW_SUITES[source.id], functools.partial(banded, source)), (PERIOD_SUITES.get(source.id), None)):
+                if suite is not None and check_key(suite) in checks:
+                    result = parts.run(check_key(suite).name, evaluated, context, suite, unchanged, checked, raw=True)
+                    if result is not None:
+                        results.append(result)
+                        yield result
     if kept:
         context.log.info(f"files unchanged since the last load, not re-ingested: {len(kept)} sources ({', '.join(kept)})")
     report_stored(context, results)

@@ -234,19 +234,42 @@ def load_source(
     con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
     switched: bool = False,
 ) -> list[FileLoad]:
-    """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing.
+    """Replace raw.<source> with the source's files and rewrite its audit rows, all or nothing:
+    `stage_source`, then `commit_source`. A source that loaded rows before and now has none is
+    refused (unless it is retired in the registry, or `switched` says this run changes dataset).
+    An IngestError leaves raw.<source> and its audit rows as they were. The returned FileLoads
+    hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
+    return commit_source(con, source, raw_dir, stage_source(con, source, raw_dir, loaded_at, batch_size, switched), loaded_at)
 
-    Files are staged (staging.py: the rows in a table beside the raw one, written as they come,
-    so memory is bounded by the batch size, not the file; the rejections in a temporary table);
-    one transaction then renames the staged rows into place and rewrites the audit rows. A source that loaded rows before and now has none is refused (unless it
-    is retired in the registry, or `switched` says this run changes dataset). An IngestError leaves raw.<source> and its audit rows as they were. The
-    returned FileLoads hold counts and the first KEPT_REJECTIONS rejections, not the rows."""
+
+def stage_source(
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
+    switched: bool = False,
+) -> list[FileLoad]:
+    """Stage the source's files (staging.py: the rows in a table beside the raw one, written as
+    they come, so memory is bounded by the batch size, not the file; the rejections in a temporary
+    table of this cursor), changing nothing published; refuse a source that vanished. The staged
+    tables are dropped when it fails, else left for `commit_source` on the same cursor. Sources
+    may be staged at once on cursors of their own."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
     staging.create(con, source)
     try:
         loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
         _refuse_vanished(con, source, raw_dir, loads, switched)
+    except BaseException:
+        staging.drop(con, source)
+        raise
+    return loads
+
+
+def commit_source(
+    con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loads: list[FileLoad], loaded_at: datetime
+) -> list[FileLoad]:
+    """One transaction on the cursor that staged the source: rename the staged rows into place
+    and rewrite the source's audit rows; the staged tables are dropped either way."""
+    demo = demo_hashes(raw_dir)
+    try:
         con.execute("begin")
         try:
             staging.swap(con, source)

@@ -106,14 +106,14 @@ def stored_result(context, suite: Suite) -> dg.AssetCheckResult | None:
     )
 
 
-def validated(context, suite: Suite, checked: Suite | None = None) -> dg.AssetCheckResult:
+def validated(context, suite: Suite, checked: Suite | None = None, raw: bool = False) -> dg.AssetCheckResult:
     """Run `checked` (the suite, or the suite with this run's row-count band) now, and store its
-    results under the suite's name."""
+    results under the suite's name (`raw`: a raw table's suite, gx_runner.validate)."""
     from dagster_project.defs.quality.gx_runner import record, validate
 
     checked = checked or suite
     with connect(get_settings(), context.run.run_id) as con:
-        outcomes = validate(con, checked)
+        outcomes = validate(con, checked, raw=raw)
         record(con, checked, outcomes)
         con.execute(SUITE_STATE_DDL)
         con.execute("insert or replace into pipeline_state.quality values (?, ?)", [suite.name, suite_fingerprint(suite)])
@@ -149,12 +149,12 @@ def report_stored(context, results: list[dg.AssetCheckResult]) -> None:
                          f"made it ({', '.join(names)})")
 
 
-def evaluated(context, suite: Suite, unchanged: bool, checked=None) -> dg.AssetCheckResult:
+def evaluated(context, suite: Suite, unchanged: bool, checked=None, raw: bool = False) -> dg.AssetCheckResult:
     """The suite's stored results when its data is unchanged and they still hold, else `validated`
     (`checked`, when given, makes the suite to run: called only then)."""
     context.log.debug(f"checking {check_key(suite).name} ({len(suite.expectations)} expectations)")
     stored = stored_result(context, suite) if unchanged else None
-    return stored if stored is not None else validated(context, suite, checked() if checked else None)
+    return stored if stored is not None else validated(context, suite, checked() if checked else None, raw)
 
 
 # The raw tables' suites, by source: the registry's expectations (with a row-count band around the
