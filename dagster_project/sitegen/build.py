@@ -544,6 +544,9 @@ class _Downloads:
         if self.thread.ident is None:  # not yet started
             self.thread.start()
 
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
     def count(self, rel: str) -> None:
         self.calls.append(("count", rel, None))
 
@@ -792,6 +795,8 @@ def build_site(
             builder.light_dir = builder.search.folder
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
+        if builder.search is not None:  # the export fills DuckDB to its limit: Pagefind parts wait for its end
+            builder.search.busy = exports.running
         builder.per_council = _shared_queries(con, site_root)
         manifest = Path(dbt_manifest) if dbt_manifest else DBT_PROJECT_DIR / "target" / "manifest.json"
         try:
