@@ -455,7 +455,7 @@ def _pause_collector() -> bool:
     forked workers (a collection writes to every object it traverses: a worker's would copy the
     pages it shares with this process). The build makes next to no cyclic garbage (the demo's
     240 pages rendered in one process: 908 objects), and the collections cost the build process
-    a sixth of its CPU at 7,000 wards (10 s of 53: the rows it fetches are all alive when
+    a fifth of its CPU at 7,000 wards (10.1 s of 52.6: the rows it fetches are all alive when
     they run). Returns whether the collector was on (`_resume_collector`)."""
     enabled = gc.isenabled()
     gc.disable()
