@@ -88,3 +88,21 @@ def test_the_dbt_version_is_read_without_starting_dbt(monkeypatch):
                    dbt_executable=dbt_resource.dbt_executable)
     assert fresh._cli_version == version.parse(importlib.metadata.version("dbt-core"))
     assert fresh._cli_version.major < 2  # dbt-core, so dagster-dbt keeps its dbt-core path
+
+
+def test_the_plugin_imports_the_statistics_at_their_first_call():
+    """dbt opens its connection (loading the plugin, registering its functions) before any node
+    runs: the statistics module and scipy (1.3-2 s of imports) wait for a function's first call."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, duckdb\n"
+        "from dagster_project.defs.transform.duckdb_functions import Plugin\n"
+        "con = duckdb.connect()\n"
+        "Plugin('functions', {}).configure_connection(con)\n"
+        "assert 'dagster_project.methods' not in sys.modules and 'scipy' not in sys.modules, 'imported at set-up'\n"
+        "from dagster_project import methods\n"
+        "assert con.execute('select wilson_lower(5, 10, 0.95)').fetchone()[0] == methods.wilson_lower(5, 10, 0.95)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)

@@ -147,7 +147,7 @@ class _Builder:
         self.layout = self.env.get_template("base.html")
         self.sql_env = sql_environment()
         self.cache = cache
-        self.runner = QueryRunner(con, hashing=cache.enabled)
+        self.runner = QueryRunner(con, hashing=cache.enabled, packed=workers > 1)  # pages drawn in workers
         self.inputs = _inputs_digest(site_root, self.site, geography) if cache.enabled else ""
         self.report, self.writer = report, writer
         self.page_digests: list[str] = []

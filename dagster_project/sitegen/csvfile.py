@@ -36,27 +36,62 @@ def _cell(value) -> str:
     return neutralise(str(value))
 
 
-_PLAIN = {float, int, type(None)}  # written as they are
+_PLAIN = {float, int, type(None)}  # written as the csv module writes them: str(), or '' for None
 _TEXT = {str, type(None)}
 
 
-def to_csv(columns: list[str], rows) -> bytes:
-    """CSV bytes; only columns holding text (or other non-numbers) are converted, a column at a time."""
+def _csv_row(fields: list) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([neutralise(c) for c in columns])
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()
+
+
+def _special(c: str) -> bool:
+    try:
+        return _csv_row([f"x{c}y", ""]) != f"x{c}y,\n"
+    except csv.Error:
+        return True
+
+
+# ASCII characters that make the csv module quote (or refuse) a field (',', '"' and '\n'), found
+# by asking it; a text holding none of them is written as it is
+_SPECIAL = re.compile("[" + re.escape("".join(c for c in map(chr, range(128)) if c not in "xy" and _special(c))) + "]")
+
+
+def _field(text: str) -> str:
+    """A text cell as the csv module writes it in a row of several fields."""
+    if _SPECIAL.search(text) is None:
+        return text
+    return _csv_row([text, ""])[:-2]
+
+
+def _texts(column) -> list[str]:
+    """A column of text (and None) as CSV fields: each distinct text neutralised and quoted once."""
+    text = {v: _field(neutralise(v)) for v in set(column) if v is not None}
+    text[None] = ""
+    return list(map(text.__getitem__, column))
+
+
+def to_csv(columns: list[str], rows) -> bytes:
+    """CSV bytes, as the csv module writes them (QUOTE_MINIMAL, '\n'), built a column at a time:
+    numbers by str(), texts quoted once per distinct value, then joined row by row."""
     data = [row._vals for row in rows]
-    cells = list(zip(*data))
-    slow = False
-    for i, column in enumerate(cells):
+    if len(columns) < 2:  # one column: a row of one empty field is written '""'
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([neutralise(c) for c in columns])
+        writer.writerows([[_cell(v) for v in row] for row in data])
+        return buf.getvalue().encode("utf-8")
+    cells = []
+    for column in zip(*data):
         kinds = set(map(type, column))
-        if not kinds <= _PLAIN:
-            if kinds <= _TEXT:  # a few distinct texts, repeated: each converted once
-                text = {v: neutralise(v) for v in set(column) if v is not None}
-                text[None] = ""
-                cells[i] = list(map(text.__getitem__, column))
-            else:
-                cells[i] = list(map(_cell, column))
-            slow = True
-    writer.writerows(zip(*cells) if slow else data)
-    return buf.getvalue().encode("utf-8")
+        if kinds <= _PLAIN:
+            cells.append(["" if v is None else str(v) for v in column] if type(None) in kinds else list(map(str, column)))
+        elif kinds <= _TEXT:
+            cells.append(_texts(column))
+        else:
+            cells.append([_field(_cell(v)) for v in column])
+    lines = [",".join([_field(neutralise(c)) for c in columns])]
+    lines += map(",".join, zip(*cells))
+    lines.append("")
+    return "\n".join(lines).encode("utf-8")

@@ -88,6 +88,19 @@ class QueryResult(list):
         return out
 
 
+class PackedResult:
+    """A query's rows on their way to a render worker, as tuples: a QueryResult once unpickled
+    there, so its Row objects are made only in the process that reads them."""
+
+    __slots__ = ("name", "columns", "rows")
+
+    def __init__(self, name: str, columns: list[str], rows: list[tuple]):
+        self.name, self.columns, self.rows = name, columns, rows
+
+    def __reduce__(self):
+        return QueryResult, (self.name, self.columns, self.rows)
+
+
 def as_result(data, name: str = "data") -> QueryResult:
     """Accept a QueryResult, or a plain list of rows filtered in Jinja (keeps its query name)."""
     if isinstance(data, QueryResult):

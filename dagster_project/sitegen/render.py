@@ -23,7 +23,7 @@ class PageState:
     """
 
     def __init__(self) -> None:
-        self.council_prefix, self.council_sections, self.geography = "", frozenset(), None
+        self.for_council("", (), None)
         self.begin("")
 
     def for_council(self, slug: str, sections, geography) -> None:
@@ -32,6 +32,7 @@ class PageState:
         it, and maps draw its wards (`geography`)."""
         self.council_prefix = f"{slug}/" if slug else ""
         self.council_sections, self.geography = frozenset(sections), geography
+        self.urls: dict[tuple[str, str], str] = {}  # (page prefix, target) -> link, for this council's pages
 
     def begin(self, site_path: str) -> None:
         self.site_path = site_path
@@ -47,9 +48,18 @@ class PageState:
         ('wards/E05' -> 'bolton/wards/E05' on a multi-council site); a path starting with '/'
         is from the site's root ('/' is the region's home page). Paths ending in a file name
         (with a dot) are linked as they are; http(s) and mailto URLs pass through and any
-        other scheme (javascript:, data:) becomes an empty link.
+        other scheme (javascript:, data:) becomes an empty link. Links are worked out once per
+        council section and folder depth (the navigation and ward links recur on every page).
         """
-        target = str(target)
+        if type(target) is str:
+            key = (self.prefix, target)
+            link = self.urls.get(key)
+            if link is None:
+                link = self.urls[key] = self._url(target)
+            return link
+        return self._url(str(target))
+
+    def _url(self, target: str) -> str:
         if target.startswith("mailto:"):
             return target
         if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", target):

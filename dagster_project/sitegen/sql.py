@@ -10,7 +10,7 @@ import duckdb
 from jinja2 import Environment, StrictUndefined, Template
 
 from .cache import digest
-from .data import QueryResult
+from .data import PackedResult, QueryResult
 from .errors import MissingColumnError
 
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -165,7 +165,9 @@ class QueryRunner:
     council's section).
 
     With `hashing`, `digests` holds a digest of each block's rows for the page just run
-    (the content-hash cache's view of the page's data).
+    (the content-hash cache's view of the page's data). With `packed` (pages rendered in
+    worker processes), a page's own results come as PackedResult (rows as tuples, made
+    QueryResults in the worker); results kept across pages stay QueryResults.
 
     On a multi-council site, `batch` runs a page's blocks that return `council_code` once for
     every council into temp tables sorted by council; `council` (the current council's code and
@@ -184,6 +186,7 @@ class QueryRunner:
     council: tuple[str, int] | None = None  # (la_code, position) of the council whose pages are run
     batches: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key -> (temp table, a page reads it per council)
     held: dict[str, tuple[int, int, list[str], dict[str, list[tuple]]]] = field(default_factory=dict)
+    packed: bool = False
 
     def _execute(self, block: SqlBlock, params, sql: str | None = None) -> tuple[list[str], list[tuple]]:
         if self.council is not None and block.key in self.batches:
@@ -292,7 +295,7 @@ class QueryRunner:
                 if known is None:
                     known = digests[slug] = self._digest(columns, rows)
                 self.digests[block.name] = known
-            return QueryResult(block.name, columns, rows)
+            return self._result(block.name, columns, rows)
         if block.static and block.name in self.cache:
             result, self.digests[block.name] = self.cache[block.name]
             return result
@@ -302,13 +305,17 @@ class QueryRunner:
                 columns, rows = self._execute(block, params, sql)
                 self.shared[sql] = (columns, rows, self._digest(columns, rows))
             columns, rows, self.digests[block.name] = self.shared[sql]
-            return QueryResult(block.name, columns, rows)
+            return self._result(block.name, columns, rows)
         columns, rows = self._execute(block, params)
-        result = QueryResult(block.name, columns, rows)
         self.digests[block.name] = self._digest(columns, rows)
         if block.static:
+            result = QueryResult(block.name, columns, rows)
             self.cache[block.name] = (result, self.digests[block.name])
-        return result
+            return result
+        return self._result(block.name, columns, rows)
+
+    def _result(self, name: str, columns: list[str], rows: list[tuple]) -> QueryResult | PackedResult:
+        return PackedResult(name, columns, rows) if self.packed else QueryResult(name, columns, rows)
 
     def stream(self, block: SqlBlock) -> bool:
         """Run a by/per block once into a DuckDB temp table, so its rows come into Python a range

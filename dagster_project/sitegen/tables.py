@@ -107,24 +107,31 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             if spec["numeric"] and not spec.get("unit_column") and (spec.get("unit") or "").strip() != "year" else None,
         ))
     out = []
+    texts: list[dict] = [{} for _ in plan]  # each column's text cells, escaped once per distinct text
     for row in result:
         vals = row._vals
         out.append("<tr>\n")
-        for idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds, fast in plan:
+        for (idx, unit_idx, unit, decimals, link_idx, missing_idx, opening, closing, bounds, fast), seen in zip(plan, texts):
             value = vals[idx]
             if fast is not None and type(value) is float and value - value == 0:  # finite
-                text = Markup(fast(value))  # escaped by the formatter
+                text = fast(value)  # escaped by the formatter
                 out.append(f'{opening} data-sort="{_sort_key(value)}">')
             elif value is None and bounds and _is_number(vals[bounds[0]]) and _is_number(vals[bounds[1]]):
-                text = format_figure(None, vals[bounds[0]], vals[bounds[1]], vals[unit_idx] if unit_idx is not None else unit, decimals)
+                text = escape(format_figure(None, vals[bounds[0]], vals[bounds[1]],
+                                            vals[unit_idx] if unit_idx is not None else unit, decimals))
                 out.append(f'{opening} data-sort="{_sort_key(vals[bounds[0]])}">')
             elif _is_number(value):
-                text = format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals)
+                text = escape(format_value(value, vals[unit_idx] if unit_idx is not None else unit, decimals))
                 out.append(f'{opening} data-sort="{_sort_key(value)}">')
             else:
-                text = _text(value if value is not None or missing_idx is None else (vals[missing_idx] or None))
+                shown = value if value is not None or missing_idx is None else (vals[missing_idx] or None)
+                if type(shown) is str:
+                    text = seen.get(shown)
+                    if text is None:
+                        text = seen[shown] = escape(_text(shown))
+                else:
+                    text = escape(_text(shown))
                 out.append(opening + ">")
-            text = escape(text)
             if link_idx is not None:
                 out.append(f'<a href="{escape(url(vals[link_idx]))}">{text}</a>{closing}')
             else:

@@ -105,3 +105,78 @@ def test_waiting_for_an_export_not_yet_started_runs_it(warehouse, tmp_path):
     assert con.execute("select count(*) from site_downloads").fetchone()[0] > 0
     exports.stop()
     con.close()
+
+
+def _facts(dim_ids: list[str]):
+    """A warehouse of a few indicators' values, and a dim_indicator listing `dim_ids`."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.fct_indicator_values (indicator_id varchar, area_code varchar, area_type varchar, "
+                "la_code varchar, period varchar, period_start date, period_end date, value double, note varchar)")
+    con.executemany("insert into marts.fct_indicator_values values (?, ?, ?, 'E1', ?, ?, null, ?, ?)", [
+        ("b", "W2", "ward", "2020", "2020-01-01", 1.5, "=x"), ("a", "W1", "ward", "2021", "2021-01-01", 2.0, None),
+        ("b", "E1", "la", "2019", "2019-01-01", 3.0, "-1"), ("a", "W1", "ward", "2019", "2019-01-01", None, "y"),
+        ("c", "W3", "ward", "2020", None, 4.0, "@z"), ("a", "E1", "la", "2021", "2021-01-01", 5.0, "q"),
+        ("a", "A0", "ward", "2022", "2022-01-01", 6.0, "r")])
+    con.execute("create table marts.dim_indicator as select unnest(?) as indicator_id", [dim_ids])
+    return con
+
+
+class _Files:
+    def __init__(self, out: Path):
+        self.out = out
+
+    def count(self, rel):
+        pass
+
+    def write(self, rel, data):
+        (self.out / rel).write_bytes(data)
+
+
+def _exported(con, out: Path) -> tuple[list[str], list[str]]:
+    """The export's CSV of marts.fct_indicator_values, and the table's CSV written at once (sorted by all)."""
+    downloads.export(con, out, OutputCache(None, out), {}, _Files(out))
+    columns = con.execute("select column_name, data_type from information_schema.columns "
+                          "where table_name = 'fct_indicator_values' order by ordinal_position").fetchall()
+    once = _csv_at_once(con, "marts.fct_indicator_values", columns, out / "once.csv")
+    return (out / "downloads" / "marts" / "fct_indicator_values.csv").read_text().splitlines(), once.decode().splitlines()
+
+
+def test_the_values_csv_is_its_indicators_csvs_one_after_another(tmp_path):
+    """marts.fct_indicator_values' CSV is every indicator's CSV in turn (one header): the same rows
+    as the table written at once, by indicator and then as each indicator's CSV is sorted."""
+    whole, once = _exported(_facts(["a", "b", "c"]), tmp_path)
+    indicators = [(tmp_path / "downloads" / "indicators" / f"{i}.csv").read_text().splitlines() for i in "abc"]
+    assert whole == indicators[0] + indicators[1][1:] + indicators[2][1:]
+    assert whole[0] == once[0] and sorted(whole[1:]) == sorted(once[1:]) and len(whole) == 8 and whole != once
+    assert [line.split(",")[0] for line in whole[1:]] == ["a", "a", "a", "a", "b", "b", "c"]
+    assert [line.split(",")[1] for line in whole[1:5]] == ["E1", "W1", "W1", "A0"]  # la first, then by period
+    assert any(line.endswith(",'=x") for line in whole)  # formulas quoted as in any CSV
+
+
+def test_values_of_an_indicator_without_a_csv_are_never_left_out(tmp_path):
+    """When the indicators' CSVs do not hold every row (an indicator missing from dim_indicator),
+    the table's CSV is written from the table, sorted by all its columns."""
+    whole, once = _exported(_facts(["a", "b"]), tmp_path)
+    assert whole == once and len(whole) == 8
+
+
+def test_a_table_with_a_unique_key_is_sorted_only_as_far_as_its_key(warehouse):
+    """Sorting marts.fct_indicator_values up to its key's last column is sorting by all of it: the
+    key must stay unique in dbt's tests, and the two orders give the same rows in the same order."""
+    import yaml
+
+    spec = yaml.safe_load((SITE_ROOT.parent / "dbt" / "models" / "marts" / "fct_indicator_values.yml").read_text())
+    tests = [t for m in spec["models"] for t in m.get("data_tests", [])]
+    keys = [t["unique_combination_of_columns"]["arguments"]["columns"] for t in tests
+            if isinstance(t, dict) and "unique_combination_of_columns" in t]
+    assert list(downloads.UNIQUE_KEYS[("marts", "fct_indicator_values")]) in keys
+    con = duckdb.connect(str(warehouse), read_only=True)
+    columns = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = 'marts' "
+                                         "and table_name = 'fct_indicator_values' order by ordinal_position").fetchall()]
+    order = downloads._order("marts", "fct_indicator_values", columns)
+    assert order.count(",") < len(columns) - 1
+    rows = con.execute(f"select * from marts.fct_indicator_values{order}").fetchall()
+    assert rows == con.execute("select * from marts.fct_indicator_values order by all").fetchall() and rows
+    assert downloads._order("marts", "dim_ward", ["ward_code"]) == " order by all"
+    con.close()
