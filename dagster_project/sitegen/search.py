@@ -8,9 +8,10 @@ figures, tables or download links. Result addresses are the real pages' addresse
 Pagefind holds everything it indexes in memory (22-29 times the light copies' size), so a
 large site is indexed in parts of at most about PART_BYTES of light copies, one Pagefind run after
 another: a part as soon as its pages are rendered, in the background while the next ones render
-(`SearchIndex`), and what is left at the end in equal parts. The first part's bundle is pagefind/
-as for a small site, the others pagefind/part-N/, listed in pagefind/parts.json, which the search
-page merges (Pagefind's `mergeIndex`).
+(`SearchIndex`; a few parts wait while the build says it is busy), and what is left at the end in
+equal parts. The first part's bundle is pagefind/ as for a small site, the others
+pagefind/part-N/, listed in pagefind/parts.json, which the search page merges (Pagefind's
+`mergeIndex`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 FOLDER = "pagefind"
 PARTS = "parts.json"
+HELD_PARTS = 3  # parts that may wait while the build's memory is at its highest (`SearchIndex.busy`)
 PART_BYTES = 10_000_000  # light copies one Pagefind run indexes: its peak about 300 MB beside the rendering (24 MB: about 600 MB, and the 169-council run's tree 2,476 MB against 1,922)
 
 
@@ -153,19 +155,22 @@ def _finished(run: subprocess.Popen) -> None:
 
 class SearchIndex:
     """Light copies of the pages, indexed in parts as they come. Pages write their copies into
-    `folder`; `cut` (between batches of pages) starts Pagefind on the folder once its copies
-    reach `part_bytes`, in the background while the next pages render, and moves on to a new
-    folder; `finish` indexes the rest (in equal parts of at most about `part_bytes`, in page order)
-    and puts every bundle in place. A site whose copies stay under `part_bytes` is indexed in one
+    `folder`; `cut` (between batches of pages) makes the folder a part once its copies reach
+    `part_bytes` and moves on to a new folder, and indexes the parts one after another in the
+    background while the next pages render (up to `held` parts wait while `busy()`); `finish`
+    indexes the parts still waiting and the rest (in equal parts of at most about `part_bytes`,
+    in page order) and puts every bundle in place. A site whose copies stay under `part_bytes` is indexed in one
     run at the end, as before."""
 
     SKIP = frozenset({"search/index.html"})  # pages left out of the index (the search page itself)
 
-    def __init__(self, root: Path, part_bytes: int = PART_BYTES):
+    def __init__(self, root: Path, part_bytes: int = PART_BYTES, held: int = HELD_PARTS):
         self.root, self.part_bytes = Path(root), part_bytes
         self.part, self.bytes = 0, 0  # the folder pages go to, its copies' bytes
         self.pages: list[str] = []  # the pages whose copies are in the folder
-        self.started: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts indexed early
+        self.waiting: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts not yet indexed
+        self.started: list[tuple[Path, Path, list[str]]] = []  # those of parts indexed early
+        self.busy, self.held = (lambda: False), held
         self.running: subprocess.Popen | None = None
         self.error: Exception | None = None
         self.removing: list[threading.Thread] = []  # deleting the copies of parts already indexed
@@ -180,22 +185,30 @@ class SearchIndex:
         self.bytes += sum(size for _, size in copies)
 
     def cut(self) -> None:
-        """Between batches: index the folder now once its copies reach `part_bytes` (so a part
-        holds at most one batch's copies more; a site under `part_bytes` is indexed at the end)."""
-        if self.bytes < self.part_bytes or self.error is not None:
+        """Between batches: once the folder's copies reach `part_bytes` they are a part (so a part
+        holds at most one batch's copies more; a site under `part_bytes` is indexed at the end),
+        and the oldest part waiting is indexed if Pagefind is not running, unless `busy()` (the
+        build's memory is at its highest) and at most `held` parts wait."""
+        if self.error is not None:
             return
+        if self.bytes >= self.part_bytes:
+            self.waiting.append((self.folder, self.root / f"bundle-{self.part}", self.pages))
+            self.part, self.bytes, self.pages = self.part + 1, 0, []
+        if not self.waiting or (self.busy() and len(self.waiting) <= self.held):
+            return
+        if self.running is not None and self.running.poll() is None:
+            return  # the next cut starts it
         exe = pagefind_executable()
         if exe is None:
             return  # reported by `finish`
         try:
             self._wait()
-            bundle = self.root / f"bundle-{len(self.started)}"
-            self.running = _pagefind(exe, self.folder, bundle)
+            folder, bundle, pages = self.waiting[0]
+            self.running = _pagefind(exe, folder, bundle)
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             self.error = exc
             return
-        self.started.append((self.folder, bundle, self.pages))
-        self.part, self.bytes, self.pages = self.part + 1, 0, []
+        self.started.append(self.waiting.pop(0))
 
     def _wait(self) -> None:
         """Wait for the part being indexed; its copies are deleted in a thread meanwhile."""
@@ -216,6 +229,9 @@ class SearchIndex:
         self._wait()
         if self.error is not None:
             raise RuntimeError(str(self.error)) from self.error
+        while self.waiting:
+            self.started.append(self.waiting.pop(0))
+            _finished(_pagefind(exe, self.started[-1][0], self.started[-1][1]))
         wanted = set(pages) - self.SKIP
         early = set().union(*(part for _, _, part in self.started))
         root = self.folder

@@ -1,0 +1,80 @@
+"""The site build's memory and process policy: Python's garbage collector during the build, the
+render workers' freed memory, and when the search index's parts are indexed."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+from site_fixture import PAGES, SITE_ROOT
+from dagster_project.sitegen import build as build_module
+from dagster_project.sitegen import build_site, search
+
+
+def test_no_collection_runs_during_the_build_and_the_collector_is_restored(warehouse, tmp_path):
+    """The build pauses the collector (its rows are alive when one would run: pure cost) and
+    leaves it as it found it: on or off, nothing frozen, the same thresholds."""
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    try:
+        build_site(warehouse=warehouse, out_dir=tmp_path / "on", pages_dir=PAGES, site_root=SITE_ROOT,
+                   search_index=False, workers=1)
+        assert collections == []
+        assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+        gc.disable()
+        build_site(warehouse=warehouse, out_dir=tmp_path / "off", pages_dir=PAGES, site_root=SITE_ROOT,
+                   search_index=False, workers=1)
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)
+
+
+def test_render_workers_give_freed_memory_back_after_each_share(warehouse, tmp_path, monkeypatch):
+    marks = tmp_path / "released"
+
+    def release():  # runs in the forked workers
+        with marks.open("a") as handle:
+            handle.write("share\n")
+
+    monkeypatch.setattr(build_module, "_release_free_memory", release)
+    build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT,
+               search_index=False, workers=2)
+    assert len(marks.read_text().split()) >= 2  # one per worker's share of each batch
+
+
+def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_once(tmp_path, monkeypatch):
+    runs, start = [], search._pagefind
+
+    def pagefind(exe, site, bundle):
+        runs.append(site.name)
+        return start(exe, site, bundle)
+
+    monkeypatch.setattr(search, "_pagefind", pagefind)
+    index = search.SearchIndex(tmp_path / "scratch", part_bytes=1, held=2)  # every page a part
+    busy = [True]
+    index.busy = lambda: busy[0]
+    out, pages = tmp_path / "out", []
+    for n in range(5):
+        rel = f"p{n}/index.html"
+        html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
+        (out / rel).parent.mkdir(parents=True)
+        (out / rel).write_text(html, encoding="utf-8")
+        index.add([(rel, search.write_light(index.folder, rel, html))])
+        index.cut()
+        pages.append(rel)
+        if n < 2:
+            assert runs == []  # busy: up to two parts wait
+        elif n == 2:
+            assert runs == ["0"]  # a third: the oldest is indexed anyway
+            busy[0] = False
+    files = index.finish(out, pages)
+    assert runs == ["0", "1", "2", "3", "4"]  # each part once, in order (the last ones at the end)
+    assert json.loads((out / "pagefind" / "parts.json").read_text()) == ["part-1", "part-2", "part-3", "part-4"]
+    assert any(f.endswith("pagefind.js") for f in files)
