@@ -284,3 +284,13 @@ def test_gx_keeps_no_batch_or_metric_once_a_suite_is_validated(hostile):
     engine = gx_runner._gx()[1].get_execution_engine()
     assert engine.batch_manager.batch_data_cache == {} and engine.batch_manager.batch_cache == {}
     assert len(engine._metric_cache) == 0
+
+
+def test_gx_prepared_in_the_background_is_the_one_the_checks_use(monkeypatch):
+    """GX imported on a thread (while dbt runs) and asked for by a check at the same time is set
+    up once: both get the same datasource."""
+    monkeypatch.setattr(gx_runner, "_GX", {})
+    thread = gx_runner.prepare_in_background()
+    first = gx_runner._gx()
+    thread.join()
+    assert gx_runner._gx()[1] is first[1] and thread.name == "gx-import"

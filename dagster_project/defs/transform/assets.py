@@ -15,6 +15,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from dagster_project.defs.quality.gx_runner import prepare_in_background
 from dagster_project.defs.transform.incremental import (
     build_fingerprint, compact, last_build, record_build, stored_checks, tables_exist,
 )
@@ -71,6 +72,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
                     severity=dg.AssetCheckSeverity(severity), metadata={"result": f"stored from the build of {built} (unchanged inputs)"},
                 )
             return
+    prepare_in_background()  # GX's import, for the checks after dbt, while this process waits for dbt
     # A stable profile (a fixed link to the candidate) and vars keep dbt's partial parsing.
     os.environ.update(dbt_env(settings))
     # DuckDB admits one writer: row counts are read after dbt's process has finished.
