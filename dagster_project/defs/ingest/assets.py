@@ -21,7 +21,7 @@ from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.loader import (
     commit_source, dataset_switched, demo_hashes, files_for, inventory, stage_source, write_registry,
 )
-from dagster_project.defs.ingest.reader import FileLoad, sha256_of
+from dagster_project.defs.ingest.reader import FileLoad, IngestError, sha256_of
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.defs.parts import Parts
 from dagster_project.defs.quality.checks import (
@@ -181,10 +181,11 @@ def ingest_source(
 
 
 def _bytes(source: Source, raw_dir: Path) -> int:
-    """The size of the files the source accepts (0 if its folder cannot be listed)."""
+    """The size of the files the source loads (`files_for`), to order the staging; 0 when they
+    cannot be listed (staging the source then reports why)."""
     try:
-        return sum(p.stat(follow_symlinks=False).st_size for p in source.folder(raw_dir).iterdir() if source.matches(p.name))
-    except OSError:
+        return sum(p.stat().st_size for p in files_for(source, raw_dir))
+    except (IngestError, OSError):
         return 0
 
 
