@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -202,9 +203,16 @@ def load_dictionary(path: Path) -> dict:
     return data
 
 
-def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> list[str]:
-    """downloads/indicators/<indicator_id>.csv: every value of one indicator (linked from its page).
-    Returns them in the order of indicator_id."""
+@dataclass
+class _IndicatorFiles:
+    """The per-indicator CSVs (`_per_indicator`): their columns and files, by indicator_id in order."""
+
+    columns: list[tuple]
+    files: dict[str, str]
+
+
+def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> _IndicatorFiles:
+    """downloads/indicators/<indicator_id>.csv: every value of one indicator (linked from its page)."""
     table = "marts.fct_indicator_values"
     columns = con.execute("select column_name, data_type from information_schema.columns "
                           "where table_schema = 'marts' and table_name = 'fct_indicator_values' "
@@ -212,33 +220,31 @@ def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> list[str]:
     state = con.execute(f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} t").fetchone()
     ids = [r[0] for r in con.execute("select indicator_id from marts.dim_indicator order by indicator_id").fetchall()]
     key, key_digest = f"{FOLDER}/indicators", digest("per-indicator", 1, columns, state[0], state[1], str(state[2]), ids)
-    files = {f"{FOLDER}/indicators/{i}.csv": None for i in ids}
+    files = {i: f"{FOLDER}/indicators/{i}.csv" for i in ids}
     if cache.hit(key, key_digest) is None:
         (out_dir / FOLDER / "indicators").mkdir(parents=True, exist_ok=True)
-        for indicator_id, rel in zip(ids, files):
+        for indicator_id, rel in files.items():
             (out_dir / rel).unlink(missing_ok=True)
             _write_csv(con, f"select {_csv_select(columns)} from {table}", f" order by {', '.join(INDICATOR_ORDER)}",
                        _parts(con, table, list(INDICATOR_ORDER), "indicator_id = ?", (indicator_id,)), out_dir / rel)
-        cache.record(key, key_digest, files)
-    for rel in files:
+        cache.record(key, key_digest, dict.fromkeys(files.values()))
+    for rel in files.values():
         write.count(rel)
-    return list(files)
+    return _IndicatorFiles([tuple(c) for c in columns], files)
 
 
-def _concatenated(con, out_dir: Path, indicator_files: list[str], columns: list, rows: int, path: Path) -> bool:
+def _concatenated(con, out_dir: Path, indicators: _IndicatorFiles, columns: list, rows: int, path: Path) -> bool:
     """Write marts.fct_indicator_values' CSV as its indicators' CSVs one after another (one header),
-    when they hold every one of its rows with the same columns: the rows are formatted once, not
+    when they hold every one of its `rows` with the same columns: the rows are formatted once, not
     twice. Returns False (nothing written) when they do not."""
-    listed = con.execute("select column_name, data_type from information_schema.columns "
-                         "where table_schema = 'marts' and table_name = 'fct_indicator_values' "
-                         "order by ordinal_position").fetchall()
-    ids = [rel.rsplit("/", 1)[1].removesuffix(".csv") for rel in indicator_files]
+    if not indicators.files or indicators.columns != [tuple(c) for c in columns]:
+        return False
     held = con.execute("select count(*) from marts.fct_indicator_values where list_contains(?, indicator_id)",
-                       [ids]).fetchone()[0]
-    if not ids or [tuple(c) for c in listed] != [tuple(c) for c in columns] or held != rows:
+                       [list(indicators.files)]).fetchone()[0]
+    if held != rows:
         return False
     with path.open("wb") as out:
-        for n, rel in enumerate(indicator_files):
+        for n, rel in enumerate(indicators.files.values()):
             with (out_dir / rel).open("rb") as src:
                 header = len(src.readline())
             _append(out_dir / rel, out, skip=0 if n == 0 else header)
@@ -301,7 +307,7 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> t
     downloads, columns_rows = [], []
     public_views(con)
     (out_dir / FOLDER).mkdir(parents=True, exist_ok=True)
-    indicator_files = _per_indicator(con, out_dir, cache, write)
+    indicators = _per_indicator(con, out_dir, cache, write)
     for schema, table in _tables(con):
         described = (dictionary.get(schema) or {}).get(table) or {}
         col_text = described.get("columns") or {}
@@ -324,7 +330,7 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> t
             for rel in files:
                 (out_dir / rel).unlink(missing_ok=True)
             order = _order(schema, table, [name for name, _ in columns])
-            if (schema, table) != CONCATENATED or not _concatenated(con, out_dir, indicator_files, columns, rows,
+            if (schema, table) != CONCATENATED or not _concatenated(con, out_dir, indicators, columns, rows,
                                                                      out_dir / f"{base}.csv"):
                 parts = _parts(con, source, [_ident(n) for n, _ in columns]) if rows > PART_ROWS and columns else [("", [])]
                 _write_csv(con, f"select {_csv_select(columns)} from {source}", order, parts, out_dir / f"{base}.csv")
