@@ -1,15 +1,18 @@
 """What a built site says against what it draws: captions describe only what is drawn (and
-everything that is), no empty-chart block appears without its reason, and every figure in a ward
-profile carries its unit, and no page is heavier than MAX_PAGE_BYTES. Used on the fixture site (tests/site), the demo build (test_pipeline)
+everything that is), no empty-chart block appears without its reason, every figure in a ward
+profile carries its unit, no markup shows as text, and no page is heavier than MAX_PAGE_BYTES. Used on the fixture site (tests/site), the demo build (test_pipeline)
 and the real-data build (test_real_data)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import lxml.html
 
 MAX_PAGE_BYTES = 200 * 1024  # a page a phone on a slow connection still loads
+_MARKUP = re.compile(r"</?(?:p|strong|em|a|ul|ol|li|div|span|br|table|tr|td|th)\b[^<>]*>")  # a tag shown as text
 
 
 def _tag(e) -> str:
@@ -43,6 +46,13 @@ def audit(out: Path) -> list[str]:
                 problems.append(f"{rel}: caption names a dashed line that is not drawn: {said[:80]}")
             if ("does not start at zero" in said) != cut:
                 problems.append(f"{rel}: caption and axis cut disagree: {said[:80]}")
+        for e in tree.iter():
+            if _tag(e) in ("script", "style"):
+                continue
+            shown = _MARKUP.search(e.text or "") or _MARKUP.search(e.tail or "")
+            if shown:
+                problems.append(f"{rel}: markup shown as text: {shown.group(0)}")
+                break
         for p in tree.iter("p"):
             if "no-data" in (p.get("class") or "") and "because" not in _text(p):
                 problems.append(f"{rel}: empty chart without a reason: {_text(p)[:80]}")
