@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.runtime import Macro
+from markupsafe import Markup
 
 from . import charts, maps, spine, trend
 from .csvfile import to_csv
@@ -107,8 +108,24 @@ def _finalize(value):
     return "" if value is None else value
 
 
+def details(summary, text=None, open=False, caller=None) -> Markup:
+    """The `details` component: a collapsed note, `{% call details('Notes') %}Markdown…{% endcall %}`
+    or `details('Notes', text='…')` (in Python: ward pages open thousands)."""
+    body = caller() if caller is not None else Markup("<p>%s</p>") % _finalize(text)
+    return Markup('<details class="notes"%s>\n<summary>%s</summary>\n<div class="notes-body">\n%s</div>\n</details>\n') % (
+        Markup(" open") if open else "", _finalize(summary), body)
+
+
+def _block(draw, *first):
+    """A component drawn in Python, called as a macro is (the line after it included)."""
+    def component(*args, **kwargs) -> Markup:
+        return draw(*first, *args, **kwargs) + "\n"
+    return component
+
+
 def make_environment(site_root: Path, state: PageState, site: dict, geography=None) -> tuple[Environment, set[str]]:
-    """Autoescaping environment with helpers, plus every macro in site/components as a global."""
+    """Autoescaping environment with helpers, the components drawn in Python, plus every macro in
+    site/components as a global."""
     state.geography = geography
     components = site_root / "components"
     env = Environment(
@@ -125,13 +142,14 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         table_columns=table_columns, table_body=table_body,
         map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
         locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
-        trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
-        spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
-        ward_summary_html=spine.ward_summary_html,
     )
+    # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
+    drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
+             "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html)}
+    env.globals.update(drawn)
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)
-    names: set[str] = set()
+    names: set[str] = set(drawn)
     for path in sorted(components.glob("*.html")):
         module = env.get_template(path.name).module
         for name, macro in vars(module).items():

@@ -14,7 +14,7 @@ from dagster_project.sitegen.csvfile import _cell, neutralise, to_csv
 from dagster_project.sitegen.data import QueryResult
 from dagster_project.sitegen.formatting import format_interval, format_value
 from dagster_project.sitegen.page import compile_body
-from dagster_project.sitegen.render import PageState
+from dagster_project.sitegen.render import PageState, make_environment
 from dagster_project.sitegen.sql import sql_environment, sql_literal, _check_quoted
 
 BLOCKS = {"bar_chart", "data_table", "value"}
@@ -37,6 +37,23 @@ def test_multi_line_component_call_and_raw_text():
     html = compile_body("{{ bar_chart(data=rows,\n   label='a') }}\n\n{% raw %}{{ <b> }}{% endraw %}\n", BLOCKS)
     assert html.startswith("{{ bar_chart(data=rows,\n   label='a') }}")
     assert "{% raw %}{{ &lt;b&gt; }}{% endraw %}" in html
+
+
+def test_components_drawn_in_python_render_as_their_macros_did():
+    """details, trend_chart and ward_summary are Python functions: called from a page (details with
+    a call block too) they give what their macros gave, a line after each included."""
+    env, names = make_environment(SITE_ROOT, PageState(), {})
+    assert {"details", "trend_chart", "spine_chart", "ward_summary"} <= names
+    html = env.from_string(
+        "{% call details('A & B') %}x <i>{% endcall %}|{{ details('N', text='t<', open=true) }}|{{ details(none) }}|"
+        "{{ trend_chart([{'period': '2020', 'value': none}], title='T') }}|"
+        "{{ ward_summary([], ward_name='W', la_name='L') }}|").render()
+    assert html == (
+        '<details class="notes">\n<summary>A &amp; B</summary>\n<div class="notes-body">\nx <i></div>\n</details>\n|'
+        '<details class="notes" open>\n<summary>N</summary>\n<div class="notes-body">\n<p>t&lt;</p></div>\n</details>\n|'
+        '<details class="notes">\n<summary></summary>\n<div class="notes-body">\n<p></p></div>\n</details>\n|'
+        '<p class="no-data">T: no figures to show, because the warehouse holds no figures for this series.</p>\n\n|'
+        '<p class="ward-summary"><strong>There are no figures for W yet.</strong></p>\n\n|')
 
 
 def test_sql_parameters_are_quoted_safely():
