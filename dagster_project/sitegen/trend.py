@@ -3,7 +3,7 @@
 Ward pages draw one per indicator for thousands of wards, so this component is written for
 speed (one pass over the rows, no axis machinery; what charts share, such as the axes of the
 same periods or scale, is drawn once; a column of positive floats is printed with one str.format
-for its line or band, and for the table where every column of it is) while keeping the rules of
+for its line or band and its cells of the table) while keeping the rules of
 every chart:
 <title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
 95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 from itertools import chain
-from operator import itemgetter
 
 from markupsafe import Markup, escape
 
@@ -30,6 +29,14 @@ WIDTH, LEFT, RIGHT, KEY_ROW = 300, 52, 290, 18
 @functools.lru_cache(maxsize=4096)  # a site has few period labels
 def _period_html(period) -> str:
     return str(escape(period_words(period)))
+
+
+@functools.lru_cache(maxsize=256)
+def _figures(unit):
+    """format_value(_, unit) for many figures (a memoised formatter; years print as years)."""
+    if (unit or "").strip() == "year":
+        return functools.partial(format_value, unit=unit)
+    return formatter(unit)
 
 
 def _f(v: float) -> str:
@@ -81,12 +88,14 @@ def _plain(column: list) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _table_template(periods: tuple, field: str, interval: bool) -> str:
-    """The table's rows, latest first (period, value, interval or n/a, benchmark), as one
-    str.format template of their figures, each printed by `field`."""
-    ci = f"{field} to {field}" if interval else "n/a"
-    return "".join(f'<tr><th scope="row">{_period_html(p).replace("{", "{{").replace("}", "}}")}</th>'
-                   f'<td class="num">{field}</td><td class="num">{ci}</td><td class="num">{field}</td></tr>\n'
+def _table_template(periods: tuple, field: str, plain_y: bool, interval: int, plain_b: bool) -> str:
+    """The table's rows, latest first (period, value, interval, benchmark), as one str.format
+    template of their cells: a column of positive floats (`plain_`) is printed by `field`, any other
+    comes printed ('{}'); the interval is two fields (`interval` 2), comes printed (1) or is n/a (0)."""
+    ci = ("n/a", "{}", f"{field} to {field}")[interval]
+    cells = (f'</th><td class="num">{field if plain_y else "{}"}</td><td class="num">{ci}</td>'
+             f'<td class="num">{field if plain_b else "{}"}</td></tr>\n')
+    return "".join(f'<tr><th scope="row">{_period_html(p).replace("{", "{{").replace("}", "}}")}' + cells
                    for p in reversed(periods))
 
 
@@ -132,9 +141,10 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     with_values = [r for r in rows if type(r[iy]) in num]
     if len({r[ix] for r in with_values}) == 1:
         r = with_values[0]
-        text = f"{area_label}: {format_value(r[iy], unit)} in {period_words(r[ix])}."
+        figure = _figures(unit)
+        text = f"{area_label}: {figure(r[iy])} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
-            text += f" {benchmark_label}: {format_value(r[ib], unit)}."
+            text += f" {benchmark_label}: {figure(r[ib])}."
         return Markup(f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
                       f'is published so far, so there is no trend to draw.</p>\n')
     lo_v, hi_v, cut = honest_range(values, unit)
@@ -150,7 +160,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     periods = tuple([r[ix] for r in rows])
     xs, x_labels, when, line, band_line = _x_axis(periods, bottom)
     # a column whose figures are all floats > 0 (most are) is printed with one str.format: its line
-    # (or band) where the series does not break, its cells of the table where the others are too
+    # (or band) where the series does not break, and its cells of the table
     plain_y, plain_b = _plain([r[iy] for r in rows]), ib is not None and _plain([r[ib] for r in rows])
     plain_ci = il is not None and _plain([r[il] for r in rows]) and _plain([r[iu] for r in rows])
     no_ci = il is None or not {int, float} & set(map(type, [r[il] for r in rows]))
@@ -199,14 +209,15 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
 
     first = next((r for r in rows if type(r[iy]) in num), None)
     last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
+    figure = _figures(unit)
     summary = f"{area_label}: " + (
-        f"{format_value(first[iy], unit)} in {period_words(first[ix])} to {format_value(last[iy], unit)} in {period_words(last[ix])}."
+        f"{figure(first[iy])} in {period_words(first[ix])} to {figure(last[iy])} in {period_words(last[ix])}."
         if first is not None and last is not first else
-        (f"{format_value(first[iy], unit)} in {period_words(first[ix])}." if first is not None else "no figures."))
+        (f"{figure(first[iy])} in {period_words(first[ix])}." if first is not None else "no figures."))
     if ib is not None:
         bl = next((r for r in reversed(rows) if type(r[ib]) in num), None)
         if bl is not None:
-            summary += f" {benchmark_label}: {format_value(bl[ib], unit)} in {period_words(bl[ix])}."
+            summary += f" {benchmark_label}: {figure(bl[ib])} in {period_words(bl[ix])}."
     drawn_text = "".join(text + " " for text in (
         f"Solid line: {area_label}." if len(with_values) > 1 else f"Dot: {area_label}.",
         f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
@@ -223,20 +234,20 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
     words = heading_unit(unit)  # stated once, in the caption
     fmt = formatter(unit, html=True, bare=bool(words))
-    if plain_y and plain_b and (plain_ci or no_ci):
-        figures = itemgetter(iy, il, iu, ib) if plain_ci else itemgetter(iy, ib)
-        cells = [_table_template(periods, fmt.field, plain_ci).format(*chain.from_iterable(map(figures, reversed(rows))))]
-    else:
-        cells = []
-        for r in reversed(rows):  # latest first
-            v = r[iy]
-            vt = fmt(v) if type(v) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
-            ci = (f"{fmt(r[il])} to {fmt(r[iu])}" if il is not None and type(r[il]) in num and type(r[iu]) in num
-                  else "n/a")
-            b = fmt(r[ib]) if ib is not None and type(r[ib]) in num else "n/a"
-            # cells are labelled from the column headings on phones by static/cards.js (keeps pages light)
-            cells.append(f'<tr><th scope="row">{_period_html(r[ix])}</th><td class="num">{vt}</td>'
-                         f'<td class="num">{ci}</td><td class="num">{b}</td></tr>\n')
+    back = rows[::-1]  # the table's rows, latest first; its cells are labelled from the column headings
+    # on phones by static/cards.js (keeps pages light)
+    shown = [[r[iy] for r in back] if plain_y else
+             [fmt(v) if type(v := r[iy]) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
+              for r in back]]
+    if plain_ci:
+        shown += [[r[il] for r in back], [r[iu] for r in back]]
+    elif not no_ci:
+        shown.append([f"{fmt(r[il])} to {fmt(r[iu])}" if type(r[il]) in num and type(r[iu]) in num else "n/a"
+                      for r in back])
+    shown.append([r[ib] for r in back] if plain_b else
+                 [fmt(v) if type(v := r[ib]) in num else "n/a" for r in back] if ib is not None else ["n/a"] * n)
+    template = _table_template(periods, fmt.field, plain_y, 2 if plain_ci else 0 if no_ci else 1, plain_b)
+    cells = [template.format(*chain.from_iterable(zip(*shown)))]
     link = ""
     if csv:
         download = as_result(csv_data) if csv_data is not None else result

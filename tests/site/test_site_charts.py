@@ -79,7 +79,7 @@ def test_units_are_plain_words():
 
 def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
     """Columns whose figures are all positive floats take a faster path (one str.format each for
-    a line, the band and the table): it prints what the general path prints."""
+    a line, the band and the table's cells of them): it prints what the general path prints."""
     from dagster_project.sitegen import trend
 
     periods = ["2015", "2016/17", "2018", "2019"]
@@ -95,7 +95,8 @@ def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
     tables, table = [], trend._table_template
     monkeypatch.setattr(trend, "_table_template", lambda *args: tables.append(args) or table(*args))
     fast = draw()
-    assert len(tables) == 3  # every chart of positive floats took the faster path
+    # the table's columns of positive floats (value, interval, benchmark) are printed by its template
+    assert [args[2:] for args in tables] == [(True, 2, True), (True, 0, True), (True, 0, True), (False, 1, True)]
     monkeypatch.setattr(trend, "_plain", lambda column: False)
     assert draw() == fast
     assert "1,234.6%" in fast[0] and "<polygon" in fast[0] and "<polygon" not in fast[1]
