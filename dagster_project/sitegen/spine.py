@@ -173,7 +173,7 @@ def _council_text(r, dp: int) -> str:
 def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     """The row's spine (worse on the left, better on the right; lowest to highest where neither is
     better) and its axis words under it (`dp`: the row's `_decimals`)."""
-    lo, q1, q3, hi, v, la = (r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"], r["value"], r["la_value"])
+    lo, hi, v, la = r["ward_min"], r["ward_max"], r["value"], r["la_value"]
     england, polarity, unit = r.get("england_value"), r.get("polarity"), r["unit"]
     if unit in COUNT_UNITS:  # a council's or England's total is not on a ward's scale
         la = england = None
@@ -181,19 +181,30 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     if not (_num(lo) and _num(hi)) or not points:
         return "", ""
     a, b = min(points), max(points)
-    span = (b - a) or 1.0
     reverse = polarity == "low_is_good"  # worse on the left: high values left when low is good
+    scale, described, axis = _scale(a, b, lo, r["ward_q1"], r["ward_q3"], hi, la, england, polarity, unit, la_name, dp)
+    label = f"{ward_name}: {_figures(unit, dp)(v) if _num(v) else (r['value_note'] or 'no figure')}. "
+    marker = _shape(r["comparison_status"] or "Cannot be assessed", _x(v, a, b, reverse), HEIGHT / 2) if _num(v) else ""
+    return (f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}{described}" '
+            f'focusable="false">{scale}{marker}</svg>'), axis
 
-    def sx(x):
-        if b <= a:
-            return WIDTH / 2
-        t = (x - a) / span
-        return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
 
+def _x(x: float, a: float, b: float, reverse: bool) -> float:
+    """Where figure `x` sits on a spine running from `a` to `b` (from `b` to `a` when `reverse`)."""
+    if b <= a:
+        return WIDTH / 2
+    t = (x - a) / ((b - a) or 1.0)
+    return PAD + (1 - t if reverse else t) * (WIDTH - 2 * PAD)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # the same for every ward of a council, bar the ward's own figure
+def _scale(a, b, lo, q1, q3, hi, la, england, polarity, unit, la_name: str, dp: int) -> tuple[str, str, str]:
+    """A spine's marks but the ward's (the wards' range and middle half, England's and the council's
+    figures), the words of its label after the ward's figure (escaped) and its axis words."""
+    reverse = polarity == "low_is_good"
     mid = HEIGHT / 2
     fmt = _figures(unit, dp)
-    label = (f"{ward_name}: {fmt(v) if _num(v) else (r['value_note'] or 'no figure')}. "
-             f"{la_name}'s wards range from {fmt(lo)} to {fmt(hi)}")
+    label = f"{la_name}'s wards range from {fmt(lo)} to {fmt(hi)}"
     if _num(q1) and _num(q3):
         label += f", the middle half from {fmt(q1)} to {fmt(q3)}"
     label += "."
@@ -201,22 +212,19 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
         label += f" {la_name}: {fmt(la)}."
     if _num(england):
         label += f" England: {fmt(england)}."
-    left_x, right_x = sorted((sx(lo), sx(hi)))
-    out = [f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
-           f'focusable="false">',
-           f'<rect x="{left_x:.1f}" y="{mid - 6:.1f}" width="{max(right_x - left_x, 1):.1f}" height="12" fill="#dee0e2"/>']
+    left_x, right_x = sorted((_x(lo, a, b, reverse), _x(hi, a, b, reverse)))
+    out = [f'<rect x="{left_x:.1f}" y="{mid - 6:.1f}" width="{max(right_x - left_x, 1):.1f}" height="12" fill="#dee0e2"/>']
     if _num(q1) and _num(q3):
-        x1, x3 = sorted((sx(q1), sx(q3)))
+        x1, x3 = sorted((_x(q1, a, b, reverse), _x(q3, a, b, reverse)))
         out.append(f'<rect x="{x1:.1f}" y="{mid - 6:.1f}" width="{max(x3 - x1, 1):.1f}" height="12" fill="#8f969b"/>')
     if _num(england):
-        out.append(f'<line x1="{sx(england):.1f}" x2="{sx(england):.1f}" y1="1" y2="{HEIGHT - 1}" stroke="{ENGLAND}" '
+        x = _x(england, a, b, reverse)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="1" y2="{HEIGHT - 1}" stroke="{ENGLAND}" '
                    f'stroke-width="2.5" stroke-dasharray="3 2"/>')
     if _num(la):
-        out.append(f'<line x1="{sx(la):.1f}" x2="{sx(la):.1f}" y1="2" y2="{HEIGHT - 2}" stroke="#0b0c0c" '
+        x = _x(la, a, b, reverse)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{HEIGHT - 2}" stroke="#0b0c0c" '
                    f'stroke-width="2.5"/>')
-    if _num(v):
-        out.append(_shape(r["comparison_status"] or "Cannot be assessed", sx(v), mid))
-    out.append("</svg>")
     left_value, right_value = (hi, lo) if reverse else (lo, hi)
     if polarity in ("high_is_good", "low_is_good"):
         words = ("worse", "better")
@@ -225,7 +233,7 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     short = _figures("%" if unit == "%" else None, dp)  # the row gives the unit; the axis gives only numbers
     axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(short(left_value))}</span>'
             f"<span>{words[1]}: {escape(short(right_value))} &rarr;</span></span>")
-    return "".join(out), axis
+    return "".join(out), str(escape(label)), axis
 
 
 def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "", key: bool = True) -> Markup:

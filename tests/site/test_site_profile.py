@@ -148,3 +148,20 @@ def test_years_print_as_years():
     data = QueryResult("lookups", ["method", "lsoa_vintage", "lsoas"], [("best fit", 2011, 2011)])
     body = str(table_body(data, table_columns(data), lambda x: x))
     assert ">2011</td>" in body and ">2,011</td>" in body  # the vintage as a year, the count as a number
+
+
+def test_wards_of_one_council_share_its_marks_but_keep_their_own():
+    """The council's part of a spine (ranges, its and England's marks, the axis) is drawn once and
+    reused; each ward keeps its own figure, marker and label."""
+    from dagster_project.sitegen import spine
+
+    spine._scale.cache_clear()
+    one = str(spine_chart_html(PageState(), _rows(["Worse"], values=[6.0]), "Ince", "Wigan"))
+    two = str(spine_chart_html(PageState(), _rows(["Better"], values=[19.0]), "Abram", "Wigan"))
+    assert spine._scale.cache_info().hits == 1
+    assert 'aria-label="Ince: 6.0%. Wigan&#39;s wards range from 5.0% to 20.0%' in one
+    assert 'aria-label="Abram: 19.0%. Wigan&#39;s wards range from 5.0% to 20.0%' in two
+    spines = [html.split('<svg class="spine-svg"')[1].split("</svg>")[0] for html in (one, two)]
+    assert "<polygon" in spines[0] and 'fill="#d4351c"' in spines[0] and "<circle" not in spines[0]
+    assert "<circle" in spines[1] and 'fill="#00703c"' in spines[1] and "<polygon" not in spines[1]
+    assert spines[0].split("<rect", 1)[1].split("<polygon")[0] == spines[1].split("<rect", 1)[1].split("<circle")[0]
