@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
-from . import charts, maps, spine, trend
+from . import charts, maps, notes, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
 from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
@@ -145,7 +145,8 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
-             "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html)}
+             "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html),
+             "series_notes": notes.series_notes}
     env.globals.update(drawn)
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)

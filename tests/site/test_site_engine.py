@@ -43,17 +43,23 @@ def test_components_drawn_in_python_render_as_their_macros_did():
     """details, trend_chart and ward_summary are Python functions: called from a page (details with
     a call block too) they give what their macros gave, a line after each included."""
     env, names = make_environment(SITE_ROOT, PageState(), {})
-    assert {"details", "trend_chart", "spine_chart", "ward_summary"} <= names
+    assert {"details", "trend_chart", "spine_chart", "ward_summary", "series_notes"} <= names
     html = env.from_string(
         "{% call details('A & B') %}x <i>{% endcall %}|{{ details('N', text='t<', open=true) }}|{{ details(none) }}|"
         "{{ trend_chart([{'period': '2020', 'value': none}], title='T') }}|"
-        "{{ ward_summary([], ward_name='W', la_name='L') }}|").render()
+        "{{ ward_summary([], ward_name='W', la_name='L') }}|{{ series_notes(notes) }}|{{ series_notes(notes, title='') }}|"
+        "{{ series_notes([]) }}|").render(notes=QueryResult("notes", ["kind", "note", "source"],
+                                                            [("break", "x < y", "S&P"), ("caveat", None, None)]))
     assert html == (
         '<details class="notes">\n<summary>A &amp; B</summary>\n<div class="notes-body">\nx <i></div>\n</details>\n|'
         '<details class="notes" open>\n<summary>N</summary>\n<div class="notes-body">\n<p>t&lt;</p></div>\n</details>\n|'
         '<details class="notes">\n<summary></summary>\n<div class="notes-body">\n<p></p></div>\n</details>\n|'
         '<p class="no-data">T: no figures to show, because the warehouse holds no figures for this series.</p>\n\n|'
-        '<p class="ward-summary"><strong>There are no figures for W yet.</strong></p>\n\n|')
+        '<p class="ward-summary"><strong>There are no figures for W yet.</strong></p>\n\n|'
+        '<div class="series-notes">\n<p><strong>Notes on these figures</strong></p><ul>\n<li>Break in the series: no trend '
+        'or gap is tested across it. x &lt; y Source: S&amp;P.</li>\n<li></li>\n</ul>\n</div>\n|'
+        '<div class="series-notes">\n<ul>\n<li>Break in the series: no trend or gap is tested across it. x &lt; y Source: '
+        'S&amp;P.</li>\n<li></li>\n</ul>\n</div>\n||')
 
 
 def test_sql_parameters_are_quoted_safely():
