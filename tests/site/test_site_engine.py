@@ -268,6 +268,21 @@ def test_search_indexes_page_text_without_charts_or_tables():
     assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light
 
 
+@pytest.mark.parametrize("main, kept", [
+    ('<p>a</p><details class="notes" data-pagefind-ignore><summary>s</summary>'
+     '<details><summary>t</summary>x</details>y</details><p>b</p>', '<p>a</p><p>b</p>'),
+    ('<div data-pagefind-ignore="all">x<div>y</div>z</div>b<details data-pagefind-ignore>open', 'b'),
+    ('<p data-pagefind-body>a</p><p>b</p>', '<p data-pagefind-body>a</p><p>b</p>'),
+])
+def test_light_page_leaves_out_what_is_marked_data_pagefind_ignore(main, kept):
+    """As Pagefind would on the full page: the marked element and all it holds (nested elements of
+    the same name included; an unclosed one to the end); nothing else."""
+    from dagster_project.sitegen import search
+
+    html = f"<html><head><title>T</title></head><body><main>{main}</main></body></html>"
+    assert search.light_page(html).endswith(f"<main>{kept}</main></body></html>")
+
+
 def test_search_parts_keep_page_order_and_size_bound():
     from dagster_project.sitegen.search import parts_of
 
