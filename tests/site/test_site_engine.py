@@ -335,6 +335,44 @@ def test_light_page_drops_exactly_what_its_patterns_say(main):
     assert search.light_page(html).endswith(f"<main>{expected}</main></body></html>")
 
 
+def test_a_councils_pages_drop_only_the_tables_they_made():
+    """A block run once for all councils makes a temp table for a council's pages only when a block
+    run per council reads it: only that one is dropped after each council's pages."""
+    import duckdb
+    from dagster_project.sitegen.sql import QueryRunner, plan_blocks
+
+    con = duckdb.connect()
+    con.execute("create temp table site_councils as select * from (values ('A', 0), ('C', 1)) t(la_code, position)")
+    con.execute("create temp table site_current as select la_code from site_councils")
+    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    con.execute("create temp table figures as select * from (values ('A', 'w1'), ('C', 'w3')) t(la_code, ward)")
+    blocks = plan_blocks(sql_environment(), [
+        ("council", "select la_code as council_code, la_code from site_council", None),
+        ("wards", "select c.council_code, count(f.ward) as n from council c "
+                  "left join figures f on f.la_code = c.la_code group by all", None),
+        ("rows", "select la_code as council_code, ward from figures where la_code in (select la_code from site_council)", None),
+        ("count", "select count(*) as n from rows", None),  # no council_code: runs per council on its rows
+    ], templated=False, per_council=frozenset({"site_current", "site_council"}))
+    runner = QueryRunner(con)
+    runner.batch(blocks)
+    executed = []
+
+    class Spy:
+        def execute(self, sql, *args):
+            executed.append(sql)
+            return con.execute(sql, *args)
+
+    runner.con = Spy()
+    for position, code in enumerate("AC"):
+        con.execute("create or replace temp table site_current as select ? as la_code", [code])
+        runner.council = (code, position)
+        assert [row[0] for row in runner.run(blocks, {})["wards"]] == [1]
+        runner.drop(blocks, static=False)
+        runner.drop(blocks, static=True)
+    assert [sql for sql in executed if sql.startswith("drop")] == ['drop table if exists "rows"'] * 2
+    con.close()
+
+
 def test_council_free_blocks_are_those_reading_nothing_a_council_changes():
     from dagster_project.sitegen.sql import plan_blocks
 
