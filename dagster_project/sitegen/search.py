@@ -10,8 +10,8 @@ addresses.
 Ward pages mark as not indexed what every ward page of a council repeats: the notes on breaks in
 the series, weights and caveats (indexed once per council, on the indicator pages) and the
 "Over time" list of indicators and periods. A ward page is found by its name, code, council,
-summary and neighbours; the repeated text made up three quarters of the index's input at 169
-councils (109 of 166 MB of light copies) and ranked every ward of a council alike for it.
+summary and neighbours. The repeated text made up three quarters of the index's input at 169
+councils (106 of 163 MB of light copies; now 13.5 of 71 MB) and ranked a council's wards alike.
 
 Pagefind holds everything it indexes in memory (22-29 times the light copies' size), so a
 large site is indexed in parts of at most about PART_BYTES of light copies, one Pagefind run after
