@@ -161,6 +161,7 @@ class _Builder:
         self.running = None  # their result for the last batch sent
         self.forked = False  # in a render worker
         self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
+        self.sources: dict[Path, tuple[PageSource, list[SqlBlock]]] = {}  # a page file's source and blocks, per build
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -183,7 +184,7 @@ class _Builder:
         self.con.execute("create or replace temp table site_current as select la_code from site_councils")
         for path in paths:
             try:
-                compiled = self.compile(read_page(path, self.pages_dir))
+                compiled = self.compile(path)
             except Exception as exc:
                 raise SiteBuildError(str(path), f"{type(exc).__name__}: {exc}") from exc
             try:
@@ -247,20 +248,26 @@ class _Builder:
                                    self.env.from_string(html))
         return self.templates[key]
 
-    def compile(self, source: PageSource) -> _Compiled:
-        """The page's SQL blocks, its digest, and its templates compiled here (a template error
-        names the page before any query runs; the workers compile their own copies)."""
-        self.templates_of(source)
+    def compile(self, path: Path) -> _Compiled:
+        """The page's source, SQL blocks, digest, and templates compiled here (a template error
+        names the page before any query runs; the workers compile their own copies). The source
+        is read and its blocks planned once per build: every council's section runs the same."""
+        known = self.sources.get(path)
+        if known is None:
+            source = read_page(path, self.pages_dir)
+            self.templates_of(source)
+            known = self.sources[path] = (
+                source, plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council))
+        source, blocks = known
         return _Compiled(
-            source=source,
-            blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
+            source=source, blocks=blocks,
             digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
 
     def build_file(self, path: Path) -> None:
         page = str(path)
         try:
-            compiled = self.compile(read_page(path, self.pages_dir))
+            compiled = self.compile(path)
         except Exception as exc:
             raise SiteBuildError(page, f"{type(exc).__name__}: {exc}") from exc
         column = compiled.source.slug_column

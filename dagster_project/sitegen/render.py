@@ -108,12 +108,13 @@ def _finalize(value):
     return "" if value is None else value
 
 
-def details(summary, text=None, open=False, caller=None) -> Markup:
+def details(summary, text=None, open=False, indexed=True, caller=None) -> Markup:
     """The `details` component: a collapsed note, `{% call details('Notes') %}Markdown…{% endcall %}`
-    or `details('Notes', text='…')` (in Python: ward pages open thousands)."""
+    or `details('Notes', text='…')` (in Python: ward pages open thousands); `indexed=False` leaves
+    it out of the search index (data-pagefind-ignore: text every page of a kind repeats)."""
     body = caller() if caller is not None else Markup("<p>%s</p>") % _finalize(text)
-    return Markup('<details class="notes"%s>\n<summary>%s</summary>\n<div class="notes-body">\n%s</div>\n</details>\n') % (
-        Markup(" open") if open else "", _finalize(summary), body)
+    return Markup('<details class="notes"%s%s>\n<summary>%s</summary>\n<div class="notes-body">\n%s</div>\n</details>\n') % (
+        Markup(" open") if open else "", "" if indexed else Markup(" data-pagefind-ignore"), _finalize(summary), body)
 
 
 def _block(draw, *first):

@@ -243,6 +243,34 @@ def test_search_index_is_built_and_contains_ward_names(built_site):
     assert any((s.get("src") or "").endswith("static/search.js") for s in search.iter("script"))
 
 
+def _indexed_text(out: Path) -> dict[str, str]:
+    """Each page in the search index (its address) and the text Pagefind holds for it."""
+    pages = {}
+    for path in (out / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{"):])  # after a signature
+        pages[fragment["url"].lstrip("/")] = fragment["content"]
+    return pages
+
+
+def test_search_finds_a_ward_by_name_and_a_break_note_on_its_indicator_page_not_every_ward(built_site):
+    """Ward pages give the index their own text, not what every ward page of a council repeats
+    (marked data-pagefind-ignore: the notes on the figures, the indicators over time); a break
+    note's text is found on the indicator's page."""
+    out, _ = built_site
+    indexed = {url: " ".join(text.split()) for url, text in _indexed_text(out).items()}
+    ward = "wards/E05000841/index.html"
+    assert "Ashton-in-Makerfield South" in indexed[ward]
+    over_time = next(d for d in parse(out / ward).iter("details")
+                     if d.find("summary").text.startswith("Over time: each indicator"))
+    assert "data-pagefind-ignore" in over_time.attrib
+    assert "Ashton-in-Makerfield South" in main_text(out / ward).split("Over time: each indicator")[0]
+    assert not any("Over time: each indicator" in text for url, text in indexed.items() if url.startswith("wards/"))
+    note = "the claimant count rises for administrative reasons"  # the fixture's break in the claimant rate
+    holding = {url for url, text in indexed.items() if note in text}
+    assert "indicators/claimant_rate/index.html" in holding
+
+
 def test_mission_targets_are_the_marts_judgement(built_site):
     out, _ = built_site
     mission = main_text(out / "missions" / "fair-opportunities" / "index.html")

@@ -291,6 +291,21 @@ def test_search_indexes_page_text_without_charts_or_tables():
     assert "9.9" not in light and "12.3%" not in light and "Download" not in light and "Menu" not in light
 
 
+@pytest.mark.parametrize("main, kept", [
+    ('<p>a</p><details class="notes" data-pagefind-ignore><summary>s</summary>'
+     '<details><summary>t</summary>x</details>y</details><p>b</p>', '<p>a</p><p>b</p>'),
+    ('<div data-pagefind-ignore="all">x<div>y</div>z</div>b<details data-pagefind-ignore>open', 'b'),
+    ('<p data-pagefind-body>a</p><p>b</p>', '<p data-pagefind-body>a</p><p>b</p>'),
+])
+def test_light_page_leaves_out_what_is_marked_data_pagefind_ignore(main, kept):
+    """As Pagefind would on the full page: the marked element and all it holds (nested elements of
+    the same name included; an unclosed one to the end); nothing else."""
+    from dagster_project.sitegen import search
+
+    html = f"<html><head><title>T</title></head><body><main>{main}</main></body></html>"
+    assert search.light_page(html).endswith(f"<main>{kept}</main></body></html>")
+
+
 def test_search_parts_keep_page_order_and_size_bound():
     from dagster_project.sitegen.search import parts_of
 
@@ -341,6 +356,44 @@ def test_light_page_drops_exactly_what_its_patterns_say(main):
     html = f"<html><head><title>T</title></head><body><main class='m'>{main}</main><main>2</main></body></html>"
     expected = search._DROP.sub("", search._MAIN.search(html).group(1))
     assert search.light_page(html).endswith(f"<main>{expected}</main></body></html>")
+
+
+def test_a_councils_pages_drop_only_the_tables_they_made():
+    """A block run once for all councils makes a temp table for a council's pages only when a block
+    run per council reads it: only that one is dropped after each council's pages."""
+    import duckdb
+    from dagster_project.sitegen.sql import QueryRunner, plan_blocks
+
+    con = duckdb.connect()
+    con.execute("create temp table site_councils as select * from (values ('A', 0), ('C', 1)) t(la_code, position)")
+    con.execute("create temp table site_current as select la_code from site_councils")
+    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    con.execute("create temp table figures as select * from (values ('A', 'w1'), ('C', 'w3')) t(la_code, ward)")
+    blocks = plan_blocks(sql_environment(), [
+        ("council", "select la_code as council_code, la_code from site_council", None),
+        ("wards", "select c.council_code, count(f.ward) as n from council c "
+                  "left join figures f on f.la_code = c.la_code group by all", None),
+        ("rows", "select la_code as council_code, ward from figures where la_code in (select la_code from site_council)", None),
+        ("count", "select count(*) as n from rows", None),  # no council_code: runs per council on its rows
+    ], templated=False, per_council=frozenset({"site_current", "site_council"}))
+    runner = QueryRunner(con)
+    runner.batch(blocks)
+    executed = []
+
+    class Spy:
+        def execute(self, sql, *args):
+            executed.append(sql)
+            return con.execute(sql, *args)
+
+    runner.con = Spy()
+    for position, code in enumerate("AC"):
+        con.execute("create or replace temp table site_current as select ? as la_code", [code])
+        runner.council = (code, position)
+        assert [row[0] for row in runner.run(blocks, {})["wards"]] == [1]
+        runner.drop(blocks, static=False)
+        runner.drop(blocks, static=True)
+    assert [sql for sql in executed if sql.startswith("drop")] == ['drop table if exists "rows"'] * 2
+    con.close()
 
 
 def test_council_free_blocks_are_those_reading_nothing_a_council_changes():
