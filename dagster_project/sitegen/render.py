@@ -13,7 +13,7 @@ from . import charts, maps, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
 from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
-from .tables import table_body, table_columns
+from .tables import data_table_html, table_body, table_columns
 
 
 class PageState:
@@ -127,6 +127,7 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
         trend_chart_html=lambda *args, **kwargs: trend.trend_chart_html(state, *args, **kwargs),
         spine_chart_html=lambda *args, **kwargs: spine.spine_chart_html(state, *args, **kwargs),
+        data_table_html=lambda *args, **kwargs: data_table_html(state, *args, **kwargs),
         ward_summary_html=spine.ward_summary_html,
     )
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
