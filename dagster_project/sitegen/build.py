@@ -161,6 +161,7 @@ class _Builder:
         self.running = None  # their result for the last batch sent
         self.forked = False  # in a render worker
         self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
+        self.plans: dict[tuple, list[SqlBlock]] = {}  # a page source's planned SQL blocks, per build
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -251,9 +252,12 @@ class _Builder:
         """The page's SQL blocks, its digest, and its templates compiled here (a template error
         names the page before any query runs; the workers compile their own copies)."""
         self.templates_of(source)
+        key = (tuple(source.blocks), source.slug_column is not None, self.per_council)
+        if key not in self.plans:  # every council's section plans the same blocks
+            self.plans[key] = plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council)
         return _Compiled(
             source=source,
-            blocks=plan_blocks(self.sql_env, source.blocks, source.slug_column is not None, self.per_council),
+            blocks=self.plans[key],
             digest=digest(self.inputs, source.rel.as_posix(), source.path.read_bytes()) if self.cache.enabled else "",
         )
 
