@@ -14,7 +14,7 @@ from . import charts, maps, notes, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
 from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
-from .tables import table_body, table_columns
+from .tables import data_table_html, table_body, table_columns
 
 
 class PageState:
@@ -143,6 +143,7 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         table_columns=table_columns, table_body=table_body,
         map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
         locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
+        data_table_html=lambda *args, **kwargs: data_table_html(state, *args, **kwargs),
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),

@@ -8,8 +8,8 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import (MISSING, decimals_for, format_figure, format_value, formatter, heading_unit, humanise,
-                         period_words)
+from .formatting import (MISSING, decimals_for, format_figure, format_number, format_value, formatter, heading_unit,
+                         humanise, period_words)
 
 
 def _is_number(value) -> bool:
@@ -137,4 +137,36 @@ def table_body(data, specs: list[dict], url, row_header: bool = True) -> Markup:
             else:
                 out.append(f"{text}{closing}")
         out.append("</tr>\n")
+    return Markup("".join(out))
+
+
+_NUM_HEADING = Markup(' class="num"')
+
+
+def _shown(value):
+    """A value as `{{ value }}` prints it in the site's environment (None is empty; escaped)."""
+    return escape("" if value is None else value)
+
+
+def data_table_html(state, data, columns=None, caption="", csv=True, sortable=True, row_header=True, csv_data=None,
+                    csv_label=None) -> Markup:
+    """The data_table component (site/components/data_table.html) in Python, byte for byte as its
+    Jinja macro wrote it: tables are most of a page, and the macro's own work cost as much as its rows."""
+    result = as_result(data)
+    specs = table_columns(result, columns)
+    tid = _shown(state.next_id("t"))
+    label = _shown(caption or "Data table")
+    sort = " sortable" if sortable and len(result) > 1 else ""
+    out = [f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
+           f'<table class="data-table{sort}" id="{tid}">\n<caption id="{tid}-caption">{label}</caption>\n'
+           '<thead>\n<tr>\n']
+    out += [f'<th scope="col"{_NUM_HEADING if spec["numeric"] else ""}>{_shown(spec["title"])}</th>\n' for spec in specs]
+    out.append(f"</tr>\n</thead>\n<tbody>\n{table_body(result, specs, state.url, row_header)}</tbody>\n</table>\n</div>\n")
+    if csv:
+        download = as_result(csv_data) if csv_data is not None else result
+        rows = len(download)
+        out.append(f'<p class="download"><a href="{_shown(state.csv_file(download))}" download>'
+                   f'{_shown(csv_label or "Download this data as CSV")}<span class="visually-hidden"> '
+                   f'({_shown(caption or "data table")})</span></a> <span class="download-size">'
+                   f'({_shown(format_number(rows))} row{"" if rows == 1 else "s"})</span></p>\n')
     return Markup("".join(out))

@@ -465,3 +465,40 @@ def test_blocks_returning_council_code_run_once_for_all_councils():
     assert one_by_one["B", "w1"] == {"rows": (["value"], []), "total": (["total"], [(None,)]), "count": (["n"], [(0,)])}
     assert one_by_one["C", "w3"]["rows"] == (["value"], [(3,)])
     con.close()
+
+
+def test_data_table_markup_is_byte_for_byte_what_the_component_wrote():
+    """data_table is written in Python (tables.data_table_html); these are the bytes its Jinja macro wrote."""
+    from dagster_project.sitegen.render import make_environment
+
+    state = PageState()
+    state.begin("indicators/x")
+    env, _ = make_environment(SITE_ROOT, state, {})
+    rows = QueryResult("ranking", ["ward_name", "value", "n", "note", "page"],
+                       [("A & B", 12.345, 3, None, "wards/E1"), ("C <d>", None, None, "suppressed (fewer than 5)", "wards/E2")])
+    html = env.from_string(
+        "{{ data_table(rows, columns=[{'id': 'ward_name', 'title': 'Ward', 'link': 'page'}, {'id': 'value', 'title': "
+        "'Rate', 'unit': '%', 'missing': 'note'}, {'id': 'n', 'title': 'Count'}], caption='Rates <by> ward') }}|"
+        "{{ data_table(rows[:1], csv=false, sortable=false) }}|"
+        "{{ data_table(rows, caption='', csv_label='All', csv_data=rows[:1]) }}").render(rows=rows)
+    head = ('<div class="table-wrap" role="region" aria-labelledby="{0}-caption" tabindex="0">\n<table class="data-table'
+            '{1}" id="{0}">\n<caption id="{0}-caption">{2}</caption>\n<thead>\n<tr>\n')
+    plain = ('<th scope="col">Ward name</th>\n<th scope="col" class="num">Value</th>\n<th scope="col" class="num">N</th>\n'
+             '<th scope="col">Note</th>\n<th scope="col">Page</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<th scope="row">A &amp; B'
+             '</th>\n<td class="num" data-sort="12.345">12.3</td>\n<td class="num" data-sort="3">3</td>\n<td>n/a</td>\n'
+             '<td>wards/E1</td>\n</tr>\n')
+    assert html == (
+        head.format("t1", " sortable", "Rates &lt;by&gt; ward")
+        + '<th scope="col">Ward</th>\n<th scope="col" class="num">Rate</th>\n<th scope="col" class="num">Count</th>\n'
+        '</tr>\n</thead>\n<tbody>\n<tr>\n<th scope="row"><a href="../../wards/E1/index.html">A &amp; B</a></th>\n'
+        '<td class="num" data-sort="12.345">12.3%</td>\n<td class="num" data-sort="3">3</td>\n</tr>\n<tr>\n'
+        '<th scope="row"><a href="../../wards/E2/index.html">C &lt;d&gt;</a></th>\n<td class="num">suppressed (fewer '
+        'than 5)</td>\n<td class="num">n/a</td>\n</tr>\n</tbody>\n</table>\n</div>\n<p class="download"><a href='
+        '"ranking.csv" download>Download this data as CSV<span class="visually-hidden"> (Rates &lt;by&gt; ward)</span>'
+        '</a> <span class="download-size">(2 rows)</span></p>\n|'
+        + head.format("t2", "", "Data table") + plain + '</tbody>\n</table>\n</div>\n|'
+        + head.format("t3", " sortable", "Data table") + plain
+        + '<tr>\n<th scope="row">C &lt;d&gt;</th>\n<td class="num">n/a</td>\n<td class="num">n/a</td>\n<td>suppressed '
+        '(fewer than 5)</td>\n<td>wards/E2</td>\n</tr>\n</tbody>\n</table>\n</div>\n<p class="download"><a href='
+        '"ranking-2.csv" download>All<span class="visually-hidden"> (data table)</span></a> <span class="download-size">'
+        '(1 row)</span></p>\n')
