@@ -63,7 +63,11 @@ def register(con, manifest_path: Path) -> int:
         if test["resource_type"] != "test" or test.get("attached_node") not in ids:
             continue
         model_id = ids[test["attached_node"]]
-        if test.get("column_name"):
+        meta = test.get("test_metadata") or {}
+        if meta.get("name") == "not_null_columns":  # one test for several columns: each column's "not null"
+            for column in meta["kwargs"]["columns"]:
+                column_tests.setdefault((model_id, column), []).append("not null")
+        elif test.get("column_name"):
             column_tests.setdefault((model_id, test["column_name"]), []).append(_test_name(test))
         else:
             model_tests.append((model_id, _test_name(test)))

@@ -76,6 +76,9 @@ def test_mart_pages_list_the_warehouse_columns_with_their_meaning_and_tests(buil
     assert columns and all(f"<td>{c}</td>" in page or f">{c}<" in page for c in columns)
     assert "Identifier of the indicator." in page  # described in site/data_dictionary.yml
     assert "relationship to dim_indicator.indicator_id" in page  # a dbt test from the manifest
+    # not_null_columns (one test for several columns) is listed as "not null" on each of its columns
+    rows = {c: row for row in page.split("<tr")[1:] for c in ("segment_id", "value_status", "value") if f">{c}<" in row}
+    assert "not null" in rows["segment_id"] and "not null" in rows["value_status"] and "not null" not in rows["value"]
     assert "downloads/marts/fct_indicator_values.csv" in page
 
 
