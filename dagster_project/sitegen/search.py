@@ -30,7 +30,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 FOLDER = "pagefind"
@@ -201,7 +200,6 @@ class SearchIndex:
         self.busy, self.held = (lambda: False), held
         self.running: subprocess.Popen | None = None
         self.error: Exception | None = None
-        self.removing: list[threading.Thread] = []  # deleting the copies of parts already indexed
 
     @property
     def folder(self) -> Path:
@@ -239,13 +237,14 @@ class SearchIndex:
         self.started.append(self.waiting.pop(0))
 
     def _wait(self) -> None:
-        """Wait for the part being indexed; its copies are deleted in a thread meanwhile."""
+        """Wait for the part being indexed. Its copies stay until the build's scratch folder goes:
+        on a file system without a journal (these machines' ext4), inodes freed in the last minute
+        or so are skipped one by one, each looked up, when the next files are created, so copies
+        deleted while pages are being written made every later file dearer to create (22 us a file
+        with no recent deletions, 700-800 us right after some tens of thousands)."""
         running, self.running = self.running, None
         if running is not None:
             _finished(running)
-            remove = threading.Thread(target=shutil.rmtree, args=(self.started[-1][0],), daemon=True)
-            remove.start()
-            self.removing.append(remove)
 
     def finish(self, out_dir: Path, pages: list[str]) -> list[str]:
         """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
@@ -288,8 +287,6 @@ class SearchIndex:
         target = out_dir / FOLDER
         if target.exists():
             shutil.rmtree(target)
-        for remove in self.removing:
-            remove.join()
         shutil.move(str(bundles[0]), target)
         for n, bundle in enumerate(bundles[1:], 1):
             shutil.move(str(bundle), target / f"part-{n}")
@@ -303,8 +300,6 @@ class SearchIndex:
         if running is not None:
             running.kill()
             running.communicate()
-        for remove in self.removing:
-            remove.join()
 
 
 def build_index(out_dir: Path, pages: list[str], part_bytes: int = PART_BYTES) -> list[str]:

@@ -78,3 +78,6 @@ def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_onc
     assert runs == ["0", "1", "2", "3", "4"]  # each part once, in order (the last ones at the end)
     assert json.loads((out / "pagefind" / "parts.json").read_text()) == ["part-1", "part-2", "part-3", "part-4"]
     assert any(f.endswith("pagefind.js") for f in files)
+    # indexed parts' copies are left for the scratch folder's removal at the end: nothing is
+    # deleted while pages are being written (freed inodes make later files dearer to create)
+    assert (tmp_path / "scratch" / "0" / "p0" / "index.html").is_file()
