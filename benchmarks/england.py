@@ -145,10 +145,24 @@ def _step_seconds(run_id: str) -> dict[str, float]:
     return seconds
 
 
+def file_creation_us(folder: Path, files: int = 2000) -> float:
+    """CPU microseconds to create an empty file in `folder` now. On a file system without a journal
+    (these machines' ext4) each recently freed inode is looked at and skipped when a file is created,
+    so for a minute or more after tens of thousands of files are deleted (a previous run's
+    temporary folder) creating one costs hundreds of microseconds instead of about 20, and the site
+    step, which creates about 120,000 files at 169 councils, is seconds slower."""
+    folder.mkdir(parents=True)
+    started = time.process_time()
+    for n in range(files):
+        (folder / f"f{n}").touch()
+    return (time.process_time() - started) / files * 1e6
+
+
 def run_pipeline(root: Path, councils: int) -> dict:
     from dagster_project import demo_data
 
     raw = root / "raw"
+    creating = file_creation_us(root / "file-creation-probe")
     t = time.perf_counter()
     demo_data.generate(raw, councils=councils)
     generated = time.perf_counter() - t
@@ -172,7 +186,8 @@ def run_pipeline(root: Path, councils: int) -> dict:
 
     t = time.perf_counter()
     result, failures = execute(log_level="WARNING")
-    return {"generate": generated, "seconds": time.perf_counter() - t, "result": result, "failures": failures}
+    return {"generate": generated, "seconds": time.perf_counter() - t, "result": result, "failures": failures,
+            "file_us": creating}
 
 
 def _lsoa_rows(warehouse: Path) -> int | None:
@@ -207,6 +222,8 @@ def main() -> None:
 
     print(f"\ncouncils {args.councils}: {200 * args.councils:,} LSOAs, {25 * args.councils:,} wards; "
           f"LSOA input rows {lsoa_rows if lsoa_rows is not None else 'n/a (run failed)'}; demo data generated in {run['generate']:.1f} s")
+    print(f"file system: {run['file_us']:.0f} us of CPU to create a file before the run (about 20 us with no mass "
+          "deletion in the minutes before; hundreds just after one, which slows the site step)")
     print(f"pipeline: {'succeeded' if run['result'].success else 'FAILED'} in {run['seconds']:.1f} s; "
           f"peak memory {memory.peak_mb:,.0f} MB across this process and its children (PSS; this process's "
           f"peak RSS alone {pipeline_rss:,.0f} MB), dbt's own processes {memory.dbt_peak_mb:,.0f} MB; "
