@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="WARNING",
                         help="Dagster console log level (INFO shows every event, DEBUG every step); a line per stage either way")
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last build")
-    parser.add_argument("--parse", action="store_true", help="parse the dbt project first (make run), unless nothing changed")
+    parser.add_argument("--parse", action="store_true", help="parse the dbt project first (make run), unless nothing changed; without it "
+                             "a run parses only when the manifest is missing or older than a file of the dbt project")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -132,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     try:
         get_councils_config()  # a councils file that fails its schema stops here, recorded below
-        if args.parse:
-            from dagster_project.defs.transform.invocation import parse
+        from dagster_project.defs.transform.invocation import manifest_is_stale, parse
 
+        if args.parse or manifest_is_stale():
             parse()
         result, failures = execute(wait=not args.no_wait, log_level=args.log_level, progress=True)
     except RunInProgress as error:

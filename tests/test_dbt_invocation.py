@@ -106,3 +106,22 @@ def test_the_plugin_imports_the_statistics_at_their_first_call():
         "assert con.execute('select wilson_lower(5, 10, 0.95)').fetchone()[0] == methods.wilson_lower(5, 10, 0.95)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_a_manifest_older_than_a_file_of_the_dbt_project_is_stale(tmp_path):
+    """A run parses first when the manifest misses a node (a test added since the last parse)."""
+    import os
+
+    from dagster_project.defs.transform.invocation import manifest_is_stale
+
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "m.yml"
+    model.write_text("version: 2\n")
+    assert manifest_is_stale(tmp_path)  # never parsed
+    manifest = tmp_path / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, ns=(1_000_000_000, 1_000_000_000))
+    assert not manifest_is_stale(tmp_path)
+    os.utime(model, ns=(manifest.stat().st_mtime_ns + 1, manifest.stat().st_mtime_ns + 1))
+    assert manifest_is_stale(tmp_path)  # changed since: parse again

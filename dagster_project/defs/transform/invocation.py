@@ -112,6 +112,20 @@ def keep_partial_parse(settings: Settings, target_path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def manifest_is_stale(project: Path = DBT_PROJECT_DIR) -> bool:
+    """Whether the project's target/manifest.json is missing or older than one of its files. The
+    definitions are made from the manifest: a node added since the last parse (after a `git pull`)
+    would be unknown to them when dbt runs it, so a run parses first (`run`)."""
+    try:
+        parsed = (project / "target" / "manifest.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    files = [project / name for name in ("dbt_project.yml", "packages.yml", "profiles.yml")]
+    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
+        files += (project / folder).rglob("*")
+    return any(path.is_file() and path.stat().st_mtime_ns > parsed for path in files)
+
+
 def parse() -> None:
     """`dbt parse` with the pipeline's profile and vars (writes dbt/target/manifest.json)."""
     dbt = Path(sys.executable).with_name("dbt")
