@@ -358,16 +358,24 @@ def test_light_page_drops_exactly_what_its_patterns_say(main):
     assert search.light_page(html).endswith(f"<main>{expected}</main></body></html>")
 
 
+def _council_tables(codes: str):
+    """An in-memory database holding the site's council tables, one council per letter of `codes`."""
+    import duckdb
+
+    con = duckdb.connect()
+    values = ", ".join(f"('{code}', {position})" for position, code in enumerate(codes))
+    con.execute(f"create temp table site_councils as select * from (values {values}) t(la_code, position)")
+    con.execute("create temp table site_current as select la_code from site_councils")
+    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    return con
+
+
 def test_a_councils_pages_drop_only_the_tables_they_made():
     """A block run once for all councils makes a temp table for a council's pages only when a block
     run per council reads it: only that one is dropped after each council's pages."""
-    import duckdb
     from dagster_project.sitegen.sql import QueryRunner, plan_blocks
 
-    con = duckdb.connect()
-    con.execute("create temp table site_councils as select * from (values ('A', 0), ('C', 1)) t(la_code, position)")
-    con.execute("create temp table site_current as select la_code from site_councils")
-    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    con = _council_tables("AC")
     con.execute("create temp table figures as select * from (values ('A', 'w1'), ('C', 'w3')) t(la_code, ward)")
     blocks = plan_blocks(sql_environment(), [
         ("council", "select la_code as council_code, la_code from site_council", None),
@@ -425,13 +433,9 @@ def test_council_free_results_are_shared_by_sql_text(warehouse):
 
 
 def test_blocks_returning_council_code_run_once_for_all_councils():
-    import duckdb
     from dagster_project.sitegen.sql import QueryRunner, plan_blocks
 
-    con = duckdb.connect()
-    con.execute("create temp table site_councils as select * from (values ('A', 0), ('B', 1), ('C', 2)) t(la_code, position)")
-    con.execute("create temp table site_current as select la_code from site_councils")
-    con.execute("create temp view site_council as select * from site_councils where la_code in (select la_code from site_current)")
+    con = _council_tables("ABC")
     con.execute("create temp table figures as select * from (values ('A', 'w1', 1), ('A', 'w2', 2), ('C', 'w3', 3)) t(la_code, ward, value)")
     blocks = plan_blocks(sql_environment(), [
         ("rows", "select la_code as council_code, ward, value from figures where la_code in (select la_code from site_council) "
