@@ -91,8 +91,12 @@ def test_a_start_up_keeps_the_candidates_of_a_run_in_flight(tmp_path):
     finally:
         running.stdin.close()
         running.wait()
+    scratch = candidate_site_path(settings, "inflight-run").with_name(
+        candidate_site_path(settings, "inflight-run").name + ".search")  # the site build's, left by a kill
+    scratch.mkdir()
     removed = discard_candidates(settings)  # the run ended without publishing: now it is left over
     assert candidate in removed and not candidate.exists()
+    assert scratch in removed and not scratch.exists()
     assert not [p for p in tmp_path.iterdir() if "candidate" in p.name]
 
 

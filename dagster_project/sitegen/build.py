@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -714,6 +715,26 @@ def _shared_queries(con, site_root: Path) -> frozenset[str]:
     return frozenset(per_council | {"site_council"})
 
 
+class _Scratch:
+    """The build's scratch folder: `folder` (emptied first) or a new temporary one; `cleanup`
+    removes it."""
+
+    def __init__(self, folder: Path | None):
+        if folder is None:
+            self._temporary = tempfile.TemporaryDirectory(prefix="sitegen-search-")
+            self.path = Path(self._temporary.name)
+        else:
+            self._temporary, self.path = None, Path(folder)
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True)
+
+    def cleanup(self) -> None:
+        if self._temporary is not None:
+            self._temporary.cleanup()
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
 def _workers() -> int:
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -748,6 +769,7 @@ def build_site(
     search_index: bool = True,
     workers: int | None = None,
     dbt_manifest: Path | None = None,
+    scratch_dir: Path | None = None,
 ) -> SiteBuildReport:
     """Render every page under pages_dir from the (read-only) warehouse into out_dir.
 
@@ -764,6 +786,9 @@ def build_site(
     in this process and their rendering in that many worker processes, forked at the start, a
     batch of pages at a time; 1 renders everything in this process.
     `dbt_manifest` (default dbt/target/manifest.json) documents the dbt models (site_models).
+    `scratch_dir` (default: a temporary folder) holds the pages' light copies for the search index
+    while the build runs; the pipeline puts it beside its candidate site, so a run killed meanwhile
+    leaves it where the next run's clean-up of candidates finds it.
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     pages_dir, site_root = Path(pages_dir), Path(site_root)
@@ -772,7 +797,7 @@ def build_site(
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     exports = builder = None
-    scratch = tempfile.TemporaryDirectory(prefix="sitegen-search-")  # light copies of pages for Pagefind
+    scratch = _Scratch(scratch_dir)  # light copies of pages for Pagefind
     collector = _pause_collector()
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -798,7 +823,7 @@ def build_site(
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         if search_index:
-            builder.search = search.SearchIndex(Path(scratch.name), search.PART_BYTES)
+            builder.search = search.SearchIndex(scratch.path, search.PART_BYTES)
             builder.light_dir = builder.search.folder
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)

@@ -81,3 +81,22 @@ def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_onc
     # indexed parts' copies are left for the scratch folder's removal at the end: nothing is
     # deleted while pages are being written (freed inodes make later files dearer to create)
     assert (tmp_path / "scratch" / "0" / "p0" / "index.html").is_file()
+
+
+def test_the_search_index_scratch_folder_given_is_used_and_removed(warehouse, tmp_path, monkeypatch):
+    """The pipeline gives the build a scratch folder beside its candidate site (so that a run killed
+    meanwhile leaves it where the next run's clean-up of candidates removes it): the light copies go
+    there, and it is gone when the build ends."""
+    roots = []
+
+    class Recording(search.SearchIndex):
+        def __init__(self, root, *args, **kwargs):
+            roots.append(root)
+            super().__init__(root, *args, **kwargs)
+
+    monkeypatch.setattr(search, "SearchIndex", Recording)
+    scratch = tmp_path / "site.candidate-abcd1234.search"
+    (scratch / "left-over").mkdir(parents=True)  # a killed build's: emptied first
+    build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT, scratch_dir=scratch)
+    assert roots == [scratch] and not scratch.exists()
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()

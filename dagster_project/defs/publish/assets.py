@@ -41,6 +41,7 @@ def site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             pages_dir=SITE_SOURCE_DIR / "pages",
             site_root=SITE_SOURCE_DIR,
             cache_dir=site_cache_path(settings),
+            scratch_dir=out_dir.with_name(out_dir.name + ".search"),  # a candidate's: discarded after a kill
         )
     return dg.MaterializeResult(
         metadata={
