@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from pathlib import Path
@@ -143,12 +144,11 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
         table_columns=table_columns, table_body=table_body,
         map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
         locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
-        data_table_html=lambda *args, **kwargs: data_table_html(state, *args, **kwargs),
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
              "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html),
-             "series_notes": notes.series_notes}
+             "series_notes": notes.series_notes, "data_table": functools.partial(data_table_html, state)}
     env.globals.update(drawn)
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)

@@ -150,8 +150,8 @@ def _shown(value):
 
 def data_table_html(state, data, columns=None, caption="", csv=True, sortable=True, row_header=True, csv_data=None,
                     csv_label=None) -> Markup:
-    """The data_table component (site/components/data_table.html) in Python, byte for byte as its
-    Jinja macro wrote it: tables are most of a page, and the macro's own work cost as much as its rows."""
+    """The `data_table` component (drawn in Python, byte for byte as its Jinja macro wrote it: tables
+    are most of a page, and the macro's own work cost as much as its rows)."""
     result = as_result(data)
     specs = table_columns(result, columns)
     tid = _shown(state.next_id("t"))
