@@ -715,24 +715,13 @@ def _shared_queries(con, site_root: Path) -> frozenset[str]:
     return frozenset(per_council | {"site_council"})
 
 
-class _Scratch:
-    """The build's scratch folder: `folder` (emptied first) or a new temporary one; `cleanup`
-    removes it."""
-
-    def __init__(self, folder: Path | None):
-        if folder is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="sitegen-search-")
-            self.path = Path(self._temporary.name)
-        else:
-            self._temporary, self.path = None, Path(folder)
-            shutil.rmtree(self.path, ignore_errors=True)
-            self.path.mkdir(parents=True)
-
-    def cleanup(self) -> None:
-        if self._temporary is not None:
-            self._temporary.cleanup()
-        else:
-            shutil.rmtree(self.path, ignore_errors=True)
+def _scratch_folder(folder: Path | None) -> Path:
+    """The build's scratch folder: `folder` emptied (a killed build's copies) or a new temporary one."""
+    if folder is None:
+        return Path(tempfile.mkdtemp(prefix="sitegen-search-"))
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return Path(folder)
 
 
 def _workers() -> int:
@@ -797,7 +786,7 @@ def build_site(
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     exports = builder = None
-    scratch = _Scratch(scratch_dir)  # light copies of pages for Pagefind
+    scratch = _scratch_folder(scratch_dir)  # light copies of pages for Pagefind
     collector = _pause_collector()
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -823,7 +812,7 @@ def build_site(
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         if search_index:
-            builder.search = search.SearchIndex(scratch.path, search.PART_BYTES)
+            builder.search = search.SearchIndex(scratch, search.PART_BYTES)
             builder.light_dir = builder.search.folder
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
@@ -869,6 +858,6 @@ def build_site(
             builder.stop()
         if exports is not None:
             exports.stop()
-        scratch.cleanup()
+        shutil.rmtree(scratch, ignore_errors=True)
         con.close()
         _resume_collector(collector)
