@@ -213,7 +213,7 @@ class _IndicatorFiles:
 
 def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> _IndicatorFiles:
     """downloads/indicators/<indicator_id>.csv: every value of one indicator (linked from its page)."""
-    table = "marts.fct_indicator_values"
+    table = ".".join(CONCATENATED)
     columns = con.execute("select column_name, data_type from information_schema.columns "
                           "where table_schema = 'marts' and table_name = 'fct_indicator_values' "
                           "order by ordinal_position").fetchall()
@@ -239,7 +239,7 @@ def _concatenated(con, out_dir: Path, indicators: _IndicatorFiles, columns: list
     twice. Returns False (nothing written) when they do not."""
     if not indicators.files or indicators.columns != [tuple(c) for c in columns]:
         return False
-    held = con.execute("select count(*) from marts.fct_indicator_values where list_contains(?, indicator_id)",
+    held = con.execute(f"select count(*) from {'.'.join(CONCATENATED)} where list_contains(?, indicator_id)",
                        [list(indicators.files)]).fetchone()[0]
     if held != rows:
         return False
