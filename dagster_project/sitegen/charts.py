@@ -14,10 +14,12 @@ import functools
 import math
 import re
 
+from jinja2.runtime import markup_join
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_value, formatter, period_words, unit_words
+from .formatting import _number, format_figure, format_value, formatter, humanise, period_words, unit_words
+from .tables import _escaped, _shown, data_table_html
 
 WIDTH = 640
 COLOURS = ("#1d70b8", "#505a5f", "#d4351c", "#00703c")  # series colours, in order
@@ -309,11 +311,11 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
     whiskers, figure = False, _figure(unit, html=True)
     for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         cy = top + bar * i + bar / 2
-        label = escape(text)
-        short = label if len(text) <= 32 else escape(text[:31] + "…")
+        label = _escaped(text)
+        short = label if len(text) <= 32 else _escaped(text[:31] + "…")
         out.append(f'<g class="bar"><text x="{left - 8}" y="{_f(cy + 4)}" text-anchor="end">{short}</text>')
         if v is None:
-            out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">{escape(missing)}</text>')
+            out.append(f'<text x="{zero}" y="{_f(cy + 4)}" dx="6">{_shown(missing)}</text>')
         else:
             a, b = sorted((sx(0.0), sx(v)))
             out.append(f'<rect x="{_f(a)}" y="{_f(cy - 7)}" width="{_f(max(b - a, 0.5))}" height="14" fill="{fill}">'
@@ -375,7 +377,7 @@ def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, ben
         shown = figure(v) if v is not None else missing
         room = 40 - len(shown) - 2
         label = f"{text if len(text) <= room else text[:room - 1] + '…'}: {shown}"
-        out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{escape(label)}</text>')
+        out.append(f'<g class="bar"><text x="{left}" y="{_f(y + 12)}">{_escaped(label)}</text>')
         if v is not None:
             a, b = sorted((sx(0.0), sx(v)))
             out.append(f'<rect x="{_f(a)}" y="{_f(y + 18)}" width="{_f(max(b - a, 0.5))}" height="12" fill="{fill}"/>')
@@ -407,3 +409,162 @@ def sparkline_svg(data, x, y, width: int = 120, height: int = 32) -> dict | None
     body = (f'<polyline points="{line}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>'
             f'<circle cx="{_f(coords[-1][0])}" cy="{_f(coords[-1][1])}" r="3" fill="{COLOURS[0]}"/>')
     return {"width": width, "height": height, "body": Markup(body)}
+
+
+# The components drawn with these charts (called from pages as macros are; see site/COMPONENTS.md).
+# Each writes what its Jinja macro wrote, byte for byte: `_shown` is `{{ value }}`, `markup_join` is `~`.
+
+def _default_columns(first: list, x_or_label: dict, value: dict, lower, upper, unit) -> list[dict]:
+    columns = first + [x_or_label, value]
+    if lower and upper:
+        columns += [{"id": lower, "title": "Lower 95% limit", "unit": unit}, {"id": upper, "title": "Upper 95% limit", "unit": unit}]
+    return columns
+
+
+def _figures(state, result, columns, title, caption, csv_data, csv_label) -> str:
+    """The collapsed table under a chart."""
+    return (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {_shown(title)}</span></summary>\n'
+            f'{data_table_html(state, result, columns=columns, caption=caption, csv_data=csv_data, csv_label=csv_label)}\n'
+            '</details>\n')
+
+
+def _described(description) -> str:
+    return _shown(markup_join((description, " "))) if description else ""
+
+
+def line_chart_html(state, data, x="period", y="value", lower=None, upper=None, series=None, title="", description="",
+                    unit=None, x_title="Period", y_title="Value", table_columns=None, caption=None, csv_data=None,
+                    csv_label=None, table_data=None, missing_reason=None, segment=None) -> Markup:
+    """The `line_chart` component: a trend over periods, one line per series, shaded 95% confidence
+    bands, then its table."""
+    result = as_result(data)
+    if unit is None and "unit" in result.columns and len(result):
+        unit = result[0].unit
+    g = line_chart_svg(result, x, y, lower, upper, series, unit, segment=segment)
+    if g is None:
+        if not missing_reason:
+            missing_reason = (markup_join(("every figure in this series is ", result[0].value_note))
+                              if len(result) and "value_note" in result.columns and result[0].value_note
+                              else "the warehouse holds no figures for this series")
+        return Markup(f'<p class="no-data">{_shown(title)}: no figures to show, because {_shown(missing_reason)}.</p>\n')
+    table = table_data if table_data is not None else result
+    caption_text = markup_join((title, ": figures"))
+    first = [series] if series else []
+    y_column = {"id": y, "title": y_title, "unit": unit}
+    if g["single"]:
+        columns = table_columns or _default_columns(first, {"id": x, "title": x_title}, y_column, None, None, unit)
+        return Markup(f'<p class="single-value"><strong>{_shown(title)}</strong>: {_shown(g["summary"])} Only one period '
+                      'is published so far, so there is no trend to draw.</p>\n'
+                      f'{data_table_html(state, table, columns=columns, caption=caption_text, csv_data=csv_data, csv_label=csv_label)}\n')
+    cid = _shown(state.next_id("c"))
+    banded = " Shaded bands show 95% confidence intervals." if g["banded"] else ""
+    title_text = _shown(title)
+    columns = table_columns or _default_columns(first, {"id": x, "title": x_title}, y_column, lower, upper, unit)
+    return Markup(
+        '<figure class="chart line-chart">\n'
+        f'<svg class="chart-svg" viewBox="0 0 {_shown(g["width"])} {_shown(g["height"])}" role="img" '
+        f'aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" focusable="false">\n'
+        f'<title id="{cid}-title">{title_text}</title>\n'
+        f'<desc id="{cid}-desc">{_described(description)}{_shown(g["summary"])}{banded}'
+        f'{" The value axis does not start at zero." if g["cut"] else ""} The same figures are in the table below.</desc>\n'
+        f'{g["body"]}\n</svg>\n'
+        f'<figcaption>{_shown(caption or title)}.{banded}{" Periods are spaced by date." if g["time_axis"] else ""}'
+        f'{" The value axis does not start at zero (marked by a break)." if g["cut"] else ""}'
+        f'{" The line breaks where the comparable series changes (see the table)." if g["broken"] else ""}</figcaption>\n'
+        '</figure>\n'
+        + _figures(state, table, columns, title, caption_text, csv_data, csv_label))
+
+
+def bar_chart_html(state, data, label="ward_name", value="value", lower=None, upper=None, benchmark=None,
+                   benchmark_label="Benchmark", title="", description="", unit=None, sort=True, value_title="Value",
+                   table_columns=None, link=None, caption=None, csv_data=None, csv_label=None, note=None,
+                   compare=None) -> Markup:
+    """The `bar_chart` component: ranked horizontal bars with 95% interval whiskers and a benchmark
+    line (a wide and a phone layout), then its table."""
+    result = as_result(data)
+    if unit is None and "unit" in result.columns and len(result):
+        unit = result[0].unit
+    g = bar_chart_svg(result, label, value, lower, upper, benchmark, benchmark_label, unit, sort, note, compare)
+    title_text, caption_text = _shown(title), markup_join((title, ": figures"))
+    label_column = {"id": label, "title": humanise(label), "link": link}
+    value_column = {"id": value, "title": value_title, "unit": unit, "missing": note}
+    if g is None:
+        if not len(result):
+            return Markup(f'<p class="no-data">{title_text}: no bar can be drawn, because the warehouse holds no figures '
+                          'for it.</p>\n')
+        return Markup(f'<p class="no-data">{title_text}: no bar can be drawn, because every figure for this period is '
+                      'suppressed, withheld or not available; the table gives the reason for each.</p>\n'
+                      + _figures(state, result, table_columns or [label_column, value_column], title, caption_text,
+                                 csv_data, csv_label))
+    cid = _shown(state.next_id("c"))
+    benchmark_text = _shown(benchmark_label)
+    whiskers = " Lines across each bar show the 95% confidence interval." if g["whiskers"] else ""
+    bench = _shown(g["benchmark"])
+    dashed = f" Dashed line: {benchmark_text}, {bench}." if g["benchmark"] else ""
+    out = ['<figure class="chart">\n']
+    for layout, w, h, body in (("bar-wide", g["width"], g["height"], g["body"]),
+                               ("bar-narrow", g["narrow_width"], g["narrow_height"], g["narrow_body"])):
+        out.append(f'<svg class="chart-svg {layout}" viewBox="0 0 {_shown(w)} {_shown(h)}" role="img" '
+                   f'aria-labelledby="{cid}-{layout}-title" aria-describedby="{cid}-{layout}-desc" focusable="false">\n'
+                   f'<title id="{cid}-{layout}-title">{title_text}</title>\n'
+                   f'<desc id="{cid}-{layout}-desc">{_described(description)}{_shown(g["summary"])}{whiskers}{dashed} '
+                   f'The same figures are in the table below.</desc>\n{body}\n</svg>\n')
+    if g["legend"]:
+        out.append('<ul class="map-legend" aria-label="Bar colours">\n')
+        for fill, words in g["legend"]:
+            against = (markup_join((" than " if words in ("better", "worse") else " to ", benchmark_label))
+                       if words in ("better", "worse", "similar") else "")
+            out.append('<li><svg class="swatch" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
+                       f'focusable="false"><rect x="0.5" y="0.5" width="15" height="15" fill="{_shown(fill)}" '
+                       f'stroke="#0b0c0c"/></svg> {_shown(words)}{_shown(against)}</li>\n')
+        out.append("</ul>\n")
+    out.append(f'<figcaption>{_shown(caption or title)}.'
+               f'{" Black lines show 95% confidence intervals." if g["whiskers"] else ""}'
+               f'{f" Dashed line: {benchmark_text} ({bench})." if g["benchmark"] else ""}'
+               '</figcaption>\n</figure>\n')
+    columns = table_columns or _default_columns([], label_column, value_column, lower, upper, unit)
+    out.append(_figures(state, result, columns, title, caption_text, csv_data, csv_label))
+    return Markup("".join(out))
+
+
+def big_value_html(state, data, value="value", title="", unit=None, decimals=None, comparison=None,
+                   comparison_title="Compared with", comparison_text=None, sparkline=None, sparkline_data=None,
+                   sparkline_value=None) -> Markup:
+    """The `big_value` component: a headline number with its unit, a comparison line and an optional
+    sparkline (plus its table)."""
+    result = as_result(data)
+    result.require(value, comparison, comparison_text)
+    row = result[0] if len(result) else None
+    if unit is None and row is not None and "unit" in row:
+        unit = row.unit
+    if row is not None and row[value] is None and "value_lower_bound" in row and row.value_lower_bound is not None:
+        # a range (suppressed inputs) shows as a range
+        number = format_figure(None, row.value_lower_bound, row.value_upper_bound, unit, decimals)
+    else:
+        number = format_value(row[value] if row is not None else None, unit, decimals)
+    out = [f'<div class="big-value">\n<p class="big-value-title">{_shown(title)}</p><p class="big-value-number">'
+           f'{_shown(number)}</p>\n']
+    if comparison and row is not None:
+        out.append(f'<p class="big-value-comparison">{_shown(comparison_title)} '
+                   f'{_shown(format_value(row[comparison], unit, decimals))}</p>\n')
+    if comparison_text and row is not None and row[comparison_text]:
+        out.append(f'<p class="big-value-text">{_shown(row[comparison_text])}</p>\n')
+    if sparkline:
+        trend = as_result(sparkline_data if sparkline_data is not None else result)
+        yname = sparkline_value or value
+        g = sparkline_svg(trend, sparkline, yname)
+        if g is not None:
+            cid = _shown(state.next_id("c"))
+            desc = "; ".join(f"{_shown(r[sparkline])}: {_shown(format_value(r[yname], unit, decimals))}" for r in trend)
+            columns = [{"id": sparkline, "title": "Period"},
+                       {"id": yname, "title": title or "Value", "unit": unit, "decimals": decimals}]
+            out.append(f'<svg class="sparkline" viewBox="0 0 {_shown(g["width"])} {_shown(g["height"])}" role="img" '
+                       f'aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" focusable="false">\n'
+                       f'<title id="{cid}-title">Trend: {_shown(title)}</title>\n'
+                       f'<desc id="{cid}-desc">{desc}{"." if len(trend) else ""}</desc>\n{g["body"]}\n</svg>\n'
+                       '<details class="sparkline-table">\n'
+                       f'<summary>Trend figures<span class="visually-hidden">: {_shown(title)}</span></summary>\n'
+                       f'{data_table_html(state, trend, columns=columns, caption=markup_join(("Trend: ", title)))}\n'
+                       '</details>\n')
+    out.append("</div>\n")
+    return Markup("".join(out))

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 
+from jinja2.runtime import markup_join
 from markupsafe import Markup, escape
 
-from .charts import _columns, _num
+from .charts import _columns, _described, _figure, _num
+from .data import as_result
+from .tables import _shown, data_table_html
 from .formatting import format_value
 from .geo import WardGeography
 
@@ -92,6 +95,42 @@ def _class_of(value: float, bounds: list[tuple[float, float]]) -> int:
     return len(bounds) - 1
 
 
+class _Drawn:
+    """What every map of one council's wards draws alike, whatever the values: each ward's number
+    (keyed to its name below the map), the phone labels and the key."""
+
+    def __init__(self, geography: WardGeography):
+        self.numbers = {ward: n for n, ward in enumerate(
+            sorted(geography.shapes, key=lambda w: (geography.names.get(w, w), w)), start=1)}
+        shapes = sorted(geography.shapes.items())
+        self.phone = _phone_labels([(self.numbers[ward], lx, ly) for ward, (_, lx, ly) in shapes],
+                                   geography.width, geography.height)
+        # each ward: its code, the start of its shape and of its title, and its number's label (boundaries) or
+        # the places of its two labels and of the white box behind them (hexes)
+        self.wards = [(ward, f'<path d="{d}" fill="', f'<title>{escape(geography.names.get(ward, ward))}: ',
+                       f'<circle class="num-wide" cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" '
+                       f'stroke-width="0.8"/><text class="num-wide on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" '
+                       f'text-anchor="middle">{self.numbers[ward]}</text>',
+                       (f'x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" fill="',
+                        f'">{self.numbers[ward]}</text>', f'x="{lx:.1f}" y="{ly + 12:.1f}" text-anchor="middle" fill="',
+                        f'<rect x="{lx - 27:.1f}" y="{ly - 19:.1f}" width="54" height="36" fill="#ffffff"/>'))
+                      for ward, (d, lx, ly) in shapes]
+        self.key = sorted((n, geography.names.get(w, w)) for w, n in self.numbers.items())
+        self.key_html = ('<details class="map-key-wrap"><summary>Which ward is which number</summary>\n'
+                         '<ol class="map-key" aria-label="The wards numbered on the map">\n'
+                         + "".join(f'<li value="{n}">{escape(name)}</li>\n' for n, name in self.key)
+                         + '</ol>\n</details>\n')
+
+
+_LAST_DRAWN: list = [None, None]  # (geography, its _Drawn): pages come a council at a time
+
+
+def _drawn(geography: WardGeography) -> _Drawn:
+    if _LAST_DRAWN[0] is not geography:
+        _LAST_DRAWN[:] = [geography, _Drawn(geography)]
+    return _LAST_DRAWN[1]
+
+
 def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: str | None = None,
             unit=None, polarity=None, uid: str = "m") -> dict | None:
     """The map's inner SVG, its legend entries and a one-sentence summary (None: nothing to draw)."""
@@ -107,12 +146,10 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
     out = [f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" '
            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2.5"/></pattern></defs>']
-    labels, phone, counts = [], [], {"suppressed": 0, "missing": 0}
-    # Each ward carries a number, keyed to its name below the map (a hexagon also shows its value).
-    numbers = {ward: n for n, ward in enumerate(
-        sorted(geography.shapes, key=lambda w: (geography.names.get(w, w), w)), start=1)}
-    for ward, (d, lx, ly) in sorted(geography.shapes.items()):
-        name = geography.names.get(ward, ward)
+    labels, counts = [], {"suppressed": 0, "missing": 0}
+    drawn = _drawn(geography)
+    figure = _figure(unit, html=True)
+    for ward, path, title, wide, (number_at, number, figure_at, box) in drawn.wards:
         v, is_suppressed = by_code.get(ward, (None, False))
         dash = ""
         if is_suppressed:
@@ -122,21 +159,16 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
             counts["missing"] += 1
         else:
             i = _class_of(v, bounds)
-            fill, text, colour = palette[i], format_value(v, unit), text_on[i]
-        out.append(f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="0.8"{dash}>'
-                   f'<title>{escape(name)}: {escape(text)}</title></path>')
-        phone.append((numbers[ward], lx, ly))
+            fill, text, colour = palette[i], figure(v), text_on[i]  # escaped by the formatter
+        out.append(f'{path}{fill}" stroke="{INK}" stroke-width="0.8"{dash}>{title}{text}</title></path>')
         if not hexes:
-            labels.append(f'<circle class="num-wide" cx="{lx:.1f}" cy="{ly:.1f}" r="9" fill="#ffffff" stroke="{INK}" stroke-width="0.8"/>'
-                          f'<text class="num-wide on-light" x="{lx:.1f}" y="{ly + 4.3:.1f}" text-anchor="middle">{numbers[ward]}</text>')
+            labels.append(wide)
         else:
             if is_suppressed or v is None:
-                labels.append(f'<rect x="{lx - 27:.1f}" y="{ly - 19:.1f}" width="54" height="36" fill="#ffffff"/>')
+                labels.append(box)
             tone = ("on-dark" if colour == "#ffffff" else "on-light") + (" small" if is_suppressed else "")
-            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" '
-                          f'fill="{colour}">{numbers[ward]}</text>')
-            labels.append(f'<text class="{tone}" x="{lx:.1f}" y="{ly + 12:.1f}" text-anchor="middle" '
-                          f'fill="{colour}">{escape(text)}</text>')
+            labels.append(f'<text class="{tone}" {number_at}{colour}{number}')
+            labels.append(f'<text class="{tone}" {figure_at}{colour}">{text}</text>')
     # Classes never overlap in words: the first runs from its lowest value, each later one from
     # just over the one before ("over 2.2% to 2.9%"), as rounded figures would otherwise repeat.
     legend = [(palette[i], format_value(lo, unit) if lo == hi else
@@ -157,9 +189,9 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
         summary += f" {counts['missing']} with no data (white, dashed edge)."
     return {
         "width": geography.width, "height": geography.height,
-        "body": Markup("\n".join(out + labels + _phone_labels(phone, geography.width, geography.height))), "legend": legend, "direction": direction,
+        "body": Markup("\n".join(out + labels + drawn.phone)), "legend": legend, "direction": direction,
         "summary": summary, "kind": geography.kind, "note": geography.note,
-        "key": sorted(((n, geography.names.get(w, w)) for w, n in numbers.items())),
+        "key": drawn.key,
     }
 
 
@@ -174,3 +206,40 @@ def locator_svg(geography: WardGeography, ward: str, label: str) -> Markup | Non
              for code, (d, _, _) in sorted(geography.shapes.items(), key=lambda kv: kv[0] == ward)]
     return Markup(f'<svg class="locator-svg" viewBox="0 0 {geography.width} {geography.height}" aria-hidden="true" '
                   f'data-label="{escape(label)}" focusable="false">' + "".join(paths) + "</svg>")
+
+
+_DASHED = ' stroke-dasharray="3 2"'
+
+
+def ward_map_html(state, data, code="ward_code", value="value", suppressed=None, unit=None, polarity=None, title="",
+                  description="", table_columns=None, caption=None, csv_data=None, csv_label=None) -> Markup:
+    """The `ward_map` component: wards shaded by a value (choropleth of the boundaries, or a hex
+    cartogram), a legend saying which way is better, then a table of every ward's figure."""
+    result = as_result(data)
+    cid = state.next_id("m")
+    g = map_svg(result, state.geography, code, value, suppressed, unit, polarity, cid)
+    if g is None:
+        return Markup(f'<p class="no-data">{_shown(title)}: no map for this many wards; every figure is in the tables '
+                      'on this page.</p>\n')
+    cid = _shown(cid)
+    out = ['<figure class="chart map">\n'
+           f'<svg class="chart-svg map-svg" viewBox="0 0 {_shown(g["width"])} {_shown(g["height"])}" role="img" '
+           f'aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" focusable="false">\n'
+           f'<title id="{cid}-title">{_shown(title)}</title>\n'
+           f'<desc id="{cid}-desc">{_described(description)}{_shown(g["summary"])} The same figures are in the table '
+           f'below.</desc>\n{g["body"]}\n</svg>\n<figcaption>\n'
+           f'<p class="map-caption">{_shown(caption or title)}. Darker shading means a higher value. '
+           f'<strong>{_shown(g["direction"])}</strong></p>\n<ul class="map-legend" aria-label="Map key">\n']
+    out += [f'<li><svg class="swatch" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">'
+            f'<rect x="0.5" y="0.5" width="15" height="15" fill="{_shown(fill)}" stroke="#0b0c0c"'
+            f'{_DASHED if text == "no data" else ""}/></svg> {_shown(text)}</li>\n'
+            for fill, text in g["legend"]]
+    out.append("</ul>\n")
+    if g["key"]:
+        out.append(_drawn(state.geography).key_html)
+    out.append(f'<p class="map-note">{_shown(g["note"])}</p>\n</figcaption>\n</figure>\n'
+               f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {_shown(title or "map")}'
+               '</span></summary>\n'
+               f'{data_table_html(state, result, columns=table_columns, caption=markup_join((title, ": figures")) if title else "Map figures", csv_data=csv_data, csv_label=csv_label)}\n'
+               '</details>\n')
+    return Markup("".join(out))

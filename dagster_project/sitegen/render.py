@@ -15,7 +15,7 @@ from . import charts, maps, notes, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
 from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
-from .tables import data_table_html, table_body, table_columns
+from .tables import data_table_html
 
 
 class PageState:
@@ -42,6 +42,7 @@ class PageState:
         self.ids = 0
         self.csv: dict[str, bytes] = {}
         self._csv_objects: dict[int, tuple[object, str]] = {}
+        self.tables: dict = {}  # the columns of results the page's tables show, formatted once (tables.py)
 
     def url(self, target: str = "") -> str:
         """Relative link from this page to a site path: 'wards/E05' -> '../../wards/E05/index.html'.
@@ -138,17 +139,17 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
     env.globals.update(
         url=state.url, next_id=state.next_id, csv_file=state.csv_file, site=site,
         fmt=format_value, fmt_number=format_number, fmt_ci=format_interval, fmt_figure=format_figure,
-        decimals_for=decimals_for, humanise=humanise,
-        as_result=as_result, line_chart_svg=charts.line_chart_svg,
-        bar_chart_svg=charts.bar_chart_svg, sparkline_svg=charts.sparkline_svg,
-        table_columns=table_columns, table_body=table_body,
-        map_svg=lambda data, *args, **kwargs: maps.map_svg(data, state.geography, *args, **kwargs),
+        decimals_for=decimals_for, as_result=as_result,
         locator_svg=lambda ward, label: maps.locator_svg(state.geography, ward, label),
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
              "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html),
-             "series_notes": notes.series_notes, "data_table": functools.partial(data_table_html, state)}
+             "series_notes": notes.series_notes, "data_table": functools.partial(data_table_html, state),
+             "line_chart": functools.partial(charts.line_chart_html, state),
+             "bar_chart": functools.partial(charts.bar_chart_html, state),
+             "big_value": functools.partial(charts.big_value_html, state),
+             "ward_map": functools.partial(maps.ward_map_html, state)}
     env.globals.update(drawn)
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)
