@@ -32,7 +32,7 @@ from .data import QueryResult, slugify
 from .errors import MissingColumnError, SiteBuildError
 from .page import JINJA_TAG, PageSource, compile_body, read_page
 from .render import PageState, make_environment
-from .sql import QueryRunner, SqlBlock, plan_blocks, sql_environment
+from .sql import QueryRunner, SqlBlock, plan_blocks, reads, sql_environment
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
@@ -163,6 +163,7 @@ class _Builder:
         self.forked = False  # in a render worker
         self.templates: dict[tuple[str, bytes], tuple] = {}  # a page source's compiled templates, per build
         self.sources: dict[Path, tuple[PageSource, list[SqlBlock]]] = {}  # a page file's source and blocks, per build
+        self.page_lists: dict[str, list] = {}  # `pages:` rows of queries reading nothing a council changes, per build
 
     def for_council(self, council: dict | None, sections) -> None:
         """Render the next pages for `council` (None: the whole site or region), in its own
@@ -305,9 +306,14 @@ class _Builder:
                 self.render(compiled, params, str(params[column]))
 
     def page_rows(self, compiled: _Compiled, column: str) -> list:
+        """The rows of a [slug] page's `pages:` query, sorted by address; one that reads nothing a
+        council changes runs once per build (the indicators are the same in every section)."""
         page, sql = str(compiled.source.path), compiled.source.meta.get("pages")
         if not sql:
             raise SiteBuildError(page, f"a [{column}] page needs a 'pages:' query in its front matter")
+        known = self.page_lists.get(f"{column}\x00{sql}")
+        if known is not None:
+            return known
         try:
             cur = self.con.execute(str(sql))
             rows = QueryResult("pages", [d[0] for d in cur.description], cur.fetchall())
@@ -319,7 +325,10 @@ class _Builder:
             if not _SLUG.fullmatch(slug):
                 raise SiteBuildError(page, f"'{slug}' cannot be a page address (letters, digits, _ and - only)",
                                      block="pages")
-        return sorted(rows, key=lambda r: str(r[column]))
+        rows = sorted(rows, key=lambda r: str(r[column]))
+        if not any(reads(str(sql), name) for name in self.per_council):
+            self.page_lists[f"{column}\x00{sql}"] = rows
+        return rows
 
     def render(self, compiled: _Compiled, params, slug: str | None) -> None:
         """Run a page's blocks; unless the cache holds the page, render it (`draw`): here with one

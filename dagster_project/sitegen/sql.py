@@ -109,7 +109,8 @@ class SqlBlock:
 _JINJA = re.compile(r"\{\{|\{%")
 
 
-def _reads(text: str, name: str) -> bool:
+def reads(text: str, name: str) -> bool:
+    """Whether SQL text names a table, view or block (as a word)."""
     return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
 
 
@@ -121,13 +122,13 @@ def plan_blocks(env: Environment, blocks: list[tuple], templated: bool,
     (council_free: their SQL text says all they read) and the by/per blocks whose result is the
     same in every council's section (build_wide)."""
     planned: list[SqlBlock] = []
-    reads: dict[str, list[SqlBlock]] = {}
+    refs_of: dict[str, list[SqlBlock]] = {}
     for name, text, by, *hide in blocks:
         uses_jinja = bool(_JINJA.search(text))
-        refs = [b for b in planned if _reads(text, b.name)]
+        refs = [b for b in planned if reads(text, b.name)]
         for b in refs:
             b.materialise = True
-        free = per_council is not None and not any(_reads(text, n) for n in per_council)
+        free = per_council is not None and not any(reads(text, n) for n in per_council)
         block = SqlBlock(name=name, text=text, template=env.from_string(text) if uses_jinja else None,
                          static=not uses_jinja and all(b.static for b in refs), by=by, hide_by=bool(hide and hide[0]),
                          council_free=free and not refs)
@@ -137,16 +138,45 @@ def plan_blocks(env: Environment, blocks: list[tuple], templated: bool,
         block.build_wide = bool(by) and free
         block.key = "\x00".join([by or "", str(block.hide_by), text] + [r.key for r in refs])
         block.reads = tuple(r.name for r in refs)
-        reads[name] = refs
+        refs_of[name] = refs
         planned.append(block)
     changed = True
     while changed:  # build_wide needs every block read to be build_wide, and every reader of a table
         changed = False  # it materialises to be build_wide too (a build-wide result is not re-run)
         for b in planned:
-            readers = [r for r in planned if b in reads[r.name]]
-            if b.build_wide and not (all(r.build_wide for r in reads[b.name]) and all(r.build_wide for r in readers)):
+            readers = [r for r in planned if b in refs_of[r.name]]
+            if b.build_wide and not (all(r.build_wide for r in refs_of[b.name]) and all(r.build_wide for r in readers)):
                 b.build_wide, changed = False, True
     return planned
+
+
+def _by_council(block: SqlBlock, columns: list[str], rows: list[tuple]) -> tuple[list[str], dict]:
+    """Rows of several councils as each council's pages see them (without `council_code`): a list
+    per council, or for a by/per block a dict of lists per page (`QueryRunner._split`), in one pass."""
+    key = columns.index(COUNCIL_COLUMN)
+    if not block.by:
+        split: dict[str, list[tuple]] = {}
+        for row in rows:
+            split.setdefault(row[key], []).append(row[:key] + row[key + 1:])
+        return columns[:key] + columns[key + 1:], split
+    if block.by not in columns or block.by == COUNCIL_COLUMN:
+        raise MissingColumnError(block.name, block.by, columns[:key] + columns[key + 1:])
+    by = columns.index(block.by)
+    keep = [i for i in range(len(columns)) if i != key and not (block.hide_by and i == by)]
+    contiguous = bool(keep) and keep == list(range(keep[0], keep[-1] + 1))  # one slice (council_code, `per` first)
+    first, end = (keep[0], keep[-1] + 1) if contiguous else (0, 0)
+    pages: dict[str, dict[str, list[tuple]]] = {}
+    council, group = object(), {}
+    for row in rows:  # a council's rows come together (`batch` sorts them so)
+        if row[key] != council:
+            council = row[key]
+            group = pages.setdefault(council, {})
+        slug = str(row[by])
+        page = group.get(slug)
+        if page is None:
+            page = group[slug] = []
+        page.append(row[first:end] if contiguous else tuple([row[i] for i in keep]))
+    return [columns[i] for i in keep], pages
 
 
 def _visible(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
@@ -236,8 +266,9 @@ class QueryRunner:
             self.con.execute(f'drop table if exists "{name}"')
         self.current = None
 
-    def _council_rows(self, block: SqlBlock) -> tuple[list[str], list[tuple]]:
-        """The current council's rows of a block run once for all councils (`batch`)."""
+    def _council_rows(self, block: SqlBlock):
+        """The current council's rows of a block run once for all councils (`batch`): (columns,
+        rows), or for a by/per block its `_split` (rows by page), made in the same pass."""
         code, position = self.council
         table, per_council = self.batches[block.key]
         if per_council:
@@ -249,11 +280,9 @@ class QueryRunner:
             cur = self.con.execute(f'select * exclude (__position) from "{table}" where __position between ? and ?',
                                    [position, last])
             columns = [d[0] for d in cur.description]
-            key = columns.index(COUNCIL_COLUMN)
-            split: dict[str, list[tuple]] = {}
-            for row in cur.fetchall():
-                split.setdefault(row[key], []).append(row[:key] + row[key + 1:])
-            held = self.held[block.key] = (position, last, columns[:key] + columns[key + 1:], split)
+            held = self.held[block.key] = (position, last, *_by_council(block, columns, cur.fetchall()))
+        if block.by:
+            return held[2], held[3].get(code, {}), {}
         return held[2], held[3].get(code, [])
 
     def release(self) -> None:
@@ -287,7 +316,10 @@ class QueryRunner:
         if block.by:
             parts, key = (self.wide, block.key) if block.build_wide else (self.parts, block.name)
             if key not in parts:
-                parts[key] = self._split(block, *self._execute(block, params))
+                if self.council is not None and block.key in self.batches:
+                    parts[key] = self._council_rows(block)
+                else:
+                    parts[key] = self._split(block, *self._execute(block, params))
             columns, split, digests = parts[key]
             rows = split.get(slug, [])
             if self.hashing:
