@@ -4,13 +4,16 @@ single period, and captions that describe only what is drawn."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from site_fixture import SITE_ROOT
 from dagster_project.sitegen.charts import honest_range, line_chart_svg, period_position
 from dagster_project.sitegen.data import QueryResult
 from dagster_project.sitegen.formatting import format_value
-from dagster_project.sitegen.render import PageState
+from dagster_project.sitegen.geo import WardGeography
+from dagster_project.sitegen.render import PageState, make_environment
 from dagster_project.sitegen.trend import trend_chart_html
 
 
@@ -100,3 +103,57 @@ def test_a_trend_chart_of_positive_floats_is_printed_as_any_other(monkeypatch):
     monkeypatch.setattr(trend, "_plain", lambda column: False)
     assert draw() == fast
     assert "1,234.6%" in fast[0] and "<polygon" in fast[0] and "<polygon" not in fast[1]
+
+
+_COMPONENT_CALLS = """\
+{{ line_chart(trend, x='period', y='value', lower='lower', upper='upper', series='area', segment='segment', title='Rate <over> time', description='A & B', unit='%', y_title='Rate') }}|
+{{ line_chart(trend|where('area', 'A & B'), x='period', y='value', title='One area', unit='per 1000', table_columns=[{'id': 'period', 'title': 'Period'}, {'id': 'value', 'title': 'Rate', 'unit': 'per 1000', 'missing': 'note'}], csv_label='Every period') }}|
+{{ line_chart(single, x='period', y='value', title='Single', series='area') }}|
+{{ line_chart(empty, x='period', y='value', title='Nothing') }}|
+{{ line_chart(empty, x='period', y='value', title='Nothing', missing_reason='its file was not supplied') }}|
+{{ line_chart(noted, x='period', y='value', title='Suppressed') }}|
+{{ bar_chart(wards, label='ward_name', value='value', lower='lower', upper='upper', note='note', compare='compared', benchmark=21.5, benchmark_label='Wigan & co', title='By ward', description='Ranked', unit='%', value_title='Rate', link='page', caption='Wards, 2023') }}|
+{{ bar_chart(wards, label='ward_name', value='value', title='Unsorted', sort=false, csv_data=trend, csv_label='Trend CSV') }}|
+{{ bar_chart(missing, label='ward_name', value='value', note='note', title='All missing') }}|
+{{ bar_chart(empty, label='ward_name', value='value', title='Empty') }}|
+{{ ward_map(wards, code='ward_code', value='value', suppressed='suppressed', unit='%', polarity='low_is_good', title='Map <1>', description='Shaded', table_columns=[{'id': 'ward_name', 'title': 'Ward', 'link': 'page'}, {'id': 'value', 'title': 'Rate', 'unit': '%', 'missing': 'note'}]) }}|
+{{ ward_map(wards, code='ward_code', value='value') }}|
+{{ big_value(borough, value='value', title='Wigan, 2023', comparison='england', comparison_title='England:', comparison_text='words', sparkline='period', sparkline_data=trend|where('area', 'A & B')) }}|
+{{ big_value(ranged, value='value', title='A range') }}|
+{{ big_value(empty, value='value', title='Nothing') }}|
+"""
+
+
+def test_chart_components_are_byte_for_byte_what_their_macros_wrote():
+    """line_chart, bar_chart, ward_map and big_value are drawn in Python (charts.py, maps.py); the
+    expected file holds what their Jinja macros wrote for the same calls (and the CSV files they
+    named), on main 2e709ea: no data, one period, ranges, hexes, links, legends, a sparkline."""
+    shapes = {"E1": ("M0 0h10v10h-10z", 5.0, 5.0), "E2": ("M10 0h10v10h-10z", 15.0, 5.0),
+              "E3": ("M20 0h10v10h-10z", 25.0, 5.0), "E4": ("M30 0h10v10h-10z", 35.0, 5.0)}
+    geography = WardGeography(kind="hex", width=640.0, height=120.0, note="Hexes & more.",
+                              names={"E1": "Abram & <Co>", "E2": "Bryn", "E3": "Douglas", "E4": "Hindley"}, shapes=shapes)
+    state = PageState()
+    state.for_council("", (), geography)
+    state.begin("indicators/x")
+    env, _ = make_environment(SITE_ROOT, state, {}, geography)
+    trend = QueryResult("trend", ["area", "period", "value", "lower", "upper", "segment", "note"], [
+        ("A & B", "2019/20", 12.5, 11.0, 14.0, 1, None), ("A & B", "2020/21", None, None, None, 1, "suppressed"),
+        ("A & B", "2021/22", 13.25, 12.0, 14.5, 2, None), ("England", "2019/20", 10.0, 9.5, 10.5, 1, None),
+        ("England", "2020/21", 10.5, 10.0, 11.0, 1, None), ("England", "2021/22", 11.0, 10.5, 11.5, 2, None)])
+    wards = QueryResult("ranking", ["ward_name", "ward_code", "value", "lower", "upper", "note", "compared", "suppressed", "page"], [
+        ("Abram & <Co>", "E1", 24.0, 20.0, 28.0, None, "Worse than Wigan (95% confidence)", False, "wards/E1"),
+        ("Bryn", "E2", 18.5, 15.0, 22.0, None, "Better than Wigan (95% confidence)", False, "wards/E2"),
+        ("Douglas", "E3", None, None, None, "suppressed (fewer than 5)", None, True, "wards/E3"),
+        ("A ward with a very long name that goes on and on", "E5", 21.0, 19.0, 23.0, None, "Similar to Wigan", False, "wards/E5")])
+    data = {
+        "trend": trend, "wards": wards,
+        "single": QueryResult("single", ["area", "period", "value"], [("A", "2020", 5.0), ("B", "2020", 6.0)]),
+        "empty": QueryResult("empty", ["ward_name", "period", "value"], []),
+        "noted": QueryResult("noted", ["period", "value", "value_note"], [("2020", None, "suppressed (fewer than 5)")]),
+        "missing": QueryResult("missing", ["ward_name", "value", "note"], [("Bryn", None, "not published"), ("Ince", None, None)]),
+        "borough": QueryResult("borough", ["value", "england", "words", "unit"], [(20.25, 18.0, "Worse than England", "%")]),
+        "ranged": QueryResult("ranged", ["value", "value_lower_bound", "value_upper_bound"], [(None, 17.0, 17.5)]),
+    }
+    html = env.from_string(_COMPONENT_CALLS).render(**data)
+    html += "".join(f"\n== {name}\n{content.decode()}" for name, content in sorted(state.csv.items()))
+    assert html == (Path(__file__).parent / "expected" / "chart_components.html").read_text(encoding="utf-8")

@@ -543,3 +543,32 @@ def test_data_table_markup_is_byte_for_byte_what_the_component_wrote():
         '(fewer than 5)</td>\n<td>wards/E2</td>\n</tr>\n</tbody>\n</table>\n</div>\n<p class="download"><a href='
         '"ranking-2.csv" download>All<span class="visually-hidden"> (data table)</span></a> <span class="download-size">'
         '(1 row)</span></p>\n')
+
+
+def test_a_pages_query_reading_nothing_a_council_changes_runs_once_per_build(warehouse):
+    """The indicator list is the same in every council's section: its `pages:` query runs once; a
+    council's own list (reading site_current) runs in each section."""
+    from types import SimpleNamespace
+
+    import duckdb
+    from dagster_project.sitegen.build import _Builder
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute("create temp table site_current as select 'E08000010' as la_code")
+    executed = []
+
+    class Spy:
+        def execute(self, sql, *args):
+            executed.append(sql)
+            return con.execute(sql, *args)
+
+    builder = SimpleNamespace(con=Spy(), page_lists={}, per_council=frozenset({"site_current", "site_council"}))
+    every = "select indicator_id as x from marts.dim_indicator"
+    mine = "select ward_code as x from marts.dim_ward where la_code = (select la_code from site_current)"
+    lists = []
+    for _ in range(3):  # three councils' sections
+        lists.append([[row.x for row in _Builder.page_rows(builder, SimpleNamespace(source=SimpleNamespace(
+            path=Path("pages/[x].md"), meta={"pages": sql})), "x")] for sql in (every, mine)])
+    assert lists[0] == lists[1] == lists[2] and len(lists[0][0]) > 1 and len(lists[0][1]) > 1
+    assert executed.count(every) == 1 and executed.count(mine) == 3
+    con.close()
