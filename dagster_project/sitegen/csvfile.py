@@ -65,10 +65,22 @@ def _field(text: str) -> str:
     return _csv_row([text, ""])[:-2]
 
 
+_FIELDS: dict[str, str] = {}  # texts' CSV fields: names and labels recur on every page of a build
+_MOST_FIELDS = 200_000
+
+
 def _texts(column) -> list[str]:
-    """A column of text (and None) as CSV fields: each distinct text neutralised and quoted once."""
-    text = {v: _field(neutralise(v)) for v in set(column) if v is not None}
-    text[None] = ""
+    """A column of text (and None) as CSV fields: each distinct text neutralised and quoted once
+    per process (`_FIELDS`)."""
+    if len(_FIELDS) > _MOST_FIELDS:
+        _FIELDS.clear()
+    fields, text = _FIELDS, {None: ""}
+    for v in set(column):
+        if v is not None:
+            field = fields.get(v)
+            if field is None:
+                field = fields[v] = _field(neutralise(v))
+            text[v] = field
     return list(map(text.__getitem__, column))
 
 
