@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
+from .details import details_html
 from .formatting import format_value, formatter, heading_unit, period_words, unit_words
 
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
@@ -114,19 +115,42 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     break where it changes, and the caption says so, with `break_reason` where given."""
     result = as_result(data)
     result.require(x, y, lower, upper, benchmark, note, segment, break_reason)
+    link = None
+    if csv:
+        def link() -> str:
+            download = as_result(csv_data) if csv_data is not None else result
+            return (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
+                    f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> '
+                    f'({escape(title)})</span></a></p>\n')
+    return Markup(_chart(state, [r._vals for r in result], _Columns(result.columns, x, y, lower, upper, benchmark,
+                                                                    note, segment, break_reason),
+                         area_label, benchmark_label, title, unit, link))
+
+
+class _Columns:
+    """Where a chart's columns are in its rows (None: not given)."""
+
+    __slots__ = ("ix", "iy", "il", "iu", "ib", "inote", "iseg", "ibreak")
+
+    def __init__(self, cols: list, x, y, lower, upper, benchmark, note, segment, break_reason):
+        at = cols.index
+        self.ix, self.iy = at(x), at(y)
+        self.il, self.iu = (at(lower), at(upper)) if lower and upper else (None, None)
+        self.ib = at(benchmark) if benchmark else None
+        self.inote = at(note) if note else None
+        self.iseg = at(segment) if segment else None
+        self.ibreak = at(break_reason) if segment and break_reason else None
+
+
+def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, unit, link) -> str:
+    """The chart of `rows` (tuples; columns at `c`) as HTML; `link()` gives the download's link."""
     title_html = escape(title)
-    cols = result.columns
-    ix, iy = cols.index(x), cols.index(y)
-    il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
-    ib = cols.index(benchmark) if benchmark else None
-    inote = cols.index(note) if note else None
-    rows = [r._vals for r in result]
+    ix, iy, il, iu, ib, inote, iseg = c.ix, c.iy, c.il, c.iu, c.ib, c.inote, c.iseg
     num = (int, float)
-    iseg = cols.index(segment) if segment else None
     runs, breaks = [[0]] if rows else [], []
     for i in range(1, len(rows)):
         if iseg is not None and rows[i][iseg] != rows[i - 1][iseg]:
-            why = rows[i][cols.index(break_reason)] if break_reason else None
+            why = rows[i][c.ibreak] if c.ibreak is not None else None
             breaks.append(f"between {period_words(rows[i - 1][ix])} and {period_words(rows[i][ix])}" + (f" ({why})" if why else ""))
             runs.append([])
         runs[-1].append(i)
@@ -136,7 +160,7 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         notes = {r[inote] for r in rows if inote is not None and r[inote]}
         why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
                "the warehouse holds no figures for this series")
-        return Markup(f'<p class="no-data">{title_html}: no figures to show, because {escape(why)}.</p>\n')
+        return f'<p class="no-data">{title_html}: no figures to show, because {escape(why)}.</p>\n'
     n = len(rows)
     with_values = [r for r in rows if type(r[iy]) in num]
     if len({r[ix] for r in with_values}) == 1:
@@ -145,8 +169,8 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
         text = f"{area_label}: {figure(r[iy])} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
             text += f" {benchmark_label}: {figure(r[ib])}."
-        return Markup(f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
-                      f'is published so far, so there is no trend to draw.</p>\n')
+        return (f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
+                f'is published so far, so there is no trend to draw.</p>\n')
     lo_v, hi_v, cut = honest_range(values, unit)
     ticks, decimals = nice_ticks(lo_v, hi_v, 3)
     cut = cut and ticks[0] > 0
@@ -248,16 +272,42 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
                  [fmt(v) if type(v := r[ib]) in num else "n/a" for r in back] if ib is not None else ["n/a"] * n)
     template = _table_template(periods, fmt.field, plain_y, 2 if plain_ci else 0 if no_ci else 1, plain_b)
     cells = [template.format(*chain.from_iterable(zip(*shown)))]
-    link = ""
-    if csv:
-        download = as_result(csv_data) if csv_data is not None else result
-        link = (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
-                f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({title_html})</span></a></p>\n')
     table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {title_html}</span></summary>\n'
              f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
              f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
              f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
              f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
-             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + link)
-    return Markup(head + "\n".join(out) + "\n</svg>\n"
-                  f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
+             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + (link() if link else ""))
+    return (head + "\n".join(out) + "\n</svg>\n"
+            f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
+
+
+def trend_list(state, items, series, area_label="Area", benchmark_label="Benchmark", key="indicator_id",
+               x="period", y="value", lower=None, upper=None, benchmark=None, note=None, segment=None,
+               break_reason=None, empty="There are no figures yet.") -> Markup:
+    """For each row of `items` (columns `key`, title, unit, period), in order, the rows of `series`
+    with the same `key`: where there are two or more, a collapsed `details` ("<title>: N periods,
+    to <period>") holding their trend chart ("<title>: <area_label> and <benchmark_label> over
+    time", no CSV); `empty` is the paragraph when `items` has no rows. One call draws a ward
+    page's "Over time" section (a Jinja loop of details and charts cost as much as the charts)."""
+    items, series = as_result(items), as_result(series)
+    items.require(key, "title", "unit", "period")
+    series.require(key, x, y, lower, upper, benchmark, note, segment, break_reason)
+    if not items:
+        return Markup(f"<p>{escape(empty)}</p>\n")
+    columns = _Columns(series.columns, x, y, lower, upper, benchmark, note, segment, break_reason)
+    at = series.columns.index(key)
+    by_key: dict = {}
+    for r in series:
+        by_key.setdefault(r._vals[at], []).append(r._vals)
+    at, title, unit, period = (items.columns.index(c) for c in (key, "title", "unit", "period"))
+    out = []
+    for item in items:
+        r = item._vals
+        rows = by_key.get(r[at], ())
+        if len(rows) > 1:
+            chart = _chart(state, rows, columns, area_label, benchmark_label,
+                           f"{r[title]}: {area_label} and {benchmark_label} over time", r[unit], None)
+            out.append(details_html(escape(f"{r[title]}: {len(rows)} periods, to {period_words(r[period])}"),
+                                    chart + "\n\n"))
+    return Markup("".join(out))
