@@ -372,3 +372,22 @@ def _england_sources(records: list[dict]) -> str:
             sources.setdefault(r["england_source"], []).append(r["title"])
     return "".join(f'<p class="spine-source">England ({escape(", ".join(titles))}): {escape(source)}.</p>\n'
                    for source, titles in sources.items())
+
+
+def gap_line_html(state, data, la_name) -> Markup:
+    """gap_line: "Is the gap closing in <council>?" and, for each indicator in `data` (title,
+    gap_trend, tested_from, period, indicator_page), its latest tested verdict on the gap between
+    its most and least deprived wards, the periods its test covered, linked; nothing without rows."""
+    result = as_result(data)
+    if not result:
+        return Markup("")
+    result.require("title", "gap_trend", "tested_from", "period", "indicator_page")
+    items = "; ".join(
+        f'<a href="{escape(state.url(g["indicator_page"]))}">{_text(g["title"])}</a>: {_text(g["gap_trend"])} '
+        f'(tested from {escape(period_words(g["tested_from"]))} to {escape(period_words(g["period"]))})' for g in result)
+    return Markup(f'<p class="gap-line"><strong>Is the gap closing in {_text(la_name)}?</strong> {items}.</p>\n')
+
+
+def _text(value) -> Markup:
+    """A value as Jinja prints it in a page: escaped, None as nothing."""
+    return escape("" if value is None else value)

@@ -106,6 +106,21 @@ def _table_template(periods: tuple, field: str, plain_y: bool, interval: int, pl
                    for p in reversed(periods))
 
 
+@functools.lru_cache(maxsize=256)
+def _table_units(unit) -> tuple:
+    """A table's formatter of figures (HTML) and the words of its unit for the caption (escaped,
+    stated once there, not after every number)."""
+    words = heading_unit(unit)
+    return formatter(unit, html=True, bare=bool(words)), escape(f" ({words})" if words else "")
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # typed: Markup and str names escape differently
+def _table_head(area_label, benchmark_label) -> str:
+    return (f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
+            f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
+            f'</thead>\n<tbody>\n')
+
+
 @functools.lru_cache(maxsize=1024, typed=True)  # typed: Markup and str names escape differently
 def _key(name, colour: str, dash: str, key_y: int) -> str:
     """A series' entry in the key: its line and its name."""
@@ -276,8 +291,7 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{title_html}</title>\n'
             f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
-    words = heading_unit(unit)  # stated once, in the caption
-    fmt = formatter(unit, html=True, bare=bool(words))
+    fmt, words = _table_units(unit)
     # the table's rows, latest first; its cells are labelled from the column headings on phones by
     # static/cards.js (keeps pages light)
     shown = [ys_in[::-1] if plain_y else
@@ -293,10 +307,8 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
     template = _table_template(periods, fmt.field, plain_y, 2 if plain_ci else 0 if no_ci else 1, plain_b)
     table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {title_html}</span></summary>\n'
              f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
-             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
-             f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
-             f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
-             f'</thead>\n<tbody>\n{template.format(*chain.from_iterable(zip(*shown)))}</tbody>\n</table>\n</div>\n</details>\n'
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{words}, latest first</caption>\n'
+             f'{_table_head(area_label, benchmark_label)}{template.format(*chain.from_iterable(zip(*shown)))}</tbody>\n</table>\n</div>\n</details>\n'
              + (link() if link else ""))
     return (head + "\n".join(out) + "\n</svg>\n"
             f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
