@@ -139,9 +139,10 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
+             "trend_list": functools.partial(trend.trend_list, state),
              "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html),
-             "gap_line": functools.partial(spine.gap_line_html, state),
-             "trend_list": functools.partial(trend.trend_list, state), "series_notes": notes.series_notes, "page_notes": notes.PageNotes(), "data_table": functools.partial(data_table_html, state)}
+             "gap_line": functools.partial(spine.gap_line_html, state), "series_notes": notes.series_notes,
+             "page_notes": notes.PageNotes(), "data_table": functools.partial(data_table_html, state)}
     env.globals.update(drawn)
     env.filters.update(fmt=format_value, fmt_number=format_number, where=where, groups=groups, when=period_words,
                        humanise=humanise, safe_url=safe_url)
