@@ -109,13 +109,16 @@ def ward_summary(data, ward_name: str, la_name: str) -> str:
 
 def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     """From the statuses: how many indicators are worse, better and similar than the borough."""
-    rows = list(as_result(data))
+    result = as_result(data)
+    if result:
+        result.require("value", "comparison_status")
+    at_value, at_status = (result.columns.index(c) if result else 0 for c in ("value", "comparison_status"))
     counts = {s: 0 for s in (*JUDGED, "Higher", "Lower")}
     unassessed = 0
-    for r in rows:
-        if not _num(r["value"]):
+    for r in result:
+        if type(r._vals[at_value]) not in NUMBERS:
             continue
-        status = r["comparison_status"]
+        status = r._vals[at_status]
         if status in counts:
             counts[status] += 1
         else:
@@ -150,6 +153,14 @@ def _figures(unit, dp: int):
     if (unit or "").strip() == "year":
         return functools.partial(format_value, unit=unit, decimals=dp)
     return formatter(unit, dp)
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _figures_html(unit, dp: int):
+    """`_figures` escaped as HTML (numbers never need it: the formatter escapes the unit once)."""
+    if (unit or "").strip() == "year":
+        return functools.partial(format_value, unit=unit, decimals=dp)  # digits only
+    return formatter(unit, dp, html=True)
 
 
 def _decimals(r) -> int:
@@ -325,7 +336,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         status = r["comparison_status"] or "Cannot be assessed"
         v, unit = r["value"], r["unit"]
         dp = _decimals(r)
-        value_text = _figures(unit, dp)(v) if _num(v) else (r["value_note"] or "not available")
+        value_html = _figures_html(unit, dp)(v) if _num(v) else escape(r["value_note"] or "not available")
         if status not in MARKERS or status == "Cannot be assessed":
             words = escape("Cannot be assessed")
             reason = r["comparison_reason"] or "no test is possible for this figure"
@@ -344,7 +355,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         svg, axis = _row_svg(r, ward_name, la_name, dp)
         rows.append(
             f'<tr>{_row_head(state.url(r["indicator_page"]), r["title"], r["unit_label"], r["period"])}'
-            f'<td class="num" data-label="{ward_html}">{escape(value_text)}</td>'
+            f'<td class="num" data-label="{ward_html}">{value_html}</td>'
             f'<td class="num" data-label="{la_html}">'
             f'{_council_cell(r["la_value"], r.get("la_lower_bound"), r.get("la_upper_bound"), unit, dp)}</td>'
             + (_england_cell(r.get("england_value"), unit, dp) if has_england else "") +

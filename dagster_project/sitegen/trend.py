@@ -285,12 +285,13 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
         "The value axis does not start at zero (marked by a break)." if cut else "",
         ("The line breaks where the comparable series changes, " + "; ".join(breaks) + ".") if breaks else "")
         if text)
+    drawn_html = escape(drawn_text)
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{title_html}</title>\n'
-            f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
+            f'<desc id="{cid}-desc">{escape(summary)} {drawn_html}The same figures are in the table below.</desc>\n')
     fmt, words = _table_units(unit)
     # the table's rows, latest first; its cells are labelled from the column headings on phones by
     # static/cards.js (keeps pages light)
@@ -311,7 +312,7 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
              f'{_table_head(area_label, benchmark_label)}{template.format(*chain.from_iterable(zip(*shown)))}</tbody>\n</table>\n</div>\n</details>\n'
              + (link() if link else ""))
     return (head + "\n".join(out) + "\n</svg>\n"
-            f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
+            f"<figcaption>{title_html}. {drawn_html.strip()}</figcaption>\n</figure>\n" + table)
 
 
 def trend_list(state, items, series, area_label="Area", benchmark_label="Benchmark", key="indicator_id",
