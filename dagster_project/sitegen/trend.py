@@ -2,9 +2,9 @@
 
 Ward pages draw one per indicator for thousands of wards, so this component is written for
 speed (one pass over the rows, no axis machinery; what charts share, such as the axes of the
-same periods or scale, is drawn once; a column of positive floats is printed with one str.format
-for its line or band and its cells of the table) while keeping the rules of
-every chart:
+same periods or scale, is drawn once; a column of positive floats is printed by str.format
+templates: its line or band through each run of comparable figures, and its cells of the table)
+while keeping the rules of every chart:
 <title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
 95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
 """
@@ -342,5 +342,5 @@ def trend_list(state, items, series, area_label="Area", benchmark_label="Benchma
             chart = _chart(state, rows, columns, area_label, benchmark_label,
                            f"{r[title]}: {area_label} and {benchmark_label} over time", r[unit], None)
             out.append(details_html(escape(f"{r[title]}: {len(rows)} periods, to {period_words(r[period])}"),
-                                    chart + "\n\n"))
+                                    chart + "\n\n"))  # a trend_chart's line and the one after it, as in a page
     return Markup("".join(out))
