@@ -11,15 +11,15 @@ import atexit
 import os
 import sys
 
+from dbt.cli.main import cli
+
 
 def main() -> None:
-    from dbt.cli.main import cli
-
     try:
         cli()
         code = 0
-    except SystemExit as exit:  # how click ends every command
-        code = exit.code
+    except SystemExit as stop:  # how click ends every command
+        code = stop.code
     if code is None:
         code = 0
     elif not isinstance(code, int):
