@@ -695,12 +695,31 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     build([p for p in sources if scopes[p] != "council"])
 
 
+_UNIQUE_KEY = re.compile(r"^--\s*unique key:\s*(.+)$", re.M | re.I)
+
+
+def _sort_order(con, sql: str) -> str:
+    """`order by all`, or, when the query declares `-- unique key: a, b` (columns no two rows
+    share), its columns up to the last key column: the same order (rows never tie on a unique
+    key) with a far narrower sort key."""
+    declared = _UNIQUE_KEY.search(sql)
+    if not declared:
+        return "order by all"
+    key = [name.strip() for name in declared.group(1).split(",")]
+    columns = [row[0] for row in con.execute(f"describe select * from ({sql})").fetchall()]
+    missing = [name for name in key if name not in columns]
+    if missing:
+        raise ValueError(f"unique key column(s) {', '.join(missing)} not among the query's columns")
+    last = max(columns.index(name) for name in key)
+    return "order by " + ", ".join(f'"{name}"' for name in columns[:last + 1])
+
+
 def _shared_queries(con, site_root: Path) -> frozenset[str]:
     """Each site/queries/<name>.sql as `<name>`. One that reads the current council (site_current,
     or a shared query that does) stays a view; every other one is computed once, as a temp table
-    sorted by all its columns, so the thousands of page queries that read it (an indicator's rows
-    for one council) scan a few row groups of a table instead of recomputing a join of the marts.
-    Returns the names whose rows change from one council's section to the next."""
+    sorted by all its columns (`_sort_order`), so the thousands of page queries that read it (an
+    indicator's rows for one council) scan a few row groups of a table instead of recomputing a
+    join of the marts. Returns the names whose rows change from one council's section to the next."""
     per_council = {"site_current"}  # set per council
     for path in sorted((site_root / "queries").glob("*.sql")):
         try:
@@ -709,8 +728,8 @@ def _shared_queries(con, site_root: Path) -> frozenset[str]:
                 per_council.add(path.stem)
                 con.execute(f'create or replace temp view "{path.stem}" as {sql}')
             else:
-                con.execute(f'create or replace temp table "{path.stem}" as select * from ({sql}) order by all')
-        except duckdb.Error as exc:
+                con.execute(f'create or replace temp table "{path.stem}" as select * from ({sql}) {_sort_order(con, sql)}')
+        except (duckdb.Error, ValueError) as exc:
             raise SiteBuildError(str(path), str(exc), block=path.stem) from exc
     return frozenset(per_council | {"site_council"})
 

@@ -4,6 +4,8 @@
 --
 -- Judgements (compared_to_la, comparison_reason, rank_in_la, trend, ...) are the marts' own:
 -- pages render them and never compute their own.
+-- Rows are one per marts.fct_indicator_values row, whose key dbt tests as unique:
+-- unique key: indicator_id, area_code, period
 with judged as (
     select v.*, v.compared_to_la as comparison_status from marts.fct_indicator_values v
 ),

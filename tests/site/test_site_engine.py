@@ -168,6 +168,43 @@ def test_shared_queries_and_chained_blocks(warehouse, tmp_path):
     assert "Codes: E05000844,E05000845" in html and report.pages_written == 1
 
 
+def test_a_shared_query_with_a_unique_key_is_sorted_up_to_it_in_the_order_of_all_its_columns(warehouse):
+    import duckdb
+
+    from dagster_project.sitegen.build import _sort_order
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    listed = "select la_code, ward_code, ward_name, population from marts.dim_ward"
+    assert _sort_order(con, listed) == "order by all"
+    keyed = "-- unique key: ward_code\n" + listed
+    assert _sort_order(con, keyed) == 'order by "la_code", "ward_code"'
+    assert (con.execute(f"select * from ({keyed}) {_sort_order(con, keyed)}").fetchall()
+            == con.execute(f"select * from ({listed}) order by all").fetchall())
+    with pytest.raises(ValueError, match="ward_id"):
+        _sort_order(con, "-- unique key: ward_id\n" + listed)
+
+
+def test_a_shared_query_naming_a_key_it_lacks_is_refused_naming_its_file(warehouse, tmp_path):
+    root, pages = _site_with(tmp_path, {"index.md": "Hello.\n"},
+                             {"ward_list.sql": "-- unique key: ward_id\nselect ward_code from marts.dim_ward"})
+    with pytest.raises(SiteBuildError, match=r"ward_list\.sql.*ward_id"):
+        build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=root)
+
+
+def test_the_site_indicator_values_key_is_unique_and_orders_as_all_its_columns(warehouse):
+    import duckdb
+
+    from dagster_project.sitegen.build import _shared_queries, _site_councils
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    _site_councils(con)
+    _shared_queries(con, SITE_ROOT)
+    rows, keys = con.execute("select count(*), count(distinct (indicator_id, area_code, period)) from indicator_values").fetchone()
+    assert rows == keys > 0
+    assert (con.execute("select * from indicator_values").fetchall()
+            == con.execute("select * from indicator_values order by all").fetchall())
+
+
 def test_a_second_h1_is_refused(warehouse, tmp_path):
     root, pages = _site_with(tmp_path, {"index.md": "# Another title\n"})
     with pytest.raises(SiteBuildError, match="only h1"):
