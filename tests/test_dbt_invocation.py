@@ -164,3 +164,14 @@ def test_its_dbt_command_closes_the_warehouse_flushes_the_log_and_keeps_the_exit
         assert con.execute("select count(*) from seeds.missions").fetchone()[0] > 0
     (project / "seeds" / "missions.csv").write_text("mission_id,title\n,no id\n", encoding="utf-8")
     assert dbt("build", "--select", "missions").returncode == 1  # its not_null_columns test fails
+
+
+def test_without_its_own_command_the_virtualenv_dbt_is_used_before_path(tmp_path, monkeypatch):
+    """A virtualenv installed before wigan-dbt existed still runs its own dbt, not one on PATH."""
+    python = tmp_path / "python"
+    monkeypatch.setattr(invocation.sys, "executable", str(python))
+    assert invocation.dbt_executable() == "dbt"
+    (tmp_path / "dbt").touch()
+    assert invocation.dbt_executable() == str(tmp_path / "dbt")
+    (tmp_path / "wigan-dbt").touch()
+    assert invocation.dbt_executable() == str(tmp_path / "wigan-dbt")

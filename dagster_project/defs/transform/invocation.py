@@ -128,10 +128,13 @@ def manifest_is_stale(project: Path = DBT_PROJECT_DIR) -> bool:
 
 def dbt_executable() -> str:
     """The project's dbt command, installed beside this interpreter (the project's virtualenv)
-    whatever PATH says: `wigan-dbt` (dbt_command.py: dbt without its interpreter's teardown), else
-    `dbt` on PATH."""
-    command = Path(sys.executable).with_name("wigan-dbt")
-    return str(command) if command.exists() else "dbt"
+    whatever PATH says: `wigan-dbt` (dbt_command.py: dbt without its interpreter's teardown); in a
+    virtualenv installed before that command existed, its `dbt`; else `dbt` on PATH."""
+    for name in ("wigan-dbt", "dbt"):
+        command = Path(sys.executable).with_name(name)
+        if command.exists():
+            return str(command)
+    return "dbt"
 
 
 def parse() -> None:
