@@ -45,6 +45,11 @@ def _rss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def _is_dbt(command: str) -> bool:
+    """A dbt process: `dbt`, or the pipeline's `wigan-dbt` (dagster_project/defs/transform/dbt_command.py)."""
+    return any(f"/{name} " in f"{command} " for name in ("dbt", "wigan-dbt"))
+
+
 class TreeMemory(threading.Thread):
     """Samples the memory of this process and every descendant (/proc, Linux) until stopped: the
     peak of their sum, and the peak of dbt's processes alone. Each process counts its
@@ -86,10 +91,10 @@ class TreeMemory(threading.Thread):
             self.peak_mb, self.at_peak = total, {}
             for p in tree & processes.keys():
                 command = processes[p][2]
-                kind = ("this process" if p == os.getpid() else "dbt" if "/dbt " in f"{command} "
+                kind = ("this process" if p == os.getpid() else "dbt" if _is_dbt(command)
                         else "Pagefind" if "pagefind" in command else "others (site workers...)")
                 self.at_peak[kind] = self.at_peak.get(kind, 0.0) + processes[p][1]
-        dbt = sum(processes[p][1] for p in tree if p in processes and "/dbt " in f"{processes[p][2]} ")
+        dbt = sum(processes[p][1] for p in tree if p in processes and _is_dbt(processes[p][2]))
         self.dbt_peak_mb = max(self.dbt_peak_mb, dbt)
 
     def run(self) -> None:

@@ -1,5 +1,6 @@
 """The project's own generic dbt data tests fail on bad data, saying where: `not_null_columns`
-(one test per model for its not-null columns) names each column with nulls and its row count."""
+(one test per model for its not-null columns and its columns' accepted values) names each column
+with nulls or values not accepted, and its row count."""
 
 import json
 import os
@@ -44,3 +45,27 @@ def test_not_null_columns_passes_without_nulls(tmp_path):
         "IoD2015,2012,a source,a reason",
     ])
     assert tests["not_null_columns_population_years_population_of__population_year__source__reason"]["status"] == "pass"
+
+
+def test_not_null_columns_fails_naming_each_column_with_values_not_accepted(tmp_path):
+    tests = _build_seed(tmp_path, "series_breaks", [
+        "break_id,applies_to,la_code,from_date,to_date,universal_credit_stage,label,note,source",
+        "a,claimant_*,,,,live_service,A,a note,a source",
+        "b,claimant_*,,,,pilot_service,B,a note,a source",
+        "c,claimant_*,,,,trial's service,C,a note,a source",
+        "d,claimant_*,,,,pilot_service,D,a note,a source",
+        ",claimant_*,,,,,E,a note,a source",
+    ])
+    result = tests["not_null_columns_series_breaks_break_id"]
+    assert result["status"] == "error"
+    assert ("has nulls in column break_id (1 rows); values not accepted in column universal_credit_stage "
+            "(3 rows: pilot_service, trial's service)") in result["message"]
+
+
+def test_not_null_columns_passes_accepted_values_and_nulls_in_coded_columns(tmp_path):
+    tests = _build_seed(tmp_path, "series_breaks", [
+        "break_id,applies_to,la_code,from_date,to_date,universal_credit_stage,label,note,source",
+        "a,claimant_*,,,,live_service,A,a note,a source",
+        "b,claimant_*,,,,,B,a note,a source",
+    ])
+    assert tests["not_null_columns_series_breaks_break_id"]["status"] == "pass"

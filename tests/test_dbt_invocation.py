@@ -3,6 +3,7 @@ the candidate link's folder decides the profile, and each profile's partial-pars
 (dagster_project.defs.transform.invocation)."""
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,52 @@ def test_a_manifest_older_than_a_file_of_the_dbt_project_is_stale(tmp_path):
     assert not manifest_is_stale(tmp_path)
     os.utime(model, ns=(manifest.stat().st_mtime_ns + 1, manifest.stat().st_mtime_ns + 1))
     assert manifest_is_stale(tmp_path)  # changed since: parse again
+
+
+def test_the_pipeline_runs_dbt_through_its_own_command():
+    from dagster_project.defs.transform.assets import dbt_resource
+
+    assert Path(dbt_resource.dbt_executable).name == "wigan-dbt"
+    assert Path(invocation.dbt_executable()).name == "wigan-dbt"
+
+
+def test_its_dbt_command_closes_the_warehouse_flushes_the_log_and_keeps_the_exit_code(tmp_path):
+    """wigan-dbt exits without the interpreter's teardown, but after the exit handlers: DuckDB's
+    checkpoint (no write-ahead log left), dbt's log, and dbt's exit code."""
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_USE_COLORS": "false", "DO_NOT_TRACK": "1"}
+
+    def dbt(*args):
+        return subprocess.run([invocation.dbt_executable(), *args, "--profiles-dir", ".", "--log-format-file", "json"],
+                              cwd=project, env=env, capture_output=True, text=True)
+
+    assert dbt("seed", "--select", "missions").returncode == 0
+    assert not warehouse.with_name("warehouse.duckdb.wal").exists()
+    events = [json.loads(line)["info"]["name"] for line in (project / "logs" / "dbt.log").read_text(encoding="utf-8").splitlines()]
+    assert "CommandCompleted" in events
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from seeds.missions").fetchone()[0] > 0
+    (project / "seeds" / "missions.csv").write_text("mission_id,title\n,no id\n", encoding="utf-8")
+    assert dbt("build", "--select", "missions").returncode == 1  # its not_null_columns test fails
+
+
+def test_without_its_own_command_the_virtualenv_dbt_is_used_before_path(tmp_path, monkeypatch):
+    """A virtualenv installed before wigan-dbt existed still runs its own dbt, not one on PATH."""
+    python = tmp_path / "python"
+    monkeypatch.setattr(invocation.sys, "executable", str(python))
+    assert invocation.dbt_executable() == "dbt"
+    (tmp_path / "dbt").touch()
+    assert invocation.dbt_executable() == str(tmp_path / "dbt")
+    (tmp_path / "wigan-dbt").touch()
+    assert invocation.dbt_executable() == str(tmp_path / "wigan-dbt")

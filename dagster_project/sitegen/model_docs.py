@@ -28,12 +28,16 @@ def _layer(node: dict) -> str:
     return node["schema"] if node["schema"] in LAYERS else node["fqn"][1]
 
 
+def _accepted(values: list) -> str:
+    return f"accepted values ({', '.join(map(str, values))})"
+
+
 def _test_name(test: dict) -> str:
     meta = test.get("test_metadata") or {}
     name = meta.get("name") or test["name"]
     kwargs = meta.get("kwargs") or {}
     if name == "accepted_values" and kwargs.get("values"):
-        return f"accepted values ({', '.join(map(str, kwargs['values']))})"
+        return _accepted(kwargs["values"])
     if name == "relationships" and kwargs.get("field"):
         to = str(kwargs.get("to", "")).replace("ref('", "").replace("')", "")
         return f"relationship to {to}.{kwargs['field']}"
@@ -64,9 +68,11 @@ def register(con, manifest_path: Path) -> int:
             continue
         model_id = ids[test["attached_node"]]
         meta = test.get("test_metadata") or {}
-        if meta.get("name") == "not_null_columns":  # one test for several columns: each column's "not null"
+        if meta.get("name") == "not_null_columns":  # one test for several columns: "not null", accepted values
             for column in meta["kwargs"]["columns"]:
                 column_tests.setdefault((model_id, column), []).append("not null")
+            for column, values in (meta["kwargs"].get("accepted_values") or {}).items():
+                column_tests.setdefault((model_id, column), []).append(_accepted(values))
         elif test.get("column_name"):
             column_tests.setdefault((model_id, test["column_name"]), []).append(_test_name(test))
         else:

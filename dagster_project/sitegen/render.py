@@ -14,6 +14,7 @@ from markupsafe import Markup
 from . import charts, maps, notes, spine, trend
 from .csvfile import to_csv
 from .data import as_result, groups, slugify, where
+from .details import details
 from .formatting import decimals_for, format_figure, format_interval, format_number, format_value, humanise, period_words
 from .tables import data_table_html
 
@@ -110,15 +111,6 @@ def _finalize(value):
     return "" if value is None else value
 
 
-def details(summary, text=None, open=False, indexed=True, caller=None) -> Markup:
-    """The `details` component: a collapsed note, `{% call details('Notes') %}Markdown…{% endcall %}`
-    or `details('Notes', text='…')` (in Python: ward pages open thousands); `indexed=False` leaves
-    it out of the search index (data-pagefind-ignore: text every page of a kind repeats)."""
-    body = caller() if caller is not None else Markup("<p>%s</p>") % _finalize(text)
-    return Markup('<details class="notes"%s%s>\n<summary>%s</summary>\n<div class="notes-body">\n%s</div>\n</details>\n') % (
-        Markup(" open") if open else "", "" if indexed else Markup(" data-pagefind-ignore"), _finalize(summary), body)
-
-
 def _block(draw, *first):
     """A component drawn in Python, called as a macro is (the line after it included)."""
     def component(*args, **kwargs) -> Markup:
@@ -144,8 +136,10 @@ def make_environment(site_root: Path, state: PageState, site: dict, geography=No
     )
     # components drawn in Python (documented in site/COMPONENTS.md like those in site/components)
     drawn = {"details": details, "trend_chart": _block(trend.trend_chart_html, state),
+             "trend_list": functools.partial(trend.trend_list, state),
              "spine_chart": _block(spine.spine_chart_html, state), "ward_summary": _block(spine.ward_summary_html),
-             "series_notes": notes.series_notes, "data_table": functools.partial(data_table_html, state),
+             "gap_line": functools.partial(spine.gap_line_html, state), "series_notes": notes.series_notes,
+             "page_notes": notes.PageNotes(), "data_table": functools.partial(data_table_html, state),
              "line_chart": functools.partial(charts.line_chart_html, state),
              "bar_chart": functools.partial(charts.bar_chart_html, state),
              "big_value": functools.partial(charts.big_value_html, state),

@@ -13,11 +13,12 @@ JavaScript or images.
 from __future__ import annotations
 
 import functools
+import math
 
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import WHOLE_NUMBERS, decimals_for, format_interval, format_value, formatter, period_words
+from .formatting import WHOLE_NUMBERS, _number, decimals_for, format_interval, format_value, formatter, period_words
 
 WIDTH, HEIGHT, PAD = 240, 28, 8
 COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
@@ -38,8 +39,11 @@ ENGLAND = "#1d70b8"
 COUNT_UNITS = {"people", "count"}
 
 
+NUMBERS = (int, float)
+
+
 def _num(v) -> bool:
-    return type(v) in (int, float)
+    return type(v) in NUMBERS
 
 
 def _shape(status: str, x: float, y: float, r: float = 6.5) -> str:
@@ -105,13 +109,16 @@ def ward_summary(data, ward_name: str, la_name: str) -> str:
 
 def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     """From the statuses: how many indicators are worse, better and similar than the borough."""
-    rows = list(as_result(data))
+    result = as_result(data)
+    if result:
+        result.require("value", "comparison_status")
+    at_value, at_status = (result.columns.index(c) if result else 0 for c in ("value", "comparison_status"))
     counts = {s: 0 for s in (*JUDGED, "Higher", "Lower")}
     unassessed = 0
-    for r in rows:
-        if not _num(r["value"]):
+    for r in result:
+        if type(r._vals[at_value]) not in NUMBERS:
             continue
-        status = r["comparison_status"]
+        status = r._vals[at_status]
         if status in counts:
             counts[status] += 1
         else:
@@ -148,26 +155,82 @@ def _figures(unit, dp: int):
     return formatter(unit, dp)
 
 
+@functools.lru_cache(maxsize=256, typed=True)
+def _figures_html(unit, dp: int):
+    """`_figures` escaped as HTML (numbers never need it: the formatter escapes the unit once)."""
+    if (unit or "").strip() == "year":
+        return functools.partial(format_value, unit=unit, decimals=dp)  # digits only
+    return formatter(unit, dp, html=True)
+
+
 def _decimals(r) -> int:
     """Decimals for every figure of a row: whole numbers for counts, else enough that the ward,
     the council, England and the wards' range do not print alike when they differ."""
-    if (r["unit"] or "").strip().lower() in WHOLE_NUMBERS:
+    if _whole(r["unit"]):
         return 0
-    figures = [r[c] for c in ("value", "la_value", "ward_min", "ward_q1", "ward_q3", "ward_max")]
-    return decimals_for(figures + [r.get("england_value")]) or 1
+    return _decimals_with(r["value"], (r["la_value"], r["ward_min"], r["ward_q1"], r["ward_q3"], r["ward_max"],
+                                       r.get("england_value")))
 
 
-def _council_text(r, dp: int) -> str:
+@functools.lru_cache(maxsize=256)
+def _whole(unit) -> bool:
+    return (unit or "").strip().lower() in WHOLE_NUMBERS
+
+
+def _decimals_with(value, council: tuple) -> int:
+    """`decimals_for([value, *council]) or 1`, with the council's figures (the same for every ward)
+    sorted and rounded once (`_council_figures`); only the ward's own figure is tested here."""
+    numbers, rounded, alone = _council_figures(council)
+    x = _number(value)
+    if x is None or (x := float(x)) in rounded[0]:
+        return alone
+    if not numbers:
+        return 1
+    wanted = max(1, min(math.ceil(-math.log10(max(numbers[-1], x) - min(numbers[0], x))) + 1, 4))
+    while wanted < 4 and (len(rounded[wanted]) < len(numbers) or round(x, wanted) in rounded[wanted]):
+        wanted += 1
+    return wanted
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # a council's figures for an indicator: every ward's row
+def _council_figures(council: tuple) -> tuple[list[float], list[set], int]:
+    """The distinct figures sorted, their sets rounded to 1-3 decimals (index 0: as they are), and
+    `decimals_for` of them alone (or 1)."""
+    numbers = sorted({float(v) for v in council if _number(v) is not None})
+    return numbers, [set(numbers)] + [{round(n, w) for n in numbers} for w in (1, 2, 3)], decimals_for(numbers) or 1
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # the same in every ward's row
+def _council_cell(la_value, lower, upper, unit, dp: int) -> str:
     """The council's figure, or its range where neighbourhood counts are suppressed at source
-    (`dp`: the row's `_decimals`)."""
-    if _num(r["la_value"]):
-        return _figures(r["unit"], dp)(r["la_value"])
-    lower, upper = r.get("la_lower_bound"), r.get("la_upper_bound")
+    (`dp`: the row's `_decimals`), as HTML."""
+    if _num(la_value):
+        return str(escape(_figures(unit, dp)(la_value)))
     if _num(lower) and _num(upper):
         while dp < 4 and lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range reads as one
             dp += 1
-        return format_interval(lower, upper, r["unit"], dp)
+        return str(escape(format_interval(lower, upper, unit, dp)))
     return "not available"
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _england_cell(england, unit, dp: int) -> str:
+    return (f'<td class="num" data-label="England">'
+            f'{escape(_figures(unit, dp)(england) if _num(england) else "not available")}</td>')
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _row_head(link: str, title, unit_label, period) -> str:
+    """The row's heading: the indicator linked, its unit and latest period."""
+    latest = f"latest data: {period_words(period)}" if period not in (None, "") else ""
+    unit_bits = ", ".join(str(x) for x in (unit_label, latest) if x not in (None, ""))
+    return (f'<th scope="row"><a href="{escape(link)}">{escape(title)}</a>'
+            f'<span class="spine-unit">{escape(unit_bits)}</span></th>')
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _status_html(status: str, la_name: str) -> Markup:
+    return escape(status_words(status, la_name))
 
 
 def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
@@ -177,14 +240,17 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     england, polarity, unit = r.get("england_value"), r.get("polarity"), r["unit"]
     if unit in COUNT_UNITS:  # a council's or England's total is not on a ward's scale
         la = england = None
-    points = [p for p in (lo, hi, v, la, england) if _num(p)]
-    if not (_num(lo) and _num(hi)) or not points:
+    if type(lo) not in NUMBERS or type(hi) not in NUMBERS:
         return "", ""
+    points = [p for p in (lo, hi, v, la, england) if type(p) in NUMBERS]
     a, b = min(points), max(points)
     reverse = polarity == "low_is_good"  # worse on the left: high values left when low is good
     scale, described, axis = _scale(a, b, lo, r["ward_q1"], r["ward_q3"], hi, la, england, polarity, unit, la_name, dp)
-    label = f"{ward_name}: {_figures(unit, dp)(v) if _num(v) else (r['value_note'] or 'no figure')}. "
-    marker = _shape(r["comparison_status"] or "Cannot be assessed", _x(v, a, b, reverse), HEIGHT / 2) if _num(v) else ""
+    if type(v) in NUMBERS:
+        label = f"{ward_name}: {_figures(unit, dp)(v)}. "
+        marker = _shape(r["comparison_status"] or "Cannot be assessed", _x(v, a, b, reverse), HEIGHT / 2)
+    else:
+        label, marker = f"{ward_name}: {r['value_note'] or 'no figure'}. ", ""
     return (f'<svg class="spine-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}{described}" '
             f'focusable="false">{scale}{marker}</svg>'), axis
 
@@ -268,11 +334,9 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
     ward_html, la_html = escape(ward_name), escape(la_name)
     for r in records:
         status = r["comparison_status"] or "Cannot be assessed"
-        v = r["value"]
+        v, unit = r["value"], r["unit"]
         dp = _decimals(r)
-        value_text = _figures(r["unit"], dp)(v) if _num(v) else (r["value_note"] or "not available")
-        la_text = _council_text(r, dp)
-        words = escape(status_words(status, la_name))
+        value_html = _figures_html(unit, dp)(v) if _num(v) else escape(r["value_note"] or "not available")
         if status not in MARKERS or status == "Cannot be assessed":
             words = escape("Cannot be assessed")
             reason = r["comparison_reason"] or "no test is possible for this figure"
@@ -281,25 +345,20 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
             rank = rank_words(r["rank_in_la"], r["n_wards_in_la"], r.get("n_tied"))
             if rank:
                 words += Markup(f' <span class="spine-rank">Ranked {escape(rank)}.</span>')
+        else:
+            words = _status_html(status, la_name)
         england_words = r.get("compared_with_england")
         if england_words:
             words += Markup(f' <span class="spine-rank">{escape(england_words)}.</span>')
         if r["trend"] not in UNKNOWN_TREND:
             words += Markup(f' <span class="spine-rank">Recent trend: {escape(r["trend"])}.</span>')
-        latest = f"latest data: {period_words(r['period'])}" if r["period"] not in (None, "") else ""
-        unit_bits = ", ".join(str(x) for x in (r["unit_label"], latest) if x not in (None, ""))
-        link = escape(state.url(r["indicator_page"]))
-        england = r.get("england_value")
-        england_cell = (f'<td class="num" data-label="England">'
-                        f'{escape(_figures(r["unit"], dp)(england) if _num(england) else "not available")}</td>'
-                        if has_england else "")
         svg, axis = _row_svg(r, ward_name, la_name, dp)
         rows.append(
-            f'<tr><th scope="row"><a href="{link}">{escape(r["title"])}</a>'
-            f'<span class="spine-unit">{escape(unit_bits)}</span></th>'
-            f'<td class="num" data-label="{ward_html}">{escape(value_text)}</td>'
-            f'<td class="num" data-label="{la_html}">{escape(la_text)}</td>'
-            + england_cell +
+            f'<tr>{_row_head(state.url(r["indicator_page"]), r["title"], r["unit_label"], r["period"])}'
+            f'<td class="num" data-label="{ward_html}">{value_html}</td>'
+            f'<td class="num" data-label="{la_html}">'
+            f'{_council_cell(r["la_value"], r.get("la_lower_bound"), r.get("la_upper_bound"), unit, dp)}</td>'
+            + (_england_cell(r.get("england_value"), unit, dp) if has_england else "") +
             f'<td data-label="Compared">{marker_svg(status)} {words}</td>'
             f'<td class="spine-cell" data-label="Worse to better">{svg}{axis}</td>'
             f'</tr>\n')
@@ -324,3 +383,22 @@ def _england_sources(records: list[dict]) -> str:
             sources.setdefault(r["england_source"], []).append(r["title"])
     return "".join(f'<p class="spine-source">England ({escape(", ".join(titles))}): {escape(source)}.</p>\n'
                    for source, titles in sources.items())
+
+
+def gap_line_html(state, data, la_name) -> Markup:
+    """gap_line: "Is the gap closing in <council>?" and, for each indicator in `data` (title,
+    gap_trend, tested_from, period, indicator_page), its latest tested verdict on the gap between
+    its most and least deprived wards, the periods its test covered, linked; nothing without rows."""
+    result = as_result(data)
+    if not result:
+        return Markup("")
+    result.require("title", "gap_trend", "tested_from", "period", "indicator_page")
+    items = "; ".join(
+        f'<a href="{escape(state.url(g["indicator_page"]))}">{_text(g["title"])}</a>: {_text(g["gap_trend"])} '
+        f'(tested from {escape(period_words(g["tested_from"]))} to {escape(period_words(g["period"]))})' for g in result)
+    return Markup(f'<p class="gap-line"><strong>Is the gap closing in {_text(la_name)}?</strong> {items}.</p>\n')
+
+
+def _text(value) -> Markup:
+    """A value as Jinja prints it in a page: escaped, None as nothing."""
+    return escape("" if value is None else value)

@@ -2,9 +2,9 @@
 
 Ward pages draw one per indicator for thousands of wards, so this component is written for
 speed (one pass over the rows, no axis machinery; what charts share, such as the axes of the
-same periods or scale, is drawn once; a column of positive floats is printed with one str.format
-for its line or band and its cells of the table) while keeping the rules of
-every chart:
+same periods or scale, is drawn once; a column of positive floats is printed by str.format
+templates: its line or band through each run of comparable figures, and its cells of the table)
+while keeping the rules of every chart:
 <title> and <desc>, a direct label on each line, a dash pattern as well as a colour, a shaded
 95% band, and a table of the same figures after it (Period, area, its interval, benchmark).
 """
@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
+from .details import details_html
 from .formatting import format_value, formatter, heading_unit, period_words, unit_words
 
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
@@ -44,10 +45,9 @@ def _f(v: float) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # every ward's chart of an indicator has the same periods
-def _x_axis(periods: tuple, bottom: int) -> tuple[list[str], str, bool, str, str]:
-    """The periods' x positions as printed, the axis's first and last period labels, whether the
-    periods are spaced by date, and str.format templates of a line through every period and of a
-    band (forwards along its upper edge, back along its lower) given their y positions."""
+def _x_axis(periods: tuple, bottom: int) -> tuple[list[str], str, bool]:
+    """The periods' x positions as printed, the axis's first and last period labels, and whether
+    the periods are spaced by date."""
     n = len(periods)
     when = time_positions(periods)
     if when:
@@ -59,9 +59,16 @@ def _x_axis(periods: tuple, bottom: int) -> tuple[list[str], str, bool, str, str
     labels = f'<text x="{_f(xs[0])}" y="{bottom + 18}" text-anchor="start">{_period_html(periods[0])}</text>'
     if n > 1:
         labels += f'\n<text x="{_f(xs[-1])}" y="{bottom + 18}" text-anchor="end">{_period_html(periods[-1])}</text>'
-    printed = [_f(v) for v in xs]
-    points = [f"{x},{{:.1f}}" for x in printed]
-    return printed, labels, bool(when), " ".join(points), " ".join(points + points[::-1])
+    return [_f(v) for v in xs], labels, bool(when)
+
+
+@functools.lru_cache(maxsize=2048)  # and mostly the same breaks in the series
+def _run_templates(periods: tuple, bottom: int, runs: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """For each run of periods (first and last index), str.format templates of a line through its
+    periods and of a band (forwards along its upper edge, back along its lower), given y positions."""
+    points = [f"{x},{{:.1f}}" for x in _x_axis(periods, bottom)[0]]
+    return (tuple(" ".join(points[a:b + 1]) for a, b in runs),
+            tuple(" ".join(points[a:b + 1] + points[b::-1][:b + 1 - a]) for a, b in runs))
 
 
 @functools.lru_cache(maxsize=4096, typed=True)  # charts on the same scale share their value axis
@@ -99,6 +106,21 @@ def _table_template(periods: tuple, field: str, plain_y: bool, interval: int, pl
                    for p in reversed(periods))
 
 
+@functools.lru_cache(maxsize=256)
+def _table_units(unit) -> tuple:
+    """A table's formatter of figures (HTML) and the words of its unit for the caption (escaped,
+    stated once there, not after every number)."""
+    words = heading_unit(unit)
+    return formatter(unit, html=True, bare=bool(words)), escape(f" ({words})" if words else "")
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # typed: Markup and str names escape differently
+def _table_head(area_label, benchmark_label) -> str:
+    return (f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
+            f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
+            f'</thead>\n<tbody>\n')
+
+
 @functools.lru_cache(maxsize=1024, typed=True)  # typed: Markup and str names escape differently
 def _key(name, colour: str, dash: str, key_y: int) -> str:
     """A series' entry in the key: its line and its name."""
@@ -114,102 +136,139 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
     break where it changes, and the caption says so, with `break_reason` where given."""
     result = as_result(data)
     result.require(x, y, lower, upper, benchmark, note, segment, break_reason)
+    link = None
+    if csv:
+        def link() -> str:
+            download = as_result(csv_data) if csv_data is not None else result
+            return (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
+                    f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> '
+                    f'({escape(title)})</span></a></p>\n')
+    return Markup(_chart(state, [r._vals for r in result], _Columns(result.columns, x, y, lower, upper, benchmark,
+                                                                    note, segment, break_reason),
+                         area_label, benchmark_label, title, unit, link))
+
+
+class _Columns:
+    """Where a chart's columns are in its rows (None: not given)."""
+
+    __slots__ = ("ix", "iy", "il", "iu", "ib", "inote", "iseg", "ibreak")
+
+    def __init__(self, cols: list, x, y, lower, upper, benchmark, note, segment, break_reason):
+        at = cols.index
+        self.ix, self.iy = at(x), at(y)
+        self.il, self.iu = (at(lower), at(upper)) if lower and upper else (None, None)
+        self.ib = at(benchmark) if benchmark else None
+        self.inote = at(note) if note else None
+        self.iseg = at(segment) if segment else None
+        self.ibreak = at(break_reason) if segment and break_reason else None
+
+
+def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, unit, link) -> str:
+    """The chart of `rows` (tuples; columns at `c`) as HTML; `link()` gives the download's link."""
     title_html = escape(title)
-    cols = result.columns
-    ix, iy = cols.index(x), cols.index(y)
-    il, iu = (cols.index(lower), cols.index(upper)) if lower and upper else (None, None)
-    ib = cols.index(benchmark) if benchmark else None
-    inote = cols.index(note) if note else None
-    rows = [r._vals for r in result]
+    ix, iy, il, iu, ib, inote = c.ix, c.iy, c.il, c.iu, c.ib, c.inote
     num = (int, float)
-    iseg = cols.index(segment) if segment else None
-    runs, breaks = [[0]] if rows else [], []
-    for i in range(1, len(rows)):
-        if iseg is not None and rows[i][iseg] != rows[i - 1][iseg]:
-            why = rows[i][cols.index(break_reason)] if break_reason else None
-            breaks.append(f"between {period_words(rows[i - 1][ix])} and {period_words(rows[i][ix])}" + (f" ({why})" if why else ""))
-            runs.append([])
-        runs[-1].append(i)
+    n = len(rows)
+    columns = list(zip(*rows)) if rows else []
     used = [i for i in (iy, il, iu, ib) if i is not None]
-    values = [v for r in rows for i in used if type(v := r[i]) in num]
+    plain = {i: bool(rows) and _plain(columns[i]) for i in used}  # every figure a float > 0
+    values = (list(chain.from_iterable(columns[i] for i in used)) if all(plain.values()) else  # no NaN: any order
+              [v for r in rows for i in used if type(v := r[i]) in num])
     if not values:
         notes = {r[inote] for r in rows if inote is not None and r[inote]}
         why = (f"every figure is {sorted(notes)[0]}" if len(notes) == 1 else
                "the warehouse holds no figures for this series")
-        return Markup(f'<p class="no-data">{title_html}: no figures to show, because {escape(why)}.</p>\n')
-    n = len(rows)
-    with_values = [r for r in rows if type(r[iy]) in num]
-    if len({r[ix] for r in with_values}) == 1:
-        r = with_values[0]
+        return f'<p class="no-data">{title_html}: no figures to show, because {escape(why)}.</p>\n'
+    periods, ys_in = columns[ix], columns[iy]
+    with_values = [i for i in range(n) if type(ys_in[i]) in num]
+    if len({periods[i] for i in with_values}) == 1:
+        r = rows[with_values[0]]
         figure = _figures(unit)
         text = f"{area_label}: {figure(r[iy])} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
             text += f" {benchmark_label}: {figure(r[ib])}."
-        return Markup(f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
-                      f'is published so far, so there is no trend to draw.</p>\n')
+        return (f'<p class="single-value"><strong>{title_html}</strong>: {escape(text)} Only one period '
+                f'is published so far, so there is no trend to draw.</p>\n')
+    # runs of comparable figures (the marts' segment_id): lines and bands break between them
+    starts, breaks = [0], []
+    if c.iseg is not None:
+        segments = columns[c.iseg]
+        for i in range(1, n):
+            if segments[i] != segments[i - 1]:
+                why = rows[i][c.ibreak] if c.ibreak is not None else None
+                breaks.append(f"between {period_words(periods[i - 1])} and {period_words(periods[i])}"
+                              + (f" ({why})" if why else ""))
+                starts.append(i)
+    runs = tuple(zip(starts, [s - 1 for s in starts[1:]] + [n - 1]))
     lo_v, hi_v, cut = honest_range(values, unit)
     ticks, decimals = nice_ticks(lo_v, hi_v, 3)
     cut = cut and ticks[0] > 0
     lo_t, hi_t = ticks[0], ticks[-1]
-    keyed = [(col, name) for col, name in ((iy, area_label), (ib, benchmark_label))
-             if col is not None and any(type(r[col]) in num for r in rows)]
-    top = 14 + KEY_ROW * len(keyed) + (KEY_ROW if unit and unit != "%" else 0) + 8
+    has_b = ib is not None and (plain[ib] or any(type(v) in num for v in columns[ib]))
+    top = 14 + KEY_ROW * ((1 if with_values else 0) + has_b) + (KEY_ROW if unit and unit != "%" else 0) + 8
     bottom = top + 104
     height = bottom + 28
     k = (bottom - top) / ((hi_t - lo_t) or 1.0)
-    periods = tuple([r[ix] for r in rows])
-    xs, x_labels, when, line, band_line = _x_axis(periods, bottom)
-    # a column whose figures are all floats > 0 (most are) is printed with one str.format: its line
-    # (or band) where the series does not break, and its cells of the table
-    plain_y, plain_b = _plain([r[iy] for r in rows]), ib is not None and _plain([r[ib] for r in rows])
-    plain_ci = il is not None and _plain([r[il] for r in rows]) and _plain([r[iu] for r in rows])
-    no_ci = il is None or not {int, float} & set(map(type, [r[il] for r in rows]))
+    periods = tuple(periods)
+    xs, x_labels, when = _x_axis(periods, bottom)
+    lines, bands = _run_templates(periods, bottom, runs)
+    # a column whose figures are all floats > 0 (most are) is printed with str.format templates: its
+    # line (or band) through each run, and its cells of the table
+    plain_y, plain_b = plain[iy], ib is not None and plain[ib]
+    plain_ci = il is not None and plain[il] and plain[iu]
+    no_ci = il is None or not {int, float} & set(map(type, columns[il]))
     out = [_y_axis(tuple(ticks), decimals, unit, top, cut), x_labels, "</g>"]
-    drawn = {"band": False, "benchmark": False}
-    if plain_ci and len(runs) == 1 and n > 1:
-        out.append(f'<polygon points="{band_line.format(*[bottom - (r[iu] - lo_t) * k for r in rows], *[bottom - (r[il] - lo_t) * k for r in reversed(rows)])}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
-        drawn["band"] = True
+    drawn_band = drawn_benchmark = False
+    if plain_ci:
+        highs = [bottom - (v - lo_t) * k for v in columns[iu]]
+        lows = [bottom - (v - lo_t) * k for v in columns[il]]
+        for (a, b), template in zip(runs, bands):
+            if b > a:
+                out.append(f'<polygon points="{template.format(*highs[a:b + 1], *lows[b::-1][:b + 1 - a])}" '
+                           f'fill="{COLOURS[0]}" fill-opacity="0.18"/>')
+                drawn_band = True
     elif not no_ci:
-        lows, highs = [r[il] for r in rows], [r[iu] for r in rows]
-        for run in runs:
-            band = [i for i in run if type(lows[i]) in num and type(highs[i]) in num]
+        lows, highs = columns[il], columns[iu]
+        for a, b in runs:
+            band = [i for i in range(a, b + 1) if type(lows[i]) in num and type(highs[i]) in num]
             if len(band) > 1:
                 pts = ([f"{xs[i]},{bottom - (highs[i] - lo_t) * k:.1f}" for i in band]
                        + [f"{xs[i]},{bottom - (lows[i] - lo_t) * k:.1f}" for i in reversed(band)])
                 out.append(f'<polygon points="{" ".join(pts)}" fill="{COLOURS[0]}" fill-opacity="0.18"/>')
-                drawn["band"] = True
+                drawn_band = True
     key_y = 14
-    for i_col, colour, dash, name, plain in ((iy, COLOURS[0], "", area_label, plain_y),
-                                             (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label, plain_b)):
+    for i_col, colour, dash, name in ((iy, COLOURS[0], "", area_label),
+                                      (ib, COLOURS[1], ' stroke-dasharray="7 4"', benchmark_label)):
         if i_col is None:
             continue
-        if plain and len(runs) == 1 and n > 1:
-            ys = [bottom - (r[i_col] - lo_t) * k for r in rows]
-            out.append(f'<polyline points="{line.format(*ys)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>'
-                       f'\n<circle cx="{xs[-1]}" cy="{ys[-1]:.1f}" r="3.5" fill="{colour}"/>')
-            out.append(_key(name, colour, dash, key_y))
-            key_y += KEY_ROW
-            drawn["benchmark"] |= i_col == ib
-            continue
-        ys = [f"{bottom - (v - lo_t) * k:.1f}" if type(v) in num else None for v in [r[i_col] for r in rows]]
-        last = next((i for i in range(n - 1, -1, -1) if ys[i] is not None), None)
-        if last is None:
-            continue
-        drawn["benchmark"] |= i_col == ib
-        for run in runs:
-            seg = [i for i in run if ys[i] is not None]
-            if len(seg) > 1:
-                out.append(f'<polyline points="{" ".join([f"{xs[i]},{ys[i]}" for i in seg])}" fill="none" '
-                           f'stroke="{colour}" stroke-width="2.5"{dash}/>')
-            elif seg and len(runs) > 1:
-                out.append(f'<circle cx="{xs[seg[0]]}" cy="{ys[seg[0]]}" r="3.5" fill="{colour}"/>')
-        out.append(f'<circle cx="{xs[last]}" cy="{ys[last]}" r="3.5" fill="{colour}"/>')
+        if plain[i_col]:
+            ys = [bottom - (v - lo_t) * k for v in columns[i_col]]
+            for (a, b), template in zip(runs, lines):
+                if b > a:
+                    out.append(f'<polyline points="{template.format(*ys[a:b + 1])}" fill="none" stroke="{colour}" '
+                               f'stroke-width="2.5"{dash}/>')
+                elif len(runs) > 1:
+                    out.append(f'<circle cx="{xs[a]}" cy="{ys[a]:.1f}" r="3.5" fill="{colour}"/>')
+            out.append(f'<circle cx="{xs[-1]}" cy="{ys[-1]:.1f}" r="3.5" fill="{colour}"/>')
+        else:
+            ys = [f"{bottom - (v - lo_t) * k:.1f}" if type(v) in num else None for v in columns[i_col]]
+            last = next((i for i in range(n - 1, -1, -1) if ys[i] is not None), None)
+            if last is None:
+                continue
+            for a, b in runs:
+                seg = [i for i in range(a, b + 1) if ys[i] is not None]
+                if len(seg) > 1:
+                    out.append(f'<polyline points="{" ".join([f"{xs[i]},{ys[i]}" for i in seg])}" fill="none" '
+                               f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+                elif seg and len(runs) > 1:
+                    out.append(f'<circle cx="{xs[seg[0]]}" cy="{ys[seg[0]]}" r="3.5" fill="{colour}"/>')
+            out.append(f'<circle cx="{xs[last]}" cy="{ys[last]}" r="3.5" fill="{colour}"/>')
+        drawn_benchmark |= i_col == ib
         out.append(_key(name, colour, dash, key_y))
         key_y += KEY_ROW
 
-    first = next((r for r in rows if type(r[iy]) in num), None)
-    last = next((r for r in reversed(rows) if type(r[iy]) in num), None)
     figure = _figures(unit)
+    first, last = (rows[with_values[0]], rows[with_values[-1]]) if with_values else (None, None)
     summary = f"{area_label}: " + (
         f"{figure(first[iy])} in {period_words(first[ix])} to {figure(last[iy])} in {period_words(last[ix])}."
         if first is not None and last is not first else
@@ -220,44 +279,68 @@ def trend_chart_html(state, data, x="period", y="value", lower=None, upper=None,
             summary += f" {benchmark_label}: {figure(bl[ib])} in {period_words(bl[ix])}."
     drawn_text = "".join(text + " " for text in (
         f"Solid line: {area_label}." if len(with_values) > 1 else f"Dot: {area_label}.",
-        f"Dashed line: {benchmark_label}." if drawn["benchmark"] else "",
-        "Shaded band: 95% confidence interval." if drawn["band"] else "",
+        f"Dashed line: {benchmark_label}." if drawn_benchmark else "",
+        "Shaded band: 95% confidence interval." if drawn_band else "",
         "Periods are spaced by date." if when else "",
         "The value axis does not start at zero (marked by a break)." if cut else "",
         ("The line breaks where the comparable series changes, " + "; ".join(breaks) + ".") if breaks else "")
         if text)
+    drawn_html = escape(drawn_text)
     cid = state.next_id("c")
     tid = state.next_id("t")
     head = (f'<figure class="chart trend-chart">\n'
             f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{cid}-title" '
             f'aria-describedby="{cid}-desc" focusable="false">\n<title id="{cid}-title">{title_html}</title>\n'
-            f'<desc id="{cid}-desc">{escape(summary)} {escape(drawn_text)}The same figures are in the table below.</desc>\n')
-    words = heading_unit(unit)  # stated once, in the caption
-    fmt = formatter(unit, html=True, bare=bool(words))
-    back = rows[::-1]  # the table's rows, latest first; its cells are labelled from the column headings
-    # on phones by static/cards.js (keeps pages light)
-    shown = [[r[iy] for r in back] if plain_y else
+            f'<desc id="{cid}-desc">{escape(summary)} {drawn_html}The same figures are in the table below.</desc>\n')
+    fmt, words = _table_units(unit)
+    # the table's rows, latest first; its cells are labelled from the column headings on phones by
+    # static/cards.js (keeps pages light)
+    shown = [ys_in[::-1] if plain_y else
              [fmt(v) if type(v := r[iy]) in num else escape(r[inote] if inote is not None and r[inote] else "n/a")
-              for r in back]]
+              for r in reversed(rows)]]
     if plain_ci:
-        shown += [[r[il] for r in back], [r[iu] for r in back]]
+        shown += [columns[il][::-1], columns[iu][::-1]]
     elif not no_ci:
         shown.append([f"{fmt(r[il])} to {fmt(r[iu])}" if type(r[il]) in num and type(r[iu]) in num else "n/a"
-                      for r in back])
-    shown.append([r[ib] for r in back] if plain_b else
-                 [fmt(v) if type(v := r[ib]) in num else "n/a" for r in back] if ib is not None else ["n/a"] * n)
+                      for r in reversed(rows)])
+    shown.append(columns[ib][::-1] if plain_b else
+                 [fmt(v) if type(v) in num else "n/a" for v in columns[ib][::-1]] if ib is not None else ["n/a"] * n)
     template = _table_template(periods, fmt.field, plain_y, 2 if plain_ci else 0 if no_ci else 1, plain_b)
-    cells = [template.format(*chain.from_iterable(zip(*shown)))]
-    link = ""
-    if csv:
-        download = as_result(csv_data) if csv_data is not None else result
-        link = (f'<p class="download"><a href="{escape(state.csv_file(download))}" download>'
-                f'{escape(csv_label or "Download this data as CSV")}<span class="visually-hidden"> ({title_html})</span></a></p>\n')
     table = (f'<details class="figures"><summary>Show figures<span class="visually-hidden">: {title_html}</span></summary>\n'
              f'<div class="table-wrap" role="region" aria-labelledby="{tid}-caption" tabindex="0">\n'
-             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{escape(f" ({words})" if words else "")}, latest first</caption>\n'
-             f'<thead>\n<tr><th scope="col">Period</th><th scope="col" class="num">{escape(area_label)}</th>'
-             f'<th scope="col" class="num">95% interval</th><th scope="col" class="num">{escape(benchmark_label)}</th></tr>\n'
-             f'</thead>\n<tbody>\n{"".join(cells)}</tbody>\n</table>\n</div>\n</details>\n' + link)
-    return Markup(head + "\n".join(out) + "\n</svg>\n"
-                  f"<figcaption>{title_html}. {escape(drawn_text.strip())}</figcaption>\n</figure>\n" + table)
+             f'<table class="data-table" id="{tid}">\n<caption id="{tid}-caption">{title_html}: figures{words}, latest first</caption>\n'
+             f'{_table_head(area_label, benchmark_label)}{template.format(*chain.from_iterable(zip(*shown)))}</tbody>\n</table>\n</div>\n</details>\n'
+             + (link() if link else ""))
+    return (head + "\n".join(out) + "\n</svg>\n"
+            f"<figcaption>{title_html}. {drawn_html.strip()}</figcaption>\n</figure>\n" + table)
+
+
+def trend_list(state, items, series, area_label="Area", benchmark_label="Benchmark", key="indicator_id",
+               x="period", y="value", lower=None, upper=None, benchmark=None, note=None, segment=None,
+               break_reason=None, empty="There are no figures yet.") -> Markup:
+    """For each row of `items` (columns `key`, title, unit, period), in order, the rows of `series`
+    with the same `key`: where there are two or more, a collapsed `details` ("<title>: N periods,
+    to <period>") holding their trend chart ("<title>: <area_label> and <benchmark_label> over
+    time", no CSV); `empty` is the paragraph when `items` has no rows. One call draws a ward
+    page's "Over time" section (a Jinja loop of details and charts cost as much as the charts)."""
+    items, series = as_result(items), as_result(series)
+    items.require(key, "title", "unit", "period")
+    series.require(key, x, y, lower, upper, benchmark, note, segment, break_reason)
+    if not items:
+        return Markup(f"<p>{escape(empty)}</p>\n")
+    columns = _Columns(series.columns, x, y, lower, upper, benchmark, note, segment, break_reason)
+    at = series.columns.index(key)
+    by_key: dict = {}
+    for r in series:
+        by_key.setdefault(r._vals[at], []).append(r._vals)
+    at, title, unit, period = (items.columns.index(c) for c in (key, "title", "unit", "period"))
+    out = []
+    for item in items:
+        r = item._vals
+        rows = by_key.get(r[at], ())
+        if len(rows) > 1:
+            chart = _chart(state, rows, columns, area_label, benchmark_label,
+                           f"{r[title]}: {area_label} and {benchmark_label} over time", r[unit], None)
+            out.append(details_html(escape(f"{r[title]}: {len(rows)} periods, to {period_words(r[period])}"),
+                                    chart + "\n\n"))  # a trend_chart's line and the one after it, as in a page
+    return Markup("".join(out))

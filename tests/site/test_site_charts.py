@@ -157,3 +157,56 @@ def test_chart_components_are_byte_for_byte_what_their_macros_wrote():
     html = env.from_string(_COMPONENT_CALLS).render(**data)
     html += "".join(f"\n== {name}\n{content.decode()}" for name, content in sorted(state.csv.items()))
     assert html == (Path(__file__).parent / "expected" / "chart_components.html").read_text(encoding="utf-8")
+
+
+def test_a_broken_series_of_positive_floats_is_printed_as_any_other(monkeypatch):
+    """Where the comparable series changes (segment), each run's line and band are printed by
+    templates of that run's periods: as the general path prints them, dots for runs of one."""
+    from dagster_project.sitegen import trend
+
+    rows = QueryResult("trend", ["period", "value", "lower", "upper", "bench", "seg", "why"], [
+        ("2015", 30.0, 28.0, 32.0, 31.0, "a", None), ("2016", 29.5, 27.5, 31.5, 30.0, "a", None),
+        ("2017", 25.0, 23.0, 27.0, 29.0, "b", "new method"), ("2018", 24.0, 22.0, 26.0, 28.5, "c", None),
+        ("2019", 23.0, 21.0, 25.0, 28.0, "c", None), ("2020", 22.5, 20.5, 24.5, 27.0, "c", None)])
+
+    def draw():
+        return str(trend_chart_html(PageState(), rows, lower="lower", upper="upper", benchmark="bench", title="T",
+                                    unit="%", csv=False, segment="seg", break_reason="why"))
+
+    fast = draw()
+    monkeypatch.setattr(trend, "_plain", lambda column: False)
+    assert draw() == fast
+    assert fast.count("<polygon") == 2 and fast.count("<polyline") == 4  # runs 2015-16 and 2018-20; 2017 a dot
+    assert "between 2016 and 2017 (new method); between 2017 and 2018" in fast
+
+
+def test_trend_list_draws_what_a_loop_of_details_and_trend_charts_drew():
+    """trend_list: for each item with two or more periods, a collapsed details holding its chart,
+    as the ward page's Jinja loop drew them (ids numbered in the same order); nothing for an item
+    with one period; `empty` when there are no items."""
+    from dagster_project.sitegen.render import make_environment
+    from site_fixture import SITE_ROOT
+
+    items = QueryResult("latest", ["indicator_id", "title", "unit", "period"], [
+        ("a", "Obesity <y6>", "%", "2021"), ("b", "Single", "%", "2021"), ("c", "Rate", "per 1000", "2019-03")])
+    series = QueryResult("trends", ["indicator_id", "period", "value", "lo", "hi", "bench", "seg"], [
+        ("a", "2019", 20.0, 18.0, 22.0, 21.0, 1), ("a", "2020", None, None, None, 21.5, 1),
+        ("a", "2021", 23.0, 21.0, 25.0, 22.0, 2), ("b", "2021", 5.0, None, None, 6.0, 1),
+        ("c", "2019-02", 3.0, 2.0, 4.0, 3.5, 1), ("c", "2019-03", 3.5, 2.5, 4.5, 3.5, 1)])
+    state = PageState()
+    env, _ = make_environment(SITE_ROOT, state, {})
+    looped = env.from_string(
+        "{% set by = trends|groups('indicator_id') %}{% for r in latest %}{% set rows = by[r.indicator_id] %}"
+        "{% if rows|length > 1 %}{% call details(r.title ~ ': ' ~ rows|length ~ ' periods, to ' ~ (r.period|when)) %}\n"
+        "{{ trend_chart(data=rows, x='period', y='value', lower='lo', upper='hi', benchmark='bench', "
+        "area_label=w, benchmark_label=la, title=r.title ~ ': ' ~ w ~ ' and ' ~ la ~ ' over time', unit=r.unit, "
+        "csv=false, segment='seg') }}\n{% endcall %}{% endif %}{% endfor %}")
+    listed = env.from_string("{{ trend_list(latest, trends, area_label=w, benchmark_label=la, x='period', y='value', "
+                             "lower='lo', upper='hi', benchmark='bench', segment='seg', empty='None <yet>.') }}")
+    args = dict(latest=items, trends=series, w="St <Mary>'s", la="Wigan")
+    pages = []
+    for template in (listed, looped):
+        state.begin("wards/E05")
+        pages.append(template.render(args))
+    assert pages[0] == pages[1] and pages[0].count('<details class="notes">') == 2
+    assert listed.render({**args, "latest": items.subset("latest", [])}) == "<p>None &lt;yet&gt;.</p>\n"

@@ -572,3 +572,24 @@ def test_a_pages_query_reading_nothing_a_council_changes_runs_once_per_build(war
     assert lists[0] == lists[1] == lists[2] and len(lists[0][0]) > 1 and len(lists[0][1]) > 1
     assert executed.count(every) == 1 and executed.count(mine) == 3
     con.close()
+
+
+def test_page_notes_are_drawn_once_per_set_of_rows_and_reused(monkeypatch):
+    """page_notes: the titles, weight notes and series_notes of the rows with any, in one collapsed
+    block out of the search index; every ward of a council shows the same block, drawn once."""
+    from dagster_project.sitegen import notes as notes_module
+
+    env, names = make_environment(SITE_ROOT, PageState(), {})
+    assert {"page_notes", "trend_list", "gap_line"} <= names
+    drawn = []
+    monkeypatch.setattr(notes_module, "series_notes", lambda rows, title: drawn.append(len(rows)) or notes_module.Markup(""))
+    notes = QueryResult("notes", ["indicator_id", "kind", "note", "source"], [("a", "break", "x < y", "S&P")])
+    latest = QueryResult("latest", ["indicator_id", "title", "weight_note"], [
+        ("a", "A <b>", None), ("b", "B", None), ("c", "C", "Weighted & <w>")])
+    page = env.from_string("{{ page_notes(latest, notes, summary='Notes & caveats') -}}\n<h2>")
+    html = page.render(latest=latest, notes=notes)
+    assert html == ('<details class="notes" data-pagefind-ignore>\n<summary>Notes &amp; caveats</summary>\n'
+                    '<div class="notes-body">\n<p><strong>A &lt;b&gt;</strong></p>\n\n'
+                    '<p><strong>C</strong>: Weighted &amp; &lt;w&gt;</p>\n\n</div>\n</details>\n<h2>')
+    assert page.render(latest=latest, notes=notes) == html and drawn == [1, 0]  # the second ward's block reused
+    assert page.render(latest=latest.subset("latest", [latest[1]]), notes=notes) == "<h2>"

@@ -165,3 +165,34 @@ def test_wards_of_one_council_share_its_marks_but_keep_their_own():
     assert "<polygon" in spines[0] and 'fill="#d4351c"' in spines[0] and "<circle" not in spines[0]
     assert "<circle" in spines[1] and 'fill="#00703c"' in spines[1] and "<polygon" not in spines[1]
     assert spines[0].split("<rect", 1)[1].split("<polygon")[0] == spines[1].split("<rect", 1)[1].split("<circle")[0]
+
+
+def test_a_rows_decimals_test_only_the_wards_figure_against_the_councils():
+    """_decimals_with gives decimals_for's answer (or 1) from the council's figures worked out once."""
+    import random
+
+    from dagster_project.sitegen import spine
+    from dagster_project.sitegen.formatting import decimals_for
+
+    rng = random.Random(13)
+    pick = lambda: rng.choice([None, float("nan"), 3, 12.0, rng.random(), rng.uniform(10, 10.01),
+                               round(rng.uniform(0, 100), rng.choice([0, 1, 2, 3])), rng.uniform(-5, 5) * 1e-4])
+    for _ in range(5000):
+        council = tuple(pick() for _ in range(6))
+        value = rng.choice([pick(), *council])
+        assert spine._decimals_with(value, council) == (decimals_for([value, *council]) or 1), (value, council)
+
+
+def test_gap_line_names_each_verdict_and_the_periods_it_covers():
+    from dagster_project.sitegen.spine import gap_line_html
+
+    gaps = QueryResult("gaps", ["title", "gap_trend", "tested_from", "period", "indicator_page"], [
+        ("Obesity <y6>", "Gap narrowing", "2015/16", "2022/23", "indicators/obesity"),
+        ("Income", None, None, "2019-03", "indicators/income")])
+    state = PageState()
+    state.begin("wards/E05")
+    assert str(gap_line_html(state, gaps, "Wigan & Leigh")) == (
+        '<p class="gap-line"><strong>Is the gap closing in Wigan &amp; Leigh?</strong> '
+        '<a href="../../indicators/obesity/index.html">Obesity &lt;y6&gt;</a>: Gap narrowing (tested from 2015/16 to '
+        '2022/23); <a href="../../indicators/income/index.html">Income</a>:  (tested from  to March 2019).</p>\n')
+    assert str(gap_line_html(state, [], "Wigan")) == ""

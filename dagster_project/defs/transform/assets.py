@@ -3,11 +3,9 @@
 import contextlib
 import importlib.metadata
 import os
-import sys
 from graphlib import TopologicalSorter
 from collections.abc import Mapping
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -20,7 +18,7 @@ from dagster_project.defs.transform.incremental import (
     build_fingerprint, compact, last_build, record_build, stored_checks, tables_exist,
 )
 from dagster_project.defs.transform.invocation import (
-    candidate_link, dbt_env, dbt_vars, invocation_target, keep_partial_parse,
+    candidate_link, dbt_env, dbt_executable, dbt_vars, invocation_target, keep_partial_parse,
 )
 from dagster_project.retention import prune_dbt_invocations
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
@@ -128,10 +126,4 @@ class DbtCli(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
 
-# dbt is installed beside this interpreter (the project's virtualenv), whatever PATH says.
-_DBT = Path(sys.executable).with_name("dbt")
-dbt_resource = DbtCli(
-    project_dir=dbt_project,
-    profiles_dir=str(DBT_PROJECT_DIR),
-    dbt_executable=str(_DBT) if _DBT.exists() else "dbt",
-)
+dbt_resource = DbtCli(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

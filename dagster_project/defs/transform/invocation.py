@@ -126,12 +126,22 @@ def manifest_is_stale(project: Path = DBT_PROJECT_DIR) -> bool:
     return any(path.is_file() and path.stat().st_mtime_ns > parsed for path in files)
 
 
+def dbt_executable() -> str:
+    """The project's dbt command, installed beside this interpreter (the project's virtualenv)
+    whatever PATH says: `wigan-dbt` (dbt_command.py: dbt without its interpreter's teardown); in a
+    virtualenv installed before that command existed, its `dbt`; else `dbt` on PATH."""
+    for name in ("wigan-dbt", "dbt"):
+        command = Path(sys.executable).with_name(name)
+        if command.exists():
+            return str(command)
+    return "dbt"
+
+
 def parse() -> None:
     """`dbt parse` with the pipeline's profile and vars (writes dbt/target/manifest.json)."""
-    dbt = Path(sys.executable).with_name("dbt")
     settings = get_settings()
     subprocess.run(
-        [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--profiles-dir", ".", "--vars", dbt_vars()],
+        [dbt_executable(), "parse", "--quiet", "--profiles-dir", ".", "--vars", dbt_vars()],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, **dbt_env(settings)},
         check=True,
