@@ -451,11 +451,12 @@ class _Builder:
             self.search.stop()
 
 
-# The site's DuckDB connection: past its limit, temp tables spill beside the warehouse. The shared
-# temp tables and the blocks run once for all councils need DUCKDB_MEMORY_LIMIT (169 councils: the
-# ward trends' join fails at 384 MB); the pages and the downloads' export beside them then run with
-# PAGES_MEMORY_LIMIT on PAGES_THREADS (`_pages_memory`; the export's sort of a 100,000-row CSV part
-# asks for 137 MiB at once, which 384 MB holds on one thread, not on two).
+# The site's DuckDB connection: past its limit, temp tables spill beside the warehouse. A site of
+# one council renders its pages, with the downloads' export beside them, at PAGES_MEMORY_LIMIT on
+# PAGES_THREADS (`_pages_memory`). A site of several keeps DUCKDB_MEMORY_LIMIT: its blocks run once
+# for all councils need it (169 councils: the ward trends' join fails at 384 MB), and every
+# council's pages read their results back (lowered after those blocks, to 384 MB on one thread, the
+# 169-council site took 160 CPU-s instead of 128 in one pair of runs, 22 more of them system time).
 DUCKDB_MEMORY_LIMIT = "512MB"
 PAGES_MEMORY_LIMIT = "384MB"
 PAGES_THREADS = 1
@@ -466,9 +467,10 @@ _WORKER_BUILDER = None  # the builder as it was when the render workers were for
 
 
 def _pages_memory(con) -> None:
-    """From the first page on: DuckDB's lower limit, on one thread. The render workers keep both
-    cores busy meanwhile; one thread sorts in less memory (7,000 wards: the build process at most
-    612 MB instead of 732-781, its pages the same)."""
+    """A one-council site's pages: DuckDB's lower limit, on one thread (the render workers keep both
+    cores busy meanwhile; the export's sort of a 100,000-row CSV part asks for 137 MiB at once,
+    which 384 MB holds on one thread, not on two). 7,000 wards: the build process at most 612-655 MB
+    instead of 732-781, its pages the same."""
     con.execute(f"set memory_limit = '{PAGES_MEMORY_LIMIT}'")
     con.execute(f"set threads = {PAGES_THREADS}")
 
@@ -719,7 +721,6 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     started = time.perf_counter()
     builder.run_once_for_all_councils(council_pages)
     report.seconds["queries run once for all councils"] = time.perf_counter() - started
-    _pages_memory(builder.con)
     exports.start()
     for council in builder.councils:
         builder.for_council(council, sections)
