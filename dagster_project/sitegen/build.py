@@ -422,8 +422,8 @@ class _Builder:
             self.search.cut()  # index the rendered pages' copies now, if they are a part's worth
         if batch:
             folder = self.search.folder if self.search is not None else None
-            self.running = self.pool.map_async(_render_share, [(folder, task) for task in _tasks(batch, self.workers)],
-                                               chunksize=1)
+            self.running = self.pool.map_async(_render_share, [(folder, batch[i::self.workers])
+                                                               for i in range(self.workers)])
 
     def finish(self) -> None:
         """Wait for the workers rendering the last batch and take in what they did."""
@@ -461,7 +461,6 @@ DUCKDB_MEMORY_LIMIT = "512MB"
 PAGES_MEMORY_LIMIT = "384MB"
 PAGES_THREADS = 1
 SHUTDOWN_SECONDS = 30
-TASK_ROWS = 20_000  # rows of page data a render worker is sent at a time (`_tasks`)
 CHUNK_PAGES = 250  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
 _WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)
 
@@ -528,22 +527,6 @@ def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
                       RuntimeWarning, stacklevel=2)
         pool.terminate()
         joiner.join()
-
-
-def _tasks(batch: list[tuple], workers: int) -> list[list[tuple]]:
-    """The batch in order as tasks of about TASK_ROWS rows of page data (at least a page each, and
-    at least a task per worker where there are pages enough): a worker holds one task's data while
-    it draws, so a few large pages (an indicator's thousands of wards) are not all held at once."""
-    rows = [max(1, sum(len(getattr(result, "rows", result)) for result in task[3].values())) for task in batch]
-    target = min(TASK_ROWS, -(-sum(rows) // workers))
-    tasks, held = [[]], 0
-    for task, size in zip(batch, rows):
-        if held >= target:
-            tasks.append([])
-            held = 0
-        tasks[-1].append(task)
-        held += size
-    return [task for task in tasks if task]
 
 
 def _render_share(job: tuple[Path | None, list[tuple]]) -> dict:

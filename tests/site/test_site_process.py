@@ -71,22 +71,6 @@ def test_pages_run_with_the_lower_duckdb_limit_on_one_thread(warehouse, tmp_path
     assert f"memory={expected} threads={build_module.PAGES_THREADS}" in html
 
 
-def test_a_batch_goes_to_the_workers_in_tasks_of_about_task_rows(monkeypatch):
-    """Pages in order, in tasks of about TASK_ROWS rows of data, at least one per worker: a
-    worker never holds a whole batch of large pages at once."""
-    monkeypatch.setattr(build_module, "TASK_ROWS", 10)
-
-    def page(n, rows):
-        return (None, {"n": n}, str(n), {"a": [()] * rows, "b": [()]}, None, "")
-
-    batch = [page(n, rows) for n, rows in enumerate([6, 6, 6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0])]
-    tasks = build_module._tasks(batch, workers=2)
-    assert [task[1]["n"] for tasks_ in tasks for task in tasks_] == list(range(13))
-    assert [len(task) for task in tasks] == [2, 3, 5, 3]  # rows 14, 11, 10, 5
-    assert [len(t) for t in build_module._tasks(batch[3:], workers=2)] == [5, 5]  # 10 rows: half each
-    assert [len(t) for t in build_module._tasks(batch[:1], workers=2)] == [1]
-
-
 def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_once(tmp_path, monkeypatch):
     runs, start = [], search._pagefind
 
