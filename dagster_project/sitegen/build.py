@@ -455,8 +455,8 @@ class _Builder:
 # one council renders its pages, with the downloads' export beside them, at PAGES_MEMORY_LIMIT on
 # PAGES_THREADS (`_pages_memory`). A site of several keeps DUCKDB_MEMORY_LIMIT: its blocks run once
 # for all councils need it (169 councils: the ward trends' join fails at 384 MB), and every
-# council's pages read their results back (lowered after those blocks, to 384 MB on one thread, the
-# 169-council site took 160 CPU-s instead of 128 in one pair of runs, 22 more of them system time).
+# council's pages read their results back; lowered after them, the 169-council site's CPU was not
+# shown to be the same (benchmarks/README.md, session 13 `sitemem`).
 DUCKDB_MEMORY_LIMIT = "512MB"
 PAGES_MEMORY_LIMIT = "384MB"
 PAGES_THREADS = 1
