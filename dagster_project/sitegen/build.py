@@ -460,10 +460,27 @@ class _Builder:
             self.search.stop()
 
 
-DUCKDB_MEMORY_LIMIT = "512MB"  # the site's DuckDB connection: past it, temp tables spill beside the warehouse (169 councils: the build process at about 0.8 GB)
+# The site's DuckDB connection: past its limit, temp tables spill beside the warehouse. A site of
+# one council renders its pages, with the downloads' export beside them, at PAGES_MEMORY_LIMIT on
+# PAGES_THREADS (`_pages_memory`). A site of several keeps DUCKDB_MEMORY_LIMIT: its blocks run once
+# for all councils need it (169 councils: the ward trends' join fails at 384 MB), and every
+# council's pages read their results back; lowered after them, the 169-council site's CPU was not
+# shown to be the same (benchmarks/README.md, session 13 `sitemem`).
+DUCKDB_MEMORY_LIMIT = "512MB"
+PAGES_MEMORY_LIMIT = "384MB"
+PAGES_THREADS = 1
 SHUTDOWN_SECONDS = 30
 CHUNK_PAGES = 250  # pages whose by/per rows a template holds in memory at a time; pages a batch of workers renders
 _WORKER_BUILDER = None  # the builder as it was when the render workers were forked (before the big queries)
+
+
+def _pages_memory(con) -> None:
+    """A one-council site's pages: DuckDB's lower limit, on one thread (the render workers keep both
+    cores busy meanwhile; the export's sort of a 100,000-row CSV part asks for 137 MiB at once,
+    which 384 MB holds on one thread, not on two). 7,000 wards: the build process at most 612-655 MB
+    instead of 732-781, its pages the same."""
+    con.execute(f"set memory_limit = '{PAGES_MEMORY_LIMIT}'")
+    con.execute(f"set threads = {PAGES_THREADS}")
 
 
 def _pause_collector() -> bool:
@@ -688,6 +705,7 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
 
     council_pages = [p for p in sources if scopes[p] == "council"]
     if not builder.site["region"]:
+        _pages_memory(builder.con)
         exports.start()
         builder.for_council(builder.councils[0] if builder.councils else None, sections)
         build([p for p in sources if scopes[p] != "region"])

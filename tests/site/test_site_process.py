@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gc
 import json
+import shutil
+
+import duckdb
 
 from site_fixture import PAGES, SITE_ROOT
 from dagster_project.sitegen import build as build_module
@@ -47,6 +50,25 @@ def test_render_workers_give_freed_memory_back_after_each_share(warehouse, tmp_p
     build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT,
                search_index=False, workers=2)
     assert len(marks.read_text().split()) >= 2  # one per worker's share of each batch
+
+
+def test_pages_run_with_the_lower_duckdb_limit_on_one_thread(warehouse, tmp_path):
+    """The shared temp tables are made with DUCKDB_MEMORY_LIMIT; the pages' queries (and the
+    downloads' export beside them) run with PAGES_MEMORY_LIMIT on PAGES_THREADS."""
+    pages = tmp_path / "pages"
+    shutil.copytree(PAGES, pages)
+    (pages / "settings.md").write_text(
+        "```sql settings\nselect current_setting('memory_limit') as memory, current_setting('threads') as threads\n```\n\n"
+        "{% for s in settings %}memory={{ s.memory }} threads={{ s.threads }}{% endfor %}\n", encoding="utf-8")
+    build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=pages, site_root=SITE_ROOT,
+               search_index=False, workers=1)
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{build_module.PAGES_MEMORY_LIMIT}'")
+    expected = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = '{build_module.DUCKDB_MEMORY_LIMIT}'")
+    assert expected != con.execute("select current_setting('memory_limit')").fetchone()[0]
+    html = (tmp_path / "out" / "settings" / "index.html").read_text(encoding="utf-8")
+    assert f"memory={expected} threads={build_module.PAGES_THREADS}" in html
 
 
 def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_once(tmp_path, monkeypatch):
