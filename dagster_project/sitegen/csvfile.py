@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from datetime import date, datetime
@@ -65,22 +66,16 @@ def _field(text: str) -> str:
     return _csv_row([text, ""])[:-2]
 
 
-_FIELDS: dict[str, str] = {}  # texts' CSV fields: names and labels recur on every page of a build
-_MOST_FIELDS = 200_000
+@functools.lru_cache(maxsize=200_000)  # names and labels recur on every page of a build
+def _text_field(text: str) -> str:
+    return _field(neutralise(text))
 
 
 def _texts(column) -> list[str]:
     """A column of text (and None) as CSV fields: each distinct text neutralised and quoted once
-    per process (`_FIELDS`)."""
-    if len(_FIELDS) > _MOST_FIELDS:
-        _FIELDS.clear()
-    fields, text = _FIELDS, {None: ""}
-    for v in set(column):
-        if v is not None:
-            field = fields.get(v)
-            if field is None:
-                field = fields[v] = _field(neutralise(v))
-            text[v] = field
+    per process (`_text_field`)."""
+    text = {v: _text_field(v) for v in set(column) if v is not None}
+    text[None] = ""
     return list(map(text.__getitem__, column))
 
 
