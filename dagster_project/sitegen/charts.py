@@ -18,7 +18,7 @@ from jinja2.runtime import markup_join
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import _number, format_figure, format_value, formatter, humanise, period_words, unit_words
+from .formatting import _number, figure_formatter, format_figure, format_value, humanise, period_words, unit_words
 from .tables import _escaped, _shown, data_table_html
 
 WIDTH = 640
@@ -308,7 +308,7 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
     if axis_label:
         out.append(f'<text x="{right}" y="{bottom + 30}" text-anchor="end">{escape(axis_label)}</text>')
     out.append("</g>")
-    whiskers, figure = False, _figure(unit, html=True)
+    whiskers, figure = False, figure_formatter(unit, html=True)
     for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         cy = top + bar * i + bar / 2
         label = _escaped(text)
@@ -345,13 +345,6 @@ def bar_chart_svg(data, label, value, lower=None, upper=None, benchmark=None, be
     }
 
 
-def _figure(unit, html: bool = False):
-    """format_value(v, unit) (escaped with `html`), memoised but for calendar years."""
-    if (unit or "").strip() != "year":
-        return formatter(unit, html=html)
-    return (lambda v: escape(format_value(v, unit))) if html else (lambda v: format_value(v, unit))
-
-
 NARROW = 300  # the phone layout of a bar chart: each label on its own line above its bar
 
 
@@ -371,7 +364,7 @@ def _bars_stacked(rows, ticks, decimals, tick_unit, axis_label, unit, bench, ben
                    f'<text x="{tx}" y="{bottom + 16}" text-anchor="{"start" if t == ticks[0] else "end"}">'
                    f'{escape(format_value(t, tick_unit, decimals))}</text>')
     out.append("</g>")
-    figure = _figure(unit)
+    figure = figure_formatter(unit)
     for i, (text, v, lo, hi, missing, fill) in enumerate(rows):
         y = top + row_h * i
         shown = figure(v) if v is not None else missing

@@ -152,3 +152,16 @@ def formatter(unit: str | None = None, decimals: int | None = None, html: bool =
     # a str.format field printing a float as fmt does, for floats > 0 (no '-0.0' to correct)
     fmt.field = "{:" + spec + "}" + suffix.replace("{", "{{").replace("}", "}}")
     return fmt
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # one per unit: charts ask for the same few thousands of times
+def figure_formatter(unit: str | None = None, decimals: int | None = None, html: bool = False):
+    """`format_value(v, unit, decimals)` for many figures of one unit (HTML-escaped with `html`):
+    `formatter`, except that a calendar year ('year') prints as format_value prints it (2011)."""
+    if (unit or "").strip() != "year":
+        return formatter(unit, decimals, html=html)
+    if html:
+        from markupsafe import escape
+
+        return lambda value: str(escape(format_value(value, unit, decimals)))
+    return functools.partial(format_value, unit=unit, decimals=decimals)

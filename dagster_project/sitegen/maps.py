@@ -15,10 +15,10 @@ import math
 from jinja2.runtime import markup_join
 from markupsafe import Markup, escape
 
-from .charts import _columns, _described, _figure, _num
+from .charts import _columns, _described, _num
 from .data import as_result
 from .tables import _shown, data_table_html
-from .formatting import format_value
+from .formatting import figure_formatter, format_value
 from .geo import WardGeography
 
 # Light to dark; text on the first three is near-black, on the last two white (>= 4.5:1 both).
@@ -148,7 +148,7 @@ def map_svg(data, geography: WardGeography, code: str, value: str, suppressed: s
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2.5"/></pattern></defs>']
     labels, counts = [], {"suppressed": 0, "missing": 0}
     drawn = _drawn(geography)
-    figure = _figure(unit, html=True)
+    figure = figure_formatter(unit, html=True)
     for ward, path, title, wide, (number_at, number, figure_at, box) in drawn.wards:
         v, is_suppressed = by_code.get(ward, (None, False))
         dash = ""

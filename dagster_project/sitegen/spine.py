@@ -18,7 +18,7 @@ import math
 from markupsafe import Markup, escape
 
 from .data import as_result
-from .formatting import WHOLE_NUMBERS, _number, decimals_for, format_interval, format_value, formatter, period_words
+from .formatting import WHOLE_NUMBERS, _number, decimals_for, figure_formatter, format_interval, period_words
 
 WIDTH, HEIGHT, PAD = 240, 28, 8
 COLUMNS = ("title", "indicator_page", "unit", "unit_label", "period", "value", "value_note", "la_value",
@@ -147,22 +147,6 @@ def summary_sentences(data, ward_name: str, la_name: str) -> list[str]:
     return parts
 
 
-@functools.lru_cache(maxsize=256, typed=True)
-def _figures(unit, dp: int):
-    """format_value(_, unit, dp) for many figures (a memoised formatter; years print as years)."""
-    if (unit or "").strip() == "year":
-        return functools.partial(format_value, unit=unit, decimals=dp)
-    return formatter(unit, dp)
-
-
-@functools.lru_cache(maxsize=256, typed=True)
-def _figures_html(unit, dp: int):
-    """`_figures` escaped as HTML (numbers never need it: the formatter escapes the unit once)."""
-    if (unit or "").strip() == "year":
-        return functools.partial(format_value, unit=unit, decimals=dp)  # digits only
-    return formatter(unit, dp, html=True)
-
-
 def _decimals(r) -> int:
     """Decimals for every figure of a row: whole numbers for counts, else enough that the ward,
     the council, England and the wards' range do not print alike when they differ."""
@@ -205,7 +189,7 @@ def _council_cell(la_value, lower, upper, unit, dp: int) -> str:
     """The council's figure, or its range where neighbourhood counts are suppressed at source
     (`dp`: the row's `_decimals`), as HTML."""
     if _num(la_value):
-        return str(escape(_figures(unit, dp)(la_value)))
+        return str(escape(figure_formatter(unit, dp)(la_value)))
     if _num(lower) and _num(upper):
         while dp < 4 and lower != upper and round(lower, dp) == round(upper, dp):  # a narrow range reads as one
             dp += 1
@@ -216,7 +200,7 @@ def _council_cell(la_value, lower, upper, unit, dp: int) -> str:
 @functools.lru_cache(maxsize=4096, typed=True)
 def _england_cell(england, unit, dp: int) -> str:
     return (f'<td class="num" data-label="England">'
-            f'{escape(_figures(unit, dp)(england) if _num(england) else "not available")}</td>')
+            f'{escape(figure_formatter(unit, dp)(england) if _num(england) else "not available")}</td>')
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
@@ -247,7 +231,7 @@ def _row_svg(r, ward_name: str, la_name: str, dp: int) -> tuple[str, str]:
     reverse = polarity == "low_is_good"  # worse on the left: high values left when low is good
     scale, described, axis = _scale(a, b, lo, r["ward_q1"], r["ward_q3"], hi, la, england, polarity, unit, la_name, dp)
     if type(v) in NUMBERS:
-        label = f"{ward_name}: {_figures(unit, dp)(v)}. "
+        label = f"{ward_name}: {figure_formatter(unit, dp)(v)}. "
         marker = _shape(r["comparison_status"] or "Cannot be assessed", _x(v, a, b, reverse), HEIGHT / 2)
     else:
         label, marker = f"{ward_name}: {r['value_note'] or 'no figure'}. ", ""
@@ -269,7 +253,7 @@ def _scale(a, b, lo, q1, q3, hi, la, england, polarity, unit, la_name: str, dp: 
     figures), the words of its label after the ward's figure (escaped) and its axis words."""
     reverse = polarity == "low_is_good"
     mid = HEIGHT / 2
-    fmt = _figures(unit, dp)
+    fmt = figure_formatter(unit, dp)
     label = f"{la_name}'s wards range from {fmt(lo)} to {fmt(hi)}"
     if _num(q1) and _num(q3):
         label += f", the middle half from {fmt(q1)} to {fmt(q3)}"
@@ -296,7 +280,7 @@ def _scale(a, b, lo, q1, q3, hi, la, england, polarity, unit, la_name: str, dp: 
         words = ("worse", "better")
     else:
         words = ("lower", "higher")
-    short = _figures("%" if unit == "%" else None, dp)  # the row gives the unit; the axis gives only numbers
+    short = figure_formatter("%" if unit == "%" else None, dp)  # the row gives the unit; the axis gives only numbers
     axis = (f'<span class="spine-axis"><span>&larr; {words[0]}: {escape(short(left_value))}</span>'
             f"<span>{words[1]}: {escape(short(right_value))} &rarr;</span></span>")
     return "".join(out), str(escape(label)), axis
@@ -336,7 +320,7 @@ def spine_chart_html(state, data, ward_name: str, la_name: str, title: str = "",
         status = r["comparison_status"] or "Cannot be assessed"
         v, unit = r["value"], r["unit"]
         dp = _decimals(r)
-        value_html = _figures_html(unit, dp)(v) if _num(v) else escape(r["value_note"] or "not available")
+        value_html = figure_formatter(unit, dp, html=True)(v) if _num(v) else escape(r["value_note"] or "not available")
         if status not in MARKERS or status == "Cannot be assessed":
             words = escape("Cannot be assessed")
             reason = r["comparison_reason"] or "no test is possible for this figure"

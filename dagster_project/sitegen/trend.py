@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from .charts import COLOURS, GRID, cut_mark, honest_range, nice_ticks, time_positions
 from .data import as_result
 from .details import details_html
-from .formatting import format_value, formatter, heading_unit, period_words, unit_words
+from .formatting import figure_formatter, format_value, formatter, heading_unit, period_words, unit_words
 
 # Drawn for a phone: 300 units wide with 12.6-unit text, so at 288 CSS px (a 320 px screen)
 # no text is under 12 px; the key sits above the plot, not beside it.
@@ -30,14 +30,6 @@ WIDTH, LEFT, RIGHT, KEY_ROW = 300, 52, 290, 18
 @functools.lru_cache(maxsize=4096)  # a site has few period labels
 def _period_html(period) -> str:
     return str(escape(period_words(period)))
-
-
-@functools.lru_cache(maxsize=256)
-def _figures(unit):
-    """format_value(_, unit) for many figures (a memoised formatter; years print as years)."""
-    if (unit or "").strip() == "year":
-        return functools.partial(format_value, unit=unit)
-    return formatter(unit)
 
 
 def _f(v: float) -> str:
@@ -183,7 +175,7 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
     with_values = [i for i in range(n) if type(ys_in[i]) in num]
     if len({periods[i] for i in with_values}) == 1:
         r = rows[with_values[0]]
-        figure = _figures(unit)
+        figure = figure_formatter(unit)
         text = f"{area_label}: {figure(r[iy])} in {period_words(r[ix])}."
         if ib is not None and type(r[ib]) in num:
             text += f" {benchmark_label}: {figure(r[ib])}."
@@ -267,7 +259,7 @@ def _chart(state, rows: list, c: _Columns, area_label, benchmark_label, title, u
         out.append(_key(name, colour, dash, key_y))
         key_y += KEY_ROW
 
-    figure = _figures(unit)
+    figure = figure_formatter(unit)
     first, last = (rows[with_values[0]], rows[with_values[-1]]) if with_values else (None, None)
     summary = f"{area_label}: " + (
         f"{figure(first[iy])} in {period_words(first[ix])} to {figure(last[iy])} in {period_words(last[ix])}."
