@@ -3,7 +3,10 @@
 DuckDB writes the files itself (``COPY ... TO``), so large tables cost no Python time. Each CSV
 and Parquet file is sorted by all its columns in turn, except the CSV of
 marts.fct_indicator_values: its indicators' CSVs (``downloads/indicators/``) one after another,
-so its million rows are formatted once. In CSV files text that a spreadsheet would run as a
+so its rows are formatted once. When those rows are more than a spreadsheet holds
+(SPREADSHEET_ROWS: 1,080,924 at 169 councils, 1.2 GB of CSV) that whole-table CSV is not written:
+nobody could open it in a spreadsheet, its indicators' CSVs hold every row and the Parquet file
+holds the table. In CSV files text that a spreadsheet would run as a
 formula (starting with = + - @, tab or carriage return, and not a number) gets a leading ``'``,
 exactly as the page CSVs do.
 Results are temporary tables for the downloads page:
@@ -11,6 +14,9 @@ Results are temporary tables for the downloads page:
 - ``site_downloads(table_schema, table_name, description, row_count, csv_file, csv_bytes,
   parquet_file, parquet_bytes)``
 - ``site_data_dictionary(table_schema, table_name, column_name, data_type, description)``
+- ``site_indicator_downloads(indicator_id, title, row_count, csv_file, csv_bytes)``: each indicator's CSV
+
+``site_downloads.csv_file`` is NULL for a table whose CSV is not written (above).
 
 What the quality outputs may show (issue 11): the audit tables describe *inputs*, including rows
 that were rejected before any suppression could apply, so on the site (pages, CSV and Parquet)
@@ -84,6 +90,9 @@ INDICATOR_ORDER = ("area_type", "coalesce(period_start, period_end)", "period", 
 # The table whose CSV is its indicators' CSVs one after another (`_concatenated`): sorted by
 # indicator_id, then as INDICATOR_ORDER; every other table's CSV is sorted by all its columns.
 CONCATENATED = ("marts", "fct_indicator_values")
+# Rows a spreadsheet holds below its header (Excel's worksheet: 1,048,576 rows): past it the values'
+# whole-table CSV is left out, its indicators' CSVs being there.
+SPREADSHEET_ROWS = 1_048_575
 # Tables with a unique key (a dbt test): sorted by their columns up to the last key column, which is
 # the order of sorting by all of them, at a fraction of the cost (1.08 million rows at 169 councils).
 UNIQUE_KEYS = {("marts", "fct_indicator_values"): ("indicator_id", "area_code", "period")}
@@ -205,10 +214,12 @@ def load_dictionary(path: Path) -> dict:
 
 @dataclass
 class _IndicatorFiles:
-    """The per-indicator CSVs (`_per_indicator`): their columns and files, by indicator_id in order."""
+    """The per-indicator CSVs (`_per_indicator`): their columns, and by indicator_id in order, their files
+    and rows of site_indicator_downloads."""
 
     columns: list[tuple]
     files: dict[str, str]
+    listed: list[tuple]
 
 
 def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> _IndicatorFiles:
@@ -218,7 +229,9 @@ def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> _IndicatorF
                           "where table_schema = 'marts' and table_name = 'fct_indicator_values' "
                           "order by ordinal_position").fetchall()
     state = con.execute(f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} t").fetchone()
-    ids = [r[0] for r in con.execute("select indicator_id from marts.dim_indicator order by indicator_id").fetchall()]
+    indicators = con.execute(f"select i.indicator_id, i.title, count(v.indicator_id) from marts.dim_indicator i "
+                             f"left join {table} v using (indicator_id) group by all order by i.indicator_id").fetchall()
+    ids = [indicator_id for indicator_id, _, _ in indicators]
     key, key_digest = f"{FOLDER}/indicators", digest("per-indicator", 1, columns, state[0], state[1], str(state[2]), ids)
     files = {i: f"{FOLDER}/indicators/{i}.csv" for i in ids}
     if cache.hit(key, key_digest) is None:
@@ -230,25 +243,27 @@ def _per_indicator(con, out_dir: Path, cache: OutputCache, write) -> _IndicatorF
         cache.record(key, key_digest, dict.fromkeys(files.values()))
     for rel in files.values():
         write.count(rel)
-    return _IndicatorFiles([tuple(c) for c in columns], files)
+    listed = [(i, title, rows, files[i], (out_dir / files[i]).stat().st_size) for i, title, rows in indicators]
+    return _IndicatorFiles([tuple(c) for c in columns], files, listed)
 
 
-def _concatenated(con, out_dir: Path, indicators: _IndicatorFiles, columns: list, rows: int, path: Path) -> bool:
-    """Write marts.fct_indicator_values' CSV as its indicators' CSVs one after another (one header),
-    when they hold every one of its `rows` with the same columns: the rows are formatted once, not
-    twice. Returns False (nothing written) when they do not."""
+def _held_by_indicators(con, indicators: _IndicatorFiles, columns: list, rows: int) -> bool:
+    """Whether the indicators' CSVs hold every one of marts.fct_indicator_values' `rows`, with its columns."""
     if not indicators.files or indicators.columns != [tuple(c) for c in columns]:
         return False
     held = con.execute(f"select count(*) from {'.'.join(CONCATENATED)} where list_contains(?, indicator_id)",
                        [list(indicators.files)]).fetchone()[0]
-    if held != rows:
-        return False
+    return held == rows
+
+
+def _concatenated(out_dir: Path, indicators: _IndicatorFiles, path: Path) -> None:
+    """marts.fct_indicator_values' CSV as its indicators' CSVs one after another (one header), when
+    they hold every row (`_held_by_indicators`): the rows are formatted once, not twice."""
     with path.open("wb") as out:
         for n, rel in enumerate(indicators.files.values()):
             with (out_dir / rel).open("rb") as src:
                 header = len(src.readline())
             _append(out_dir / rel, out, skip=0 if n == 0 else header)
-    return True
 
 
 def public_views(con) -> None:
@@ -297,13 +312,14 @@ def _tables(con) -> list[tuple[str, str]]:
         "order by table_schema, table_name", list(SCHEMAS)).fetchall()
 
 
-TABLES = ("site_downloads", "site_data_dictionary")  # the temp tables pages read (see `register`)
+TABLES = ("site_downloads", "site_data_dictionary", "site_indicator_downloads")  # the temp tables pages read (`register`)
 
 
-def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> tuple[list[tuple], list[tuple]]:
+def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Write every table's CSV and Parquet (unless cached) and the data dictionary CSV. Returns
-    the rows of site_downloads and site_data_dictionary for `register`. Reads only the
-    warehouse and the views it creates (`public_views`), so it may run on its own cursor."""
+    the rows of site_downloads, site_data_dictionary and site_indicator_downloads for `register`.
+    Reads only the warehouse and the views it creates (`public_views`), so it may run on its own
+    cursor."""
     downloads, columns_rows = [], []
     public_views(con)
     (out_dir / FOLDER).mkdir(parents=True, exist_ok=True)
@@ -323,41 +339,48 @@ def export(con, out_dir: Path, cache: OutputCache, dictionary: dict, write) -> t
             f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from (select {listed} from {source}) t"
         ).fetchone()
         base = f"{FOLDER}/{schema}/{table}"
-        files = {f"{base}.csv": None, f"{base}.parquet": None}
-        key_digest = digest("download", 3, columns, rows, h1, str(h2))
+        by_indicator = (schema, table) == CONCATENATED and _held_by_indicators(con, indicators, columns, rows)
+        csv_file = None if by_indicator and rows > SPREADSHEET_ROWS else f"{base}.csv"
+        files = dict.fromkeys([f for f in (csv_file, f"{base}.parquet") if f])
+        key_digest = digest("download", 4, columns, rows, h1, str(h2), csv_file)
         if cache.hit(base, key_digest) is None:
             (out_dir / FOLDER / schema).mkdir(parents=True, exist_ok=True)
-            for rel in files:
+            for rel in (f"{base}.csv", f"{base}.parquet"):
                 (out_dir / rel).unlink(missing_ok=True)
             order = _order(schema, table, [name for name, _ in columns])
-            if (schema, table) != CONCATENATED or not _concatenated(con, out_dir, indicators, columns, rows,
-                                                                     out_dir / f"{base}.csv"):
+            if by_indicator and csv_file:
+                _concatenated(out_dir, indicators, out_dir / csv_file)
+            elif csv_file:
                 parts = _parts(con, source, [_ident(n) for n, _ in columns]) if rows > PART_ROWS and columns else [("", [])]
-                _write_csv(con, f"select {_csv_select(columns)} from {source}", order, parts, out_dir / f"{base}.csv")
+                _write_csv(con, f"select {_csv_select(columns)} from {source}", order, parts, out_dir / csv_file)
             con.execute(f"copy (select {listed} from {source}{order}) to '{(out_dir / base).as_posix()}.parquet' "
                         "(format parquet)")
             cache.record(base, key_digest, files)
         for rel in files:
             write.count(rel)
         downloads.append((schema, table, str(described.get("description") or UNDESCRIBED), rows,
-                          f"{base}.csv", (out_dir / f"{base}.csv").stat().st_size,
+                          csv_file, (out_dir / csv_file).stat().st_size if csv_file else None,
                           f"{base}.parquet", (out_dir / f"{base}.parquet").stat().st_size))
     dictionary_csv = to_csv(["table_schema", "table_name", "column_name", "data_type", "description"],
                             QueryResult("dictionary", ["a", "b", "c", "d", "e"], columns_rows))
     write.write(f"{FOLDER}/data-dictionary.csv", dictionary_csv)
-    return downloads, columns_rows
+    return downloads, columns_rows, indicators.listed
 
 
-def register(con, downloads: list[tuple], columns_rows: list[tuple]) -> None:
+def register(con, downloads: list[tuple], columns_rows: list[tuple], indicator_files: list[tuple]) -> None:
     """The temp tables site_downloads(table_schema, table_name, description, row_count, csv_file,
-    csv_bytes, parquet_file, parquet_bytes) and site_data_dictionary(table_schema, table_name,
-    column_name, data_type, description) on `con`, from `export`'s result."""
+    csv_bytes, parquet_file, parquet_bytes), site_data_dictionary(table_schema, table_name,
+    column_name, data_type, description) and site_indicator_downloads(indicator_id, title,
+    row_count, csv_file, csv_bytes) on `con`, from `export`'s result."""
     con.execute("create or replace temp table site_downloads (table_schema varchar, table_name varchar, "
                 "description varchar, row_count bigint, csv_file varchar, csv_bytes bigint, "
                 "parquet_file varchar, parquet_bytes bigint)")
     con.execute("create or replace temp table site_data_dictionary (table_schema varchar, table_name varchar, "
                 "column_name varchar, data_type varchar, description varchar)")
-    for name, rows in (("site_downloads", downloads), ("site_data_dictionary", columns_rows)):
+    con.execute("create or replace temp table site_indicator_downloads (indicator_id varchar, title varchar, "
+                "row_count bigint, csv_file varchar, csv_bytes bigint)")
+    for name, rows in (("site_downloads", downloads), ("site_data_dictionary", columns_rows),
+                       ("site_indicator_downloads", indicator_files)):
         if rows:
             cols = [list(c) for c in zip(*rows)]
             con.execute(f"insert into {name} select {', '.join(f'unnest(${i + 1})' for i in range(len(cols)))}", cols)

@@ -200,6 +200,12 @@ def test_downloads_have_every_table_as_csv_and_parquet_and_a_dictionary(built_si
     for schema, table, column in columns:
         assert described.get((f"{schema}.{table}", column)) not in (None, "", "Not yet described."), (table, column)
     assert (out / "downloads" / "data-dictionary.csv").is_file()
+    for indicator_id, rows in con.execute("select indicator_id, count(v.indicator_id) from marts.dim_indicator "
+                                          "left join marts.fct_indicator_values v using (indicator_id) group by all").fetchall():
+        assert f"../downloads/indicators/{indicator_id}.csv" in hrefs  # each indicator's CSV, listed
+        assert mem.execute(f"select count(*) from read_csv_auto('{out}/downloads/indicators/{indicator_id}.csv')"
+                           ).fetchone()[0] == rows, indicator_id
+    assert "<strong>These are demonstration data, not real statistics.</strong>" in page.read_text(encoding="utf-8")
     con.close()
 
 

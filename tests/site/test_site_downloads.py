@@ -118,7 +118,8 @@ def _facts(dim_ids: list[str]):
         ("b", "E1", "la", "2019", "2019-01-01", 3.0, "-1"), ("a", "W1", "ward", "2019", "2019-01-01", None, "y"),
         ("c", "W3", "ward", "2020", None, 4.0, "@z"), ("a", "E1", "la", "2021", "2021-01-01", 5.0, "q"),
         ("a", "A0", "ward", "2022", "2022-01-01", 6.0, "r")])
-    con.execute("create table marts.dim_indicator as select unnest(?) as indicator_id", [dim_ids])
+    con.execute("create table marts.dim_indicator as select unnest(?) as indicator_id, upper(unnest(?)) as title",
+                [dim_ids, dim_ids])
     return con
 
 
@@ -135,7 +136,8 @@ class _Files:
 
 def _exported(con, out: Path) -> tuple[list[str], list[str]]:
     """The export's CSV of marts.fct_indicator_values, and the table's CSV written at once (sorted by all)."""
-    downloads.export(con, out, OutputCache(None, out), {}, _Files(out))
+    listed, _, _ = downloads.export(con, out, OutputCache(None, out), {}, _Files(out))
+    assert next(t for t in listed if t[1] == "fct_indicator_values")[4] == "downloads/marts/fct_indicator_values.csv"
     columns = con.execute("select column_name, data_type from information_schema.columns "
                           "where table_name = 'fct_indicator_values' order by ordinal_position").fetchall()
     once = _csv_at_once(con, "marts.fct_indicator_values", columns, out / "once.csv")
@@ -180,3 +182,26 @@ def test_a_table_with_a_unique_key_is_sorted_only_as_far_as_its_key(warehouse):
     assert rows == con.execute("select * from marts.fct_indicator_values order by all").fetchall() and rows
     assert downloads._order("marts", "dim_ward", ["ward_code"]) == " order by all"
     con.close()
+
+
+def test_a_values_table_beyond_a_spreadsheet_has_its_csv_only_by_indicator(tmp_path, monkeypatch):
+    """Past SPREADSHEET_ROWS rows (1,080,924 at 169 councils: 1.2 GB of CSV nobody could open in a
+    spreadsheet) marts.fct_indicator_values' whole CSV is not written when its indicators' CSVs hold
+    every row; the Parquet file is, the downloads page says so and lists every indicator's CSV."""
+    monkeypatch.setattr(downloads, "SPREADSHEET_ROWS", 6)
+    con = _facts(["a", "b", "c"])
+    tables, _, indicators = downloads.export(con, tmp_path, OutputCache(None, tmp_path), {}, _Files(tmp_path))
+    values = next(t for t in tables if t[1] == "fct_indicator_values")
+    assert values[3] == 7 and values[4] is None and values[5] is None and values[6].endswith(".parquet")
+    assert not (tmp_path / "downloads" / "marts" / "fct_indicator_values.csv").exists()
+    assert (tmp_path / "downloads" / "marts" / "fct_indicator_values.parquet").is_file()
+    assert [(i, title, rows) for i, title, rows, _, _ in indicators] == [("a", "A", 4), ("b", "B", 2), ("c", "C", 1)]
+    assert all((tmp_path / rel).stat().st_size == size for *_, rel, size in indicators)
+    downloads.register(con, tables, [], indicators)
+    assert con.execute("select csv_file from site_downloads where table_name = 'fct_indicator_values'").fetchone() == (None,)
+    assert con.execute("select sum(row_count) from site_indicator_downloads").fetchone()[0] == 7
+    # an indicator missing from dim_indicator: its rows are in no indicator's CSV, so the table's CSV stays
+    con = _facts(["a", "b"])
+    out = tmp_path / "partial"
+    tables, _, _ = downloads.export(con, out, OutputCache(None, out), {}, _Files(out))
+    assert next(t for t in tables if t[1] == "fct_indicator_values")[4] == "downloads/marts/fct_indicator_values.csv"
