@@ -573,6 +573,7 @@ class _Downloads:
         self.thread = threading.Thread(target=self._run, args=(out_dir, cache, dictionary), daemon=True,
                                        name="site-downloads")
         self.done = False  # waited for
+        self.readers: dict[Path, bool] = {}  # page file -> reads the downloads' tables (`needed_by`)
 
     def start(self) -> None:
         if self.thread.ident is None:  # not yet started
@@ -596,8 +597,11 @@ class _Downloads:
         self.seconds = time.perf_counter() - started
 
     def needed_by(self, path: Path) -> bool:
-        text = path.read_text(encoding="utf-8")
-        return any(re.search(rf"\b{name}\b", text) for name in downloads.TABLES)
+        """Whether the page file reads the downloads' tables (read once per build, not per council)."""
+        if path not in self.readers:
+            text = path.read_text(encoding="utf-8")
+            self.readers[path] = any(re.search(rf"\b{name}\b", text) for name in downloads.TABLES)
+        return self.readers[path]
 
     def wait(self, con, writer: _Writer) -> None:
         if self.done:
