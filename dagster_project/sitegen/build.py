@@ -154,8 +154,7 @@ class _Builder:
         self.page_digests: list[str] = []
         self.workers = workers
         self.search: search.SearchIndex | None = None  # the search index, fed as pages are rendered
-        self.light_dir: Path | None = None  # where pages rendered here leave their copy for the search index
-        self.light: list[tuple[str, int]] = []  # those copies (page, size)
+        self.light: list[tuple[str, bytes]] = []  # the search index's copies of the pages rendered here (page, copy)
         self.context = _Section(dict(self.site), "", "", frozenset(), geography)
         self.batch: list[tuple] = []  # pages whose data are ready, to render in the next share of workers
         self.pool = None  # the render workers (`open_pool`)
@@ -217,7 +216,7 @@ class _Builder:
         r = self.report
         return {"pages": r.pages, "files": r.files_written, "bytes": r.bytes_written, "rendered": r.pages_rendered,
                 "cached": r.pages_cached, "written": self.writer.written, "cache": self.cache.new,
-                "seconds": r.seconds, "light": self.light}
+                "seconds": r.seconds}
 
     def merge(self, part: dict) -> None:
         r = self.report
@@ -400,8 +399,11 @@ class _Builder:
             for rel, content in files.items():
                 self.writer.write(rel, content)
             self.cache.record(f"{prefix}index.html", page_digest, files)
-            if self.light_dir is not None and f"{prefix}index.html" not in search.SearchIndex.SKIP:
-                self.light.append((f"{prefix}index.html", search.write_light(self.light_dir, f"{prefix}index.html", html)))
+            if self.search is not None and f"{prefix}index.html" not in search.SearchIndex.SKIP:
+                self.light.append((f"{prefix}index.html", search.light_copy(html)))
+                if not self.forked:  # a worker's go back with its share, written by this process in page order
+                    self.search.add(self.light)
+                    self.light = []
         except (OSError, ValueError) as exc:
             raise SiteBuildError(page, str(exc), params=where) from exc
         self.report.pages.append(f"{prefix}index.html")
@@ -430,9 +432,7 @@ class _Builder:
         if self.search is not None:
             self.search.cut()  # index the rendered pages' copies now, if they are a part's worth
         if batch:
-            folder = self.search.folder if self.search is not None else None
-            self.running = self.pool.map_async(_render_share, [(folder, batch[i::self.workers])
-                                                               for i in range(self.workers)])
+            self.running = self.pool.map_async(_render_share, [batch[i::self.workers] for i in range(self.workers)])
 
     def finish(self) -> None:
         """Wait for the workers rendering the last batch and take in what they did."""
@@ -441,8 +441,10 @@ class _Builder:
             parts = running.get()
             for part in parts:
                 self.merge(part)
-            if self.search is not None:
-                self.search.add([copy for part in parts for copy in part["light"]])
+            if self.search is not None:  # in the order of the batch (share n holds its pages n, n + workers, ...)
+                copies = sorted((place * len(parts) + n, rel, data)
+                                for n, part in enumerate(parts) for place, rel, data in part["light"])
+                self.search.add([(rel, data) for _, rel, data in copies])
 
     def close(self) -> None:
         """Render what is left of the batch, wait for it and close the pool (`stop` after a failure)."""
@@ -538,15 +540,18 @@ def pool_close(pool, shutdown_seconds: float = SHUTDOWN_SECONDS) -> None:
         joiner.join()
 
 
-def _render_share(job: tuple[Path | None, list[tuple]]) -> dict:
-    """In a worker: render a share of a batch of pages (their search copies into the folder given)
-    and return what was done."""
+def _render_share(share: list[tuple]) -> dict:
+    """In a worker: render a share of a batch of pages and return what was done (with the pages'
+    copies for the search index)."""
     builder = _WORKER_BUILDER
-    builder.light_dir, share = job
     builder.start_share()
-    for task in share:
+    copies = []  # (place in the share, page, copy)
+    for place, task in enumerate(share):
         builder.draw(task)
+        copies += [(place, rel, data) for rel, data in builder.light]
+        builder.light = []
     result = builder.share_result()
+    result["light"] = copies
     _release_free_memory()
     return result
 
@@ -774,6 +779,40 @@ def _scratch_folder(folder: Path | None) -> Path:
     return Path(folder)
 
 
+# The pages' light copies for the search index (14,000 files at 169 councils) go in memory where
+# there is a tmpfs with room: on these machines' disk (ext4 without a journal, mounted with
+# `discard`) each copy costs a file's creation and, removed, a discard the removal waits for.
+MEMORY_FOLDER = Path("/dev/shm")
+MEMORY_FOLDER_FREE = 512 * 2**20  # bytes it must have free
+_LIGHT_PREFIX = "sitegen-light-"
+
+
+def _light_folder() -> Path | None:
+    """A new folder for the light copies in MEMORY_FOLDER, or None where it is missing, not writable
+    or short of room. Folders there of builds whose process is gone (killed) are removed first."""
+    try:
+        room = os.statvfs(MEMORY_FOLDER)
+        if room.f_bavail * room.f_frsize < MEMORY_FOLDER_FREE or not os.access(MEMORY_FOLDER, os.W_OK):
+            return None
+        for old in MEMORY_FOLDER.glob(_LIGHT_PREFIX + "*"):
+            pid = old.name.removeprefix(_LIGHT_PREFIX).split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f"{_LIGHT_PREFIX}{os.getpid()}-", dir=MEMORY_FOLDER))
+    except OSError:
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's
+        pass
+    return True
+
+
 def _workers() -> int:
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -825,9 +864,10 @@ def build_site(
     in this process and their rendering in that many worker processes, forked at the start, a
     batch of pages at a time; 1 renders everything in this process.
     `dbt_manifest` (default dbt/target/manifest.json) documents the dbt models (site_models).
-    `scratch_dir` (default: a temporary folder) holds the pages' light copies for the search index
-    while the build runs; the pipeline puts it beside its candidate site, so a run killed meanwhile
-    leaves it where the next run's clean-up of candidates finds it.
+    `scratch_dir` (default: a temporary folder) holds the search index's bundles before they move
+    into the site, and the pages' light copies for it where they cannot be kept in memory
+    (`_light_folder`), while the build runs; the pipeline puts it beside its candidate site, so a
+    run killed meanwhile leaves it where the next run's clean-up of candidates finds it.
     """
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     pages_dir, site_root = Path(pages_dir), Path(site_root)
@@ -836,7 +876,8 @@ def build_site(
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     exports = builder = None
-    scratch = _scratch_folder(scratch_dir)  # light copies of pages for Pagefind
+    scratch = _scratch_folder(scratch_dir)  # Pagefind's bundles (and the light copies, without memory_folder)
+    memory_folder = _light_folder() if search_index else None  # light copies of pages for Pagefind
     collector = _pause_collector()
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -862,8 +903,8 @@ def build_site(
         except (OSError, jinja2.TemplateError, ValueError) as exc:
             raise SiteBuildError(str(site_root), f"{type(exc).__name__}: {exc}") from exc
         if search_index:
-            builder.search = search.SearchIndex(scratch, search.PART_BYTES)
-            builder.light_dir = builder.search.folder
+            builder.search = (search.SearchIndex(memory_folder, search.PART_BYTES, bundles=scratch, drop_indexed=True)
+                              if memory_folder else search.SearchIndex(scratch, search.PART_BYTES))
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
         if builder.search is not None:  # the export fills DuckDB to its limit: Pagefind parts wait for its end
@@ -909,5 +950,7 @@ def build_site(
         if exports is not None:
             exports.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+        if memory_folder is not None:
+            shutil.rmtree(memory_folder, ignore_errors=True)
         con.close()
         _resume_collector(collector)

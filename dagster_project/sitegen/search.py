@@ -20,6 +20,10 @@ another: a part as soon as its pages are rendered, in the background while the n
 equal parts. The first part's bundle is pagefind/ as for a small site, the others
 pagefind/part-N/, listed in pagefind/parts.json, which the search page merges (Pagefind's
 `mergeIndex`).
+
+The light copies are scratch: the build keeps them in memory where it can (a tmpfs, `build._light_folder`),
+and there each part's copies go as soon as Pagefind has read them; Pagefind writes its bundles beside
+the site (`bundles`), from where they are moved into it.
 """
 
 from __future__ import annotations
@@ -139,11 +143,15 @@ def light_page(html: str) -> str:
             f"</title></head><body><main>{body}</main></body></html>")
 
 
-def write_light(root: Path, rel: str, html: str) -> int:
-    """The light copy of page `rel` under `root` (render workers write them as they go); its size."""
+def light_copy(html: str) -> bytes:
+    """The light copy of a page, to write (`SearchIndex.add`)."""
+    return light_page(html).encode("utf-8")
+
+
+def write_light(root: Path, rel: str, data: bytes) -> int:
+    """The light copy `data` of page `rel` written under `root`; its size."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = light_page(html).encode("utf-8")
     path.write_bytes(data)
     return len(data)
 
@@ -187,12 +195,15 @@ class SearchIndex:
     background while the next pages render (up to `held` parts wait while `busy()`); `finish`
     indexes the parts still waiting and the rest (in equal parts of at most about `part_bytes`,
     in page order) and puts every bundle in place. A site whose copies stay under `part_bytes` is indexed in one
-    run at the end, as before."""
+    run at the end, as before. Pagefind writes its bundles in `bundles` (default `root`); with
+    `drop_indexed` (copies in memory) a part's copies are removed once it is indexed."""
 
     SKIP = frozenset({"search/index.html"})  # pages left out of the index (the search page itself)
 
-    def __init__(self, root: Path, part_bytes: int = PART_BYTES, held: int = HELD_PARTS):
+    def __init__(self, root: Path, part_bytes: int = PART_BYTES, held: int = HELD_PARTS, bundles: Path | None = None,
+                 drop_indexed: bool = False):
         self.root, self.part_bytes = Path(root), part_bytes
+        self.bundles, self.drop_indexed = Path(bundles) if bundles else self.root, drop_indexed
         self.part, self.bytes = 0, 0  # the folder pages go to, its copies' bytes
         self.pages: list[str] = []  # the pages whose copies are in the folder
         self.waiting: list[tuple[Path, Path, list[str]]] = []  # (folder, bundle, pages) of parts not yet indexed
@@ -205,10 +216,12 @@ class SearchIndex:
     def folder(self) -> Path:
         return self.root / str(self.part)
 
-    def add(self, copies: list[tuple[str, int]]) -> None:
-        """A batch of pages wrote these light copies (page, size) into `folder`."""
-        self.pages += [rel for rel, _ in copies]
-        self.bytes += sum(size for _, size in copies)
+    def add(self, copies: list[tuple[str, bytes]]) -> None:
+        """Write a batch of pages' light copies (page, `light_copy`) into `folder`, in this order: the
+        order of a folder's entries is Pagefind's order, and so its files' names (content hashes)."""
+        for rel, data in copies:
+            self.bytes += write_light(self.folder, rel, data)
+            self.pages.append(rel)
 
     def cut(self) -> None:
         """Between batches: once the folder's copies reach `part_bytes` they are a part (so a part
@@ -218,7 +231,7 @@ class SearchIndex:
         if self.error is not None:
             return
         if self.bytes >= self.part_bytes:
-            self.waiting.append((self.folder, self.root / f"bundle-{self.part}", self.pages))
+            self.waiting.append((self.folder, self.bundles / f"bundle-{self.part}", self.pages))
             self.part, self.bytes, self.pages = self.part + 1, 0, []
         if not self.waiting or (self.busy() and len(self.waiting) <= self.held):
             return
@@ -237,14 +250,21 @@ class SearchIndex:
         self.started.append(self.waiting.pop(0))
 
     def _wait(self) -> None:
-        """Wait for the part being indexed. Its copies stay until the build's scratch folder goes:
-        on a file system without a journal (these machines' ext4), inodes freed in the last minute
-        or so are skipped one by one, each looked up, when the next files are created, so copies
-        deleted while pages are being written made every later file dearer to create (22 us a file
-        with no recent deletions, 700-800 us right after some tens of thousands)."""
+        """Wait for the part being indexed. Its copies stay until the build's scratch folder goes
+        (`_indexed`) unless they are in memory: on a file system without a journal (these machines'
+        ext4), inodes freed in the last minute or so are skipped one by one, each looked up, when
+        the next files are created, so copies deleted while pages are being written made every later
+        file dearer to create (22 us a file with no recent deletions, 700-800 us right after some
+        tens of thousands)."""
         running, self.running = self.running, None
         if running is not None:
             _finished(running)
+            self._indexed(self.started[-1][0])
+
+    def _indexed(self, folder: Path) -> None:
+        """Pagefind has read the copies in `folder`: removed at once when they are in memory."""
+        if self.drop_indexed:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def finish(self, out_dir: Path, pages: list[str]) -> list[str]:
         """Index the pages (paths relative to out_dir) into out_dir/pagefind; return its files.
@@ -259,6 +279,7 @@ class SearchIndex:
         while self.waiting:
             self.started.append(self.waiting.pop(0))
             _finished(_pagefind(exe, self.started[-1][0], self.started[-1][1]))
+            self._indexed(self.started[-1][0])
         wanted = set(pages) - self.SKIP
         early = set().union(*(part for _, _, part in self.started))
         root = self.folder
@@ -269,12 +290,12 @@ class SearchIndex:
         rest = sorted(wanted - early)
         for rel in rest:
             if not (root / rel).is_file():
-                write_light(root, rel, (out_dir / rel).read_text(encoding="utf-8"))
+                write_light(root, rel, light_copy((out_dir / rel).read_text(encoding="utf-8")))
         bundles = [bundle for _, bundle, _ in self.started]
         parts = (parts_of([(rel, (root / rel).stat().st_size) for rel in rest], self.part_bytes)
                  if rest or not bundles else [])
         if len(parts) == 1:
-            bundles.append(self.root / f"bundle-{len(bundles)}")
+            bundles.append(self.bundles / f"bundle-{len(bundles)}")
             _finished(_pagefind(exe, root, bundles[-1]))
         else:
             for part in parts:
@@ -282,8 +303,9 @@ class SearchIndex:
                 for rel in part:
                     (site / rel).parent.mkdir(parents=True, exist_ok=True)
                     (root / rel).rename(site / rel)
-                bundles.append(self.root / f"bundle-{len(bundles)}")
+                bundles.append(self.bundles / f"bundle-{len(bundles)}")
                 _finished(_pagefind(exe, site, bundles[-1]))
+                self._indexed(site)
         target = out_dir / FOLDER
         if target.exists():
             shutil.rmtree(target)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
+import subprocess
 
 import duckdb
 
@@ -88,7 +90,7 @@ def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_onc
         html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
         (out / rel).parent.mkdir(parents=True)
         (out / rel).write_text(html, encoding="utf-8")
-        index.add([(rel, search.write_light(index.folder, rel, html))])
+        index.add([(rel, search.light_copy(html))])
         index.cut()
         pages.append(rel)
         if n < 2:
@@ -105,20 +107,78 @@ def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_onc
     assert (tmp_path / "scratch" / "0" / "p0" / "index.html").is_file()
 
 
-def test_the_search_index_scratch_folder_given_is_used_and_removed(warehouse, tmp_path, monkeypatch):
-    """The pipeline gives the build a scratch folder beside its candidate site (so that a run killed
-    meanwhile leaves it where the next run's clean-up of candidates removes it): the light copies go
-    there, and it is gone when the build ends."""
+def test_indexed_copies_in_memory_are_removed_at_once_and_bundles_written_beside(tmp_path, monkeypatch):
+    """Copies kept in memory (`drop_indexed`) go as soon as Pagefind has read their part; its
+    bundles are written in `bundles` and moved into the site from there."""
+    sites, bundles, start = [], [], search._pagefind
+
+    def pagefind(exe, site, bundle):
+        sites.append(site)
+        bundles.append(bundle)
+        return start(exe, site, bundle)
+
+    monkeypatch.setattr(search, "_pagefind", pagefind)
+    index = search.SearchIndex(tmp_path / "memory", part_bytes=1, held=0, bundles=tmp_path / "beside",
+                               drop_indexed=True)
+    out, pages = tmp_path / "out", []
+    for n in range(3):
+        rel = f"p{n}/index.html"
+        html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
+        (out / rel).parent.mkdir(parents=True)
+        (out / rel).write_text(html, encoding="utf-8")
+        index.add([(rel, search.light_copy(html))])
+        if index.running is not None:
+            index.running.wait()  # the part before is indexed: this cut removes its copies
+        index.cut()
+        pages.append(rel)
+    assert len(sites) == 3 and not sites[0].exists() and not sites[1].exists() and sites[2].exists()
+    files = index.finish(out, pages)
+    assert [b.parent for b in bundles] == [tmp_path / "beside"] * 3
+    assert not any(site.exists() for site in sites) and any(f.endswith("pagefind.js") for f in files)
+    assert json.loads((out / "pagefind" / "parts.json").read_text()) == ["part-1", "part-2"]
+
+
+def _recorded_roots(monkeypatch) -> list:
     roots = []
 
     class Recording(search.SearchIndex):
         def __init__(self, root, *args, **kwargs):
-            roots.append(root)
+            roots.append((root, kwargs.get("bundles")))
             super().__init__(root, *args, **kwargs)
 
     monkeypatch.setattr(search, "SearchIndex", Recording)
+    return roots
+
+
+def test_the_search_index_scratch_folder_given_is_used_and_removed(warehouse, tmp_path, monkeypatch):
+    """The pipeline gives the build a scratch folder beside its candidate site (so that a run killed
+    meanwhile leaves it where the next run's clean-up of candidates removes it): without a memory
+    folder the light copies go there, and it is gone when the build ends."""
+    roots = _recorded_roots(monkeypatch)
+    monkeypatch.setattr(build_module, "MEMORY_FOLDER", tmp_path / "no-such-folder")
     scratch = tmp_path / "site.candidate-abcd1234.search"
     (scratch / "left-over").mkdir(parents=True)  # a killed build's: emptied first
     build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT, scratch_dir=scratch)
-    assert roots == [scratch] and not scratch.exists()
+    assert roots == [(scratch, None)] and not scratch.exists()
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+
+
+def test_light_copies_go_in_memory_and_killed_builds_copies_there_are_removed(warehouse, tmp_path, monkeypatch):
+    """With a memory folder (a tmpfs: /dev/shm) the light copies go there, in a folder of this
+    process's, and the bundles in the scratch folder; both are gone when the build ends, and so
+    are folders there of builds whose process has gone (killed), not those of live ones."""
+    roots = _recorded_roots(monkeypatch)
+    memory = tmp_path / "memory"
+    monkeypatch.setattr(build_module, "MEMORY_FOLDER", memory)
+    gone = subprocess.Popen(["true"])  # a process that has ended
+    gone.wait()
+    killed = memory / f"sitegen-light-{gone.pid}-x1"
+    live = memory / f"sitegen-light-{os.getppid()}-x2"
+    for folder in (killed, live):
+        (folder / "0").mkdir(parents=True)
+    scratch = tmp_path / "site.candidate-abcd1234.search"
+    build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT, scratch_dir=scratch)
+    [(root, bundles)] = roots
+    assert root.parent == memory and root.name.startswith(f"sitegen-light-{os.getpid()}-") and bundles == scratch
+    assert not root.exists() and not scratch.exists() and not killed.exists() and live.exists()
     assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
