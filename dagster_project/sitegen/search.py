@@ -294,18 +294,15 @@ class SearchIndex:
         bundles = [bundle for _, bundle, _ in self.started]
         parts = (parts_of([(rel, (root / rel).stat().st_size) for rel in rest], self.part_bytes)
                  if rest or not bundles else [])
-        if len(parts) == 1:
+        for part in parts:  # each in a folder of its own filled in path order (Pagefind's order), whichever
+            site = self.root / f"rest-{len(bundles)}"  # pages were rendered in this build or put back from the cache
+            site.mkdir(parents=True)
+            for rel in part:
+                (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).rename(site / rel)
             bundles.append(self.bundles / f"bundle-{len(bundles)}")
-            _finished(_pagefind(exe, root, bundles[-1]))
-        else:
-            for part in parts:
-                site = self.root / f"rest-{len(bundles)}"
-                for rel in part:
-                    (site / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (root / rel).rename(site / rel)
-                bundles.append(self.bundles / f"bundle-{len(bundles)}")
-                _finished(_pagefind(exe, site, bundles[-1]))
-                self._indexed(site)
+            _finished(_pagefind(exe, site, bundles[-1]))
+            self._indexed(site)
         target = out_dir / FOLDER
         if target.exists():
             shutil.rmtree(target)
