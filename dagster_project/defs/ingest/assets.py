@@ -35,6 +35,9 @@ from dagster_project.warehouse import connect
 
 REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
 LOAD_THREADS = 2  # threads staging sources, beside the step's thread committing and checking them
+# DuckDB's threads while they run: each query on the thread that asks it, as the sources staged at
+# once already fill the cores (a parallel CSV read, aggregate or insert costs more CPU in all)
+DUCKDB_THREADS = 1
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
@@ -199,6 +202,8 @@ def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources
     (dropping what was staged and not committed)."""
     with connect(settings, context.run.run_id) as con:
         con.execute(INGEST_STATE_DDL)
+        (duckdb_threads,) = con.execute("select current_setting('threads')").fetchone()
+        con.execute(f"set threads = {DUCKDB_THREADS}")
         switched = functools.cache(lambda: dataset_switched(settings.warehouse, settings.raw_dir))  # once, when needed
         cursors = {source.id: con.cursor() for source in sources}
         futures = {source.id: Future() for source in sources}
@@ -235,6 +240,7 @@ def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources
                 with suppress(duckdb.Error):
                     staging.drop(cursors[source.id], source)
                 cursors[source.id].close()
+            con.execute(f"set threads = {duckdb_threads}")
 
 
 @dg.multi_asset(
