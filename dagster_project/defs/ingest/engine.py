@@ -30,11 +30,12 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dagster_project.defs.ingest import reader, staging
 from dagster_project.defs.ingest.reader import (
-    FileLoad, IngestError, Rejection, _SIGNATURES, _check_header, _identity, cell_rules, type_cell,
+    Digests, FileLoad, IngestError, Rejection, _SIGNATURES, _check_header, _identity, cell_rules, type_cell,
 )
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.regular_files import is_regular
@@ -52,27 +53,44 @@ _SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"} 
 # The column of the decided texts' table that holds each type's value (an area code is text).
 _DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_value", "area_code": "text_value"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
-# Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
-# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused. The
-# ones with a quote are only looked for in a block that holds one.
-_DIALECT_TRAPS = (b",\n", b",\r\n", b"\x00")
-_QUOTE_TRAPS = (b'" ', b' "', b'"\t', b'\t"')
+# Python's csv and DuckDB's reader part ways at a delimiter ending a line (DuckDB drops it; the
+# Python reader counts the extra field) and at a space or tab beside a quote (DuckDB drops it),
+# and a NUL byte is refused: `_scan` looks for these bytes.
+_COMMA, _NEWLINE, _QUOTE, _SPACE_BYTES = ord(","), ord("\n"), ord('"'), (ord(" "), ord("\t"))
 
 
-def _scan(path: Path) -> tuple[str, int, bool, bool] | None:
-    """One pass over the bytes: sha256, the number of lines, whether any byte is a quote and
-    whether any line is longer than the csv module's cell limit (only then can a cell be); None
-    when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
-    reader.MAX_LINE_BYTES). Blocks are at most the cell limit long, so a longer line always
-    crosses a block boundary, where it is measured."""
+def _trapped(buf: bytes, newline: np.ndarray) -> bool:
+    """Whether the bytes hold a dialect trap (`newline`: where they hold a line feed): a NUL, a
+    comma before a line end (`,\n` or `,\r\n`), or a quote with a space or tab beside it. With
+    numpy and memchr rather than a search of the bytes for each trap."""
+    if b"\x00" in buf or (b"\r" in buf and b",\r\n" in buf):
+        return True
+    octets = np.frombuffer(buf, np.uint8)
+    if (octets[:-1][newline[1:]] == _COMMA).any():
+        return True
+    if b'"' not in buf:
+        return False
+    quotes = np.flatnonzero(octets == _QUOTE)
+    beside = np.concatenate((octets[quotes[quotes > 0] - 1], octets[quotes[quotes < len(octets) - 1] + 1]))
+    return bool(np.isin(beside, _SPACE_BYTES).any())
+
+
+def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool] | None:
+    """One pass over the bytes: sha256 (unless given: the file's, known for its identity), the
+    number of lines, whether any byte is a quote and whether any line is longer than the csv
+    module's cell limit (only then can a cell be); None when the file is not plain enough for
+    DuckDB's reader (a dialect trap, a line over reader.MAX_LINE_BYTES). Blocks are at most the
+    cell limit long, so a longer line always crosses a block boundary, where it is measured; each
+    is checked with the last two bytes before it, so a trap across a boundary is seen."""
     limit = reader.MAX_LINE_BYTES
     digest, lines, last_newline, position, tail, quoted, longest = hashlib.sha256(), 0, -1, 0, b"", False, 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(_CSV_FIELD_LIMIT, limit)), b""):
-            digest.update(block)
-            edge = tail + block[:2]
-            traps = _DIALECT_TRAPS + _QUOTE_TRAPS if b'"' in block or b'"' in edge else _DIALECT_TRAPS
-            if any(trap in block or trap in edge for trap in traps):
+            if sha256 is None:
+                digest.update(block)
+            buf = tail + block
+            newline = np.frombuffer(buf, np.uint8) == _NEWLINE
+            if _trapped(buf, newline):
                 return None
             quoted = quoted or b'"' in block
             first = block.find(b"\n")
@@ -80,14 +98,14 @@ def _scan(path: Path) -> tuple[str, int, bool, bool] | None:
             if longest > limit:
                 return None
             if first >= 0:
-                lines += block.count(b"\n")
+                lines += int(np.count_nonzero(newline[len(tail):]))
                 last_newline = position + block.rfind(b"\n")
             position += len(block)
-            tail = block[-2:]
+            tail = buf[-2:]
     longest = max(longest, position - 1 - last_newline)
     if longest > limit or tail.endswith(b","):
         return None
-    return digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted, longest > _CSV_FIELD_LIMIT
+    return sha256 or digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted, longest > _CSV_FIELD_LIMIT
 
 
 def _header(source: Source, path: Path) -> list[str] | None:
@@ -171,12 +189,13 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
 
 def stage_csv(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, kept_rejections: int,
-    demo: dict[str, str] | None = None,
+    demo: dict[str, str] | None = None, digests: Digests | None = None,
 ) -> FileLoad | None:
     """Load one plain CSV file into the staged rows and rejections (staging.py), with its sha256 and
     demonstration flag (`demo`: file name -> sha256 of the bundled files), or None to leave it to the
     Python reader. Returns the file's accounting with its first `kept_rejections` rejections.
-    The byte scan (sha256 and traps) runs in a thread while DuckDB parses the file."""
+    The byte scan (traps, and the sha256 unless `digests` know it for the file's identity) runs in
+    a thread while DuckDB parses the file."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
     if any(kind not in _SQL_TYPES for kind in source.columns.values()) or not is_regular(path):
@@ -189,7 +208,7 @@ def stage_csv(
         return None
     try:
         with ThreadPoolExecutor(1) as pool:  # hashlib and DuckDB both release the GIL
-            scanning = pool.submit(_scan, path)
+            scanning = pool.submit(_scan, path, digests.known(path, before) if digests else None)
             try:
                 _read_text(con, path, len(header))
             finally:
