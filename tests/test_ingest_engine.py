@@ -101,6 +101,7 @@ def test_odd_cells_are_judged_by_the_python_rules(tmp_path, monkeypatch):
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", ",,,,,,,,", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # empty cells
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", " ,\u00a0, ,\t,,,, , ", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # spaces
     ["E01006212,\"Wigan\n015A\",E08000010,Wigan,1,2,3,4,5"],                  # a cell over two lines
+    ["E01006212,\"Wigan\r015A\",E08000010,Wigan,1,2,3,4,5"],                  # a carriage return in a cell
     ["E01006212,\"Wigan 015A\" ,E08000010,Wigan,1,2,3,4,5"],                  # a space after a closing quote
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4"],                         # a short row
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5,6"],                     # a long row

@@ -75,15 +75,17 @@ def _trapped(buf: bytes, newline: np.ndarray) -> bool:
     return bool(np.isin(beside, _SPACE_BYTES).any())
 
 
-def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool] | None:
+def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool, bool] | None:
     """One pass over the bytes: sha256 (unless given: the file's, known for its identity), the
-    number of lines, whether any byte is a quote and whether any line is longer than the csv
-    module's cell limit (only then can a cell be); None when the file is not plain enough for
-    DuckDB's reader (a dialect trap, a line over reader.MAX_LINE_BYTES). Blocks are at most the
-    cell limit long, so a longer line always crosses a block boundary, where it is measured; each
-    is checked with the last two bytes before it, so a trap across a boundary is seen."""
+    number of lines, whether any byte is a quote, whether any line is longer than the csv
+    module's cell limit (only then can a cell be) and whether any byte is a carriage return; None
+    when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
+    reader.MAX_LINE_BYTES). Blocks are at most the cell limit long, so a longer line always
+    crosses a block boundary, where it is measured; each is checked with the last two bytes
+    before it, so a trap across a boundary is seen."""
     limit = reader.MAX_LINE_BYTES
     digest, lines, last_newline, position, tail, quoted, longest = hashlib.sha256(), 0, -1, 0, b"", False, 0
+    carriage = False
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(_CSV_FIELD_LIMIT, limit)), b""):
             if sha256 is None:
@@ -93,6 +95,7 @@ def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool] 
             if _trapped(buf, newline):
                 return None
             quoted = quoted or b'"' in block
+            carriage = carriage or b"\r" in block
             first = block.find(b"\n")
             longest = max(longest, position + (len(block) if first < 0 else first) - last_newline)
             if longest > limit:
@@ -105,7 +108,8 @@ def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool] 
     longest = max(longest, position - 1 - last_newline)
     if longest > limit or tail.endswith(b","):
         return None
-    return sha256 or digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted, longest > _CSV_FIELD_LIMIT
+    lines += position > 0 and not tail.endswith(b"\n")
+    return sha256 or digest.hexdigest(), lines, quoted, longest > _CSV_FIELD_LIMIT, carriage
 
 
 def _header(source: Source, path: Path) -> list[str] | None:
@@ -234,7 +238,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     value, reason); (3) every other row is typed and staged with the file's sha256. A column's odd
     texts are joined back only when SQL would type one of them otherwise than the rule, or it has
     many rejected texts; else the few rejected ones are matched as a list."""
-    sha256, lines, quoted, long_lines = scanned
+    sha256, lines, quoted, long_lines, carriage = scanned
     cells = [f"c{i}" for i in range(len(header))]
     present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
     markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
@@ -247,12 +251,15 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     # that is not text, or is the period: such a column's histogram then holds every text it
     # has, and the blank rows are looked for only when it holds a blank one (the first cell is
     # tested first, and alone for nearly every row). A cell holds a line break or a quote only in
-    # a quoted file, and can be over the csv module's limit only when a line is.
+    # a quoted file, and can be over the csv module's limit only when a line is. Without a carriage
+    # return in the file, a line feed in a cell leaves fewer rows than lines, which the file's
+    # line count sends to the Python reader: only a quote is looked for (`contains`, not a regex).
     blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
     witness = next((n for n, (name, kind, _) in enumerate(present) if kind != "text" or name == source.period_column), None)
     awkward = [blank] if witness is None else []
     awkward += [f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells] if long_lines else []
-    awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells] if quoted else []
+    if quoted:
+        awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" if carriage else f"contains({c}, '\"')" for c in cells]
     found = con.execute(
         f"select count(*), count(*) filter ({' or '.join(awkward) or 'false'}), "
         + ", ".join([f"count(*) filter ({_one_of(cells[i], markers)}), count(*) filter ({cells[i]} = '' and {empty})"
