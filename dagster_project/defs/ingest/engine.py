@@ -55,47 +55,74 @@ _DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 # Python's csv and DuckDB's reader part ways at a delimiter ending a line (DuckDB drops it; the
 # Python reader counts the extra field) and at a space or tab beside a quote (DuckDB drops it),
-# and a NUL byte is refused: `_scan` looks for these bytes.
+# and a NUL byte is refused: `_scan` looks for these bytes. A line's closing comma is no trap when
+# it ends the last declared cell (an empty last column): `_scan` then counts each line's commas.
 _COMMA, _NEWLINE, _QUOTE, _SPACE_BYTES = ord(","), ord("\n"), ord('"'), (ord(" "), ord("\t"))
+_TRAILING = "a comma before a line end"
 
 
-def _trapped(buf: bytes, newline: np.ndarray) -> bool:
-    """Whether the bytes hold a dialect trap (`newline`: where they hold a line feed): a NUL, a
-    comma before a line end (`,\n` or `,\r\n`), or a quote with a space or tab beside it. With
-    numpy and memchr rather than a search of the bytes for each trap."""
-    if b"\x00" in buf or (b"\r" in buf and b",\r\n" in buf):
-        return True
+def _trapped(buf: bytes, newline: np.ndarray) -> str | None:
+    """The dialect trap the bytes hold, if any (`newline`: where they hold a line feed): a NUL,
+    a quote with a space or tab beside it, or _TRAILING (`,\n` or `,\r\n`). With numpy and memchr
+    rather than a search of the bytes for each trap."""
+    if b"\x00" in buf:
+        return "a NUL byte"
     octets = np.frombuffer(buf, np.uint8)
-    if (octets[:-1][newline[1:]] == _COMMA).any():
-        return True
-    if b'"' not in buf:
-        return False
-    quotes = np.flatnonzero(octets == _QUOTE)
-    beside = np.concatenate((octets[quotes[quotes > 0] - 1], octets[quotes[quotes < len(octets) - 1] + 1]))
-    return bool(np.isin(beside, _SPACE_BYTES).any())
+    if b'"' in buf:
+        quotes = np.flatnonzero(octets == _QUOTE)
+        beside = np.concatenate((octets[quotes[quotes > 0] - 1], octets[quotes[quotes < len(octets) - 1] + 1]))
+        if np.isin(beside, _SPACE_BYTES).any():
+            return "a space beside a quote"
+    if (octets[:-1][newline[1:]] == _COMMA).any() or (b"\r" in buf and b",\r\n" in buf):
+        return _TRAILING
+    return None
 
 
-def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool, bool] | None:
+def _commas_per_line(path: Path, commas: int) -> bool:
+    """Whether every line of the file holds exactly this many commas (a second reading, for a file
+    without quotes whose lines end in a comma: each then has exactly its declared cells)."""
+    pending = 0  # commas since the last line feed
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            octets = np.frombuffer(block, np.uint8)
+            ends = np.flatnonzero(octets == _NEWLINE)
+            upto = np.cumsum(octets == _COMMA)
+            if len(ends):
+                counts = np.diff(upto[ends], prepend=0)
+                counts[0] += pending
+                if (counts != commas).any():
+                    return False
+                pending = int(upto[-1] - upto[ends[-1]])
+            else:
+                pending += int(upto[-1])
+            last = block[-1:]
+    return pending == commas or (pending == 0 and last == b"\n")
+
+
+def _scan(path: Path, sha256: str | None = None, width: int = 0) -> tuple[str, int, bool, bool, bool] | None:
     """One pass over the bytes: sha256 (unless given: the file's, known for its identity), the
     number of lines, whether any byte is a quote, whether any line is longer than the csv
     module's cell limit (only then can a cell be) and whether any byte is a carriage return; None
     when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
-    reader.MAX_LINE_BYTES). Blocks are at most the cell limit long, so a longer line always
-    crosses a block boundary, where it is measured; each is checked with the last two bytes
-    before it, so a trap across a boundary is seen."""
+    reader.MAX_LINE_BYTES). Lines ending in a comma are plain in a file without quotes or carriage
+    returns whose every line holds `width` cells (`_commas_per_line`). Blocks are at most the cell
+    limit long, so a longer line always crosses a block boundary, where it is measured; each is
+    checked with the last two bytes before it, so a trap across a boundary is seen."""
     limit = reader.MAX_LINE_BYTES
     digest, lines, last_newline, position, tail, quoted, longest = hashlib.sha256(), 0, -1, 0, b"", False, 0
-    carriage = False
+    carriage = trailing = False
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(_CSV_FIELD_LIMIT, limit)), b""):
             if sha256 is None:
                 digest.update(block)
             buf = tail + block
             newline = np.frombuffer(buf, np.uint8) == _NEWLINE
-            if _trapped(buf, newline):
-                return None
+            trap = _trapped(buf, newline)
             quoted = quoted or b'"' in block
             carriage = carriage or b"\r" in block
+            trailing = trailing or trap == _TRAILING
+            if trap not in (None, _TRAILING) or (trailing and (quoted or carriage or not width)):
+                return None
             first = block.find(b"\n")
             longest = max(longest, position + (len(block) if first < 0 else first) - last_newline)
             if longest > limit:
@@ -106,7 +133,8 @@ def _scan(path: Path, sha256: str | None = None) -> tuple[str, int, bool, bool, 
             position += len(block)
             tail = buf[-2:]
     longest = max(longest, position - 1 - last_newline)
-    if longest > limit or tail.endswith(b","):
+    trailing = trailing or tail.endswith(b",")
+    if longest > limit or (trailing and (quoted or carriage or not width or not _commas_per_line(path, width - 1))):
         return None
     lines += position > 0 and not tail.endswith(b"\n")
     return sha256 or digest.hexdigest(), lines, quoted, longest > _CSV_FIELD_LIMIT, carriage
@@ -212,7 +240,7 @@ def stage_csv(
         return None
     try:
         with ThreadPoolExecutor(1) as pool:  # hashlib and DuckDB both release the GIL
-            scanning = pool.submit(_scan, path, digests.known(path, before) if digests else None)
+            scanning = pool.submit(_scan, path, digests.known(path, before) if digests else None, len(header))
             try:
                 _read_text(con, path, len(header))
             finally:
