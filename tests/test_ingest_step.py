@@ -29,9 +29,9 @@ def test_each_file_is_read_once_for_its_digest_and_duckdb_runs_on_the_staging_th
         hashed[path.name] += 1
         return sha256_of(path)
 
-    def scanning(path, sha256=None):
+    def scanning(path, sha256=None, width=0):
         scanned.append(sha256)
-        return scan(path, sha256)
+        return scan(path, sha256, width)
 
     def staging(con, *args, **kwargs):
         threads.append(con.execute("select current_setting('threads')").fetchone()[0])
