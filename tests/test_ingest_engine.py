@@ -56,6 +56,7 @@ def _load(raw: Path, source_id: str, by_engine: bool, monkeypatch) -> tuple:
     "iod2019_file8",                 # decimals, whole numbers written 145.0
     "population_lsoa11_mid2020",     # 90 columns
     "mortality_ward23",              # periods, text, a ward-level key of several columns
+    "uc_households_msoa11",          # every line ends in a comma (its last column is empty)
 ])
 def test_bundled_files_load_the_same(source_id, monkeypatch):
     python, _ = _load(RAW, source_id, False, monkeypatch)
@@ -101,6 +102,7 @@ def test_odd_cells_are_judged_by_the_python_rules(tmp_path, monkeypatch):
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", ",,,,,,,,", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # empty cells
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5", " ,\u00a0, ,\t,,,, , ", "E01006213,Wigan 015B,E08000010,Wigan,1,2,3,4,5"],  # spaces
     ["E01006212,\"Wigan\n015A\",E08000010,Wigan,1,2,3,4,5"],                  # a cell over two lines
+    ["E01006212,\"Wigan\r015A\",E08000010,Wigan,1,2,3,4,5"],                  # a carriage return in a cell
     ["E01006212,\"Wigan 015A\" ,E08000010,Wigan,1,2,3,4,5"],                  # a space after a closing quote
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4"],                         # a short row
     ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5,6"],                     # a long row
@@ -110,6 +112,22 @@ def test_files_duckdb_reads_differently_go_to_the_python_reader(rows, tmp_path, 
     raw = _file6(tmp_path, rows)
     python, _ = _load(raw, "iod2019_file6", False, monkeypatch)
     duck, used = _load(raw, "iod2019_file6", True, monkeypatch)
+    assert used == 0 and duck == python
+
+
+@pytest.mark.parametrize("edit", [
+    lambda line: line + ",",                     # a row one empty cell too long: DuckDB would drop its comma
+    lambda line: '"' + line.replace(",", '",', 1),  # a quoted cell: commas are then not cells
+])
+def test_lines_ending_in_a_comma_are_read_by_duckdb_only_when_every_line_has_its_cells(edit, tmp_path, monkeypatch):
+    name = "dwp_uc_households_msoa11_monthly_2015_2023_wigan.csv"
+    lines = (RAW / name).read_text(encoding="utf-8").splitlines()
+    lines[5] = edit(lines[5])
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python, _ = _load(raw, "uc_households_msoa11", False, monkeypatch)
+    duck, used = _load(raw, "uc_households_msoa11", True, monkeypatch)
     assert used == 0 and duck == python
 
 

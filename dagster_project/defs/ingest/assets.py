@@ -21,7 +21,7 @@ from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.loader import (
     commit_source, dataset_switched, demo_hashes, files_for, inventory, stage_source, write_registry,
 )
-from dagster_project.defs.ingest.reader import FileLoad, IngestError, sha256_of
+from dagster_project.defs.ingest.reader import Digests, FileLoad, IngestError, sha256_of
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.defs.parts import Parts
 from dagster_project.defs.quality.checks import (
@@ -35,6 +35,9 @@ from dagster_project.warehouse import connect
 
 REGISTRY_KEY = dg.AssetKey(["raw", "source_registry"])
 LOAD_THREADS = 2  # threads staging sources, beside the step's thread committing and checking them
+# DuckDB's threads while they run: each query on the thread that asks it, as the sources staged at
+# once already fill the cores (a parallel CSV read, aggregate or insert costs more CPU in all)
+DUCKDB_THREADS = 1
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
@@ -49,11 +52,11 @@ REGISTRY_SPEC = dg.AssetSpec(
 )
 
 
-def registry_result(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def registry_result(context: dg.AssetExecutionContext, settings: Settings, digests: Digests) -> dg.MaterializeResult:
     """Write audit.source_registry and audit.file_inventory; warn of each file not loaded."""
     with connect(settings, context.run.run_id) as con:
         count = write_registry(con, SOURCES)
-        inventory(con, SOURCES, settings.raw_dir)
+        inventory(con, SOURCES, settings.raw_dir, digests)
         not_taken = con.execute(
             "select file_name, status from audit.file_inventory "
             "where status not in ('accepted', 'documentation') order by file_name"
@@ -76,14 +79,15 @@ INGEST_STATE_DDL = (
 )
 
 
-def ingest_fingerprint(source: Source, raw_dir: Path) -> str:
+def ingest_fingerprint(source: Source, raw_dir: Path, digests: Digests | None = None) -> str:
     """sha256 over the source's declaration, the ingest code, the month that decides which periods
     are in the future, and each accepted file's name, content hash and demonstration flag (kept in
-    pipeline_state.ingest): equal fingerprints mean a reload would change nothing."""
-    demo = demo_hashes(raw_dir)
+    pipeline_state.ingest): equal fingerprints mean a reload would change nothing. `digests`: the
+    step's file digests, shared."""
+    demo, sha256 = demo_hashes(raw_dir), digests.of if digests else sha256_of
     parts = [repr(source), _INGEST_CODE, as_of_month()]
     for path in files_for(source, raw_dir):
-        digest = sha256_of(path)
+        digest = sha256(path)
         parts.append(f"{path.name}:{digest}:{demo.get(path.name) == digest}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -120,16 +124,17 @@ class Staged:
 
 
 def stage(
-    con: duckdb.DuckDBPyConnection, settings: Settings, source: Source, loaded_at: datetime, switched: Callable[[], bool]
+    con: duckdb.DuckDBPyConnection, settings: Settings, source: Source, loaded_at: datetime, switched: Callable[[], bool],
+    digests: Digests,
 ) -> Staged:
     """Fingerprint the source and, unless it says its files are those already loaded, stage them
-    (loader.stage_source; `switched()`: loader.dataset_switched for this run). Nothing published
-    changes, so sources are staged at once, each on a cursor of its own, while `ingest_source`
-    commits and checks those staged before."""
-    fingerprint = ingest_fingerprint(source, settings.raw_dir)
+    (loader.stage_source; `switched()`: loader.dataset_switched for this run; `digests`: the
+    step's). Nothing published changes, so sources are staged at once, each on a cursor of its
+    own, while `ingest_source` commits and checks those staged before."""
+    fingerprint = ingest_fingerprint(source, settings.raw_dir, digests)
     if _already_loaded(con, source, fingerprint):
         return Staged(con, fingerprint, None)
-    return Staged(con, fingerprint, stage_source(con, source, settings.raw_dir, loaded_at, switched=switched()))
+    return Staged(con, fingerprint, stage_source(con, source, settings.raw_dir, loaded_at, switched=switched(), digests=digests))
 
 
 def ingest_source(
@@ -190,15 +195,20 @@ def _bytes(source: Source, raw_dir: Path) -> int:
 
 
 @contextmanager
-def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources: list[Source], loaded_at: datetime):
+def staging_ahead(
+    context: dg.AssetExecutionContext, settings: Settings, sources: list[Source], loaded_at: datetime, digests: Digests
+):
     """Each source staged (`stage`) on a cursor of its own by LOAD_THREADS threads while the caller
     commits and checks them in the registry's order: {source id: Future of Staged}. One thread
     takes the sources in that order, the others the largest files first, so that the caller never
-    waits long and the last to finish are small. DuckDB and hashlib release the GIL. On leaving,
-    sources not started are cancelled, those started are waited for, and every cursor is closed
-    (dropping what was staged and not committed)."""
+    waits long and the last to finish are small. DuckDB and hashlib release the GIL; DuckDB runs
+    DUCKDB_THREADS threads meanwhile. `digests`: the step's file digests, shared. On leaving,
+    sources not started are cancelled, those started are waited for, every cursor is closed
+    (dropping what was staged and not committed) and DuckDB's threads are put back."""
     with connect(settings, context.run.run_id) as con:
         con.execute(INGEST_STATE_DDL)
+        (duckdb_threads,) = con.execute("select current_setting('threads')").fetchone()
+        con.execute(f"set threads = {DUCKDB_THREADS}")
         switched = functools.cache(lambda: dataset_switched(settings.warehouse, settings.raw_dir))  # once, when needed
         cursors = {source.id: con.cursor() for source in sources}
         futures = {source.id: Future() for source in sources}
@@ -215,7 +225,7 @@ def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources
                 future = futures[source.id]
                 if future.set_running_or_notify_cancel():
                     try:
-                        future.set_result(stage(cursors[source.id], settings, source, loaded_at, switched))
+                        future.set_result(stage(cursors[source.id], settings, source, loaded_at, switched, digests))
                     except BaseException as error:
                         future.set_exception(error)
 
@@ -235,6 +245,7 @@ def staging_ahead(context: dg.AssetExecutionContext, settings: Settings, sources
                 with suppress(duckdb.Error):
                     staging.drop(cursors[source.id], source)
                 cursors[source.id].close()
+            con.execute(f"set threads = {duckdb_threads}")
 
 
 @dg.multi_asset(
@@ -255,11 +266,11 @@ def ingest(context: dg.AssetExecutionContext):
     def banded(source: Source):  # the source's suite with its band around the previous published load
         return raw_suite(source, published()[source.table])
 
-    kept, results, loaded_at = [], [], _run_started_at(context)
+    kept, results, loaded_at, digests = [], [], _run_started_at(context), Digests()
     loading = [s for s in SOURCES.values() if dg.AssetKey(["raw", s.id]) in selected]
-    with staging_ahead(context, settings, loading, loaded_at) as staged:
+    with staging_ahead(context, settings, loading, loaded_at, digests) as staged:
         if REGISTRY_KEY in selected:
-            result = parts.run("source_registry", registry_result, context, settings)
+            result = parts.run("source_registry", registry_result, context, settings, digests)
             if result is not None:
                 yield result
         for source in SOURCES.values():

@@ -30,11 +30,12 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dagster_project.defs.ingest import reader, staging
 from dagster_project.defs.ingest.reader import (
-    FileLoad, IngestError, Rejection, _SIGNATURES, _check_header, _identity, cell_rules, type_cell,
+    Digests, FileLoad, IngestError, Rejection, _SIGNATURES, _check_header, _identity, cell_rules, type_cell,
 )
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.regular_files import is_regular
@@ -52,42 +53,91 @@ _SQL_TYPES = {t: d for t, d in staging.DUCKDB_TYPES.items() if t != "geometry"} 
 # The column of the decided texts' table that holds each type's value (an area code is text).
 _DECIDED = {"integer": "integer_value", "number": "number_value", "text": "text_value", "area_code": "text_value"}
 _CSV_FIELD_LIMIT = csv.field_size_limit()
-# Python's csv and DuckDB's reader part ways here (DuckDB drops a space beside a quote and a
-# trailing delimiter; the Python reader counts the extra field), and a NUL byte is refused. The
-# ones with a quote are only looked for in a block that holds one.
-_DIALECT_TRAPS = (b",\n", b",\r\n", b"\x00")
-_QUOTE_TRAPS = (b'" ', b' "', b'"\t', b'\t"')
+# Python's csv and DuckDB's reader part ways at a delimiter ending a line (DuckDB drops it; the
+# Python reader counts the extra field) and at a space or tab beside a quote (DuckDB drops it),
+# and a NUL byte is refused: `_scan` looks for these bytes. A line's closing comma is no trap when
+# it ends the last declared cell (an empty last column): `_scan` then counts each line's commas.
+_COMMA, _NEWLINE, _QUOTE, _SPACE_BYTES = ord(","), ord("\n"), ord('"'), (ord(" "), ord("\t"))
+_TRAILING = "a comma before a line end"
 
 
-def _scan(path: Path) -> tuple[str, int, bool, bool] | None:
-    """One pass over the bytes: sha256, the number of lines, whether any byte is a quote and
-    whether any line is longer than the csv module's cell limit (only then can a cell be); None
+def _trapped(buf: bytes, newline: np.ndarray) -> str | None:
+    """The dialect trap the bytes hold, if any (`newline`: where they hold a line feed): a NUL,
+    a quote with a space or tab beside it, or _TRAILING (`,\n` or `,\r\n`). With numpy and memchr
+    rather than a search of the bytes for each trap."""
+    if b"\x00" in buf:
+        return "a NUL byte"
+    octets = np.frombuffer(buf, np.uint8)
+    if b'"' in buf:
+        quotes = np.flatnonzero(octets == _QUOTE)
+        beside = np.concatenate((octets[quotes[quotes > 0] - 1], octets[quotes[quotes < len(octets) - 1] + 1]))
+        if np.isin(beside, _SPACE_BYTES).any():
+            return "a space beside a quote"
+    if (octets[:-1][newline[1:]] == _COMMA).any() or (b"\r" in buf and b",\r\n" in buf):
+        return _TRAILING
+    return None
+
+
+def _commas_per_line(path: Path, commas: int) -> bool:
+    """Whether every line of the file holds exactly this many commas (a second reading, for a file
+    without quotes whose lines end in a comma: each then has exactly its declared cells)."""
+    pending = 0  # commas since the last line feed
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            octets = np.frombuffer(block, np.uint8)
+            ends = np.flatnonzero(octets == _NEWLINE)
+            upto = np.cumsum(octets == _COMMA)
+            if len(ends):
+                counts = np.diff(upto[ends], prepend=0)
+                counts[0] += pending
+                if (counts != commas).any():
+                    return False
+                pending = int(upto[-1] - upto[ends[-1]])
+            else:
+                pending += int(upto[-1])
+            last = block[-1:]
+    return pending == commas or (pending == 0 and last == b"\n")
+
+
+def _scan(path: Path, sha256: str | None = None, width: int = 0) -> tuple[str, int, bool, bool, bool] | None:
+    """One pass over the bytes: sha256 (unless given: the file's, known for its identity), the
+    number of lines, whether any byte is a quote, whether any line is longer than the csv
+    module's cell limit (only then can a cell be) and whether any byte is a carriage return; None
     when the file is not plain enough for DuckDB's reader (a dialect trap, a line over
-    reader.MAX_LINE_BYTES). Blocks are at most the cell limit long, so a longer line always
-    crosses a block boundary, where it is measured."""
+    reader.MAX_LINE_BYTES). Lines ending in a comma are plain in a file without quotes or carriage
+    returns whose every line holds `width` cells (`_commas_per_line`). Blocks are at most the cell
+    limit long, so a longer line always crosses a block boundary, where it is measured; each is
+    checked with the last two bytes before it, so a trap across a boundary is seen."""
     limit = reader.MAX_LINE_BYTES
     digest, lines, last_newline, position, tail, quoted, longest = hashlib.sha256(), 0, -1, 0, b"", False, 0
+    carriage = trailing = False
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(min(_CSV_FIELD_LIMIT, limit)), b""):
-            digest.update(block)
-            edge = tail + block[:2]
-            traps = _DIALECT_TRAPS + _QUOTE_TRAPS if b'"' in block or b'"' in edge else _DIALECT_TRAPS
-            if any(trap in block or trap in edge for trap in traps):
-                return None
+            if sha256 is None:
+                digest.update(block)
+            buf = tail + block
+            newline = np.frombuffer(buf, np.uint8) == _NEWLINE
+            trap = _trapped(buf, newline)
             quoted = quoted or b'"' in block
+            carriage = carriage or b"\r" in block
+            trailing = trailing or trap == _TRAILING
+            if trap not in (None, _TRAILING) or (trailing and (quoted or carriage or not width)):
+                return None
             first = block.find(b"\n")
             longest = max(longest, position + (len(block) if first < 0 else first) - last_newline)
             if longest > limit:
                 return None
             if first >= 0:
-                lines += block.count(b"\n")
+                lines += int(np.count_nonzero(newline[len(tail):]))
                 last_newline = position + block.rfind(b"\n")
             position += len(block)
-            tail = block[-2:]
+            tail = buf[-2:]
     longest = max(longest, position - 1 - last_newline)
-    if longest > limit or tail.endswith(b","):
+    trailing = trailing or tail.endswith(b",")
+    if longest > limit or (trailing and (quoted or carriage or not width or not _commas_per_line(path, width - 1))):
         return None
-    return digest.hexdigest(), lines + (position > 0 and not tail.endswith(b"\n")), quoted, longest > _CSV_FIELD_LIMIT
+    lines += position > 0 and not tail.endswith(b"\n")
+    return sha256 or digest.hexdigest(), lines, quoted, longest > _CSV_FIELD_LIMIT, carriage
 
 
 def _header(source: Source, path: Path) -> list[str] | None:
@@ -171,12 +221,13 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> None:
 
 def stage_csv(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, kept_rejections: int,
-    demo: dict[str, str] | None = None,
+    demo: dict[str, str] | None = None, digests: Digests | None = None,
 ) -> FileLoad | None:
     """Load one plain CSV file into the staged rows and rejections (staging.py), with its sha256 and
     demonstration flag (`demo`: file name -> sha256 of the bundled files), or None to leave it to the
     Python reader. Returns the file's accounting with its first `kept_rejections` rejections.
-    The byte scan (sha256 and traps) runs in a thread while DuckDB parses the file."""
+    The byte scan (traps, and the sha256 unless `digests` know it for the file's identity) runs in
+    a thread while DuckDB parses the file."""
     if source.format != "csv" or codecs.lookup(source.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
     if any(kind not in _SQL_TYPES for kind in source.columns.values()) or not is_regular(path):
@@ -189,7 +240,7 @@ def stage_csv(
         return None
     try:
         with ThreadPoolExecutor(1) as pool:  # hashlib and DuckDB both release the GIL
-            scanning = pool.submit(_scan, path)
+            scanning = pool.submit(_scan, path, digests.known(path, before) if digests else None, len(header))
             try:
                 _read_text(con, path, len(header))
             finally:
@@ -215,7 +266,7 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     value, reason); (3) every other row is typed and staged with the file's sha256. A column's odd
     texts are joined back only when SQL would type one of them otherwise than the rule, or it has
     many rejected texts; else the few rejected ones are matched as a list."""
-    sha256, lines, quoted, long_lines = scanned
+    sha256, lines, quoted, long_lines, carriage = scanned
     cells = [f"c{i}" for i in range(len(header))]
     present = [(name, kind, header.index(name)) for name, kind in source.columns.items() if name in header]
     markers = [m for m in source.null_markers if m]  # a non-empty null marker is a suppressed cell
@@ -228,12 +279,15 @@ def _type_rows(con, source, path, header, scanned, before, loaded_at, kept_rejec
     # that is not text, or is the period: such a column's histogram then holds every text it
     # has, and the blank rows are looked for only when it holds a blank one (the first cell is
     # tested first, and alone for nearly every row). A cell holds a line break or a quote only in
-    # a quoted file, and can be over the csv module's limit only when a line is.
+    # a quoted file, and can be over the csv module's limit only when a line is. Without a carriage
+    # return in the file, a line feed in a cell leaves fewer rows than lines, which the file's
+    # line count sends to the Python reader: only a quote is looked for (`contains`, not a regex).
     blank = " and ".join(f"regexp_full_match({c}, '{_SPACE}*')" for c in cells)
     witness = next((n for n, (name, kind, _) in enumerate(present) if kind != "text" or name == source.period_column), None)
     awkward = [blank] if witness is None else []
     awkward += [f"strlen({c}) > {_CSV_FIELD_LIMIT}" for c in cells] if long_lines else []
-    awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" for c in cells] if quoted else []
+    if quoted:
+        awkward += [f"regexp_matches({c}, '[\\r\\n\"]')" if carriage else f"contains({c}, '\"')" for c in cells]
     found = con.execute(
         f"select count(*), count(*) filter ({' or '.join(awkward) or 'false'}), "
         + ", ".join([f"count(*) filter ({_one_of(cells[i], markers)}), count(*) filter ({cells[i]} = '' and {empty})"

@@ -10,7 +10,7 @@ import pandas as pd
 from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.engine import stage_csv
 from dagster_project.defs.ingest.reader import (
-    BATCH_SIZE, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
+    BATCH_SIZE, Digests, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
 )
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.regular_files import NotRegularFile, is_regular, kind, not_regular, open_regular
@@ -182,13 +182,14 @@ def _typed(source: Source, texts: list) -> list:
 
 
 def _stage_file(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, demo: dict[str, str], batch_size: int
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, loaded_at: datetime, demo: dict[str, str], batch_size: int,
+    digests: Digests | None,
 ) -> FileLoad:
     """Stream one file into the staged rows and rejections; return its accounting (not its rows).
     A plain CSV file is read and typed by DuckDB (engine.stage_csv); any other, by the Python reader."""
     load = None
     if path.stat().st_size >= ENGINE_MIN_BYTES:
-        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS, demo)  # staged with its sha256
+        load = stage_csv(con, source, path, loaded_at, KEPT_REJECTIONS, demo, digests)  # staged with its sha256
     if load is None:
         load = FileLoad(source.id, path.name, "", list(source.columns))
         for batch in iter_file(source, path, batch_size, check_keys=False):
@@ -244,18 +245,18 @@ def load_source(
 
 def stage_source(
     con: duckdb.DuckDBPyConnection, source: Source, raw_dir: Path, loaded_at: datetime, batch_size: int = BATCH_SIZE,
-    switched: bool = False,
+    switched: bool = False, digests: Digests | None = None,
 ) -> list[FileLoad]:
     """Stage the source's files (staging.py: the rows in a table beside the raw one, written as
     they come, so memory is bounded by the batch size, not the file; the rejections in a temporary
     table of this cursor), changing nothing published; refuse a source that vanished. The staged
     tables are dropped when it fails, else left for `commit_source` on the same cursor. Sources
-    may be staged at once on cursors of their own."""
+    may be staged at once on cursors of their own. `digests`: the step's file digests, shared."""
     paths = files_for(source, raw_dir)
     demo = demo_hashes(raw_dir)
     staging.create(con, source)
     try:
-        loads = [_stage_file(con, source, path, loaded_at, demo, batch_size) for path in paths]
+        loads = [_stage_file(con, source, path, loaded_at, demo, batch_size, digests) for path in paths]
         _refuse_vanished(con, source, raw_dir, loads, switched)
     except BaseException:
         staging.drop(con, source)
@@ -291,10 +292,13 @@ def commit_source(
     return loads
 
 
-def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_dir: Path) -> list[str]:
+def inventory(
+    con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_dir: Path, digests: Digests | None = None
+) -> list[str]:
     """Record which source accepts each file in raw_dir; return the files not taken: names no
-    source accepts, symbolic links and pipes or devices (never followed or read, so not hashed)."""
-    rows, not_taken = [], []
+    source accepts, symbolic links and pipes or devices (never followed or read, so not hashed).
+    `digests`: the step's file digests, shared."""
+    rows, not_taken, sha256 = [], [], digests.of if digests else sha256_of
     for path in sorted(raw_dir.iterdir()):
         found = kind(path)
         link, special = found == "link", found == "special"  # never followed or read
@@ -311,7 +315,7 @@ def inventory(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], raw_di
         else:
             status = "unknown"
             not_taken.append(path.name)
-        rows.append([path.name, None if link or special else sha256_of(path), owners[0] if owners else None, status])
+        rows.append([path.name, None if link or special else sha256(path), owners[0] if owners else None, status])
     con.execute("delete from audit.file_inventory")
     if rows:
         con.executemany("insert into audit.file_inventory values (?, ?, ?, ?)", rows)

@@ -22,7 +22,9 @@ import json
 import math
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -112,6 +114,40 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class Digests:
+    """Files' sha256 for one ingest step, each read once while the file keeps its identity
+    (device, inode, size, modification time): the inventory, the sources' fingerprints and the
+    engine's byte scan share them (three readings of every file before). Threads asking for one
+    file at once wait for a single reading."""
+
+    def __init__(self) -> None:
+        self._lock, self._known = threading.Lock(), {}
+
+    def of(self, path: Path) -> str:
+        """sha256_of(path), read unless known for its present identity."""
+        key = (path, _identity(path))
+        with self._lock:
+            future = self._known.get(key)
+            mine = future is None
+            if mine:
+                future = self._known[key] = Future()
+        if mine:
+            try:
+                future.set_result(sha256_of(path))
+            except BaseException as error:
+                with self._lock:
+                    del self._known[key]
+                future.set_exception(error)
+                raise
+        return future.result()
+
+    def known(self, path: Path, identity: tuple) -> str | None:
+        """The sha256 already read for the file with this identity, or None."""
+        with self._lock:
+            future = self._known.get((path, identity))
+        return future.result() if future is not None and future.done() and not future.exception() else None
 
 
 def _extent(coordinates) -> tuple[int, float, float, float, float]:
