@@ -114,9 +114,7 @@ ward_councils as (
     select ward_code, la_code from {{ ref('dim_ward') }}
 ),
 
-{#- not materialized: each of its four readers computes the columns it reads (a scan and a few joins),
-    instead of DuckDB keeping all 1.08 M wide rows (about 500 MB at 169 councils) in memory for the query -#}
-combined as not materialized (
+combined as (
     select * exclude (withheld, disclosive, has_interval, n_suppressed) , n_suppressed as n_suppressed_inputs,
         null::varchar as published_significance
     from built
