@@ -73,6 +73,16 @@ def test_pages_run_with_the_lower_duckdb_limit_on_one_thread(warehouse, tmp_path
     assert f"memory={expected} threads={build_module.PAGES_THREADS}" in html
 
 
+def _rendered(out, n: int, index: search.SearchIndex) -> str:
+    """Page n written under `out` as a build would, its light copy given to the index; its path."""
+    rel = f"p{n}/index.html"
+    html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
+    (out / rel).parent.mkdir(parents=True)
+    (out / rel).write_text(html, encoding="utf-8")
+    index.add([(rel, search.light_copy(html))])
+    return rel
+
+
 def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_once(tmp_path, monkeypatch):
     runs, start = [], search._pagefind
 
@@ -86,11 +96,7 @@ def test_search_parts_wait_while_the_build_is_busy_then_each_page_is_indexed_onc
     index.busy = lambda: busy[0]
     out, pages = tmp_path / "out", []
     for n in range(5):
-        rel = f"p{n}/index.html"
-        html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
-        (out / rel).parent.mkdir(parents=True)
-        (out / rel).write_text(html, encoding="utf-8")
-        index.add([(rel, search.light_copy(html))])
+        rel = _rendered(out, n, index)
         index.cut()
         pages.append(rel)
         if n < 2:
@@ -122,11 +128,7 @@ def test_indexed_copies_in_memory_are_removed_at_once_and_bundles_written_beside
                                drop_indexed=True)
     out, pages = tmp_path / "out", []
     for n in range(3):
-        rel = f"p{n}/index.html"
-        html = f"<html><head><title>Page {n}</title></head><body><main><p>word{n}</p></main></body></html>"
-        (out / rel).parent.mkdir(parents=True)
-        (out / rel).write_text(html, encoding="utf-8")
-        index.add([(rel, search.light_copy(html))])
+        rel = _rendered(out, n, index)
         if index.running is not None:
             index.running.wait()  # the part before is indexed: this cut removes its copies
         index.cut()
