@@ -94,6 +94,11 @@ def _in_flight(lock: Path) -> bool:
     """Whether another process holds this candidate lock (its run is still going)."""
     if lock in _CANDIDATES or not lock.exists():
         return lock in _CANDIDATES
+    return held_elsewhere(lock)
+
+
+def held_elsewhere(lock: Path) -> bool:
+    """Whether another process holds an exclusive flock on this existing file (it is still going)."""
     with lock.open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import gc
 import json
 import multiprocessing
@@ -25,6 +26,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from dagster_project.settings import DBT_PROJECT_DIR, get_councils_config
+from dagster_project.warehouse import held_elsewhere
 
 from . import downloads, geo, model_docs, search
 from .cache import OutputCache, digest
@@ -784,33 +786,27 @@ def _scratch_folder(folder: Path | None) -> Path:
 # `discard`) each copy costs a file's creation and, removed, a discard the removal waits for.
 MEMORY_FOLDER = Path("/dev/shm")
 MEMORY_FOLDER_FREE = 512 * 2**20  # bytes it must have free
-_LIGHT_PREFIX = "sitegen-light-"
+_LIGHT_PREFIX, _LIGHT_LOCK = "sitegen-light-", ".in-use"
 
 
-def _light_folder() -> Path | None:
-    """A new folder for the light copies in MEMORY_FOLDER, or None where it is missing, not writable
-    or short of room. Folders there of builds whose process is gone (killed) are removed first."""
+def _light_folder() -> tuple[Path, object] | None:
+    """A new folder for the light copies in MEMORY_FOLDER and the open lock file that marks it in
+    use (closed when the build removes the folder), or None where the folder is missing, not
+    writable or short of room. Folders there whose lock no process holds (a killed build's) are
+    removed first."""
     try:
         room = os.statvfs(MEMORY_FOLDER)
         if room.f_bavail * room.f_frsize < MEMORY_FOLDER_FREE or not os.access(MEMORY_FOLDER, os.W_OK):
             return None
         for old in MEMORY_FOLDER.glob(_LIGHT_PREFIX + "*"):
-            pid = old.name.removeprefix(_LIGHT_PREFIX).split("-")[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if not (old / _LIGHT_LOCK).exists() or not held_elsewhere(old / _LIGHT_LOCK):
                 shutil.rmtree(old, ignore_errors=True)
-        return Path(tempfile.mkdtemp(prefix=f"{_LIGHT_PREFIX}{os.getpid()}-", dir=MEMORY_FOLDER))
+        folder = Path(tempfile.mkdtemp(prefix=f"{_LIGHT_PREFIX}{os.getpid()}-", dir=MEMORY_FOLDER))
+        lock = (folder / _LIGHT_LOCK).open("a+")
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return folder, lock
     except OSError:
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's
-        pass
-    return True
 
 
 def _workers() -> int:
@@ -877,7 +873,8 @@ def build_site(
     con = duckdb.connect(str(warehouse), read_only=True)
     exports = builder = None
     scratch = _scratch_folder(scratch_dir)  # Pagefind's bundles (and the light copies, without memory_folder)
-    memory_folder = _light_folder() if search_index else None  # light copies of pages for Pagefind
+    in_memory = _light_folder() if search_index else None  # light copies of pages for Pagefind, and their lock
+    memory_folder = in_memory[0] if in_memory else None
     collector = _pause_collector()
     try:
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # the shared temp tables spill beyond it
@@ -950,7 +947,8 @@ def build_site(
         if exports is not None:
             exports.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-        if memory_folder is not None:
+        if in_memory is not None:
             shutil.rmtree(memory_folder, ignore_errors=True)
+            in_memory[1].close()
         con.close()
         _resume_collector(collector)

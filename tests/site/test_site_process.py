@@ -4,10 +4,10 @@ render workers' freed memory, and when the search index's parts are indexed."""
 from __future__ import annotations
 
 import gc
+import fcntl
 import json
 import os
 import shutil
-import subprocess
 
 import duckdb
 
@@ -168,18 +168,21 @@ def test_the_search_index_scratch_folder_given_is_used_and_removed(warehouse, tm
 def test_light_copies_go_in_memory_and_killed_builds_copies_there_are_removed(warehouse, tmp_path, monkeypatch):
     """With a memory folder (a tmpfs: /dev/shm) the light copies go there, in a folder of this
     process's, and the bundles in the scratch folder; both are gone when the build ends, and so
-    are folders there of builds whose process has gone (killed), not those of live ones."""
+    are folders there of builds that are gone (killed: their lock file held by no one), not those
+    of live ones (its lock held, as a build holds its own)."""
     roots = _recorded_roots(monkeypatch)
     memory = tmp_path / "memory"
     monkeypatch.setattr(build_module, "MEMORY_FOLDER", memory)
-    gone = subprocess.Popen(["true"])  # a process that has ended
-    gone.wait()
-    killed = memory / f"sitegen-light-{gone.pid}-x1"
-    live = memory / f"sitegen-light-{os.getppid()}-x2"
+    killed = memory / "sitegen-light-1-x1"
+    live = memory / "sitegen-light-2-x2"
     for folder in (killed, live):
         (folder / "0").mkdir(parents=True)
+        (folder / build_module._LIGHT_LOCK).touch()
+    holder = (live / build_module._LIGHT_LOCK).open("a+")
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another build, still going
     scratch = tmp_path / "site.candidate-abcd1234.search"
     build_site(warehouse=warehouse, out_dir=tmp_path / "out", pages_dir=PAGES, site_root=SITE_ROOT, scratch_dir=scratch)
+    holder.close()
     [(root, bundles)] = roots
     assert root.parent == memory and root.name.startswith(f"sitegen-light-{os.getpid()}-") and bundles == scratch
     assert not root.exists() and not scratch.exists() and not killed.exists() and live.exists()
