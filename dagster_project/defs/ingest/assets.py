@@ -21,7 +21,7 @@ from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.loader import (
     commit_source, dataset_switched, demo_hashes, files_for, inventory, stage_source, write_registry,
 )
-from dagster_project.defs.ingest.reader import Digests, FileLoad, IngestError, sha256_of
+from dagster_project.defs.ingest.reader import Digests, FileLoad, IngestError
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.defs.parts import Parts
 from dagster_project.defs.quality.checks import (
@@ -84,7 +84,7 @@ def ingest_fingerprint(source: Source, raw_dir: Path, digests: Digests | None = 
     are in the future, and each accepted file's name, content hash and demonstration flag (kept in
     pipeline_state.ingest): equal fingerprints mean a reload would change nothing. `digests`: the
     step's file digests, shared."""
-    demo, sha256 = demo_hashes(raw_dir), digests.of if digests else sha256_of
+    demo, sha256 = demo_hashes(raw_dir), (digests or Digests()).of
     parts = [repr(source), _INGEST_CODE, as_of_month()]
     for path in files_for(source, raw_dir):
         digest = sha256(path)

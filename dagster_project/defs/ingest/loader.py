@@ -10,7 +10,7 @@ import pandas as pd
 from dagster_project.defs.ingest import staging
 from dagster_project.defs.ingest.engine import stage_csv
 from dagster_project.defs.ingest.reader import (
-    BATCH_SIZE, Digests, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file, sha256_of,
+    BATCH_SIZE, Digests, FileLoad, IngestError, Rejection, conflicting_duplicate, iter_file,
 )
 from dagster_project.defs.ingest.registry import Source
 from dagster_project.regular_files import NotRegularFile, is_regular, kind, not_regular, open_regular
@@ -298,7 +298,7 @@ def inventory(
     """Record which source accepts each file in raw_dir; return the files not taken: names no
     source accepts, symbolic links and pipes or devices (never followed or read, so not hashed).
     `digests`: the step's file digests, shared."""
-    rows, not_taken, sha256 = [], [], digests.of if digests else sha256_of
+    rows, not_taken, sha256 = [], [], (digests or Digests()).of
     for path in sorted(raw_dir.iterdir()):
         found = kind(path)
         link, special = found == "link", found == "special"  # never followed or read
