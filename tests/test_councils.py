@@ -15,6 +15,7 @@ from disclosure_attack import attack, inequality_beside_withheld, plant_counts
 from pipeline_support import Paths, environment, run_pipeline
 
 from dagster_project import demo_data
+from dagster_project.sitegen import build as site_build
 
 CONFIGURED = ["E08000010", "E08000001", "E08000002"]  # Wigan, Bolton, Bury
 LEFT_OUT = "E08000003"  # Manchester: in the input files, not configured
@@ -194,6 +195,38 @@ def test_each_council_has_its_own_section_speaking_for_it(three_councils, tmp_pa
     # Indicator pages rank only the council's own wards, against the council.
     ranking = (site / "bury" / "indicators" / "imd_score" / "index.html").read_text(encoding="utf-8")
     assert "Wards compared with Bury" in ranking and "Bolton " not in ranking and "Wigan Central" not in ranking
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_regions_downloads_export_starts_beside_its_shared_queries(three_councils, tmp_path, monkeypatch):
+    """On a site of several councils the downloads' export starts before the queries every council's
+    pages share (the render workers have no pages until they end), with REGION_MEMORY_LIMIT on the
+    connection for the two; the build stops there (a failure stops the export too)."""
+    assert three_councils.failures is None, three_councils.failures
+    events = []
+    start = site_build._Downloads.start
+
+    def export_started(self):
+        events.append("export")
+        start(self)
+
+    def shared_queries(con, site_root):
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        events.append(("shared queries", limit))
+        raise _Stop
+
+    monkeypatch.setattr(site_build._Downloads, "start", export_started)
+    monkeypatch.setattr(site_build, "_shared_queries", shared_queries)
+    with environment({"COUNCILS_CONFIG": str(_write_config(tmp_path / "councils.yml"))}):
+        with pytest.raises(_Stop):
+            site_build.build_site(three_councils.warehouse, tmp_path / "out", search_index=False, workers=1)
+    with duckdb.connect() as con:
+        con.execute(f"set memory_limit = '{site_build.REGION_MEMORY_LIMIT}'")
+        expected = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert events == ["export", ("shared queries", expected)]
 
 
 def test_the_council_check_catches_a_council_speaking_for_another(three_councils, tmp_path):

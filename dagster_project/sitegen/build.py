@@ -466,11 +466,15 @@ class _Builder:
 
 # The site's DuckDB connection: past its limit, temp tables spill beside the warehouse. A site of
 # one council renders its pages, with the downloads' export beside them, at PAGES_MEMORY_LIMIT on
-# PAGES_THREADS (`_pages_memory`). A site of several keeps DUCKDB_MEMORY_LIMIT: its blocks run once
-# for all councils need it (169 councils: the ward trends' join fails at 384 MB), and every
-# council's pages read their results back; lowered after them, the 169-council site's CPU was not
-# shown to be the same (benchmarks/README.md, session 13 `sitemem`).
+# PAGES_THREADS (`_pages_memory`). A site of several needs DUCKDB_MEMORY_LIMIT for its shared
+# queries and blocks run once for all councils (169 councils: the ward trends' join fails at 384
+# MB), whose results every council's pages read back; lowered after them, the 169-council site's
+# CPU was not shown to be the same (benchmarks/README.md, session 13 `sitemem`). Its export runs
+# beside those queries, while the render workers have no pages yet, with as much again of its own:
+# REGION_MEMORY_LIMIT (at 169 councils the two fail at 640 MB, and at 768 MB spill so much that
+# the site is no faster; benchmarks/README.md, session 15).
 DUCKDB_MEMORY_LIMIT = "512MB"
+REGION_MEMORY_LIMIT = "1GB"
 PAGES_MEMORY_LIMIT = "384MB"
 PAGES_THREADS = 1
 SHUTDOWN_SECONDS = 30
@@ -560,8 +564,9 @@ def _render_share(share: list[tuple]) -> dict:
 
 class _Downloads:
     """The downloads (``downloads.export``) in a thread on a DuckDB cursor of their own, beside the
-    pages: DuckDB writes the files without the GIL while pages render. ``start`` once the big
-    queries are done (the two together would hold the most memory); ``wait`` before anything
+    pages: DuckDB writes the files without the GIL while pages render. ``start``: with the pages on
+    a one-council site; on a site of several, before the queries all councils share, with memory of
+    its own (REGION_MEMORY_LIMIT), as the render workers wait for them; ``wait`` before anything
     reads their temp tables (a page naming one of ``downloads.TABLES`` does) and before the
     search index (it starts them if need be); it records their files in the report and raises
     their error, if any."""
@@ -724,7 +729,6 @@ def _build_pages(builder: _Builder, sources: list[Path], pages_dir: Path, report
     started = time.perf_counter()
     builder.run_once_for_all_councils(council_pages)
     report.seconds["queries run once for all councils"] = time.perf_counter() - started
-    exports.start()
     for council in builder.councils:
         builder.for_council(council, sections)
         build(council_pages)
@@ -904,6 +908,9 @@ def build_site(
                               if memory_folder else search.SearchIndex(scratch, search.PART_BYTES))
         builder.open_pool()
         exports = _Downloads(con, out_dir, cache, site_root / "data_dictionary.yml", report, warehouse)
+        if builder.site["region"]:  # the export beside the queries run once for all councils, with room of its own
+            con.execute(f"set memory_limit = '{REGION_MEMORY_LIMIT}'")
+            exports.start()
         if builder.search is not None:  # the export fills DuckDB to its limit: Pagefind parts wait for its end
             builder.search.busy = exports.running
         builder.per_council = _shared_queries(con, site_root)
