@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 from .errors import MissingColumnError
@@ -89,16 +90,25 @@ class QueryResult(list):
 
 
 class PackedResult:
-    """A query's rows on their way to a render worker, as tuples: a QueryResult once unpickled
-    there, so its Row objects are made only in the process that reads them."""
+    """A query's rows on their way to a render worker, pickled once (`payload`): the bytes the
+    content-hash cache digests are the bytes the worker unpickles into a QueryResult."""
 
-    __slots__ = ("name", "columns", "rows")
+    __slots__ = ("name", "payload")
 
-    def __init__(self, name: str, columns: list[str], rows: list[tuple]):
-        self.name, self.columns, self.rows = name, columns, rows
+    def __init__(self, name: str, packed: bytes):
+        self.name, self.payload = name, packed
 
     def __reduce__(self):
-        return QueryResult, (self.name, self.columns, self.rows)
+        return _unpacked, (self.name, self.payload)
+
+
+def payload(columns: list[str], rows: list[tuple]) -> bytes:
+    """A result's columns and rows as one pickle (what a page's data digest reads)."""
+    return pickle.dumps((columns, rows), protocol=5)
+
+
+def _unpacked(name: str, packed: bytes) -> QueryResult:
+    return QueryResult(name, *pickle.loads(packed))
 
 
 def as_result(data, name: str = "data") -> QueryResult:

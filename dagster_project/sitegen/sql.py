@@ -10,7 +10,7 @@ import duckdb
 from jinja2 import Environment, StrictUndefined, Template
 
 from .cache import digest
-from .data import PackedResult, QueryResult
+from .data import PackedResult, QueryResult, payload
 from .errors import MissingColumnError
 
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -196,8 +196,8 @@ class QueryRunner:
 
     With `hashing`, `digests` holds a digest of each block's rows for the page just run
     (the content-hash cache's view of the page's data). With `packed` (pages rendered in
-    worker processes), a page's own results come as PackedResult (rows as tuples, made
-    QueryResults in the worker); results kept across pages stay QueryResults.
+    worker processes), a page's own results come as PackedResult (rows pickled once, for the digest
+    and the worker, where they become QueryResults); static results stay QueryResults.
 
     On a multi-council site, `batch` runs a page's blocks that return `council_code` once for
     every council into temp tables sorted by council; `council` (the current council's code and
@@ -207,7 +207,7 @@ class QueryRunner:
     con: duckdb.DuckDBPyConnection
     hashing: bool = False
     cache: dict[str, tuple[QueryResult, str]] = field(default_factory=dict)
-    shared: dict[str, tuple[list[str], list[tuple], str]] = field(default_factory=dict)
+    shared: dict[str, tuple[list[str], list[tuple], QueryResult | PackedResult, str]] = field(default_factory=dict)
     parts: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     wide: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
@@ -293,7 +293,7 @@ class QueryRunner:
         self.held.clear()
 
     def _digest(self, columns, rows) -> str:
-        return digest(columns, rows) if self.hashing else ""
+        return digest(payload(columns, rows)) if self.hashing else ""
 
     @staticmethod
     def _split(block: SqlBlock, columns: list[str], rows: list[tuple]):
@@ -321,13 +321,10 @@ class QueryRunner:
                 else:
                     parts[key] = self._split(block, *self._execute(block, params))
             columns, split, digests = parts[key]
-            rows = split.get(slug, [])
+            result, self.digests[block.name] = self._result(block.name, columns, split.get(slug, []), digests.get(slug))
             if self.hashing:
-                known = digests.get(slug)
-                if known is None:
-                    known = digests[slug] = self._digest(columns, rows)
-                self.digests[block.name] = known
-            return self._result(block.name, columns, rows)
+                digests[slug] = self.digests[block.name]
+            return result
         if block.static and block.name in self.cache:
             result, self.digests[block.name] = self.cache[block.name]
             return result
@@ -335,19 +332,28 @@ class QueryRunner:
             sql = block.render(params)
             if sql not in self.shared:
                 columns, rows = self._execute(block, params, sql)
-                self.shared[sql] = (columns, rows, self._digest(columns, rows))
-            columns, rows, self.digests[block.name] = self.shared[sql]
-            return self._result(block.name, columns, rows)
+                self.shared[sql] = (columns, rows, *self._result(block.name, columns, rows))
+            columns, rows, kept, self.digests[block.name] = self.shared[sql]
+            if isinstance(kept, PackedResult):
+                return PackedResult(block.name, kept.payload)
+            return QueryResult(block.name, columns, rows)
         columns, rows = self._execute(block, params)
-        self.digests[block.name] = self._digest(columns, rows)
         if block.static:
             result = QueryResult(block.name, columns, rows)
+            self.digests[block.name] = self._digest(columns, rows)
             self.cache[block.name] = (result, self.digests[block.name])
             return result
-        return self._result(block.name, columns, rows)
+        result, self.digests[block.name] = self._result(block.name, columns, rows)
+        return result
 
-    def _result(self, name: str, columns: list[str], rows: list[tuple]) -> QueryResult | PackedResult:
-        return PackedResult(name, columns, rows) if self.packed else QueryResult(name, columns, rows)
+    def _result(self, name: str, columns: list[str], rows: list[tuple],
+                known: str | None = None) -> tuple[QueryResult | PackedResult, str]:
+        """A page's result and its digest (with `hashing`; `known` if worked out before), its rows
+        pickled once: packed for a worker, the digest reads the packed bytes."""
+        if not self.packed:
+            return QueryResult(name, columns, rows), known or self._digest(columns, rows)
+        result = PackedResult(name, payload(columns, rows))
+        return result, (known or digest(result.payload)) if self.hashing else ""
 
     def stream(self, block: SqlBlock) -> bool:
         """Run a by/per block once into a DuckDB temp table, so its rows come into Python a range

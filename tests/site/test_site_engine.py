@@ -593,3 +593,32 @@ def test_page_notes_are_drawn_once_per_set_of_rows_and_reused(monkeypatch):
                     '<p><strong>C</strong>: Weighted &amp; &lt;w&gt;</p>\n\n</div>\n</details>\n<h2>')
     assert page.render(latest=latest, notes=notes) == html and drawn == [1, 0]  # the second ward's block reused
     assert page.render(latest=latest.subset("latest", [latest[1]]), notes=notes) == "<h2>"
+
+
+def test_packed_results_are_pickled_once_and_digest_as_unpacked_ones(warehouse, monkeypatch):
+    """For render workers a page's result is pickled once: the digest reads those bytes, the
+    worker unpickles them into the same QueryResult, and a build rendering in this process
+    (unpacked) gets the same digests, so either finds the other's pages in the cache."""
+    import pickle
+
+    import duckdb
+    from dagster_project.sitegen.sql import QueryRunner, plan_blocks
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    blocks = plan_blocks(sql_environment(), [
+        ("wards", "select ward_code, ward_name from marts.dim_ward where ward_code > '{{ params.w }}' order by all", None),
+        ("shared", "select count(*) as n from marts.dim_ward where ward_code > '{{ params.w }}'", None),
+    ], templated=True, per_council=frozenset({"site_council"}))
+    pickled = []
+    dumps = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda obj, **kw: pickled.append(obj) or dumps(obj, **kw))
+    runs = {}
+    for packed in (True, False):
+        runner = QueryRunner(con, hashing=True, packed=packed)
+        pickled.clear()
+        results = runner.run(blocks, {"w": "E05000844"})
+        assert len(pickled) == 2  # each result once: for the digest, and when packed for the worker too
+        results = {name: pickle.loads(dumps(r)) for name, r in results.items()}  # as a worker gets them
+        runs[packed] = ({n: (r.columns, [x._vals for x in r]) for n, r in results.items()}, dict(runner.digests))
+    assert runs[True] == runs[False] and all(runs[True][1].values())
+    con.close()
