@@ -471,8 +471,8 @@ class _Builder:
 # MB), whose results every council's pages read back; lowered after them, the 169-council site's
 # CPU was not shown to be the same (benchmarks/README.md, session 13 `sitemem`). Its export runs
 # beside those queries, while the render workers have no pages yet, with as much again of its own:
-# REGION_MEMORY_LIMIT (at 169 councils the two fail at 640 MB, and at 768 MB spill so much that
-# the site is no faster; benchmarks/README.md, session 15).
+# REGION_MEMORY_LIMIT, kept for the pages after them (at 169 councils the two fail at 640 MB, and
+# at 768 MB spill so much that the site is no faster; benchmarks/README.md, session 15).
 DUCKDB_MEMORY_LIMIT = "512MB"
 REGION_MEMORY_LIMIT = "1GB"
 PAGES_MEMORY_LIMIT = "384MB"
