@@ -184,6 +184,14 @@ def test_a_table_with_a_unique_key_is_sorted_only_as_far_as_its_key(warehouse):
     con.close()
 
 
+def test_the_spreadsheet_limit_the_pages_state_is_the_one_the_export_uses():
+    """The downloads page and the components' guide give Excel's limit in words; it must be
+    SPREADSHEET_ROWS and the header row, or the page would promise a CSV that is not there."""
+    limit = f"{downloads.SPREADSHEET_ROWS + 1:,}"
+    for path in (SITE_ROOT / "pages" / "downloads.md", SITE_ROOT / "COMPONENTS.md"):
+        assert limit in path.read_text(encoding="utf-8"), path
+
+
 def test_a_values_table_beyond_a_spreadsheet_has_its_csv_only_by_indicator(tmp_path, monkeypatch):
     """Past SPREADSHEET_ROWS rows (1,080,924 at 169 councils: 1.2 GB of CSV nobody could open in a
     spreadsheet) marts.fct_indicator_values' whole CSV is not written when its indicators' CSVs hold
