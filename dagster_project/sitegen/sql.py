@@ -207,7 +207,7 @@ class QueryRunner:
     con: duckdb.DuckDBPyConnection
     hashing: bool = False
     cache: dict[str, tuple[QueryResult, str]] = field(default_factory=dict)
-    shared: dict[str, tuple[list[str], list[tuple], QueryResult | PackedResult, str]] = field(default_factory=dict)
+    shared: dict[str, tuple[list[str], list[tuple], bytes | None, str]] = field(default_factory=dict)  # sql -> rows, packed, digest
     parts: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     wide: dict[str, tuple[list[str], dict[str, list[tuple]], dict[str, str]]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
@@ -332,11 +332,10 @@ class QueryRunner:
             sql = block.render(params)
             if sql not in self.shared:
                 columns, rows = self._execute(block, params, sql)
-                self.shared[sql] = (columns, rows, *self._result(block.name, columns, rows))
-            columns, rows, kept, self.digests[block.name] = self.shared[sql]
-            if isinstance(kept, PackedResult):
-                return PackedResult(block.name, kept.payload)
-            return QueryResult(block.name, columns, rows)
+                packed = payload(columns, rows) if self.packed or self.hashing else None
+                self.shared[sql] = (columns, rows, packed, digest(packed) if self.hashing else "")
+            columns, rows, packed, self.digests[block.name] = self.shared[sql]
+            return PackedResult(block.name, packed) if self.packed else QueryResult(block.name, columns, rows)
         columns, rows = self._execute(block, params)
         if block.static:
             result = QueryResult(block.name, columns, rows)
