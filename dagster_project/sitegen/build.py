@@ -797,7 +797,8 @@ def _light_folder() -> tuple[Path, object] | None:
     """A new folder for the light copies in MEMORY_FOLDER and the open lock file that marks it in
     use (closed when the build removes the folder), or None where the folder is missing, not
     writable or short of room. Folders there whose lock no process holds (a killed build's) are
-    removed first."""
+    removed first. The folder takes its name only once its lock is held, so another build starting
+    at that moment never takes it for a killed build's."""
     try:
         room = os.statvfs(MEMORY_FOLDER)
         if room.f_bavail * room.f_frsize < MEMORY_FOLDER_FREE or not os.access(MEMORY_FOLDER, os.W_OK):
@@ -805,9 +806,11 @@ def _light_folder() -> tuple[Path, object] | None:
         for old in MEMORY_FOLDER.glob(_LIGHT_PREFIX + "*"):
             if not (old / _LIGHT_LOCK).exists() or not held_elsewhere(old / _LIGHT_LOCK):
                 shutil.rmtree(old, ignore_errors=True)
-        folder = Path(tempfile.mkdtemp(prefix=f"{_LIGHT_PREFIX}{os.getpid()}-", dir=MEMORY_FOLDER))
-        lock = (folder / _LIGHT_LOCK).open("a+")
+        pending = Path(tempfile.mkdtemp(prefix=f".{_LIGHT_PREFIX}{os.getpid()}-", dir=MEMORY_FOLDER))
+        lock = (pending / _LIGHT_LOCK).open("a+")
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        folder = pending.with_name(pending.name.removeprefix("."))
+        os.rename(pending, folder)
         return folder, lock
     except OSError:
         return None

@@ -14,6 +14,7 @@ import duckdb
 from site_fixture import PAGES, SITE_ROOT
 from dagster_project.sitegen import build as build_module
 from dagster_project.sitegen import build_site, search
+from dagster_project.warehouse import held_elsewhere
 
 
 def test_no_collection_runs_during_the_build_and_the_collector_is_restored(warehouse, tmp_path):
@@ -187,3 +188,24 @@ def test_light_copies_go_in_memory_and_killed_builds_copies_there_are_removed(wa
     assert root.parent == memory and root.name.startswith(f"sitegen-light-{os.getpid()}-") and bundles == scratch
     assert not root.exists() and not scratch.exists() and not killed.exists() and live.exists()
     assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_memory_folder_is_locked_before_it_takes_its_name(tmp_path, monkeypatch):
+    """Another build cleaning MEMORY_FOLDER removes folders named sitegen-light-* whose lock nobody
+    holds: a new folder gets that name only once its lock is held, never in between."""
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(build_module, "MEMORY_FOLDER", memory)
+    seen = []
+    flock = build_module.fcntl.flock
+
+    def locking(handle, operation):  # what another build cleaning up would find at this moment
+        seen.extend(p.name for p in memory.glob(build_module._LIGHT_PREFIX + "*"))
+        return flock(handle, operation)
+
+    monkeypatch.setattr(build_module.fcntl, "flock", locking)
+    folder, lock = build_module._light_folder()
+    monkeypatch.undo()
+    assert seen == [] and folder.name.startswith(build_module._LIGHT_PREFIX) and folder.is_dir()
+    assert held_elsewhere(folder / build_module._LIGHT_LOCK)  # as another build would see it: in use
+    lock.close()
