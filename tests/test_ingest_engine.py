@@ -131,6 +131,16 @@ def test_lines_ending_in_a_comma_are_read_by_duckdb_only_when_every_line_has_its
     assert used == 0 and duck == python
 
 
+def test_counting_commas_per_line_holds_at_the_file_edges(tmp_path):
+    """Each line's commas: a last line with or without its line feed, and an empty file (no line
+    has the cells asked for, unless none are)."""
+    path = tmp_path / "f.csv"
+    for text, commas, expected in [("a,b,\nc,d,\n", 2, True), ("a,b,\nc,d,", 2, True), ("a,b,\nc,d\n", 2, False),
+                                   ("a,b,\n\n", 2, False), ("", 2, False), ("", 0, True)]:
+        path.write_bytes(text.encode())
+        assert engine._commas_per_line(path, commas) is expected, text
+
+
 def test_header_problems_go_to_the_python_reader(tmp_path, monkeypatch):
     raw = _file6(tmp_path, ["E01006212,Wigan 015A,E08000010,Wigan,1,2,3,4,5"])
     path = next(raw.iterdir())

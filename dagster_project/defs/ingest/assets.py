@@ -235,17 +235,19 @@ def staging_ahead(
         try:
             yield futures
         finally:
-            with lock:
-                pending.clear()
-            for future in futures.values():
-                future.cancel()
-            for thread in threads:
-                thread.join()
-            for source in sources:
-                with suppress(duckdb.Error):
-                    staging.drop(cursors[source.id], source)
-                cursors[source.id].close()
-            con.execute(f"set threads = {duckdb_threads}")
+            try:
+                with lock:
+                    pending.clear()
+                for future in futures.values():
+                    future.cancel()
+                for thread in threads:
+                    thread.join()
+                for source in sources:
+                    with suppress(duckdb.Error):
+                        staging.drop(cursors[source.id], source)
+                    cursors[source.id].close()
+            finally:  # the connection may be held for the run's later steps
+                con.execute(f"set threads = {duckdb_threads}")
 
 
 @dg.multi_asset(

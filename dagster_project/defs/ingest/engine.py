@@ -81,7 +81,7 @@ def _trapped(buf: bytes, newline: np.ndarray) -> str | None:
 def _commas_per_line(path: Path, commas: int) -> bool:
     """Whether every line of the file holds exactly this many commas (a second reading, for a file
     without quotes whose lines end in a comma: each then has exactly its declared cells)."""
-    pending = 0  # commas since the last line feed
+    pending, last = 0, b""  # commas since the last line feed; the last byte read
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             octets = np.frombuffer(block, np.uint8)
